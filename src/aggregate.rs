@@ -1,0 +1,275 @@
+//! Aggregation: the figures of kept lines, as mergeable partial results.
+//!
+//! Every aggregate has `Default` as its identity and an associative `merge`,
+//! so rayon's `fold` + `reduce` builds one per worker and combines them
+//! without locks, and the result does not depend on how the input was cut.
+//! Keys are owned (`Box<[u8]>`), but a line only allocates when its key is
+//! new to the partial result it lands in: `entry_ref` hashes the borrowed
+//! slice once and copies it only on insertion.
+
+use hashbrown::HashMap;
+
+use crate::parse::LogLine;
+
+/// A map keyed by byte strings taken from the log.
+pub type BytesMap<V> = HashMap<Box<[u8]>, V>;
+
+/// Length of a time slot. Hits are counted per 15-minute slot of UTC; the
+/// report folds slots into hours or days of the report zone afterwards.
+/// Every zone offset in use is a multiple of 15 minutes, so a slot never
+/// straddles two local hours, and the hot path does no zone arithmetic.
+pub const SLOT_SECONDS: i64 = 900;
+
+/// Hits, bytes and error counts: the figures a summary and a time bucket share.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Traffic {
+    pub hits: u64,
+    pub bytes: u64,
+    pub status_4xx: u64,
+    pub status_5xx: u64,
+}
+
+impl Traffic {
+    fn add(&mut self, status: u16, bytes: u64) {
+        self.hits += 1;
+        self.bytes += bytes;
+        self.status_4xx += (400..500).contains(&status) as u64;
+        self.status_5xx += (500..600).contains(&status) as u64;
+    }
+
+    pub fn merge(&mut self, other: &Traffic) {
+        self.hits += other.hits;
+        self.bytes += other.bytes;
+        self.status_4xx += other.status_4xx;
+        self.status_5xx += other.status_5xx;
+    }
+}
+
+/// What is counted per distinct path. `not_found`, `server_errors` and
+/// `routes` are all derived from it, so a line costs one path lookup.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct PathStats {
+    pub hits: u64,
+    pub bytes: u64,
+    pub status_404: u64,
+    pub status_5xx: u64,
+}
+
+impl PathStats {
+    fn merge(&mut self, other: &PathStats) {
+        self.hits += other.hits;
+        self.bytes += other.bytes;
+        self.status_404 += other.status_404;
+        self.status_5xx += other.status_5xx;
+    }
+}
+
+/// Methods a server sees nearly always get a fixed counter, so the common
+/// case is a comparison, not a hash.
+const KNOWN_METHODS: [&[u8]; 10] = [
+    b"GET", b"POST", b"HEAD", b"PUT", b"DELETE", b"OPTIONS", b"PATCH", b"-", b"CONNECT", b"TRACE",
+];
+
+/// The hit-level figures of a set of kept lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Figures {
+    pub total: Traffic,
+    /// Hits per status code, indexed by the code (three digits: 0..1000).
+    status: Vec<u64>,
+    known_methods: [u64; KNOWN_METHODS.len()],
+    other_methods: BytesMap<u64>,
+    pub paths: BytesMap<PathStats>,
+    /// Traffic per [`SLOT_SECONDS`] slot, keyed by `unix / SLOT_SECONDS`.
+    pub slots: HashMap<i64, Traffic>,
+    pub first_time: Option<i64>,
+    pub last_time: Option<i64>,
+}
+
+impl Default for Figures {
+    fn default() -> Self {
+        Figures {
+            total: Traffic::default(),
+            status: vec![0; 1000],
+            known_methods: [0; KNOWN_METHODS.len()],
+            other_methods: BytesMap::default(),
+            paths: BytesMap::default(),
+            slots: HashMap::default(),
+            first_time: None,
+            last_time: None,
+        }
+    }
+}
+
+impl Figures {
+    /// Counts one kept line.
+    pub fn add(&mut self, line: &LogLine<'_>) {
+        let (status, bytes) = (line.status, line.bytes);
+        self.total.add(status, bytes);
+        self.status[status as usize % 1000] += 1;
+
+        let method = line.request.method();
+        match KNOWN_METHODS.iter().position(|m| *m == method) {
+            Some(i) => self.known_methods[i] += 1,
+            None => *self.other_methods.entry_ref(method).or_default() += 1,
+        }
+
+        let path = self.paths.entry_ref(line.request.path()).or_default();
+        path.hits += 1;
+        path.bytes += bytes;
+        path.status_404 += (status == 404) as u64;
+        path.status_5xx += (500..600).contains(&status) as u64;
+
+        let t = line.time.unix;
+        self.slots
+            .entry(t.div_euclid(SLOT_SECONDS))
+            .or_default()
+            .add(status, bytes);
+        self.first_time = Some(self.first_time.map_or(t, |f| f.min(t)));
+        self.last_time = Some(self.last_time.map_or(t, |l| l.max(t)));
+    }
+
+    pub fn merge(&mut self, other: Figures) {
+        self.total.merge(&other.total);
+        for (a, b) in self.status.iter_mut().zip(&other.status) {
+            *a += b;
+        }
+        for (a, b) in self.known_methods.iter_mut().zip(&other.known_methods) {
+            *a += b;
+        }
+        merge_maps(&mut self.other_methods, other.other_methods, |a, b| *a += b);
+        merge_maps(&mut self.paths, other.paths, |a, b| a.merge(&b));
+        merge_maps(&mut self.slots, other.slots, |a, b| a.merge(&b));
+        self.first_time = min_opt(self.first_time, other.first_time);
+        self.last_time = max_opt(self.last_time, other.last_time);
+    }
+
+    /// `(status, hits)` for every status code seen.
+    pub fn status_codes(&self) -> impl Iterator<Item = (u16, u64)> + '_ {
+        self.status
+            .iter()
+            .enumerate()
+            .filter(|(_, &n)| n > 0)
+            .map(|(s, &n)| (s as u16, n))
+    }
+
+    /// `(method, hits)` for every method seen.
+    pub fn methods(&self) -> impl Iterator<Item = (&[u8], u64)> + '_ {
+        let known = KNOWN_METHODS
+            .iter()
+            .zip(self.known_methods)
+            .filter(|(_, n)| *n > 0)
+            .map(|(m, n)| (*m, n));
+        known.chain(self.other_methods.iter().map(|(m, &n)| (&m[..], n)))
+    }
+}
+
+/// Merges `from` into `into`, moving the larger map's entries as little as
+/// possible: the smaller map is walked, the larger one kept.
+pub fn merge_maps<K, V, F>(into: &mut HashMap<K, V>, mut from: HashMap<K, V>, mut combine: F)
+where
+    K: std::hash::Hash + Eq,
+    F: FnMut(&mut V, V),
+{
+    if from.len() > into.len() {
+        std::mem::swap(into, &mut from);
+        // `combine` need not be commutative in general, but every use here
+        // adds counters, for which the order of the operands is irrelevant.
+    }
+    for (k, v) in from {
+        match into.entry(k) {
+            hashbrown::hash_map::Entry::Occupied(mut e) => combine(e.get_mut(), v),
+            hashbrown::hash_map::Entry::Vacant(e) => {
+                e.insert(v);
+            }
+        }
+    }
+}
+
+fn min_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn max_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::Format;
+
+    fn line(s: &str) -> LogLine<'_> {
+        Format::Combined.parse(s.as_bytes()).unwrap()
+    }
+
+    const L1: &str =
+        r#"1.1.1.1 - - [01/May/2024:10:00:00 +0000] "GET /a HTTP/1.1" 200 100 "-" "UA""#;
+    const L2: &str =
+        r#"1.1.1.1 - - [01/May/2024:10:20:00 +0000] "GET /a?x HTTP/1.1" 404 10 "-" "UA""#;
+    const L3: &str =
+        r#"1.1.1.1 - - [01/May/2024:09:59:59 +0000] "PURGE /b HTTP/1.1" 503 1 "-" "UA""#;
+
+    #[test]
+    fn counts_by_hand() {
+        let mut f = Figures::default();
+        for l in [L1, L2, L3] {
+            f.add(&line(l));
+        }
+        assert_eq!(
+            f.total,
+            Traffic {
+                hits: 3,
+                bytes: 111,
+                status_4xx: 1,
+                status_5xx: 1
+            }
+        );
+        assert_eq!(
+            f.status_codes().collect::<Vec<_>>(),
+            vec![(200, 1), (404, 1), (503, 1)]
+        );
+        let mut methods: Vec<_> = f.methods().collect();
+        methods.sort();
+        assert_eq!(methods, vec![(&b"GET"[..], 2), (&b"PURGE"[..], 1)]);
+        assert_eq!(
+            f.paths[&b"/a"[..]],
+            PathStats {
+                hits: 2,
+                bytes: 110,
+                status_404: 1,
+                status_5xx: 0
+            }
+        );
+        assert_eq!(f.paths[&b"/b"[..]].status_5xx, 1);
+        // 10:00:00 and 10:20:00 fall in different quarter-hour slots, 09:59:59 in a third.
+        assert_eq!(f.slots.len(), 3);
+        let t0 = line(L3).time.unix;
+        assert_eq!(
+            (f.first_time, f.last_time),
+            (Some(t0), Some(t0 + 20 * 60 + 1))
+        );
+    }
+
+    #[test]
+    fn merge_equals_adding_everything_to_one() {
+        let mut one = Figures::default();
+        for l in [L1, L2, L3] {
+            one.add(&line(l));
+        }
+        let (mut a, mut b) = (Figures::default(), Figures::default());
+        a.add(&line(L1));
+        b.add(&line(L2));
+        b.add(&line(L3));
+        a.merge(b);
+        assert_eq!(a, one);
+        let mut empty = Figures::default();
+        empty.merge(a.clone());
+        assert_eq!(empty, one);
+    }
+}

@@ -1,0 +1,122 @@
+//! The command line, as clap reads it. The doc comments are the `--help`
+//! text (and the man page), so they say defaults and give examples.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::output::{OutputFormat, SECTION_NAMES};
+use crate::parse::Format;
+use crate::zone::ReportZone;
+
+/// Web analytics from the access logs your server already writes.
+///
+/// logstats reads nginx, Apache and gunicorn access logs (plain, rotated or
+/// gzipped) and reports traffic, errors and routes as terminal tables, JSON
+/// or CSV. No cookies, no JavaScript.
+#[derive(Debug, Parser)]
+#[command(name = "logstats", version, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Report on access logs.
+    ///
+    /// Examples:
+    ///   logstats report /var/log/nginx/access.log*
+    ///   logstats report access.log --format json -o /srv/reports/today.json
+    ///   logstats report access.log --format csv --section routes | sort -t, -k2 -n
+    ///   zcat access.log.*.gz | logstats report -
+    #[command(verbatim_doc_comment)]
+    Report(ReportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Log files, read in the order given; gzip files are recognised by
+    /// their content. `-`, or no file when input is piped, reads standard
+    /// input.
+    #[arg(value_name = "FILE", help_heading = "Input")]
+    pub files: Vec<PathBuf>,
+
+    /// The log layout: combined (nginx and gunicorn default, Apache
+    /// combined), vcombined (Apache vhost_combined) or common (NCSA CLF).
+    /// Default: detected for each file from its first 200 lines.
+    #[arg(long, value_name = "NAME", value_parser = parse_format, help_heading = "Input")]
+    pub log_format: Option<Format>,
+
+    /// Stop at the first malformed line, with exit status 1 and its
+    /// file:line. Default: malformed lines are counted and the first five
+    /// shown.
+    #[arg(long, help_heading = "Input")]
+    pub strict: bool,
+
+    /// Read files instead of memory-mapping them. Use it when logs may be
+    /// truncated while they are read (logrotate copytruncate): a mapped
+    /// file that shrinks under a run ends it with SIGBUS.
+    #[arg(long, help_heading = "Input")]
+    pub no_mmap: bool,
+
+    /// Threads that parse. Default: one per CPU.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..), help_heading = "Input")]
+    pub threads: Option<u16>,
+
+    /// Bytes per parallel chunk (for testing: tiny chunks exercise every
+    /// chunk boundary).
+    #[arg(long, value_name = "BYTES", hide = true)]
+    pub chunk_bytes: Option<usize>,
+
+    /// Output format: table (for people), json (for programs), csv (for
+    /// pipes).
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table, help_heading = "Output")]
+    pub format: OutputFormat,
+
+    /// With --format csv or table: print only this table, e.g. routes,
+    /// status_codes, not_found.
+    #[arg(long, value_name = "NAME", value_parser = SECTION_NAMES, help_heading = "Output")]
+    pub section: Option<String>,
+
+    /// Rows per table, 0 for all.
+    #[arg(long, value_name = "N", default_value_t = 10, help_heading = "Output")]
+    pub top: usize,
+
+    /// Write the report to FILE instead of standard output. The file is
+    /// replaced atomically: a failed run leaves the old one in place.
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_name = "FILE",
+        help_heading = "Output"
+    )]
+    pub output: Option<PathBuf>,
+
+    /// Zone for days, hours and printed times: an offset (+02:00) or a
+    /// name (Europe/Paris). Default: the offset written on the first line.
+    #[arg(long, value_name = "ZONE", value_parser = ReportZone::parse, help_heading = "Output")]
+    pub tz: Option<ReportZone>,
+
+    /// Progress bar on stderr: auto shows it for large inputs when stderr
+    /// is a terminal, never in pipes or cron.
+    #[arg(long, value_enum, default_value_t = ProgressMode::Auto, help_heading = "Output")]
+    pub progress: ProgressMode,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProgressMode {
+    Auto,
+    Always,
+    Never,
+}
+
+fn parse_format(s: &str) -> Result<Format, String> {
+    Format::from_name(s).ok_or_else(|| {
+        let names: Vec<&str> = Format::ALL.iter().map(|f| f.name()).collect();
+        format!(
+            "unknown log format '{s}'; known formats: {}",
+            names.join(", ")
+        )
+    })
+}

@@ -1,0 +1,145 @@
+//! The `logstats` binary: arguments in, a report and an exit status out.
+//! Exit status: 0 success, 1 `--strict` failure or an input read only in
+//! part, 2 usage, input or output errors.
+
+use std::io::{self, IsTerminal, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use logstats::cli::{Cli, Command, ProgressMode, ReportArgs};
+use logstats::error::Error;
+use logstats::input::InputPath;
+use logstats::output::{render, OutputFormat};
+use logstats::{run_report, RunOptions};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Report(args) => report(args),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("logstats: {e}");
+            ExitCode::from(e.exit_code() as u8)
+        }
+    }
+}
+
+fn report(args: ReportArgs) -> Result<u8, Error> {
+    if args.section.is_some() && args.format == OutputFormat::Json {
+        return Err(Error::Usage(
+            "--section goes with --format csv or table; with JSON, pick a section with jq, e.g. jq .routes".into(),
+        ));
+    }
+    let mut inputs: Vec<InputPath> = args.files.iter().map(|f| InputPath::from_arg(f)).collect();
+    if inputs.is_empty() {
+        if io::stdin().is_terminal() {
+            return Err(Error::Usage(
+                "no input: name log files (logstats report /var/log/nginx/access.log*) or pipe one in".into(),
+            ));
+        }
+        inputs.push(InputPath::Stdin);
+    }
+    if inputs.iter().filter(|i| **i == InputPath::Stdin).count() > 1 {
+        return Err(Error::Usage(
+            "standard input (-) can be read only once".into(),
+        ));
+    }
+
+    // A bar only where a person watches: never in pipes or cron.
+    let progress = match args.progress {
+        ProgressMode::Auto if !io::stderr().is_terminal() => ProgressMode::Never,
+        mode => mode,
+    };
+    let opts = RunOptions {
+        inputs,
+        format: args.log_format,
+        zone: args.tz,
+        top: args.top,
+        strict: args.strict,
+        mmap: !args.no_mmap,
+        chunk_bytes: args
+            .chunk_bytes
+            .unwrap_or(logstats::chunk::DEFAULT_CHUNK_BYTES),
+        progress,
+    };
+    let pool = match args.threads {
+        Some(n) => Some(
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(n as usize)
+                .build()
+                .map_err(|e| Error::Usage(format!("cannot start {n} threads: {e}")))?,
+        ),
+        None => None,
+    };
+    let outcome = match &pool {
+        Some(pool) => pool.install(|| run_report(&opts))?,
+        None => run_report(&opts)?,
+    };
+    for w in &outcome.warnings {
+        eprintln!("logstats: warning: {w}");
+    }
+
+    let section = args.section.as_deref();
+    match &args.output {
+        Some(path) => write_atomically(path, |out| {
+            render(&outcome.report, args.format, section, out)
+        })?,
+        None => {
+            let stdout = io::stdout();
+            let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
+            let written = render(&outcome.report, args.format, section, &mut out)
+                .and_then(|()| out.flush().map_err(Into::into));
+            if let Err(e) = written {
+                // `logstats report ... | head` closes the pipe early: not an error.
+                if !is_broken_pipe(&e) {
+                    return Err(Error::Output {
+                        path: "standard output".into(),
+                        reason: e.to_string(),
+                    });
+                }
+            }
+        }
+    }
+    Ok(if outcome.partial { 1 } else { 0 })
+}
+
+/// Writes to a temporary file beside `path`, flushes it to disk and renames
+/// it into place, so that `path` is either the old file or the whole new one.
+fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>,
+) -> Result<(), Error> {
+    let fail = |reason: String| Error::Output {
+        path: path.display().to_string(),
+        reason,
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".logstats-")
+        .tempfile_in(dir)
+        .map_err(|e| fail(e.to_string()))?;
+    {
+        let mut out = io::BufWriter::new(tmp.as_file_mut());
+        write(&mut out).map_err(|e| fail(e.to_string()))?;
+        out.flush().map_err(|e| fail(e.to_string()))?;
+    }
+    tmp.as_file().sync_all().map_err(|e| fail(e.to_string()))?;
+    tmp.persist(path).map_err(|e| fail(e.error.to_string()))?;
+    Ok(())
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+            || cause
+                .downcast_ref::<csv::Error>()
+                .is_some_and(|c| matches!(c.kind(), csv::ErrorKind::Io(io) if io.kind() == io::ErrorKind::BrokenPipe))
+    })
+}

@@ -1,0 +1,266 @@
+//! Output: a finished [`Report`] rendered as terminal tables, JSON or CSV.
+//! Renderers read the report and write; none of them computes a figure.
+
+pub mod csv;
+pub mod json;
+pub mod table;
+
+use std::io::Write;
+
+use crate::report::Report;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    Table,
+    Json,
+    Csv,
+}
+
+/// Writes `report` in `format`. `section` picks one table for CSV.
+pub fn render(
+    report: &Report,
+    format: OutputFormat,
+    section: Option<&str>,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    match format {
+        OutputFormat::Table => table::write(report, out)?,
+        OutputFormat::Json => json::write(report, out)?,
+        OutputFormat::Csv => csv::write(report, section, out)?,
+    }
+    Ok(())
+}
+
+/// A value in a table row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Text(String),
+    Count(u64),
+    Bytes(u64),
+    /// A fraction in [0, 1].
+    Rate(f64),
+    Millis(Option<f64>),
+}
+
+impl Cell {
+    /// The value as a machine reads it (CSV): plain numbers, empty for none.
+    pub fn raw(&self) -> String {
+        match self {
+            Cell::Text(s) => s.clone(),
+            Cell::Count(n) | Cell::Bytes(n) => n.to_string(),
+            Cell::Rate(r) => r.to_string(),
+            Cell::Millis(m) => m.map(|m| m.to_string()).unwrap_or_default(),
+        }
+    }
+}
+
+/// One table of the report: its JSON name, a title for people, the column
+/// names (the first `keys` of them identify a row) and the rows.
+#[derive(Debug)]
+pub struct Section {
+    pub name: &'static str,
+    pub title: &'static str,
+    pub columns: Vec<&'static str>,
+    pub keys: usize,
+    pub rows: Vec<Vec<Cell>>,
+    /// For tables of hits: the total that a share column is a fraction of.
+    pub share_of: Option<u64>,
+}
+
+impl Section {
+    fn new(
+        name: &'static str,
+        title: &'static str,
+        columns: &[&'static str],
+        keys: usize,
+    ) -> Section {
+        Section {
+            name,
+            title,
+            columns: columns.to_vec(),
+            keys,
+            rows: Vec::new(),
+            share_of: None,
+        }
+    }
+}
+
+/// Every section, in report order. The names are those of the JSON fields.
+pub fn sections(report: &Report) -> Vec<Section> {
+    use Cell::*;
+    let mut all = Vec::new();
+
+    let mut s = Section::new(
+        "inputs",
+        "Inputs",
+        &[
+            "path",
+            "format",
+            "bytes",
+            "lines",
+            "parsed",
+            "malformed",
+            "blank",
+            "filtered",
+            "kept",
+        ],
+        1,
+    );
+    for i in &report.inputs {
+        let c = &i.counts;
+        s.rows.push(vec![
+            Text(i.path.clone()),
+            Text(i.format.to_string()),
+            Bytes(i.bytes),
+            Count(c.lines),
+            Count(c.parsed),
+            Count(c.malformed),
+            Count(c.blank),
+            Count(c.filtered),
+            Count(c.kept),
+        ]);
+    }
+    all.push(s);
+
+    let mut s = Section::new(
+        "malformed_samples",
+        "Malformed lines (first 5)",
+        &["path", "line", "text"],
+        2,
+    );
+    for m in &report.malformed_samples {
+        s.rows.push(vec![
+            Text(m.path.clone()),
+            Count(m.line),
+            Text(m.text.clone()),
+        ]);
+    }
+    all.push(s);
+
+    let mut s = Section::new("period", "Period", &["first", "last"], 0);
+    let p = &report.period;
+    s.rows.push(vec![
+        Text(p.first.clone().unwrap_or_default()),
+        Text(p.last.clone().unwrap_or_default()),
+    ]);
+    all.push(s);
+
+    let sm = &report.summary;
+    let mut s = Section::new(
+        "summary",
+        "Summary",
+        &[
+            "hits",
+            "bytes",
+            "status_4xx",
+            "status_5xx",
+            "error_rate_4xx",
+            "error_rate_5xx",
+        ],
+        0,
+    );
+    s.rows.push(vec![
+        Count(sm.hits),
+        Bytes(sm.bytes),
+        Count(sm.status_4xx),
+        Count(sm.status_5xx),
+        Rate(sm.error_rate_4xx),
+        Rate(sm.error_rate_5xx),
+    ]);
+    all.push(s);
+
+    let title = match report.timeseries.bucket {
+        crate::zone::Bucket::Hour => "Hits per hour",
+        crate::zone::Bucket::Day => "Hits per day",
+    };
+    let mut s = Section::new(
+        "timeseries",
+        title,
+        &["start", "hits", "bytes", "status_4xx", "status_5xx"],
+        1,
+    );
+    for r in &report.timeseries.rows {
+        s.rows.push(vec![
+            Text(r.start.clone()),
+            Count(r.hits),
+            Bytes(r.bytes),
+            Count(r.status_4xx),
+            Count(r.status_5xx),
+        ]);
+    }
+    all.push(s);
+
+    let hits = report.summary.hits;
+    let mut s = Section::new("status_codes", "Status codes", &["status", "hits"], 1);
+    s.rows = report
+        .status_codes
+        .iter()
+        .map(|r| vec![Text(r.status.to_string()), Count(r.hits)])
+        .collect();
+    s.share_of = Some(hits);
+    all.push(s);
+
+    let mut s = Section::new("methods", "Methods", &["method", "hits"], 1);
+    s.rows = report
+        .methods
+        .iter()
+        .map(|r| vec![Text(r.method.clone()), Count(r.hits)])
+        .collect();
+    s.share_of = Some(hits);
+    all.push(s);
+
+    let mut s = Section::new("not_found", "Not found (404)", &["path", "hits"], 1);
+    s.rows = report
+        .not_found
+        .iter()
+        .map(|r| vec![Text(r.path.clone()), Count(r.hits)])
+        .collect();
+    all.push(s);
+
+    let mut s = Section::new("server_errors", "Server errors (5xx)", &["path", "hits"], 1);
+    s.rows = report
+        .server_errors
+        .iter()
+        .map(|r| vec![Text(r.path.clone()), Count(r.hits)])
+        .collect();
+    all.push(s);
+
+    let mut s = Section::new(
+        "routes",
+        "Routes",
+        &["route", "hits", "status_5xx", "bytes", "p50_ms", "p95_ms"],
+        1,
+    );
+    s.rows = report
+        .routes
+        .iter()
+        .map(|r| {
+            vec![
+                Text(r.route.clone()),
+                Count(r.hits),
+                Count(r.status_5xx),
+                Bytes(r.bytes),
+                Millis(r.p50_ms),
+                Millis(r.p95_ms),
+            ]
+        })
+        .collect();
+    s.share_of = Some(hits);
+    all.push(s);
+
+    all
+}
+
+/// The section names `--section` accepts, in report order.
+pub const SECTION_NAMES: [&str; 10] = [
+    "inputs",
+    "malformed_samples",
+    "period",
+    "summary",
+    "timeseries",
+    "status_codes",
+    "methods",
+    "not_found",
+    "server_errors",
+    "routes",
+];

@@ -1,0 +1,248 @@
+//! `--format table`: a header saying what was read, then one terminal table
+//! per section, sized to the terminal by comfy-table.
+
+use std::io::Write;
+
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{CellAlignment, ContentArrangement, Table};
+
+use super::{sections, Cell, Section};
+use crate::report::Report;
+
+/// Widest bar of the time series, in block characters.
+const BAR_WIDTH: usize = 30;
+
+pub fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(out, "{}", header(report))?;
+    for s in sections(report) {
+        let shown = match s.name {
+            // Said in the header already, unless there are several inputs.
+            "inputs" => report.inputs.len() > 1,
+            "period" => false,
+            "malformed_samples" => !s.rows.is_empty(),
+            _ => true,
+        };
+        if !shown {
+            continue;
+        }
+        writeln!(out)?;
+        writeln!(out, "{}", s.title)?;
+        let table = match s.name {
+            "summary" => summary_table(&s),
+            "timeseries" => with_bars(&s),
+            _ => plain_table(&s),
+        };
+        writeln!(out, "{table}")?;
+    }
+    Ok(())
+}
+
+/// One line on what was read: files, format, lines and where they went, period.
+fn header(report: &Report) -> String {
+    let files = report.inputs.len();
+    let mut formats: Vec<&str> = report.inputs.iter().map(|i| i.format).collect();
+    formats.dedup();
+    let lines: u64 = report.inputs.iter().map(|i| i.counts.lines).sum();
+    let sum = |f: fn(&crate::scan::Counts) -> u64| -> u64 {
+        report.inputs.iter().map(|i| f(&i.counts)).sum()
+    };
+    let what = if files == 1 {
+        report.inputs[0].path.clone()
+    } else {
+        format!("{files} files")
+    };
+    let mut h = format!(
+        "{what} · {} · {} lines ({} kept, {} malformed, {} blank",
+        formats.join("+"),
+        thousands(lines),
+        thousands(sum(|c| c.kept)),
+        thousands(sum(|c| c.malformed)),
+        thousands(sum(|c| c.blank)),
+    );
+    let filtered = sum(|c| c.filtered);
+    if filtered > 0 {
+        h.push_str(&format!(", {} filtered", thousands(filtered)));
+    }
+    h.push(')');
+    match (&report.period.first, &report.period.last) {
+        (Some(first), Some(last)) => {
+            h.push_str(&format!(
+                "\n{} → {} ({})",
+                short_time(first),
+                short_time(last),
+                report.zone
+            ));
+        }
+        _ => h.push_str("\nno lines with a time: nothing to report"),
+    }
+    h
+}
+
+/// `2015-05-17T10:05:03+00:00` → `2015-05-17 10:05:03`; the zone is said once.
+fn short_time(rfc3339: &str) -> String {
+    rfc3339.get(..19).unwrap_or(rfc3339).replacen('T', " ", 1)
+}
+
+fn new_table() -> Table {
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic);
+    t
+}
+
+fn human(cell: &Cell) -> String {
+    match cell {
+        Cell::Text(s) => s.clone(),
+        Cell::Count(n) => thousands(*n),
+        Cell::Bytes(n) => human_bytes(*n),
+        Cell::Rate(r) => percent(*r),
+        Cell::Millis(Some(ms)) => format!("{ms:.1} ms"),
+        Cell::Millis(None) => "–".into(),
+    }
+}
+
+fn plain_table(s: &Section) -> Table {
+    let mut t = new_table();
+    if s.rows.is_empty() {
+        t.add_row(vec!["(none)"]);
+        return t;
+    }
+    // Response-time columns stay hidden until some row has a time.
+    let shown: Vec<usize> = (0..s.columns.len())
+        .filter(|&c| !s.rows.iter().all(|r| matches!(r[c], Cell::Millis(None))))
+        .collect();
+    let mut head: Vec<String> = shown
+        .iter()
+        .map(|&c| s.columns[c].replace('_', " "))
+        .collect();
+    if s.share_of.is_some() {
+        head.insert(s.keys + 1, "share".into());
+    }
+    t.set_header(head);
+    for row in &s.rows {
+        let mut cells: Vec<String> = shown.iter().map(|&c| human(&row[c])).collect();
+        if let (Some(total), Cell::Count(n)) = (s.share_of, &row[s.keys]) {
+            cells.insert(s.keys + 1, percent(crate::report::rate(*n, total)));
+        }
+        t.add_row(cells);
+    }
+    // Figures are right-aligned, as numbers are read; text stays left.
+    let mut numeric: Vec<bool> = shown
+        .iter()
+        .map(|&c| !matches!(s.rows[0][c], Cell::Text(_)))
+        .collect();
+    if s.share_of.is_some() {
+        numeric.insert(s.keys + 1, true);
+    }
+    for (column, numeric) in t.column_iter_mut().zip(numeric) {
+        if numeric {
+            column.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    t
+}
+
+fn summary_table(s: &Section) -> Table {
+    let mut t = new_table();
+    for (name, value) in s.columns.iter().zip(&s.rows[0]) {
+        t.add_row(vec![name.replace('_', " "), human(value)]);
+    }
+    align_numbers(&mut t, 1);
+    t
+}
+
+/// The time series with a bar of hits per row, scaled to the busiest.
+fn with_bars(s: &Section) -> Table {
+    let mut t = plain_table(s);
+    let max = s
+        .rows
+        .iter()
+        .filter_map(|r| match r[1] {
+            Cell::Count(n) => Some(n),
+            _ => None,
+        })
+        .max()
+        .unwrap_or(0);
+    if max == 0 {
+        return t;
+    }
+    let mut head: Vec<String> = s.columns.iter().map(|c| c.replace('_', " ")).collect();
+    head.push(String::new());
+    t = new_table();
+    t.set_header(head);
+    for row in &s.rows {
+        let hits = match row[1] {
+            Cell::Count(n) => n,
+            _ => 0,
+        };
+        let mut cells: Vec<String> = row.iter().map(human).collect();
+        cells[0] = short_time(&cells[0]);
+        let width = (hits as f64 / max as f64 * BAR_WIDTH as f64).round() as usize;
+        cells.push("█".repeat(width.max((hits > 0) as usize)));
+        t.add_row(cells);
+    }
+    align_numbers(&mut t, 1);
+    if let Some(c) = t.column_mut(s.columns.len()) {
+        c.set_cell_alignment(CellAlignment::Left);
+    }
+    t
+}
+
+/// Columns after the keys hold figures: right-aligned, as numbers are read.
+fn align_numbers(t: &mut Table, keys: usize) {
+    for c in t.column_iter_mut().skip(keys) {
+        c.set_cell_alignment(CellAlignment::Right);
+    }
+}
+
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+fn percent(r: f64) -> String {
+    format!("{:.1} %", r * 100.0)
+}
+
+fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+    let mut value = n as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn number_formats() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(1234567), "1,234,567");
+        assert_eq!(human_bytes(512), "512 B");
+        assert_eq!(human_bytes(1536), "1.5 KiB");
+        assert_eq!(human_bytes(3 * 1024 * 1024 * 1024), "3.0 GiB");
+        assert_eq!(percent(0.1234), "12.3 %");
+        assert_eq!(
+            short_time("2015-05-17T10:05:03+00:00"),
+            "2015-05-17 10:05:03"
+        );
+    }
+}

@@ -1,0 +1,251 @@
+//! The field parsers the line layouts are built from: nom parsers over
+//! `&[u8]` that return slices of the input, never copies.
+
+use std::borrow::Cow;
+
+use memchr::{memchr, memchr2};
+use nom::bytes::complete::{tag, take_while1};
+use nom::error::{Error, ErrorKind};
+use nom::{Err, IResult};
+
+fn fail<T>(input: &[u8]) -> IResult<&[u8], T> {
+    Err(Err::Error(Error::new(input, ErrorKind::Verify)))
+}
+
+/// One or more spaces. Some servers pad fields with several.
+pub fn spaces(input: &[u8]) -> IResult<&[u8], &[u8]> {
+    take_while1(|b| b == b' ')(input)
+}
+
+/// A run of non-space bytes (`%l`, `%u`, a vhost).
+pub fn token(input: &[u8]) -> IResult<&[u8], &[u8]> {
+    take_while1(|b| b != b' ')(input)
+}
+
+/// The client field `%h`: one item, an empty string (gunicorn on a unix
+/// socket), an `X-Forwarded-For` list `a, b, c`, or such a list in quotes.
+/// Items are separated by commas, never by a bare space: a space ends the
+/// field, so `vhost client` is two fields, and layouts with a vhost in front
+/// are told apart from `combined` (SPEC §1 lists what servers write here).
+pub fn client_field(input: &[u8]) -> IResult<&[u8], &[u8]> {
+    if input.first() == Some(&b'"') {
+        let (rest, q) = quoted(input)?;
+        return Ok((rest, q.raw));
+    }
+    let mut end = 0;
+    loop {
+        end += input[end..]
+            .iter()
+            .position(|&b| b == b' ' || b == b',')
+            .unwrap_or(input.len() - end);
+        if input.get(end) != Some(&b',') {
+            break;
+        }
+        end += 1;
+        while input.get(end) == Some(&b' ') {
+            end += 1;
+        }
+    }
+    Ok((&input[end..], &input[..end]))
+}
+
+/// `[...]`: the text between the brackets.
+pub fn bracketed(input: &[u8]) -> IResult<&[u8], &[u8]> {
+    let (rest, _) = tag(b"[")(input)?;
+    match memchr(b']', rest) {
+        Some(close) => Ok((&rest[close + 1..], &rest[..close])),
+        None => fail(input),
+    }
+}
+
+/// A quoted field as the server wrote it, and whether it holds escapes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quoted<'a> {
+    pub raw: &'a [u8],
+    pub escaped: bool,
+}
+
+impl<'a> Quoted<'a> {
+    /// The field's text with `\"`, `\\` and `\xHH` decoded. Borrowed unless the
+    /// server escaped something, which is rare enough to allocate for.
+    pub fn text(self) -> Cow<'a, [u8]> {
+        if self.escaped {
+            Cow::Owned(unescape(self.raw))
+        } else {
+            Cow::Borrowed(self.raw)
+        }
+    }
+}
+
+/// `"..."`, where the text may hold `\"` (Apache, gunicorn) or `\x22`
+/// (nginx) escapes. A backslash always escapes the byte after it.
+pub fn quoted(input: &[u8]) -> IResult<&[u8], Quoted<'_>> {
+    let (body, _) = tag(b"\"")(input)?;
+    let mut at = 0;
+    let mut escaped = false;
+    while let Some(i) = memchr2(b'"', b'\\', &body[at..]) {
+        let i = at + i;
+        if body[i] == b'"' {
+            let raw = &body[..i];
+            return Ok((&body[i + 1..], Quoted { raw, escaped }));
+        }
+        escaped = true;
+        at = i + 2;
+        if at > body.len() {
+            break;
+        }
+    }
+    fail(input)
+}
+
+/// Decodes the escapes servers write inside quoted fields: `\"`, `\\` and
+/// `\xHH`. Any other backslash sequence (`\n`, `\t` from Apache) is kept as
+/// written, so that nothing is lost.
+pub fn unescape(raw: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        if raw[i] == b'\\' && i + 1 < raw.len() {
+            match raw[i + 1] {
+                b'"' | b'\\' => {
+                    out.push(raw[i + 1]);
+                    i += 2;
+                    continue;
+                }
+                b'x' if i + 3 < raw.len() => {
+                    if let (Some(h), Some(l)) = (hex(raw[i + 2]), hex(raw[i + 3])) {
+                        out.push(h << 4 | l);
+                        i += 4;
+                        continue;
+                    }
+                }
+                _ => {}
+            }
+        }
+        out.push(raw[i]);
+        i += 1;
+    }
+    out
+}
+
+fn hex(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// `%>s`: exactly three digits.
+pub fn status(input: &[u8]) -> IResult<&[u8], u16> {
+    match input {
+        [a, b, c, rest @ ..]
+            if a.is_ascii_digit()
+                && b.is_ascii_digit()
+                && c.is_ascii_digit()
+                && !rest.first().is_some_and(u8::is_ascii_digit) =>
+        {
+            let n = (a - b'0') as u16 * 100 + (b - b'0') as u16 * 10 + (c - b'0') as u16;
+            Ok((rest, n))
+        }
+        _ => fail(input),
+    }
+}
+
+/// `%b` / `%O`: a byte count, where `-` means 0.
+pub fn byte_count(input: &[u8]) -> IResult<&[u8], u64> {
+    if let Some(rest) = input.strip_prefix(b"-") {
+        return Ok((rest, 0));
+    }
+    let (rest, digits) = take_while1(|b: u8| b.is_ascii_digit())(input)?;
+    let mut n: u64 = 0;
+    for &d in digits {
+        n = match n
+            .checked_mul(10)
+            .and_then(|n| n.checked_add((d - b'0') as u64))
+        {
+            Some(n) => n,
+            None => return fail(input),
+        };
+    }
+    Ok((rest, n))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_field_forms() {
+        let cases: [(&[u8], &[u8], &[u8]); 7] = [
+            (b"1.2.3.4 - - [", b"1.2.3.4", b" - - ["),
+            (b"::1 - -", b"::1", b" - -"),
+            (b" - - [", b"", b" - - ["),
+            (
+                b"10.0.0.2, 10.0.0.1, 127.0.0.1 - -",
+                b"10.0.0.2, 10.0.0.1, 127.0.0.1",
+                b" - -",
+            ),
+            (b"a,b - -", b"a,b", b" - -"),
+            (
+                b"\"10.5.102.222, 199.96.1.1\" 10.2.1.185",
+                b"10.5.102.222, 199.96.1.1",
+                b" 10.2.1.185",
+            ),
+            (
+                b"example.com 10.0.0.2, 10.0.0.1",
+                b"example.com",
+                b" 10.0.0.2, 10.0.0.1",
+            ),
+        ];
+        for (input, field, rest) in cases {
+            let (r, f) = client_field(input).unwrap();
+            assert_eq!((f, r), (field, rest), "{}", String::from_utf8_lossy(input));
+        }
+    }
+
+    #[test]
+    fn quoted_with_escapes() {
+        let (rest, q) = quoted(br#""GET /a\"b HTTP/1.1" 200"#).unwrap();
+        assert_eq!(rest, b" 200");
+        assert_eq!(q.raw, br#"GET /a\"b HTTP/1.1"#);
+        assert!(q.escaped);
+        assert_eq!(&*q.text(), br#"GET /a"b HTTP/1.1"#);
+
+        let (_, q) = quoted(br#""GET /a\x22b\\c HTTP/1.1""#).unwrap();
+        assert_eq!(&*q.text(), br#"GET /a"b\c HTTP/1.1"#);
+
+        let (rest, q) = quoted(br#""" x"#).unwrap();
+        assert_eq!((q.raw, q.escaped, rest), (&b""[..], false, &b" x"[..]));
+
+        // A backslash before the closing quote escapes it: no end, no field.
+        assert!(quoted(br#""abc\""#).is_err());
+        assert!(quoted(b"\"unterminated").is_err());
+        assert!(quoted(b"noquote").is_err());
+    }
+
+    #[test]
+    fn unescape_keeps_unknown_sequences() {
+        assert_eq!(unescape(br"a\nb\x2"), br"a\nb\x2".to_vec());
+        assert_eq!(unescape(br"\x16\x03\x01"), vec![0x16, 0x03, 0x01]);
+        assert_eq!(unescape(br"end\"), br"end\".to_vec());
+    }
+
+    #[test]
+    fn status_is_three_digits() {
+        assert_eq!(status(b"404 12").unwrap(), (&b" 12"[..], 404));
+        assert_eq!(status(b"200").unwrap(), (&b""[..], 200));
+        assert!(status(b"2000 1").is_err());
+        assert!(status(b"20 1").is_err());
+        assert!(status(b"-").is_err());
+    }
+
+    #[test]
+    fn byte_counts() {
+        assert_eq!(byte_count(b"- x").unwrap(), (&b" x"[..], 0));
+        assert_eq!(byte_count(b"12345").unwrap(), (&b""[..], 12345));
+        assert!(byte_count(b"x").is_err());
+        assert!(byte_count(b"99999999999999999999999").is_err());
+    }
+}

@@ -1,0 +1,186 @@
+//! The request line `"GET /path?q HTTP/1.1"`, split as SPEC §1 says.
+
+use std::borrow::Cow;
+use std::ops::Range;
+
+/// The method and path reported for a request that is `-`, empty or junk.
+pub const INVALID_METHOD: &[u8] = b"-";
+pub const INVALID_PATH: &[u8] = b"(invalid)";
+
+/// A request line, kept as text plus the ranges of its parts so that it can
+/// borrow from the log (or own its text when escapes had to be decoded).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request<'a> {
+    text: Cow<'a, [u8]>,
+    /// `None` for a request that is `-`, empty or junk.
+    parts: Option<Parts>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Parts {
+    method: Range<usize>,
+    target: Range<usize>,
+    protocol: Option<Range<usize>>,
+}
+
+impl<'a> Request<'a> {
+    pub fn parse(text: Cow<'a, [u8]>) -> Self {
+        let parts = split(&text);
+        Request { text, parts }
+    }
+
+    pub fn is_valid(&self) -> bool {
+        self.parts.is_some()
+    }
+
+    pub fn method(&self) -> &[u8] {
+        match &self.parts {
+            Some(p) => &self.text[p.method.clone()],
+            None => INVALID_METHOD,
+        }
+    }
+
+    /// The request target as logged, query string included.
+    pub fn target(&self) -> &[u8] {
+        match &self.parts {
+            Some(p) => &self.text[p.target.clone()],
+            None => INVALID_PATH,
+        }
+    }
+
+    /// The target without query string and fragment, not percent-decoded.
+    pub fn path(&self) -> &[u8] {
+        let target = self.target();
+        match memchr::memchr2(b'?', b'#', target) {
+            Some(cut) => &target[..cut],
+            None => target,
+        }
+    }
+
+    /// The query string (after `?`, before any `#`), if there is one.
+    pub fn query(&self) -> Option<&[u8]> {
+        let target = self.target();
+        let start = memchr::memchr(b'?', target)? + 1;
+        let end = memchr::memchr(b'#', &target[start..]).map_or(target.len(), |e| start + e);
+        Some(&target[start..end])
+    }
+
+    pub fn protocol(&self) -> Option<&[u8]> {
+        let p = self.parts.as_ref()?;
+        p.protocol.clone().map(|r| &self.text[r])
+    }
+}
+
+/// The method is the text before the first space and must be upper-case
+/// ASCII letters; a trailing ` HTTP/<version>` is the protocol and the target
+/// is what lies between, spaces and all; without it the whole rest is the
+/// target (HTTP/0.9).
+fn split(text: &[u8]) -> Option<Parts> {
+    let space = memchr::memchr(b' ', text)?;
+    let method = 0..space;
+    if method.is_empty() || !text[method.clone()].iter().all(u8::is_ascii_uppercase) {
+        return None;
+    }
+    let rest = space + 1..text.len();
+    let (target, protocol) = match protocol_start(&text[rest.clone()]) {
+        Some(p) => (
+            rest.start..rest.start + p,
+            Some(rest.start + p + 1..rest.end),
+        ),
+        None => (rest, None),
+    };
+    if target.is_empty() {
+        return None;
+    }
+    Some(Parts {
+        method,
+        target,
+        protocol,
+    })
+}
+
+/// Where ` HTTP/<version>` starts at the end of `rest`, if it does.
+fn protocol_start(rest: &[u8]) -> Option<usize> {
+    let at = memchr::memmem::rfind(rest, b" HTTP/")?;
+    let version = &rest[at + 6..];
+    let is_version = !version.is_empty()
+        && version.iter().all(|&b| b.is_ascii_digit() || b == b'.')
+        && version[0].is_ascii_digit();
+    is_version.then_some(at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(s: &[u8]) -> Request<'_> {
+        Request::parse(Cow::Borrowed(s))
+    }
+
+    #[test]
+    fn ordinary_request() {
+        let r = req(b"GET /a/b?x=1&y=2#frag HTTP/1.1");
+        assert_eq!(r.method(), b"GET");
+        assert_eq!(r.target(), b"/a/b?x=1&y=2#frag");
+        assert_eq!(r.path(), b"/a/b");
+        assert_eq!(r.query(), Some(&b"x=1&y=2"[..]));
+        assert_eq!(r.protocol(), Some(&b"HTTP/1.1"[..]));
+    }
+
+    #[test]
+    fn http2_and_fragment_only() {
+        let r = req(b"POST /x#top HTTP/2.0");
+        assert_eq!(
+            (r.method(), r.path(), r.query()),
+            (&b"POST"[..], &b"/x"[..], None)
+        );
+        assert_eq!(r.protocol(), Some(&b"HTTP/2.0"[..]));
+        assert_eq!(req(b"GET / HTTP/2").protocol(), Some(&b"HTTP/2"[..]));
+    }
+
+    #[test]
+    fn target_with_spaces_keeps_them() {
+        let r = req(b"GET /my file.html HTTP/1.0");
+        assert_eq!(r.path(), b"/my file.html");
+        assert_eq!(r.protocol(), Some(&b"HTTP/1.0"[..]));
+    }
+
+    #[test]
+    fn http_0_9_has_no_protocol() {
+        let r = req(b"GET /~scottp/publish.html");
+        assert_eq!(r.path(), b"/~scottp/publish.html");
+        assert_eq!(r.protocol(), None);
+        // Not a protocol: the version must be digits.
+        let r = req(b"GET /a HTTP/x");
+        assert_eq!(r.path(), b"/a HTTP/x");
+    }
+
+    #[test]
+    fn junk_is_invalid() {
+        for junk in [
+            &b"-"[..],
+            b"",
+            b"\x16\x03\x01\x00\xa5\x01\x00",
+            b"hello",
+            b"get / HTTP/1.1",
+            b"GET",
+            b"GET ",
+            b"G3T / HTTP/1.1",
+            b" / HTTP/1.1",
+        ] {
+            let r = req(junk);
+            assert!(!r.is_valid(), "{:?}", String::from_utf8_lossy(junk));
+            assert_eq!((r.method(), r.path()), (INVALID_METHOD, INVALID_PATH));
+        }
+    }
+
+    #[test]
+    fn odd_but_valid_requests() {
+        let r = req(b"OPTIONS * HTTP/1.0");
+        assert_eq!((r.method(), r.path()), (&b"OPTIONS"[..], &b"*"[..]));
+        // The target is everything between method and protocol: here the
+        // protocol itself, since nothing else is there.
+        let r = req(b"GET HTTP/1.1");
+        assert_eq!(r.path(), b"HTTP/1.1");
+    }
+}

@@ -1,0 +1,243 @@
+//! Timestamps of access logs, turned into instants (Unix seconds) plus the
+//! offset the server wrote, which names the default report zone (SPEC §1).
+//!
+//! The common `dd/Mon/yyyy:HH:MM:SS ±zzzz` form is decoded by hand at fixed
+//! positions: it is on every line, and going through a general parser made it
+//! the largest item of the profile. Everything else (ISO 8601, missing
+//! offsets, fractional seconds) falls back to chrono.
+
+use chrono::{DateTime, NaiveDateTime};
+
+/// A log timestamp: the instant, and the UTC offset written beside it
+/// (`None` when the log wrote none, which SPEC §1 reads as UTC).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LogTime {
+    pub unix: i64,
+    pub offset_s: Option<i32>,
+}
+
+/// Parses the text between `[` and `]` of a log line.
+pub fn parse_log_time(s: &[u8]) -> Option<LogTime> {
+    fast_clf(s).or_else(|| slow_path(s))
+}
+
+/// `10/Oct/2000:13:55:36 -0700`, exactly 26 bytes.
+fn fast_clf(s: &[u8]) -> Option<LogTime> {
+    if s.len() != 26 || s[2] != b'/' || s[6] != b'/' || s[11] != b':' || s[20] != b' ' {
+        return None;
+    }
+    let day = two_digits(&s[0..2])?;
+    let month = month_number(&s[3..6])?;
+    let year = four_digits(&s[7..11])?;
+    let hour = two_digits(&s[12..14])?;
+    let minute = two_digits(&s[15..17])?;
+    let second = two_digits(&s[18..20])?;
+    if s[14] != b':' || s[17] != b':' {
+        return None;
+    }
+    let sign: i32 = match s[21] {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    let off_h = two_digits(&s[22..24])? as i32;
+    let off_m = two_digits(&s[24..26])? as i32;
+    // 60 is a leap second as some servers print it; chrono accepts it too.
+    if !(1..=days_in_month(year, month)).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 60
+        || off_h > 23
+        || off_m > 59
+    {
+        return None;
+    }
+    let offset_s = sign * (off_h * 3600 + off_m * 60);
+    let local = days_from_civil(year as i64, month, day) * 86_400
+        + hour as i64 * 3600
+        + minute as i64 * 60
+        + second as i64;
+    Some(LogTime {
+        unix: local - offset_s as i64,
+        offset_s: Some(offset_s),
+    })
+}
+
+/// Every other accepted form, through chrono. Rare enough that the cost of
+/// a UTF-8 check and a format interpreter does not matter.
+fn slow_path(s: &[u8]) -> Option<LogTime> {
+    let s = std::str::from_utf8(s).ok()?.trim();
+    // CLF with an offset but another length (a one-digit day, say).
+    if let Ok(t) = DateTime::parse_from_str(s, "%d/%b/%Y:%H:%M:%S %z") {
+        return Some(with_offset(t));
+    }
+    // ISO 8601 / RFC 3339 (`$time_iso8601`, `%{%Y-%m-%dT%H:%M:%S%z}t`).
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Some(with_offset(t));
+    }
+    for fmt in ["%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%dT%H:%M:%S%.f%:z"] {
+        if let Ok(t) = DateTime::parse_from_str(s, fmt) {
+            return Some(with_offset(t));
+        }
+    }
+    // No offset written: the instant is taken as UTC (SPEC §1). The second
+    // CLF form is what Python's http.server and Werkzeug write.
+    for fmt in [
+        "%d/%b/%Y:%H:%M:%S",
+        "%d/%b/%Y %H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+    ] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(s, fmt) {
+            return Some(LogTime {
+                unix: t.and_utc().timestamp(),
+                offset_s: None,
+            });
+        }
+    }
+    None
+}
+
+fn with_offset(t: DateTime<chrono::FixedOffset>) -> LogTime {
+    LogTime {
+        unix: t.timestamp(),
+        offset_s: Some(t.offset().local_minus_utc()),
+    }
+}
+
+fn two_digits(b: &[u8]) -> Option<u32> {
+    let (a, c) = (b[0].wrapping_sub(b'0'), b[1].wrapping_sub(b'0'));
+    (a < 10 && c < 10).then(|| (a * 10 + c) as u32)
+}
+
+fn four_digits(b: &[u8]) -> Option<i32> {
+    Some((two_digits(&b[0..2])? * 100 + two_digits(&b[2..4])?) as i32)
+}
+
+fn month_number(b: &[u8]) -> Option<u32> {
+    // Servers write the English abbreviation with this exact case.
+    Some(match b {
+        b"Jan" => 1,
+        b"Feb" => 2,
+        b"Mar" => 3,
+        b"Apr" => 4,
+        b"May" => 5,
+        b"Jun" => 6,
+        b"Jul" => 7,
+        b"Aug" => 8,
+        b"Sep" => 9,
+        b"Oct" => 10,
+        b"Nov" => 11,
+        b"Dec" => 12,
+        _ => return None,
+    })
+}
+
+fn days_in_month(year: i32, month: u32) -> u32 {
+    match month {
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
+/// `days_from_civil`), exact for every year a log can hold.
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = m as i64;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{NaiveDate, TimeZone, Utc};
+
+    fn unix(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> i64 {
+        Utc.with_ymd_and_hms(y, mo, d, h, mi, s)
+            .unwrap()
+            .timestamp()
+    }
+
+    #[test]
+    fn clf_with_negative_offset() {
+        // 13:55:36 at -07:00 is 20:55:36 UTC.
+        let t = parse_log_time(b"10/Oct/2000:13:55:36 -0700").unwrap();
+        assert_eq!(t.unix, unix(2000, 10, 10, 20, 55, 36));
+        assert_eq!(t.offset_s, Some(-7 * 3600));
+    }
+
+    #[test]
+    fn clf_with_half_hour_offset_crossing_midnight() {
+        let t = parse_log_time(b"01/Jan/2024:02:00:00 +0530").unwrap();
+        assert_eq!(t.unix, unix(2023, 12, 31, 20, 30, 0));
+        assert_eq!(t.offset_s, Some(5 * 3600 + 1800));
+    }
+
+    #[test]
+    fn fast_path_agrees_with_chrono_on_every_day_of_some_years() {
+        for year in [1995, 2000, 2016, 2024, 2100] {
+            let mut date = NaiveDate::from_ymd_opt(year, 1, 1).unwrap();
+            while date.year_ce().1 == year as u32 {
+                let text = format!("{} 23:59:58 +0100", date.format("%d/%b/%Y"));
+                let text = text.replacen(' ', ":", 1);
+                let fast = fast_clf(text.as_bytes()).unwrap();
+                let slow = DateTime::parse_from_str(&text, "%d/%b/%Y:%H:%M:%S %z").unwrap();
+                assert_eq!(fast.unix, slow.timestamp(), "{text}");
+                date = date.succ_opt().unwrap();
+            }
+        }
+    }
+
+    use chrono::Datelike;
+
+    #[test]
+    fn impossible_dates_and_times_are_rejected() {
+        for bad in [
+            &b"31/Feb/2024:10:00:00 +0000"[..],
+            b"29/Feb/2023:10:00:00 +0000",
+            b"10/Foo/2024:10:00:00 +0000",
+            b"10/Oct/2024:24:00:00 +0000",
+            b"10/Oct/2024:10:61:00 +0000",
+            b"10/Oct/2024:10:00:00 *0000",
+            b"",
+            b"yesterday",
+        ] {
+            assert_eq!(
+                parse_log_time(bad),
+                None,
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+        assert!(parse_log_time(b"29/Feb/2024:10:00:00 +0000").is_some());
+    }
+
+    #[test]
+    fn missing_offset_is_utc() {
+        let t = parse_log_time(b"10/Oct/2000:13:55:36").unwrap();
+        assert_eq!(t.unix, unix(2000, 10, 10, 13, 55, 36));
+        assert_eq!(t.offset_s, None);
+        let t = parse_log_time(b"29/Aug/2023 22:02:58").unwrap();
+        assert_eq!(t.unix, unix(2023, 8, 29, 22, 2, 58));
+    }
+
+    #[test]
+    fn iso_8601_forms() {
+        let t = parse_log_time(b"2024-05-01T12:00:00+02:00").unwrap();
+        assert_eq!(t.unix, unix(2024, 5, 1, 10, 0, 0));
+        assert_eq!(t.offset_s, Some(7200));
+        let t = parse_log_time(b"2024-05-01T12:00:00Z").unwrap();
+        assert_eq!((t.unix, t.offset_s), (unix(2024, 5, 1, 12, 0, 0), Some(0)));
+        let t = parse_log_time(b"2024-05-01T12:00:00.250-0130").unwrap();
+        assert_eq!(t.unix, unix(2024, 5, 1, 13, 30, 0));
+        let t = parse_log_time(b"2013-02-11T06:43:36").unwrap();
+        assert_eq!((t.unix, t.offset_s), (unix(2013, 2, 11, 6, 43, 36), None));
+    }
+}

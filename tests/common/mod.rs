@@ -1,0 +1,118 @@
+//! Helpers shared by the integration tests: running the binary, finding
+//! the shared corpus, and comparing a report with expected figures.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+pub fn logstats() -> Command {
+    Command::cargo_bin("logstats").unwrap()
+}
+
+/// A file of the real-world corpus, which lives beside the repository.
+pub fn corpus(rel: &str) -> PathBuf {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/corpus/logs")
+        .join(rel);
+    assert!(
+        p.exists(),
+        "corpus file missing: {} (../shared must be beside the repository)",
+        p.display()
+    );
+    p
+}
+
+/// Every log of the corpus.
+pub fn corpus_logs() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/logs");
+    let mut files = Vec::new();
+    for dir in std::fs::read_dir(&root).expect("../shared/corpus/logs") {
+        for f in std::fs::read_dir(dir.unwrap().path()).unwrap() {
+            files.push(f.unwrap().path());
+        }
+    }
+    files.sort();
+    assert!(
+        files.len() >= 10,
+        "expected the corpus logs, found {}",
+        files.len()
+    );
+    files
+}
+
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name)
+}
+
+/// Runs `logstats report ARGS --format json`, expects success, parses it.
+pub fn report_json(args: &[&str]) -> Value {
+    let out = logstats()
+        .arg("report")
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "logstats {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The report without what legitimately differs between runs over the same
+/// log text read different ways: the input names.
+pub fn without_paths(mut v: Value) -> Value {
+    for input in v["inputs"].as_array_mut().unwrap() {
+        input["path"] = Value::Null;
+    }
+    for s in v["malformed_samples"].as_array_mut().unwrap() {
+        s["path"] = Value::Null;
+    }
+    v
+}
+
+/// Asserts that every field of `expected` is in `actual` with that value
+/// (arrays must match in length); fields `expected` lacks are not checked.
+pub fn assert_subset(expected: &Value, actual: &Value, at: &str) {
+    match (expected, actual) {
+        (Value::Object(e), Value::Object(a)) => {
+            for (k, v) in e {
+                let got = a.get(k).unwrap_or_else(|| panic!("{at}.{k}: missing"));
+                assert_subset(v, got, &format!("{at}.{k}"));
+            }
+        }
+        (Value::Array(e), Value::Array(a)) => {
+            assert_eq!(e.len(), a.len(), "{at}: length");
+            for (i, (x, y)) in e.iter().zip(a).enumerate() {
+                assert_subset(x, y, &format!("{at}[{i}]"));
+            }
+        }
+        (Value::Number(e), Value::Number(a)) if e.is_f64() || a.is_f64() => {
+            let (e, a) = (e.as_f64().unwrap(), a.as_f64().unwrap());
+            assert!(
+                (e - a).abs() <= 1e-12 * e.abs().max(1.0),
+                "{at}: expected {e}, got {a}"
+            );
+        }
+        _ => assert_eq!(expected, actual, "{at}"),
+    }
+}
+
+/// `bytes` gzip-compressed as `members` gzip members, as logrotate with
+/// `delaycompress` and appends can leave them.
+pub fn gzip(bytes: &[u8], members: usize) -> Vec<u8> {
+    use std::io::Write;
+    let mut out = Vec::new();
+    let step = bytes.len().div_ceil(members.max(1)).max(1);
+    for part in bytes.chunks(step) {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        enc.write_all(part).unwrap();
+        out.extend(enc.finish().unwrap());
+    }
+    out
+}
