@@ -9,10 +9,8 @@
 
 use hashbrown::HashMap;
 
+pub use crate::bytes_map::BytesMap;
 use crate::parse::LogLine;
-
-/// A map keyed by byte strings taken from the log.
-pub type BytesMap<V> = HashMap<Box<[u8]>, V>;
 
 /// Length of a time slot. Hits are counted per 15-minute slot of UTC; the
 /// report folds slots into hours or days of the report zone afterwards.
@@ -70,6 +68,24 @@ const KNOWN_METHODS: [&[u8]; 10] = [
     b"GET", b"POST", b"HEAD", b"PUT", b"DELETE", b"OPTIONS", b"PATCH", b"-", b"CONNECT", b"TRACE",
 ];
 
+/// The index of `method` in [`KNOWN_METHODS`]: a `match` compiles to a few
+/// integer comparisons where a search would call `memcmp` for each entry.
+fn known_method_index(method: &[u8]) -> Option<usize> {
+    Some(match method {
+        b"GET" => 0,
+        b"POST" => 1,
+        b"HEAD" => 2,
+        b"PUT" => 3,
+        b"DELETE" => 4,
+        b"OPTIONS" => 5,
+        b"PATCH" => 6,
+        b"-" => 7,
+        b"CONNECT" => 8,
+        b"TRACE" => 9,
+        _ => return None,
+    })
+}
+
 /// The hit-level figures of a set of kept lines.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Figures {
@@ -80,7 +96,11 @@ pub struct Figures {
     other_methods: BytesMap<u64>,
     pub paths: BytesMap<PathStats>,
     /// Traffic per [`SLOT_SECONDS`] slot, keyed by `unix / SLOT_SECONDS`.
-    pub slots: HashMap<i64, Traffic>,
+    slots: HashMap<i64, Traffic>,
+    /// The slot of the last line, counted apart: logs are written in time
+    /// order, so most lines land in the same slot as the line before and
+    /// need no map lookup. Folded into `slots` on merge.
+    current_slot: Option<(i64, Traffic)>,
     pub first_time: Option<i64>,
     pub last_time: Option<i64>,
 }
@@ -94,6 +114,7 @@ impl Default for Figures {
             other_methods: BytesMap::default(),
             paths: BytesMap::default(),
             slots: HashMap::default(),
+            current_slot: None,
             first_time: None,
             last_time: None,
         }
@@ -108,27 +129,52 @@ impl Figures {
         self.status[status as usize % 1000] += 1;
 
         let method = line.request.method();
-        match KNOWN_METHODS.iter().position(|m| *m == method) {
+        match known_method_index(method) {
             Some(i) => self.known_methods[i] += 1,
-            None => *self.other_methods.entry_ref(method).or_default() += 1,
+            None => *self.other_methods.get_or_default(method) += 1,
         }
 
-        let path = self.paths.entry_ref(line.request.path()).or_default();
+        let path = self.paths.get_or_default(line.request.path());
         path.hits += 1;
         path.bytes += bytes;
         path.status_404 += (status == 404) as u64;
         path.status_5xx += (500..600).contains(&status) as u64;
 
         let t = line.time.unix;
-        self.slots
-            .entry(t.div_euclid(SLOT_SECONDS))
-            .or_default()
-            .add(status, bytes);
+        let slot = t.div_euclid(SLOT_SECONDS);
+        match &mut self.current_slot {
+            Some((current, traffic)) if *current == slot => traffic.add(status, bytes),
+            _ => {
+                self.flush_slot();
+                let mut traffic = Traffic::default();
+                traffic.add(status, bytes);
+                self.current_slot = Some((slot, traffic));
+            }
+        }
         self.first_time = Some(self.first_time.map_or(t, |f| f.min(t)));
         self.last_time = Some(self.last_time.map_or(t, |l| l.max(t)));
     }
 
-    pub fn merge(&mut self, other: Figures) {
+    fn flush_slot(&mut self) {
+        if let Some((slot, traffic)) = self.current_slot.take() {
+            self.slots.entry(slot).or_default().merge(&traffic);
+        }
+    }
+
+    /// The traffic of one [`SLOT_SECONDS`] slot.
+    pub fn slot(&self, slot: i64) -> Option<Traffic> {
+        let mut t = self.slots.get(&slot).copied();
+        if let Some((current, traffic)) = &self.current_slot {
+            if *current == slot {
+                t.get_or_insert_with(Traffic::default).merge(traffic);
+            }
+        }
+        t
+    }
+
+    pub fn merge(&mut self, mut other: Figures) {
+        self.flush_slot();
+        other.flush_slot();
         self.total.merge(&other.total);
         for (a, b) in self.status.iter_mut().zip(&other.status) {
             *a += b;
@@ -136,8 +182,9 @@ impl Figures {
         for (a, b) in self.known_methods.iter_mut().zip(&other.known_methods) {
             *a += b;
         }
-        merge_maps(&mut self.other_methods, other.other_methods, |a, b| *a += b);
-        merge_maps(&mut self.paths, other.paths, |a, b| a.merge(&b));
+        self.other_methods
+            .merge(other.other_methods, |a, b| *a += b);
+        self.paths.merge(other.paths, |a, b| a.merge(&b));
         merge_maps(&mut self.slots, other.slots, |a, b| a.merge(&b));
         self.first_time = min_opt(self.first_time, other.first_time);
         self.last_time = max_opt(self.last_time, other.last_time);
@@ -159,7 +206,7 @@ impl Figures {
             .zip(self.known_methods)
             .filter(|(_, n)| *n > 0)
             .map(|(m, n)| (*m, n));
-        known.chain(self.other_methods.iter().map(|(m, &n)| (&m[..], n)))
+        known.chain(self.other_methods.iter().map(|(m, &n)| (m, n)))
     }
 }
 
@@ -238,7 +285,7 @@ mod tests {
         methods.sort();
         assert_eq!(methods, vec![(&b"GET"[..], 2), (&b"PURGE"[..], 1)]);
         assert_eq!(
-            f.paths[&b"/a"[..]],
+            f.paths.get(b"/a").copied().unwrap(),
             PathStats {
                 hits: 2,
                 bytes: 110,
@@ -246,9 +293,12 @@ mod tests {
                 status_5xx: 0
             }
         );
-        assert_eq!(f.paths[&b"/b"[..]].status_5xx, 1);
+        assert_eq!(f.paths.get(b"/b").unwrap().status_5xx, 1);
         // 10:00:00 and 10:20:00 fall in different quarter-hour slots, 09:59:59 in a third.
-        assert_eq!(f.slots.len(), 3);
+        let slot = |t: i64| f.slot(t.div_euclid(SLOT_SECONDS)).map(|t| t.hits);
+        let t1 = line(L1).time.unix;
+        let hits = (slot(t1), slot(t1 + 20 * 60), slot(t1 - 1), slot(t1 + 3600));
+        assert_eq!(hits, (Some(1), Some(1), Some(1), None));
         let t0 = line(L3).time.unix;
         assert_eq!(
             (f.first_time, f.last_time),
@@ -267,9 +317,20 @@ mod tests {
         b.add(&line(L2));
         b.add(&line(L3));
         a.merge(b);
-        assert_eq!(a, one);
+        // Merging folds the current slot into the map: compare merged forms.
+        let mut one_merged = Figures::default();
+        one_merged.merge(one);
+        assert_eq!(a, one_merged);
         let mut empty = Figures::default();
         empty.merge(a.clone());
-        assert_eq!(empty, one);
+        assert_eq!(empty, one_merged);
+    }
+
+    #[test]
+    fn known_methods_are_indexed_in_table_order() {
+        for (i, m) in KNOWN_METHODS.iter().enumerate() {
+            assert_eq!(known_method_index(m), Some(i));
+        }
+        assert_eq!(known_method_index(b"get"), None);
     }
 }

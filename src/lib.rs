@@ -7,6 +7,7 @@
 //! [`output`] renders them.
 
 pub mod aggregate;
+pub mod bytes_map;
 pub mod chunk;
 pub mod cli;
 pub mod error;

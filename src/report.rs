@@ -254,7 +254,7 @@ fn path_table(
     count: impl Fn(&crate::aggregate::PathStats) -> u64,
 ) -> Vec<PathHits> {
     let mut by_text: HashMap<String, u64> = HashMap::new();
-    for (path, stats) in &figures.paths {
+    for (path, stats) in figures.paths.iter() {
         let n = count(stats);
         if n > 0 {
             *by_text.entry(text(path)).or_default() += n;
@@ -269,7 +269,7 @@ fn path_table(
 
 fn routes(figures: &Figures, top: usize) -> Vec<RouteRow> {
     let mut by_route: HashMap<String, (u64, u64, u64)> = HashMap::new();
-    for (path, stats) in &figures.paths {
+    for (path, stats) in figures.paths.iter() {
         let r = by_route.entry(text(&route_of(path))).or_default();
         r.0 += stats.hits;
         r.1 += stats.status_5xx;
@@ -312,8 +312,8 @@ fn timeseries(figures: &Figures, zone: &ReportZone) -> Timeseries {
             buckets.entry(start).or_default();
             previous = Some(start);
         }
-        if let Some(t) = figures.slots.get(&slot) {
-            buckets.entry(start).or_default().merge(t);
+        if let Some(t) = figures.slot(slot) {
+            buckets.entry(start).or_default().merge(&t);
         }
     }
     let rows = buckets

@@ -21,11 +21,13 @@ fn report_stdin(bytes: Vec<u8>, extra: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
-/// Each file's layout and where its lines went, read off the files by eye:
+/// A corpus file and where its lines went, read off the file by eye:
 /// (file, format, lines, parsed, malformed, first malformed lines).
+type Accounting = (&'static str, &'static str, u64, u64, u64, &'static [u64]);
+
 #[test]
 fn every_corpus_file_is_accounted_for() {
-    let cases: &[(&str, &str, u64, u64, u64, &[u64])] = &[
+    let cases: &[Accounting] = &[
         (
             "apache/beats_apache_darwin-2.4.23.log",
             "common",

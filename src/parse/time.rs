@@ -6,6 +6,8 @@
 //! the largest item of the profile. Everything else (ISO 8601, missing
 //! offsets, fractional seconds) falls back to chrono.
 
+use std::cell::Cell;
+
 use chrono::{DateTime, NaiveDateTime};
 
 /// A log timestamp: the instant, and the UTC offset written beside it
@@ -26,9 +28,7 @@ fn fast_clf(s: &[u8]) -> Option<LogTime> {
     if s.len() != 26 || s[2] != b'/' || s[6] != b'/' || s[11] != b':' || s[20] != b' ' {
         return None;
     }
-    let day = two_digits(&s[0..2])?;
-    let month = month_number(&s[3..6])?;
-    let year = four_digits(&s[7..11])?;
+    let days = days_of_date(s[..11].try_into().ok()?)?;
     let hour = two_digits(&s[12..14])?;
     let minute = two_digits(&s[15..17])?;
     let second = two_digits(&s[18..20])?;
@@ -43,24 +43,38 @@ fn fast_clf(s: &[u8]) -> Option<LogTime> {
     let off_h = two_digits(&s[22..24])? as i32;
     let off_m = two_digits(&s[24..26])? as i32;
     // 60 is a leap second as some servers print it; chrono accepts it too.
-    if !(1..=days_in_month(year, month)).contains(&day)
-        || hour > 23
-        || minute > 59
-        || second > 60
-        || off_h > 23
-        || off_m > 59
-    {
+    if hour > 23 || minute > 59 || second > 60 || off_h > 23 || off_m > 59 {
         return None;
     }
     let offset_s = sign * (off_h * 3600 + off_m * 60);
-    let local = days_from_civil(year as i64, month, day) * 86_400
-        + hour as i64 * 3600
-        + minute as i64 * 60
-        + second as i64;
+    let local = days * 86_400 + hour as i64 * 3600 + minute as i64 * 60 + second as i64;
     Some(LogTime {
         unix: local - offset_s as i64,
         offset_s: Some(offset_s),
     })
+}
+
+thread_local! {
+    /// The last `dd/Mon/yyyy` decoded on this thread and its day number:
+    /// consecutive lines nearly always share their date.
+    static LAST_DATE: Cell<([u8; 11], i64)> = const { Cell::new(([0; 11], 0)) };
+}
+
+/// Days since 1970-01-01 of `dd/Mon/yyyy`, `None` for an impossible date.
+fn days_of_date(date: [u8; 11]) -> Option<i64> {
+    let (last, days) = LAST_DATE.with(Cell::get);
+    if last == date {
+        return Some(days);
+    }
+    let day = two_digits(&date[0..2])?;
+    let month = month_number(&date[3..6])?;
+    let year = four_digits(&date[7..11])?;
+    if !(1..=days_in_month(year, month)).contains(&day) {
+        return None;
+    }
+    let days = days_from_civil(year as i64, month, day);
+    LAST_DATE.with(|c| c.set((date, days)));
+    Some(days)
 }
 
 /// Every other accepted form, through chrono. Rare enough that the cost of

@@ -1,0 +1,211 @@
+//! A hash map keyed by byte strings from the log (paths, methods, later
+//! referrers and user agents), built for the per-line lookup of the hot
+//! path: the key is hashed once, the hash is kept in the entry (growing
+//! the table or merging partial maps never hashes a key again), and keys
+//! are compared inline rather than through a `memcmp` call, which cost
+//! more than the comparison itself for the short keys of access logs.
+
+use std::fmt;
+use std::hash::BuildHasher;
+use std::sync::OnceLock;
+
+use foldhash::fast::FixedState;
+use hashbrown::hash_table::Entry as TableEntry;
+use hashbrown::HashTable;
+
+/// One seed for the whole process, so that the hashes stored in partial
+/// maps built on different threads agree when the maps are merged. It is
+/// random, so that a hostile log cannot be written to collide.
+fn hasher() -> FixedState {
+    static SEED: OnceLock<u64> = OnceLock::new();
+    FixedState::with_seed(
+        *SEED.get_or_init(|| std::collections::hash_map::RandomState::new().hash_one(0x5eed_u64)),
+    )
+}
+
+#[derive(Clone)]
+struct Entry<V> {
+    hash: u64,
+    key: Box<[u8]>,
+    value: V,
+}
+
+#[derive(Clone)]
+pub struct BytesMap<V> {
+    table: HashTable<Entry<V>>,
+}
+
+impl<V> Default for BytesMap<V> {
+    fn default() -> Self {
+        BytesMap {
+            table: HashTable::new(),
+        }
+    }
+}
+
+impl<V> BytesMap<V> {
+    /// The value of `key`, inserted as `V::default()` if it is new. The key
+    /// is copied only then.
+    #[inline]
+    pub fn get_or_default(&mut self, key: &[u8]) -> &mut V
+    where
+        V: Default,
+    {
+        let hash = hasher().hash_one(key);
+        let found = self.table.entry(
+            hash,
+            |e| e.hash == hash && bytes_eq(&e.key, key),
+            |e| e.hash,
+        );
+        match found {
+            TableEntry::Occupied(o) => &mut o.into_mut().value,
+            TableEntry::Vacant(v) => {
+                &mut v
+                    .insert(Entry {
+                        hash,
+                        key: key.into(),
+                        value: V::default(),
+                    })
+                    .into_mut()
+                    .value
+            }
+        }
+    }
+
+    pub fn get(&self, key: &[u8]) -> Option<&V> {
+        let hash = hasher().hash_one(key);
+        self.table
+            .find(hash, |e| e.hash == hash && bytes_eq(&e.key, key))
+            .map(|e| &e.value)
+    }
+
+    pub fn len(&self) -> usize {
+        self.table.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.table.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&[u8], &V)> {
+        self.table.iter().map(|e| (&e.key[..], &e.value))
+    }
+
+    /// Adds `other` into `self`, combining the values of keys in both.
+    /// The smaller map is walked; stored hashes spare rehashing its keys.
+    pub fn merge(&mut self, mut other: BytesMap<V>, mut combine: impl FnMut(&mut V, V)) {
+        if other.len() > self.len() {
+            std::mem::swap(self, &mut other);
+        }
+        for e in other.table {
+            match self
+                .table
+                .find_mut(e.hash, |x| x.hash == e.hash && bytes_eq(&x.key, &e.key))
+            {
+                Some(x) => combine(&mut x.value, e.value),
+                None => {
+                    self.table.insert_unique(e.hash, e, |x| x.hash);
+                }
+            }
+        }
+    }
+}
+
+/// Byte-string equality, inlined: eight bytes at a time, then the rest.
+#[inline(always)]
+fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let (mut a, mut b) = (a, b);
+    while let (Some((x, ra)), Some((y, rb))) =
+        (a.split_first_chunk::<8>(), b.split_first_chunk::<8>())
+    {
+        if x != y {
+            return false;
+        }
+        (a, b) = (ra, rb);
+    }
+    a.iter().zip(b).all(|(x, y)| x == y)
+}
+
+impl<V: PartialEq> PartialEq for BytesMap<V> {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().all(|(k, v)| other.get(k) == Some(v))
+    }
+}
+
+impl<V: Eq> Eq for BytesMap<V> {}
+
+impl<V: fmt::Debug> fmt::Debug for BytesMap<V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map()
+            .entries(self.iter().map(|(k, v)| (String::from_utf8_lossy(k), v)))
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_per_key() {
+        let mut m: BytesMap<u64> = BytesMap::default();
+        for k in [
+            &b"/a"[..],
+            b"/b",
+            b"/a",
+            b"",
+            b"/a/long/path/over/sixteen/bytes",
+            b"/a",
+        ] {
+            *m.get_or_default(k) += 1;
+        }
+        assert_eq!(m.len(), 4);
+        assert_eq!(m.get(b"/a"), Some(&3));
+        assert_eq!(m.get(b""), Some(&1));
+        assert_eq!(m.get(b"/a/long/path/over/sixteen/bytes"), Some(&1));
+        assert_eq!(m.get(b"/a/long/path/over/sixteen/bytez"), None);
+        assert_eq!(m.get(b"/c"), None);
+    }
+
+    #[test]
+    fn merge_adds_and_keeps_both_sides() {
+        let (mut a, mut b): (BytesMap<u64>, BytesMap<u64>) = Default::default();
+        *a.get_or_default(b"x") += 1;
+        *a.get_or_default(b"y") += 2;
+        for k in [&b"y"[..], b"z", b"w"] {
+            *b.get_or_default(k) += 10;
+        }
+        a.merge(b, |v, o| *v += o);
+        let mut all: Vec<(Vec<u8>, u64)> = a.iter().map(|(k, v)| (k.to_vec(), *v)).collect();
+        all.sort();
+        assert_eq!(
+            all,
+            vec![
+                (b"w".to_vec(), 10),
+                (b"x".to_vec(), 1),
+                (b"y".to_vec(), 12),
+                (b"z".to_vec(), 10)
+            ]
+        );
+    }
+
+    #[test]
+    fn equality_of_byte_strings() {
+        let words: [&[u8]; 6] = [
+            b"",
+            b"a",
+            b"abcdefgh",
+            b"abcdefgi",
+            b"abcdefghijklmnopq",
+            b"abcdefghijklmnopr",
+        ];
+        for x in words {
+            for y in words {
+                assert_eq!(bytes_eq(x, y), x == y);
+            }
+        }
+    }
+}
