@@ -14,10 +14,16 @@ fn stderr_of(out: &std::process::Output) -> String {
 
 #[test]
 fn missing_file_exits_2_naming_it() {
-    let out = logstats().args(["report", "no/such/access.log"]).output().unwrap();
+    let out = logstats()
+        .args(["report", "no/such/access.log"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = stderr_of(&out);
-    assert!(err.contains("cannot read 'no/such/access.log': no such file"), "{err}");
+    assert!(
+        err.contains("cannot read 'no/such/access.log': no such file"),
+        "{err}"
+    );
     assert_eq!(err.lines().count(), 1, "one line: {err}");
     assert!(out.stdout.is_empty());
 }
@@ -25,15 +31,25 @@ fn missing_file_exits_2_naming_it() {
 #[test]
 fn directory_exits_2_with_a_hint() {
     let dir = tempfile::tempdir().unwrap();
-    let out = logstats().args(["report", dir.path().to_str().unwrap()]).output().unwrap();
+    let out = logstats()
+        .args(["report", dir.path().to_str().unwrap()])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr_of(&out).contains("it is a directory; name the log files in it"), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("it is a directory; name the log files in it"),
+        "{}",
+        stderr_of(&out)
+    );
 }
 
 #[test]
 fn a_missing_file_among_good_ones_fails_before_any_output() {
     let good = fixture("access.log");
-    let out = logstats().args(["report", good.to_str().unwrap(), "missing.log"]).output().unwrap();
+    let out = logstats()
+        .args(["report", good.to_str().unwrap(), "missing.log"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
 }
@@ -53,29 +69,52 @@ fn bad_options_exit_2() {
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr_of(&out));
         assert!(!stderr_of(&out).is_empty());
     }
-    let out = logstats().args(["report", "x.log", "--log-format", "fancy"]).output().unwrap();
-    assert!(stderr_of(&out).contains("known formats: combined, vcombined, common"), "{}", stderr_of(&out));
+    let out = logstats()
+        .args(["report", "x.log", "--log-format", "fancy"])
+        .output()
+        .unwrap();
+    assert!(
+        stderr_of(&out).contains("known formats: combined, vcombined, common"),
+        "{}",
+        stderr_of(&out)
+    );
 }
 
 #[test]
 fn strict_stops_at_the_first_malformed_line_with_status_1() {
     let path = fixture("access.log");
-    let out = logstats().args(["report", "--strict", path.to_str().unwrap()]).output().unwrap();
+    let out = logstats()
+        .args(["report", "--strict", path.to_str().unwrap()])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = stderr_of(&out);
-    assert!(err.contains("fixtures/access.log:8: malformed line"), "{err}");
+    assert!(
+        err.contains("fixtures/access.log:8: malformed line"),
+        "{err}"
+    );
     assert!(err.contains("garbage line"), "{err}");
     assert!(out.stdout.is_empty(), "no report after a strict failure");
     // A clean log passes --strict.
     let clean = common::corpus("apache/lnav_logfile_access_log.0");
-    logstats().args(["report", "--strict", clean.to_str().unwrap()]).assert().success();
+    logstats()
+        .args(["report", "--strict", clean.to_str().unwrap()])
+        .assert()
+        .success();
 }
 
 #[test]
 fn stdin_is_read_with_dash_or_when_piped() {
     let text = std::fs::read(fixture("access.log")).unwrap();
-    for args in [&["report", "-", "--format", "json"][..], &["report", "--format", "json"]] {
-        let out = logstats().args(args).write_stdin(text.clone()).output().unwrap();
+    for args in [
+        &["report", "-", "--format", "json"][..],
+        &["report", "--format", "json"],
+    ] {
+        let out = logstats()
+            .args(args)
+            .write_stdin(text.clone())
+            .output()
+            .unwrap();
         assert!(out.status.success(), "{args:?}");
         let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(r["summary"]["hits"], 18);
@@ -93,7 +132,10 @@ fn empty_input_is_an_empty_report() {
     assert_eq!(r["summary"]["hits"], 0);
     assert_eq!(r["period"]["first"], serde_json::Value::Null);
     assert_eq!(r["timeseries"]["rows"], serde_json::json!([]));
-    logstats().args(["report", empty.to_str().unwrap()]).assert().success();
+    logstats()
+        .args(["report", empty.to_str().unwrap()])
+        .assert()
+        .success();
 }
 
 #[test]
@@ -103,14 +145,39 @@ fn output_file_is_written_whole_and_replaced_only_on_success() {
     std::fs::write(&target, b"previous report").unwrap();
 
     // A failing run leaves the previous report alone.
-    let out = logstats().args(["report", "missing.log", "--format", "json", "-o", target.to_str().unwrap()]).output().unwrap();
+    let out = logstats()
+        .args([
+            "report",
+            "missing.log",
+            "--format",
+            "json",
+            "-o",
+            target.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(std::fs::read(&target).unwrap(), b"previous report");
 
     // A good run replaces it with the same bytes stdout would have had.
     let log = fixture("access.log");
-    logstats().args(["report", log.to_str().unwrap(), "--format", "json", "-o", target.to_str().unwrap()]).assert().success().stdout("");
-    let on_stdout = logstats().args(["report", log.to_str().unwrap(), "--format", "json"]).output().unwrap().stdout;
+    logstats()
+        .args([
+            "report",
+            log.to_str().unwrap(),
+            "--format",
+            "json",
+            "-o",
+            target.to_str().unwrap(),
+        ])
+        .assert()
+        .success()
+        .stdout("");
+    let on_stdout = logstats()
+        .args(["report", log.to_str().unwrap(), "--format", "json"])
+        .output()
+        .unwrap()
+        .stdout;
     assert_eq!(std::fs::read(&target).unwrap(), on_stdout);
     // No temporary file is left behind.
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
@@ -119,16 +186,34 @@ fn output_file_is_written_whole_and_replaced_only_on_success() {
 #[test]
 fn output_into_a_missing_directory_exits_2() {
     let log = fixture("access.log");
-    let out = logstats().args(["report", log.to_str().unwrap(), "-o", "/nonexistent/dir/r.json"]).output().unwrap();
+    let out = logstats()
+        .args([
+            "report",
+            log.to_str().unwrap(),
+            "-o",
+            "/nonexistent/dir/r.json",
+        ])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr_of(&out).contains("cannot write '/nonexistent/dir/r.json'"), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("cannot write '/nonexistent/dir/r.json'"),
+        "{}",
+        stderr_of(&out)
+    );
 }
 
 #[test]
 fn same_input_same_bytes() {
     let log = fixture("access.log");
     for format in ["table", "json", "csv"] {
-        let run = || logstats().args(["report", log.to_str().unwrap(), "--format", format]).output().unwrap().stdout;
+        let run = || {
+            logstats()
+                .args(["report", log.to_str().unwrap(), "--format", format])
+                .output()
+                .unwrap()
+                .stdout
+        };
         assert_eq!(run(), run(), "{format}");
     }
 }
@@ -138,7 +223,14 @@ fn a_closed_pipe_ends_quietly() {
     // Many rows, so that the report outgrows the pipe after the reader left.
     let log = common::corpus("apache/elastic_apache_logs.log");
     let mut child = StdCommand::new(assert_cmd::cargo::cargo_bin("logstats"))
-        .args(["report", log.to_str().unwrap(), "--format", "csv", "--top", "0"])
+        .args([
+            "report",
+            log.to_str().unwrap(),
+            "--format",
+            "csv",
+            "--top",
+            "0",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -147,7 +239,12 @@ fn a_closed_pipe_ends_quietly() {
     child.stdout.take().unwrap().read_exact(&mut first).unwrap(); // then dropped: closed
     let status = child.wait().unwrap();
     let mut err = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
     assert_eq!(status.code(), Some(0), "{err}");
     assert!(!err.contains("panicked"), "{err}");
 }
@@ -159,9 +256,16 @@ fn truncated_gzip_reports_what_was_read_and_exits_1() {
     let dir = tempfile::tempdir().unwrap();
     let cut = dir.path().join("cut.log.gz");
     std::fs::write(&cut, &gz[..gz.len() / 2]).unwrap();
-    let out = logstats().args(["report", cut.to_str().unwrap(), "--format", "json"]).output().unwrap();
+    let out = logstats()
+        .args(["report", cut.to_str().unwrap(), "--format", "json"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr_of(&out).contains("cut.log.gz: read failed after"), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("cut.log.gz: read failed after"),
+        "{}",
+        stderr_of(&out)
+    );
     let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let hits = r["summary"]["hits"].as_u64().unwrap();
     assert!(hits > 1000 && hits < 9999, "about half the lines: {hits}");
@@ -170,11 +274,25 @@ fn truncated_gzip_reports_what_was_read_and_exits_1() {
 #[test]
 fn version_and_help() {
     let out = logstats().arg("--version").output().unwrap();
-    assert_eq!(String::from_utf8(out.stdout).unwrap(), format!("logstats {}\n", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        format!("logstats {}\n", env!("CARGO_PKG_VERSION"))
+    );
     let out = logstats().args(["report", "--help"]).output().unwrap();
     let help = String::from_utf8(out.stdout).unwrap();
-    for heading in ["Input:", "Output:", "--log-format", "--strict", "--no-mmap", "--tz", "--top"] {
+    for heading in [
+        "Input:",
+        "Output:",
+        "--log-format",
+        "--strict",
+        "--no-mmap",
+        "--tz",
+        "--top",
+    ] {
         assert!(help.contains(heading), "{heading} missing from --help");
     }
-    assert!(!help.contains("--chunk-bytes"), "testing option stays hidden");
+    assert!(
+        !help.contains("--chunk-bytes"),
+        "testing option stays hidden"
+    );
 }

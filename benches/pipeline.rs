@@ -1,0 +1,91 @@
+//! Throughput of each stage of the pipeline, in bytes of log per second.
+//!
+//! Input: the real Apache log of the shared corpus, repeated to 8 MB (it
+//! must be beside the repository, as for the tests). Run `cargo bench`;
+//! for the whole program on a generated gigabyte, see the README.
+
+use std::hint::black_box;
+use std::path::Path;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use logstats::aggregate::Figures;
+use logstats::chunk::split_lines_evenly;
+use logstats::parse::Format;
+use logstats::report::{build, ReportOptions, ScannedInput};
+use logstats::scan::{scan_slice, ScanOptions};
+
+fn corpus_log() -> Vec<u8> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/corpus/logs/apache/elastic_apache_logs.log");
+    let one = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut text = Vec::with_capacity(8 << 20);
+    while text.len() < 8 << 20 {
+        text.extend_from_slice(&one);
+    }
+    text
+}
+
+fn stages(c: &mut Criterion) {
+    let text = corpus_log();
+    let lines: Vec<&[u8]> = text
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .collect();
+    let mut g = c.benchmark_group("stages");
+    g.throughput(Throughput::Bytes(text.len() as u64));
+    g.sample_size(20);
+
+    g.bench_function("chunking", |b| {
+        b.iter(|| split_lines_evenly(black_box(&text), 1 << 20).len())
+    });
+    for format in [Format::Combined, Format::Common] {
+        g.bench_function(format!("parse {format}"), |b| {
+            b.iter(|| lines.iter().filter(|l| format.parse(l).is_some()).count())
+        });
+    }
+    let parsed: Vec<_> = lines
+        .iter()
+        .filter_map(|l| Format::Combined.parse(l))
+        .collect();
+    g.bench_function("aggregation", |b| {
+        b.iter(|| {
+            let mut f = Figures::default();
+            for line in &parsed {
+                f.add(line);
+            }
+            f.total.hits
+        })
+    });
+    let opts = ScanOptions {
+        format: Format::Combined,
+        chunk_bytes: 1 << 20,
+        strict: false,
+        progress: None,
+    };
+    g.bench_function("scan (parse + aggregate, parallel)", |b| {
+        b.iter(|| scan_slice(black_box(&text), &opts).counts.kept)
+    });
+    g.bench_function("report + json", |b| {
+        b.iter(|| {
+            let scanned = scan_slice(&text, &opts);
+            let input = ScannedInput {
+                path: "bench".into(),
+                format: Format::Combined,
+                scanned,
+            };
+            let report = build(
+                vec![input],
+                &ReportOptions {
+                    top: 10,
+                    zone: None,
+                },
+            );
+            let mut out = Vec::new();
+            logstats::output::json::write(&report, &mut out).map(|()| out.len())
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, stages);
+criterion_main!(benches);
