@@ -9,14 +9,17 @@
 pub mod aggregate;
 pub mod bytes_map;
 pub mod chunk;
+pub mod classify;
 pub mod cli;
 pub mod error;
+pub mod geoip;
 pub mod input;
 pub mod output;
 pub mod parse;
 pub mod report;
 pub mod route;
 pub mod scan;
+pub mod sources;
 pub mod zone;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
