@@ -51,19 +51,33 @@ fn stages(c: &mut Criterion) {
         b.iter(|| {
             let mut f = Figures::default();
             for line in &parsed {
-                f.add(line);
+                f.add(line, 0);
             }
             f.total.hits
         })
     });
     let opts = ScanOptions {
         format: Format::Combined,
+        chunk_base: 0,
         chunk_bytes: 1 << 20,
         strict: false,
         progress: None,
     };
     g.bench_function("scan (parse + aggregate, parallel)", |b| {
         b.iter(|| scan_slice(black_box(&text), &opts).counts.kept)
+    });
+    let scanned = scan_slice(&text, &opts);
+    g.bench_function("visits (sessions, sources, enrichment)", |b| {
+        b.iter(|| {
+            let zone = logstats::zone::ReportZone::UTC;
+            let visit_opts = logstats::visits::VisitOptions {
+                zone: &zone,
+                bucket: logstats::zone::Bucket::Day,
+                sites: &[],
+                geo: None,
+            };
+            logstats::visits::compute(&mut scanned.figures.clone(), &visit_opts).visits
+        })
     });
     g.bench_function("report + json", |b| {
         b.iter(|| {
@@ -78,6 +92,8 @@ fn stages(c: &mut Criterion) {
                 &ReportOptions {
                     top: 10,
                     zone: None,
+                    sites: &[],
+                    geo: None,
                 },
             );
             let mut out = Vec::new();

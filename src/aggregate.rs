@@ -10,6 +10,7 @@
 use hashbrown::HashMap;
 
 pub use crate::bytes_map::BytesMap;
+use crate::classify;
 use crate::parse::LogLine;
 
 /// Length of a time slot. Hits are counted per 15-minute slot of UTC; the
@@ -86,8 +87,29 @@ fn known_method_index(method: &[u8]) -> Option<usize> {
     })
 }
 
-/// The hit-level figures of a set of kept lines.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// `Candidate::agent` of a line whose layout has no user agent field.
+pub const NO_AGENT: u32 = u32::MAX;
+
+/// A hit that is a page view unless its user agent turns out to be a bot
+/// (SPEC §2: not static, GET, status 2xx or 304). Bots are told apart at
+/// the end, once per distinct agent, so the hot path never runs woothee.
+/// Fields are ids into the interning maps of the same [`Figures`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Candidate {
+    pub time: i64,
+    /// Input order, for equal times: input, chunk and line within it.
+    pub seq: u64,
+    pub client: u32,
+    /// [`NO_AGENT`] when the layout has no user agent.
+    pub agent: u32,
+    pub path: u32,
+    pub referrer: u32,
+    pub query: u32,
+}
+
+/// The figures of a set of kept lines: hit-level counts, and what the
+/// visit-level report is computed from at the end.
+#[derive(Debug, Clone)]
 pub struct Figures {
     pub total: Traffic,
     /// Hits per status code, indexed by the code (three digits: 0..1000).
@@ -103,6 +125,16 @@ pub struct Figures {
     current_slot: Option<(i64, Traffic)>,
     pub first_time: Option<i64>,
     pub last_time: Option<i64>,
+    pub static_hits: u64,
+    /// Hits per user agent as logged (escapes undecoded).
+    pub agents: BytesMap<u64>,
+    /// Client fields, referrers and query strings of candidate page views.
+    pub clients: BytesMap<()>,
+    pub referrers: BytesMap<()>,
+    pub queries: BytesMap<()>,
+    /// Hits per virtual host, for layouts that log one.
+    pub vhosts: BytesMap<u64>,
+    pub candidates: Vec<Candidate>,
 }
 
 impl Default for Figures {
@@ -117,13 +149,21 @@ impl Default for Figures {
             current_slot: None,
             first_time: None,
             last_time: None,
+            static_hits: 0,
+            agents: BytesMap::default(),
+            clients: BytesMap::default(),
+            referrers: BytesMap::default(),
+            queries: BytesMap::default(),
+            vhosts: BytesMap::default(),
+            candidates: Vec::new(),
         }
     }
 }
 
 impl Figures {
-    /// Counts one kept line.
-    pub fn add(&mut self, line: &LogLine<'_>) {
+    /// Counts one kept line. `seq` orders lines of equal time as the input
+    /// does.
+    pub fn add(&mut self, line: &LogLine<'_>, seq: u64) {
         let (status, bytes) = (line.status, line.bytes);
         self.total.add(status, bytes);
         self.status[status as usize % 1000] += 1;
@@ -134,7 +174,8 @@ impl Figures {
             None => *self.other_methods.get_or_default(method) += 1,
         }
 
-        let path = self.paths.get_or_default(line.request.path());
+        let path_text = line.request.path();
+        let (path_id, path) = self.paths.intern(path_text);
         path.hits += 1;
         path.bytes += bytes;
         path.status_404 += (status == 404) as u64;
@@ -153,6 +194,39 @@ impl Figures {
         }
         self.first_time = Some(self.first_time.map_or(t, |f| f.min(t)));
         self.last_time = Some(self.last_time.map_or(t, |l| l.max(t)));
+
+        let agent = match line.user_agent {
+            Some(ua) => {
+                let (id, hits) = self.agents.intern(ua.raw);
+                *hits += 1;
+                id
+            }
+            None => NO_AGENT,
+        };
+        if let Some(vhost) = line.vhost {
+            *self.vhosts.get_or_default(vhost) += 1;
+        }
+        let is_static = classify::is_static(path_text);
+        self.static_hits += is_static as u64;
+        let maybe_pageview =
+            !is_static && method == b"GET" && ((200..300).contains(&status) || status == 304);
+        if maybe_pageview {
+            self.candidates.push(Candidate {
+                time: t,
+                seq,
+                client: self.clients.intern(line.client).0,
+                agent,
+                path: path_id,
+                referrer: self
+                    .referrers
+                    .intern(line.referer.map_or(&b""[..], |r| r.raw))
+                    .0,
+                query: self
+                    .queries
+                    .intern(line.request.query().unwrap_or_default())
+                    .0,
+            });
+        }
     }
 
     fn flush_slot(&mut self) {
@@ -175,6 +249,11 @@ impl Figures {
     pub fn merge(&mut self, mut other: Figures) {
         self.flush_slot();
         other.flush_slot();
+        // Merging into nothing is a move: no id of `other` needs rewriting.
+        if self.total.hits == 0 && self.paths.is_empty() {
+            *self = other;
+            return;
+        }
         self.total.merge(&other.total);
         for (a, b) in self.status.iter_mut().zip(&other.status) {
             *a += b;
@@ -184,10 +263,63 @@ impl Figures {
         }
         self.other_methods
             .merge(other.other_methods, |a, b| *a += b);
-        self.paths.merge(other.paths, |a, b| a.merge(&b));
         merge_maps(&mut self.slots, other.slots, |a, b| a.merge(&b));
         self.first_time = min_opt(self.first_time, other.first_time);
         self.last_time = max_opt(self.last_time, other.last_time);
+        self.static_hits += other.static_hits;
+        self.vhosts.merge(other.vhosts, |a, b| *a += b);
+        // Ids in `other`'s candidates are rewritten to the merged maps' ids.
+        let paths = self.paths.merge(other.paths, |a, b| a.merge(&b));
+        let agents = self.agents.merge(other.agents, |a, b| *a += b);
+        let clients = self.clients.merge(other.clients, |_, _| {});
+        let referrers = self.referrers.merge(other.referrers, |_, _| {});
+        let queries = self.queries.merge(other.queries, |_, _| {});
+        self.candidates.reserve(other.candidates.len());
+        for c in other.candidates {
+            self.candidates.push(Candidate {
+                client: clients[c.client as usize],
+                agent: if c.agent == NO_AGENT {
+                    NO_AGENT
+                } else {
+                    agents[c.agent as usize]
+                },
+                path: paths[c.path as usize],
+                referrer: referrers[c.referrer as usize],
+                query: queries[c.query as usize],
+                ..c
+            });
+        }
+    }
+
+    /// The candidates in input order with their ids replaced by the text
+    /// they stand for: how two `Figures` built in different orders (and so
+    /// with different ids) are compared.
+    fn canonical_candidates(&self) -> Vec<CanonicalCandidate<'_>> {
+        let mut all: Vec<_> = self
+            .candidates
+            .iter()
+            .map(|c| {
+                let agent = (c.agent != NO_AGENT).then(|| self.agents.key(c.agent));
+                let client = self.clients.key(c.client);
+                let (path, referrer) = (self.paths.key(c.path), self.referrers.key(c.referrer));
+                (
+                    c.time,
+                    c.seq,
+                    client,
+                    agent,
+                    path,
+                    referrer,
+                    self.queries.key(c.query),
+                )
+            })
+            .collect();
+        // Chunk numbers depend on how the input was cut; only the order
+        // they give is meaningful, so it replaces them.
+        all.sort_unstable_by_key(|c| c.1);
+        for (rank, c) in all.iter_mut().enumerate() {
+            c.1 = rank as u64;
+        }
+        all
     }
 
     /// `(status, hits)` for every status code seen.
@@ -209,6 +341,29 @@ impl Figures {
         known.chain(self.other_methods.iter().map(|(m, &n)| (m, n)))
     }
 }
+
+/// A candidate as text: (time, rank in input order, client, agent, path,
+/// referrer, query).
+type CanonicalCandidate<'a> = (i64, u64, &'a [u8], Option<&'a [u8]>, &'a [u8], &'a [u8], &'a [u8]);
+
+impl PartialEq for Figures {
+    fn eq(&self, o: &Self) -> bool {
+        self.total == o.total
+            && self.status == o.status
+            && self.known_methods == o.known_methods
+            && self.other_methods == o.other_methods
+            && self.paths == o.paths
+            && self.slots == o.slots
+            && self.current_slot == o.current_slot
+            && (self.first_time, self.last_time, self.static_hits)
+                == (o.first_time, o.last_time, o.static_hits)
+            && self.agents == o.agents
+            && self.vhosts == o.vhosts
+            && self.canonical_candidates() == o.canonical_candidates()
+    }
+}
+
+impl Eq for Figures {}
 
 /// Merges `from` into `into`, moving the larger map's entries as little as
 /// possible: the smaller map is walked, the larger one kept.
@@ -266,7 +421,7 @@ mod tests {
     fn counts_by_hand() {
         let mut f = Figures::default();
         for l in [L1, L2, L3] {
-            f.add(&line(l));
+            f.add(&line(l), 0);
         }
         assert_eq!(
             f.total,
@@ -309,13 +464,13 @@ mod tests {
     #[test]
     fn merge_equals_adding_everything_to_one() {
         let mut one = Figures::default();
-        for l in [L1, L2, L3] {
-            one.add(&line(l));
+        for (seq, l) in [L1, L2, L3].into_iter().enumerate() {
+            one.add(&line(l), seq as u64 + 1);
         }
         let (mut a, mut b) = (Figures::default(), Figures::default());
-        a.add(&line(L1));
-        b.add(&line(L2));
-        b.add(&line(L3));
+        a.add(&line(L1), 1);
+        b.add(&line(L2), 2);
+        b.add(&line(L3), 3);
         a.merge(b);
         // Merging folds the current slot into the map: compare merged forms.
         let mut one_merged = Figures::default();

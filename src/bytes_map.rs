@@ -30,15 +30,21 @@ struct Entry<V> {
     value: V,
 }
 
+/// Keys are numbered in insertion order: the id of a key is its index in
+/// `entries`, so records can refer to a key by a `u32` instead of a copy,
+/// and the hash table itself holds only ids (four bytes a slot, which keeps
+/// it in cache while the log streams through).
 #[derive(Clone)]
 pub struct BytesMap<V> {
-    table: HashTable<Entry<V>>,
+    index: HashTable<u32>,
+    entries: Vec<Entry<V>>,
 }
 
 impl<V> Default for BytesMap<V> {
     fn default() -> Self {
         BytesMap {
-            table: HashTable::new(),
+            index: HashTable::new(),
+            entries: Vec::new(),
         }
     }
 }
@@ -51,63 +57,110 @@ impl<V> BytesMap<V> {
     where
         V: Default,
     {
+        self.intern(key).1
+    }
+
+    /// The id and value of `key`, inserted as `V::default()` if it is new.
+    #[inline]
+    pub fn intern(&mut self, key: &[u8]) -> (u32, &mut V)
+    where
+        V: Default,
+    {
         let hash = hasher().hash_one(key);
-        let found = self.table.entry(
+        self.intern_hashed(hash, key, || (key.into(), V::default()))
+    }
+
+    #[inline(always)]
+    fn intern_hashed(
+        &mut self,
+        hash: u64,
+        key: &[u8],
+        new: impl FnOnce() -> (Box<[u8]>, V),
+    ) -> (u32, &mut V) {
+        let entries = &self.entries;
+        let found = self.index.entry(
             hash,
-            |e| e.hash == hash && bytes_eq(&e.key, key),
-            |e| e.hash,
+            |&i| {
+                let e = &entries[i as usize];
+                e.hash == hash && bytes_eq(&e.key, key)
+            },
+            |&i| entries[i as usize].hash,
         );
-        match found {
-            TableEntry::Occupied(o) => &mut o.into_mut().value,
+        let id = match found {
+            TableEntry::Occupied(o) => *o.get(),
             TableEntry::Vacant(v) => {
-                &mut v
-                    .insert(Entry {
-                        hash,
-                        key: key.into(),
-                        value: V::default(),
-                    })
-                    .into_mut()
-                    .value
+                let id = self.entries.len() as u32;
+                let (key, value) = new();
+                self.entries.push(Entry { hash, key, value });
+                v.insert(id);
+                id
             }
-        }
+        };
+        (id, &mut self.entries[id as usize].value)
     }
 
     pub fn get(&self, key: &[u8]) -> Option<&V> {
         let hash = hasher().hash_one(key);
-        self.table
-            .find(hash, |e| e.hash == hash && bytes_eq(&e.key, key))
-            .map(|e| &e.value)
+        let entries = &self.entries;
+        let id = self.index.find(hash, |&i| {
+            let e = &entries[i as usize];
+            e.hash == hash && bytes_eq(&e.key, key)
+        })?;
+        Some(&self.entries[*id as usize].value)
+    }
+
+    /// The key of an id this map gave out.
+    pub fn key(&self, id: u32) -> &[u8] {
+        &self.entries[id as usize].key
+    }
+
+    pub fn value(&self, id: u32) -> &V {
+        &self.entries[id as usize].value
     }
 
     pub fn len(&self) -> usize {
-        self.table.len()
+        self.entries.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.table.is_empty()
+        self.entries.is_empty()
     }
 
+    /// Keys and values in id order.
     pub fn iter(&self) -> impl Iterator<Item = (&[u8], &V)> {
-        self.table.iter().map(|e| (&e.key[..], &e.value))
+        self.entries.iter().map(|e| (&e.key[..], &e.value))
     }
 
     /// Adds `other` into `self`, combining the values of keys in both.
-    /// The smaller map is walked; stored hashes spare rehashing its keys.
-    pub fn merge(&mut self, mut other: BytesMap<V>, mut combine: impl FnMut(&mut V, V)) {
-        if other.len() > self.len() {
-            std::mem::swap(self, &mut other);
-        }
-        for e in other.table {
-            match self
-                .table
-                .find_mut(e.hash, |x| x.hash == e.hash && bytes_eq(&x.key, &e.key))
-            {
-                Some(x) => combine(&mut x.value, e.value),
-                None => {
-                    self.table.insert_unique(e.hash, e, |x| x.hash);
+    /// Returns, for each id of `other`, the id its key has in `self` now,
+    /// so that records holding ids of `other` can be rewritten. Stored
+    /// hashes spare rehashing `other`'s keys.
+    pub fn merge(&mut self, other: BytesMap<V>, mut combine: impl FnMut(&mut V, V)) -> Vec<u32> {
+        let mut remap = Vec::with_capacity(other.entries.len());
+        for e in other.entries {
+            let entries = &self.entries;
+            let found = self.index.find(e.hash, |&i| {
+                let x = &entries[i as usize];
+                x.hash == e.hash && bytes_eq(&x.key, &e.key)
+            });
+            let id = match found {
+                Some(&id) => {
+                    combine(&mut self.entries[id as usize].value, e.value);
+                    id
                 }
-            }
+                None => {
+                    let id = self.entries.len() as u32;
+                    let hash = e.hash;
+                    self.entries.push(e);
+                    let entries = &self.entries;
+                    self.index
+                        .insert_unique(hash, id, |&i| entries[i as usize].hash);
+                    id
+                }
+            };
+            remap.push(id);
         }
+        remap
     }
 }
 
@@ -168,6 +221,9 @@ mod tests {
         assert_eq!(m.get(b"/a/long/path/over/sixteen/bytes"), Some(&1));
         assert_eq!(m.get(b"/a/long/path/over/sixteen/bytez"), None);
         assert_eq!(m.get(b"/c"), None);
+        // Ids are given in insertion order.
+        assert_eq!(m.intern(b"/b").0, 1);
+        assert_eq!(m.key(3), b"/a/long/path/over/sixteen/bytes");
     }
 
     #[test]
@@ -178,7 +234,10 @@ mod tests {
         for k in [&b"y"[..], b"z", b"w"] {
             *b.get_or_default(k) += 10;
         }
-        a.merge(b, |v, o| *v += o);
+        let remap = a.merge(b, |v, o| *v += o);
+        // b's ids were y=0, z=1, w=2; y was a's id 1, z and w are new.
+        assert_eq!(remap, vec![1, 2, 3]);
+        assert_eq!((a.key(2), a.key(3)), (&b"z"[..], &b"w"[..]));
         let mut all: Vec<(Vec<u8>, u64)> = a.iter().map(|(k, v)| (k.to_vec(), *v)).collect();
         all.sort();
         assert_eq!(

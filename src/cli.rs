@@ -69,6 +69,18 @@ pub struct ReportArgs {
     #[arg(long, value_name = "BYTES", hide = true)]
     pub chunk_bytes: Option<usize>,
 
+    /// A host name of the site, e.g. example.com (repeatable): referrers
+    /// from it are internal, not sources. Default: the vhost field when the
+    /// layout has one, else the host most later page views were referred by.
+    #[arg(long, value_name = "HOST", help_heading = "Analysis")]
+    pub site: Vec<String>,
+
+    /// MaxMind-format country database (GeoLite2-Country or DB-IP Lite
+    /// .mmdb). Default: $LOGSTATS_GEOIP, then /usr/share/GeoIP and
+    /// /var/lib/GeoIP; without one, countries are "unknown".
+    #[arg(long, value_name = "FILE", help_heading = "Analysis")]
+    pub geoip: Option<PathBuf>,
+
     /// Output format: table (for people), json (for programs), csv (for
     /// pipes).
     #[arg(long, value_enum, default_value_t = OutputFormat::Table, help_heading = "Output")]

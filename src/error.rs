@@ -24,6 +24,9 @@ pub enum Error {
         format: &'static str,
         text: String,
     },
+    /// A GeoIP database that was named or found but cannot be used.
+    #[error(transparent)]
+    Geo(#[from] crate::geoip::GeoError),
     /// The report could not be written where `-o` said.
     #[error("cannot write '{path}': {reason}; nothing was written there")]
     Output { path: String, reason: String },
@@ -51,7 +54,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Strict { .. } => 1,
-            Error::Input { .. } | Error::Usage(_) | Error::Output { .. } => 2,
+            Error::Input { .. } | Error::Usage(_) | Error::Geo(_) | Error::Output { .. } => 2,
         }
     }
 }

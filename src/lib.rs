@@ -20,6 +20,7 @@ pub mod report;
 pub mod route;
 pub mod scan;
 pub mod sources;
+pub mod visits;
 pub mod zone;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -51,6 +52,10 @@ pub struct RunOptions {
     pub chunk_bytes: usize,
     /// `Auto` draws a bar for inputs of [`PROGRESS_MIN_BYTES`] or more.
     pub progress: ProgressMode,
+    /// `--site`: the site's own hosts.
+    pub sites: Vec<String>,
+    /// `--geoip FILE`; without it `$LOGSTATS_GEOIP`, then the usual paths.
+    pub geoip: Option<std::path::PathBuf>,
 }
 
 impl Default for RunOptions {
@@ -64,6 +69,8 @@ impl Default for RunOptions {
             mmap: true,
             chunk_bytes: DEFAULT_CHUNK_BYTES,
             progress: ProgressMode::Never,
+            sites: Vec::new(),
+            geoip: None,
         }
     }
 }
@@ -80,6 +87,8 @@ pub struct Outcome {
 /// Reads every input and builds the report. Inputs are all opened first,
 /// so that a wrong path fails the run before any work is done.
 pub fn run_report(opts: &RunOptions) -> Result<Outcome, Error> {
+    // A wrong --geoip fails the run before any log is read.
+    let geo = geoip::open(opts.geoip.as_deref())?;
     let mut opened = Vec::with_capacity(opts.inputs.len());
     for path in &opts.inputs {
         opened.push((path, input::open(path, opts.mmap)?));
@@ -95,9 +104,11 @@ pub fn run_report(opts: &RunOptions) -> Result<Outcome, Error> {
     let mut scanned = Vec::with_capacity(opened.len());
     let mut warnings = Vec::new();
     let mut partial = false;
+    let mut chunk_base = 0u32;
     for (path, opened) in opened {
         let name = path.display();
-        let (format, result) = scan_input(opened, opts, bar.as_ref());
+        let (format, result) = scan_input(opened, opts, chunk_base, bar.as_ref());
+        chunk_base = chunk_base.saturating_add(result.chunks);
         if let Some(e) = &result.read_error {
             partial = true;
             warnings.push(format!(
@@ -134,6 +145,8 @@ pub fn run_report(opts: &RunOptions) -> Result<Outcome, Error> {
         &ReportOptions {
             top: opts.top,
             zone: opts.zone,
+            sites: &opts.sites,
+            geo: geo.as_ref(),
         },
     );
     Ok(Outcome {
@@ -147,10 +160,12 @@ pub fn run_report(opts: &RunOptions) -> Result<Outcome, Error> {
 fn scan_input(
     opened: input::Opened,
     opts: &RunOptions,
+    chunk_base: u32,
     bar: Option<&ProgressBar>,
 ) -> (Format, Scanned) {
     let scan_opts = |format| ScanOptions {
         format,
+        chunk_base,
         chunk_bytes: opts.chunk_bytes,
         strict: opts.strict,
         // Compressed input is counted as it is read, on the compressed side.

@@ -65,6 +65,8 @@ fn report(args: ReportArgs) -> Result<u8, Error> {
             .chunk_bytes
             .unwrap_or(logstats::chunk::DEFAULT_CHUNK_BYTES),
         progress,
+        sites: args.site,
+        geoip: args.geoip,
     };
     let pool = match args.threads {
         Some(n) => Some(

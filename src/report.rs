@@ -7,9 +7,11 @@ use hashbrown::HashMap;
 use serde::Serialize;
 
 use crate::aggregate::{Figures, Traffic, SLOT_SECONDS};
+use crate::geoip::GeoDb;
 use crate::parse::Format;
 use crate::route::route_of;
 use crate::scan::{Counts, Scanned};
+use crate::visits::{self, OwnHostsFrom, VisitOptions};
 use crate::zone::{Bucket, ReportZone};
 
 pub const SCHEMA: &str = "logstats.report/1";
@@ -22,11 +24,14 @@ pub struct ScannedInput {
     pub scanned: Scanned,
 }
 
-pub struct ReportOptions {
+pub struct ReportOptions<'a> {
     /// Rows kept per table; 0 keeps all.
     pub top: usize,
     /// `--tz`; `None` takes the offset of the first parsed line.
     pub zone: Option<ReportZone>,
+    /// `--site` hosts: the site's own, for referrers (SPEC §4).
+    pub sites: &'a [String],
+    pub geo: Option<&'a GeoDb>,
 }
 
 #[derive(Debug, Serialize)]
@@ -38,6 +43,20 @@ pub struct Report {
     pub period: Period,
     pub summary: Summary,
     pub timeseries: Timeseries,
+    pub pages: Vec<PageRow>,
+    pub landing_pages: Vec<LandingRow>,
+    pub exit_pages: Vec<ExitRow>,
+    pub referrers: Vec<ReferrerRow>,
+    pub channels: Vec<ChannelRow>,
+    pub search_terms: Vec<TermRow>,
+    pub campaigns: Vec<CampaignRow>,
+    pub countries: Vec<CountryRow>,
+    /// The GeoIP database countries were looked up in, or null.
+    pub geoip: Option<GeoipInfo>,
+    pub devices: Vec<NameVisitors>,
+    pub browsers: Vec<NameVisitors>,
+    pub os: Vec<NameVisitors>,
+    pub bots: Vec<BotRow>,
     pub status_codes: Vec<StatusRow>,
     pub methods: Vec<MethodRow>,
     pub not_found: Vec<PathHits>,
@@ -49,6 +68,9 @@ pub struct Report {
     /// The zone days, hours and times are given in.
     #[serde(skip)]
     pub zone: ReportZone,
+    /// The hosts counted as the site's own, and from which rule.
+    #[serde(skip)]
+    pub own_hosts: (Vec<String>, OwnHostsFrom),
 }
 
 #[derive(Debug, Serialize)]
@@ -77,7 +99,15 @@ pub struct Period {
 #[derive(Debug, Serialize)]
 pub struct Summary {
     pub hits: u64,
+    pub pageviews: u64,
+    pub visitors: u64,
+    pub visits: u64,
+    pub bounces: u64,
+    pub bounce_rate: f64,
+    pub avg_visit_duration_s: f64,
     pub bytes: u64,
+    pub bot_hits: u64,
+    pub static_hits: u64,
     pub status_4xx: u64,
     pub status_5xx: u64,
     pub error_rate_4xx: f64,
@@ -94,9 +124,82 @@ pub struct Timeseries {
 pub struct TimeRow {
     pub start: String,
     pub hits: u64,
+    pub pageviews: u64,
+    pub visitors: u64,
     pub bytes: u64,
     pub status_4xx: u64,
     pub status_5xx: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PageRow {
+    pub path: String,
+    pub pageviews: u64,
+    pub visitors: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LandingRow {
+    pub path: String,
+    pub visits: u64,
+    pub bounces: u64,
+    pub bounce_rate: f64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ExitRow {
+    pub path: String,
+    pub visits: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ReferrerRow {
+    pub host: String,
+    pub visits: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ChannelRow {
+    pub channel: &'static str,
+    pub visits: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TermRow {
+    pub term: String,
+    pub visits: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CampaignRow {
+    pub source: String,
+    pub medium: String,
+    pub campaign: String,
+    pub visits: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CountryRow {
+    pub country: String,
+    pub visitors: u64,
+    pub pageviews: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct GeoipInfo {
+    pub database: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct NameVisitors {
+    pub name: String,
+    pub visitors: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct BotRow {
+    pub name: String,
+    pub hits: u64,
 }
 
 #[derive(Debug, Serialize)]
@@ -141,7 +244,7 @@ pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions) -> Report {
+pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
     let zone = opts.zone.unwrap_or_else(|| {
         let written = inputs.iter().find_map(|i| i.scanned.first_offset);
         written
@@ -176,9 +279,34 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions) -> Report {
         first: figures.first_time.map(|t| zone.format(t)),
         last: figures.last_time.map(|t| zone.format(t)),
     };
+    let bucket = match (figures.first_time, figures.last_time) {
+        (Some(first), Some(last)) => Bucket::for_period(first, last),
+        _ => Bucket::Hour,
+    };
+    let v = visits::compute(
+        &mut figures,
+        &VisitOptions {
+            zone: &zone,
+            bucket,
+            sites: opts.sites,
+            geo: opts.geo,
+        },
+    );
     let summary = Summary {
         hits: total.hits,
+        pageviews: v.pageviews,
+        visitors: v.visitors,
+        visits: v.visits,
+        bounces: v.bounces,
+        bounce_rate: rate(v.bounces, v.visits),
+        avg_visit_duration_s: if v.visits == 0 {
+            0.0
+        } else {
+            v.duration_s as f64 / v.visits as f64
+        },
         bytes: total.bytes,
+        bot_hits: v.bot_hits,
+        static_hits: figures.static_hits,
         status_4xx: total.status_4xx,
         status_5xx: total.status_5xx,
         error_rate_4xx: rate(total.status_4xx, total.hits),
@@ -192,7 +320,119 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions) -> Report {
         malformed_samples: samples,
         period,
         summary,
-        timeseries: timeseries(&figures, &zone),
+        timeseries: timeseries(&figures, &zone, bucket, &v.buckets),
+        pages: top_rows(
+            by_path_text(&figures, &v.pages, |&(pageviews, visitors)| {
+                (pageviews, visitors)
+            })
+            .map(|(path, (pageviews, visitors))| PageRow {
+                path,
+                pageviews,
+                visitors,
+            })
+            .collect(),
+            top,
+            |r| (r.pageviews, r.path.clone()),
+        ),
+        landing_pages: top_rows(
+            by_path_text(&figures, &v.landing, |&(visits, bounces)| (visits, bounces))
+                .map(|(path, (visits, bounces))| LandingRow {
+                    path,
+                    visits,
+                    bounces,
+                    bounce_rate: rate(bounces, visits),
+                })
+                .collect(),
+            top,
+            |r| (r.visits, r.path.clone()),
+        ),
+        exit_pages: top_rows(
+            by_path_text(&figures, &v.exits, |&visits| (visits, 0))
+                .map(|(path, (visits, _))| ExitRow { path, visits })
+                .collect(),
+            top,
+            |r| (r.visits, r.path.clone()),
+        ),
+        referrers: top_rows(
+            v.referrers
+                .iter()
+                .map(|(host, &visits)| ReferrerRow {
+                    host: host.clone(),
+                    visits,
+                })
+                .collect(),
+            top,
+            |r| (r.visits, r.host.clone()),
+        ),
+        channels: top_rows(
+            v.channels
+                .iter()
+                .map(|(c, &visits)| ChannelRow {
+                    channel: c.name(),
+                    visits,
+                })
+                .collect(),
+            top,
+            |r| (r.visits, r.channel),
+        ),
+        search_terms: top_rows(
+            v.search_terms
+                .iter()
+                .map(|(term, &visits)| TermRow {
+                    term: term.clone(),
+                    visits,
+                })
+                .collect(),
+            top,
+            |r| (r.visits, r.term.clone()),
+        ),
+        campaigns: top_rows(
+            v.campaigns
+                .iter()
+                .map(|((source, medium, campaign), &visits)| CampaignRow {
+                    source: source.clone(),
+                    medium: medium.clone(),
+                    campaign: campaign.clone(),
+                    visits,
+                })
+                .collect(),
+            top,
+            |r| {
+                (
+                    r.visits,
+                    (r.source.clone(), r.medium.clone(), r.campaign.clone()),
+                )
+            },
+        ),
+        countries: top_rows(
+            v.countries
+                .iter()
+                .map(|(country, &(visitors, pageviews))| CountryRow {
+                    country: country.clone(),
+                    visitors,
+                    pageviews,
+                })
+                .collect(),
+            top,
+            |r| (r.visitors, r.country.clone()),
+        ),
+        geoip: opts.geo.map(|db| GeoipInfo {
+            database: db.path().display().to_string(),
+        }),
+        devices: name_visitors(&v.devices, top),
+        browsers: name_visitors(&v.browsers, top),
+        os: name_visitors(&v.os, top),
+        bots: top_rows(
+            v.bots
+                .iter()
+                .map(|(name, &hits)| BotRow {
+                    name: name.clone(),
+                    hits,
+                })
+                .collect(),
+            top,
+            |r| (r.hits, r.name.clone()),
+        ),
         status_codes: top_rows(
             figures
                 .status_codes()
@@ -217,7 +457,37 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions) -> Report {
         routes: routes(&figures, top),
         response_time: None,
         zone,
+        own_hosts: (v.own_hosts, v.own_hosts_from),
     }
+}
+
+/// Rows keyed by path id, turned into text. Paths that differ only in
+/// invalid UTF-8 print the same; their figures are added together so that
+/// no key appears twice.
+fn by_path_text<'a, V>(
+    figures: &'a Figures,
+    by_id: &'a std::collections::HashMap<u32, V>,
+    figures_of: impl Fn(&V) -> (u64, u64) + 'a,
+) -> impl Iterator<Item = (String, (u64, u64))> + 'a {
+    let mut by_text: HashMap<String, (u64, u64)> = HashMap::new();
+    for (&id, value) in by_id {
+        let (a, b) = figures_of(value);
+        let row = by_text.entry(text(figures.paths.key(id))).or_default();
+        row.0 += a;
+        row.1 += b;
+    }
+    by_text.into_iter()
+}
+
+fn name_visitors(counts: &std::collections::HashMap<String, u64>, top: usize) -> Vec<NameVisitors> {
+    let rows = counts
+        .iter()
+        .map(|(name, &visitors)| NameVisitors {
+            name: name.clone(),
+            visitors,
+        })
+        .collect();
+    top_rows(rows, top, |r| (r.visitors, r.name.clone()))
 }
 
 pub fn rate(part: u64, whole: u64) -> f64 {
@@ -291,15 +561,20 @@ fn routes(figures: &Figures, top: usize) -> Vec<RouteRow> {
 
 /// Folds the UTC slots into hours or days of the report zone, every bucket
 /// from the first to the last, empty ones included, so that a chart of the
-/// rows has an even time axis.
-fn timeseries(figures: &Figures, zone: &ReportZone) -> Timeseries {
+/// rows has an even time axis. `visits` holds page views and visitors per
+/// bucket start.
+fn timeseries(
+    figures: &Figures,
+    zone: &ReportZone,
+    bucket: Bucket,
+    visits: &std::collections::HashMap<i64, (u64, u64)>,
+) -> Timeseries {
     let (Some(first), Some(last)) = (figures.first_time, figures.last_time) else {
         return Timeseries {
-            bucket: Bucket::Hour,
+            bucket,
             rows: Vec::new(),
         };
     };
-    let bucket = Bucket::for_period(first, last);
     let mut buckets: BTreeMap<i64, Traffic> = BTreeMap::new();
     let (first_slot, last_slot) = (
         first.div_euclid(SLOT_SECONDS),
@@ -318,12 +593,17 @@ fn timeseries(figures: &Figures, zone: &ReportZone) -> Timeseries {
     }
     let rows = buckets
         .into_iter()
-        .map(|(start, t)| TimeRow {
-            start: zone.format(start),
-            hits: t.hits,
-            bytes: t.bytes,
-            status_4xx: t.status_4xx,
-            status_5xx: t.status_5xx,
+        .map(|(start, t)| {
+            let (pageviews, visitors) = visits.get(&start).copied().unwrap_or_default();
+            TimeRow {
+                start: zone.format(start),
+                hits: t.hits,
+                pageviews,
+                visitors,
+                bytes: t.bytes,
+                status_4xx: t.status_4xx,
+                status_5xx: t.status_5xx,
+            }
         })
         .collect();
     Timeseries { bucket, rows }

@@ -58,6 +58,9 @@ pub struct Sample {
 /// The settings a scan needs, shared by every chunk.
 pub struct ScanOptions<'a> {
     pub format: Format,
+    /// The number of the input's first chunk: chunks are numbered across
+    /// all inputs, so that (chunk, line) orders every line of a run.
+    pub chunk_base: u32,
     pub chunk_bytes: usize,
     /// With `--strict`, chunks after the first one found to hold a
     /// malformed line are skipped: the result is only used for the error.
@@ -107,7 +110,8 @@ impl Partial {
                         first_offset = Some(parsed.time.offset_s);
                     }
                     self.counts.kept += 1;
-                    self.figures.add(&parsed);
+                    let seq = (opts.chunk_base.saturating_add(index) as u64) << 32 | (lines - 1);
+                    self.figures.add(&parsed, seq);
                 }
                 None if is_blank(line) => self.counts.blank += 1,
                 None => {
@@ -191,6 +195,7 @@ impl Partial {
             })
             .collect();
         Scanned {
+            chunks: self.chunk_lines.last().map_or(0, |&(index, _)| index + 1),
             counts: self.counts,
             bytes: self.bytes,
             figures: self.figures,
@@ -204,6 +209,8 @@ impl Partial {
 /// The result of scanning one input.
 #[derive(Debug)]
 pub struct Scanned {
+    /// How many chunks the input was cut into.
+    pub chunks: u32,
     pub counts: Counts,
     /// Bytes of log text read (after decompression).
     pub bytes: u64,
@@ -222,8 +229,14 @@ pub struct Scanned {
 /// into line-aligned chunks that rayon scans in parallel.
 pub fn scan_slice(text: &[u8], opts: &ScanOptions<'_>) -> Scanned {
     let first_bad = AtomicU32::new(u32::MAX);
-    split_lines_evenly(text, opts.chunk_bytes)
+    let chunks = split_lines_evenly(text, opts.chunk_bytes);
+    // A few large partial results rather than many small ones: each merge
+    // rewrites the ids of the candidates it takes in, so fewer merges cost
+    // less, while four per thread still balance the load.
+    let min_len = chunks.len() / (4 * rayon::current_num_threads()).max(1);
+    chunks
         .into_par_iter()
+        .with_min_len(min_len.max(1))
         .enumerate()
         .fold(Partial::default, |mut acc, (i, chunk)| {
             acc.scan_chunk(i as u32, chunk, opts, &first_bad);
@@ -291,6 +304,7 @@ mod tests {
     fn opts(chunk_bytes: usize, strict: bool) -> ScanOptions<'static> {
         ScanOptions {
             format: Format::Combined,
+            chunk_base: 0,
             chunk_bytes,
             strict,
             progress: None,

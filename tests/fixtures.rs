@@ -117,7 +117,7 @@ fn access_log_table_shows_the_figures() {
     assert!(text.contains("2024-05-01 09:58:10 → 2024-05-02 09:10:00 (+02:00)"));
     for title in [
         "Summary",
-        "Hits per hour",
+        "Traffic per hour",
         "Status codes",
         "Methods",
         "Not found (404)",

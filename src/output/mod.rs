@@ -40,6 +40,7 @@ pub enum Cell {
     /// A fraction in [0, 1].
     Rate(f64),
     Millis(Option<f64>),
+    Seconds(f64),
 }
 
 impl Cell {
@@ -48,7 +49,7 @@ impl Cell {
         match self {
             Cell::Text(s) => s.clone(),
             Cell::Count(n) | Cell::Bytes(n) => n.to_string(),
-            Cell::Rate(r) => r.to_string(),
+            Cell::Rate(r) | Cell::Seconds(r) => r.to_string(),
             Cell::Millis(m) => m.map(|m| m.to_string()).unwrap_or_default(),
         }
     }
@@ -151,7 +152,15 @@ pub fn sections(report: &Report) -> Vec<Section> {
         "Summary",
         &[
             "hits",
+            "pageviews",
+            "visitors",
+            "visits",
+            "bounces",
+            "bounce_rate",
+            "avg_visit_duration_s",
             "bytes",
+            "bot_hits",
+            "static_hits",
             "status_4xx",
             "status_5xx",
             "error_rate_4xx",
@@ -161,7 +170,15 @@ pub fn sections(report: &Report) -> Vec<Section> {
     );
     s.rows.push(vec![
         Count(sm.hits),
+        Count(sm.pageviews),
+        Count(sm.visitors),
+        Count(sm.visits),
+        Count(sm.bounces),
+        Rate(sm.bounce_rate),
+        Seconds(sm.avg_visit_duration_s),
         Bytes(sm.bytes),
+        Count(sm.bot_hits),
+        Count(sm.static_hits),
         Count(sm.status_4xx),
         Count(sm.status_5xx),
         Rate(sm.error_rate_4xx),
@@ -170,24 +187,164 @@ pub fn sections(report: &Report) -> Vec<Section> {
     all.push(s);
 
     let title = match report.timeseries.bucket {
-        crate::zone::Bucket::Hour => "Hits per hour",
-        crate::zone::Bucket::Day => "Hits per day",
+        crate::zone::Bucket::Hour => "Traffic per hour",
+        crate::zone::Bucket::Day => "Traffic per day",
     };
     let mut s = Section::new(
         "timeseries",
         title,
-        &["start", "hits", "bytes", "status_4xx", "status_5xx"],
+        &[
+            "start",
+            "hits",
+            "pageviews",
+            "visitors",
+            "bytes",
+            "status_4xx",
+            "status_5xx",
+        ],
         1,
     );
     for r in &report.timeseries.rows {
         s.rows.push(vec![
             Text(r.start.clone()),
             Count(r.hits),
+            Count(r.pageviews),
+            Count(r.visitors),
             Bytes(r.bytes),
             Count(r.status_4xx),
             Count(r.status_5xx),
         ]);
     }
+    all.push(s);
+
+    let pageviews = report.summary.pageviews;
+    let visits = report.summary.visits;
+    let mut s = Section::new("pages", "Pages", &["path", "pageviews", "visitors"], 1);
+    s.rows = report
+        .pages
+        .iter()
+        .map(|r| vec![Text(r.path.clone()), Count(r.pageviews), Count(r.visitors)])
+        .collect();
+    s.share_of = Some(pageviews);
+    all.push(s);
+
+    let mut s = Section::new(
+        "landing_pages",
+        "Landing pages",
+        &["path", "visits", "bounces", "bounce_rate"],
+        1,
+    );
+    s.rows = report
+        .landing_pages
+        .iter()
+        .map(|r| {
+            vec![
+                Text(r.path.clone()),
+                Count(r.visits),
+                Count(r.bounces),
+                Rate(r.bounce_rate),
+            ]
+        })
+        .collect();
+    s.share_of = Some(visits);
+    all.push(s);
+
+    let mut s = Section::new("exit_pages", "Exit pages", &["path", "visits"], 1);
+    s.rows = report
+        .exit_pages
+        .iter()
+        .map(|r| vec![Text(r.path.clone()), Count(r.visits)])
+        .collect();
+    s.share_of = Some(visits);
+    all.push(s);
+
+    let mut s = Section::new("referrers", "Referrers", &["host", "visits"], 1);
+    s.rows = report
+        .referrers
+        .iter()
+        .map(|r| vec![Text(r.host.clone()), Count(r.visits)])
+        .collect();
+    s.share_of = Some(visits);
+    all.push(s);
+
+    let mut s = Section::new("channels", "Channels", &["channel", "visits"], 1);
+    s.rows = report
+        .channels
+        .iter()
+        .map(|r| vec![Text(r.channel.to_string()), Count(r.visits)])
+        .collect();
+    s.share_of = Some(visits);
+    all.push(s);
+
+    let mut s = Section::new("search_terms", "Search terms", &["term", "visits"], 1);
+    s.rows = report
+        .search_terms
+        .iter()
+        .map(|r| vec![Text(r.term.clone()), Count(r.visits)])
+        .collect();
+    all.push(s);
+
+    let mut s = Section::new(
+        "campaigns",
+        "Campaigns",
+        &["source", "medium", "campaign", "visits"],
+        3,
+    );
+    s.rows = report
+        .campaigns
+        .iter()
+        .map(|r| {
+            vec![
+                Text(r.source.clone()),
+                Text(r.medium.clone()),
+                Text(r.campaign.clone()),
+                Count(r.visits),
+            ]
+        })
+        .collect();
+    all.push(s);
+
+    let mut s = Section::new(
+        "countries",
+        "Countries",
+        &["country", "visitors", "pageviews"],
+        1,
+    );
+    s.rows = report
+        .countries
+        .iter()
+        .map(|r| {
+            vec![
+                Text(r.country.clone()),
+                Count(r.visitors),
+                Count(r.pageviews),
+            ]
+        })
+        .collect();
+    s.share_of = Some(report.summary.visitors);
+    all.push(s);
+
+    for (name, title, rows) in [
+        ("devices", "Devices", &report.devices),
+        ("browsers", "Browsers", &report.browsers),
+        ("os", "Operating systems", &report.os),
+    ] {
+        let mut s = Section::new(name, title, &["name", "visitors"], 1);
+        s.rows = rows
+            .iter()
+            .map(|r| vec![Text(r.name.clone()), Count(r.visitors)])
+            .collect();
+        s.share_of = Some(report.summary.visitors);
+        all.push(s);
+    }
+
+    let mut s = Section::new("bots", "Bots", &["name", "hits"], 1);
+    s.rows = report
+        .bots
+        .iter()
+        .map(|r| vec![Text(r.name.clone()), Count(r.hits)])
+        .collect();
+    s.share_of = Some(report.summary.hits);
     all.push(s);
 
     let hits = report.summary.hits;
@@ -252,15 +409,47 @@ pub fn sections(report: &Report) -> Vec<Section> {
 }
 
 /// The section names `--section` accepts, in report order.
-pub const SECTION_NAMES: [&str; 10] = [
+pub const SECTION_NAMES: [&str; 22] = [
     "inputs",
     "malformed_samples",
     "period",
     "summary",
     "timeseries",
+    "pages",
+    "landing_pages",
+    "exit_pages",
+    "referrers",
+    "channels",
+    "search_terms",
+    "campaigns",
+    "countries",
+    "devices",
+    "browsers",
+    "os",
+    "bots",
     "status_codes",
     "methods",
     "not_found",
     "server_errors",
     "routes",
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn section_names_are_those_rendered() {
+        let report = crate::report::build(
+            Vec::new(),
+            &crate::report::ReportOptions {
+                top: 10,
+                zone: None,
+                sites: &[],
+                geo: None,
+            },
+        );
+        let names: Vec<&str> = sections(&report).iter().map(|s| s.name).collect();
+        assert_eq!(names, SECTION_NAMES.to_vec());
+    }
+}

@@ -8,6 +8,7 @@ use comfy_table::{CellAlignment, ContentArrangement, Table};
 
 use super::{sections, Cell, Section};
 use crate::report::Report;
+use crate::visits::OwnHostsFrom;
 
 /// Widest bar of the time series, in block characters.
 const BAR_WIDTH: usize = 30;
@@ -33,8 +34,41 @@ pub fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
             _ => plain_table(&s),
         };
         writeln!(out, "{table}")?;
+        if let Some(note) = note(report, s.name) {
+            writeln!(out, "{note}")?;
+        }
     }
     Ok(())
+}
+
+/// What a reader needs to know to trust a table: where countries come
+/// from, which hosts count as the site's own.
+fn note(report: &Report, section: &str) -> Option<String> {
+    match section {
+        "countries" => Some(match &report.geoip {
+            Some(g) => format!("countries from {}", g.database),
+            None => format!(
+                "no GeoIP database: every country is unknown. {}",
+                crate::geoip::missing_database_hint()
+            ),
+        }),
+        "referrers" => {
+            let (hosts, from) = &report.own_hosts;
+            let how = match from {
+                OwnHostsFrom::Site => "given with --site",
+                OwnHostsFrom::Vhost => "the virtual hosts of the log",
+                OwnHostsFrom::Referrers => {
+                    "the host most later page views came from; set it with --site"
+                }
+                OwnHostsFrom::None => "none found; set it with --site",
+            };
+            Some(format!(
+                "own hosts, not counted as referrers: {} ({how})",
+                hosts.join(", ")
+            ))
+        }
+        _ => None,
+    }
 }
 
 /// One line on what was read: files, format, lines and where they went, period.
@@ -98,6 +132,17 @@ fn human(cell: &Cell) -> String {
         Cell::Rate(r) => percent(*r),
         Cell::Millis(Some(ms)) => format!("{ms:.1} ms"),
         Cell::Millis(None) => "–".into(),
+        Cell::Seconds(secs) => duration(*secs),
+    }
+}
+
+/// `75.4` → `1m 15s`: durations as a person reads them.
+fn duration(secs: f64) -> String {
+    let s = secs.round() as u64;
+    match s {
+        0..=59 => format!("{s}s"),
+        60..=3599 => format!("{}m {:02}s", s / 60, s % 60),
+        _ => format!("{}h {:02}m", s / 3600, s % 3600 / 60),
     }
 }
 

@@ -1,0 +1,697 @@
+//! Visitors, visits and where they come from (SPEC §3–§5), computed once
+//! all lines are read.
+//!
+//! Why at the end and not per line: whether a hit is a page view depends on
+//! its user agent being a bot, which woothee decides; visits need a
+//! visitor's page views in time order, which unsorted lines and rotated
+//! files given in any order do not provide; and the own host of the
+//! referrer rule is decided from visits. So the scan records each candidate
+//! page view as a 40-byte record of ids ([`Candidate`]), and this module
+//! classifies every distinct agent once, resolves every distinct client
+//! once (address, country), drops bots, sorts the page views by (visitor,
+//! time, input order), and walks each visitor's page views once.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use rayon::prelude::*;
+
+use crate::aggregate::{Candidate, Figures, NO_AGENT, SLOT_SECONDS};
+use crate::classify::{classify_agent, AgentInfo};
+use crate::geoip::{client_ip, GeoDb};
+use crate::parse::Quoted;
+use crate::sources::{self, Channel};
+use crate::zone::{Bucket, ReportZone};
+
+/// A gap of exactly this many seconds continues a visit; one more ends it.
+pub const VISIT_GAP_SECONDS: i64 = 1800;
+
+/// Country of clients with no address, no database or no match.
+pub const UNKNOWN_COUNTRY: &str = "unknown";
+
+/// What the end-of-run computation needs besides the figures.
+pub struct VisitOptions<'a> {
+    pub zone: &'a ReportZone,
+    /// The time-series bucket of the report.
+    pub bucket: Bucket,
+    /// `--site` hosts, as given.
+    pub sites: &'a [String],
+    pub geo: Option<&'a GeoDb>,
+}
+
+/// Visit-level figures, keyed by ids of the [`Figures`] they came from
+/// (paths) or by text (everything enriched).
+#[derive(Debug, Default)]
+pub struct VisitFigures {
+    pub pageviews: u64,
+    /// Distinct (visitor, day) pairs with a page view, summed over days.
+    pub visitors: u64,
+    pub visits: u64,
+    pub bounces: u64,
+    pub duration_s: i64,
+    pub bot_hits: u64,
+    /// Per time-series bucket start: page views, and distinct visitors.
+    pub buckets: HashMap<i64, (u64, u64)>,
+    /// Per path id: page views, and distinct (visitor, day) pairs.
+    pub pages: HashMap<u32, (u64, u64)>,
+    /// Per landing path id: visits and bounces.
+    pub landing: HashMap<u32, (u64, u64)>,
+    /// Per exit path id: visits.
+    pub exits: HashMap<u32, u64>,
+    pub referrers: HashMap<String, u64>,
+    pub channels: HashMap<Channel, u64>,
+    pub search_terms: HashMap<String, u64>,
+    pub campaigns: HashMap<(String, String, String), u64>,
+    /// Per country: visitors (visitor-days) and page views.
+    pub countries: HashMap<String, (u64, u64)>,
+    pub devices: HashMap<String, u64>,
+    pub browsers: HashMap<String, u64>,
+    pub os: HashMap<String, u64>,
+    pub bots: HashMap<String, u64>,
+    /// The hosts counted as the site's own, and which rule gave them.
+    pub own_hosts: Vec<String>,
+    pub own_hosts_from: OwnHostsFrom,
+}
+
+/// Which rule of SPEC §4 named the own hosts.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum OwnHostsFrom {
+    Site,
+    Vhost,
+    Referrers,
+    #[default]
+    None,
+}
+
+/// A page view: a candidate that was no bot's, its client resolved to
+/// the client's id and its agent to an index into the classified agents;
+/// (client, agent) is its visitor.
+type PageView = Candidate;
+
+/// A client as SPEC §1 identifies it: its address, or else the text of the
+/// field. Different spellings of one address are one client.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Client {
+    Ip(IpAddr),
+    Text(Vec<u8>),
+}
+
+/// Takes the candidates out of `figures` (they are consumed).
+pub fn compute(figures: &mut Figures, opts: &VisitOptions<'_>) -> VisitFigures {
+    let mut out = VisitFigures::default();
+
+    // Each distinct user agent, classified once, in parallel. A layout
+    // without a user agent (NO_AGENT) gets the last index: never a bot.
+    let mut agents: Vec<AgentInfo> = (0..figures.agents.len() as u32)
+        .into_par_iter()
+        .map(|id| {
+            classify_agent(
+                &Quoted {
+                    raw: figures.agents.key(id),
+                }
+                .text(),
+            )
+        })
+        .collect();
+    for (id, info) in agents.iter().enumerate() {
+        if let Some(name) = info.bot_name.as_ref().filter(|_| info.is_bot) {
+            let hits = *figures.agents.value(id as u32);
+            out.bot_hits += hits;
+            *out.bots.entry(name.clone()).or_default() += hits;
+        }
+    }
+    let no_agent = agents.len() as u32;
+    agents.push(AgentInfo {
+        is_bot: false,
+        device: "UNKNOWN".into(),
+        browser: "UNKNOWN".into(),
+        os: "UNKNOWN".into(),
+        bot_name: None,
+    });
+    let agent_index = |id: u32| if id == NO_AGENT { no_agent } else { id };
+
+    // Each distinct client field resolved once, in parallel: its client
+    // (address, or the field's text) and country. Then equal clients (two
+    // spellings of one address) get one id.
+    let resolved: Vec<(Client, Option<String>)> = (0..figures.clients.len() as u32)
+        .into_par_iter()
+        .map(|id| {
+            let field = figures.clients.key(id);
+            match client_ip(field) {
+                Some(ip) => (Client::Ip(ip), opts.geo.and_then(|db| db.country(ip))),
+                None => (Client::Text(field.to_vec()), None),
+            }
+        })
+        .collect();
+    let mut client_ids: FastMap<Client, u32> = FastMap::default();
+    let mut country_names: Vec<String> = Vec::new();
+    let mut country_ids: FastMap<String, u32> = FastMap::default();
+    let mut country_of_client: Vec<u32> = Vec::new();
+    let client_of: Vec<u32> = resolved
+        .into_iter()
+        .map(|(client, country)| {
+            let next = client_ids.len() as u32;
+            *client_ids.entry(client).or_insert_with(|| {
+                let country = country.unwrap_or_else(|| UNKNOWN_COUNTRY.into());
+                let country_id = *country_ids.entry(country.clone()).or_insert_with(|| {
+                    country_names.push(country);
+                    country_names.len() as u32 - 1
+                });
+                country_of_client.push(country_id);
+                next
+            })
+        })
+        .collect();
+
+    // A visitor is a (client, user agent) pair: sorting the page views by
+    // both, then time and input order, lines up each visitor's page views
+    // in order, with no map from pairs to visitor numbers. Bots' candidates
+    // are no page views. The candidates are rewritten in place: they are
+    // the largest thing in memory, and a copy cost more than the sort.
+    let mut views = std::mem::take(&mut figures.candidates);
+    views.retain_mut(|c| {
+        c.agent = agent_index(c.agent);
+        c.client = client_of[c.client as usize];
+        !agents[c.agent as usize].is_bot
+    });
+    views.par_sort_unstable_by_key(|v| (v.client, v.agent, v.time, v.seq));
+
+    let calendar = Calendar::new(&views, opts);
+    let mut tally = Tally {
+        pages: vec![(0, 0); figures.paths.len()],
+        landing: vec![(0, 0); figures.paths.len()],
+        exits: vec![0; figures.paths.len()],
+        buckets: vec![(0, 0); calendar.bucket_starts.len()],
+        countries: vec![(0, 0); country_names.len()],
+        agent_days: vec![0; agents.len()],
+        later_referrers: vec![0; figures.referrers.len()],
+        entries: FastMap::default(),
+        ..Tally::default()
+    };
+    for one_visitor in views.chunk_by(|a, b| (a.client, a.agent) == (b.client, b.agent)) {
+        let (client, agent) = (one_visitor[0].client, one_visitor[0].agent);
+        tally.walk_visitor(
+            one_visitor,
+            &calendar,
+            country_of_client[client as usize],
+            agent,
+        );
+    }
+
+    // From ids back to text, keeping only what occurred.
+    out.pageviews = views.len() as u64;
+    out.visitors = tally.visitors;
+    out.visits = tally.visits;
+    out.bounces = tally.bounces;
+    out.duration_s = tally.duration_s;
+    let nonzero = |v: &[(u64, u64)]| -> HashMap<u32, (u64, u64)> {
+        v.iter()
+            .enumerate()
+            .filter(|(_, c)| c.0 > 0)
+            .map(|(i, &c)| (i as u32, c))
+            .collect()
+    };
+    out.pages = nonzero(&tally.pages);
+    out.landing = nonzero(&tally.landing);
+    out.exits = tally
+        .exits
+        .iter()
+        .enumerate()
+        .filter(|(_, &n)| n > 0)
+        .map(|(i, &n)| (i as u32, n))
+        .collect();
+    out.buckets = calendar
+        .bucket_starts
+        .iter()
+        .zip(&tally.buckets)
+        .filter(|(_, c)| c.0 > 0)
+        .map(|(&s, &c)| (s, c))
+        .collect();
+    for (name, &counts) in country_names.iter().zip(&tally.countries) {
+        if counts.0 > 0 {
+            out.countries.insert(name.clone(), counts);
+        }
+    }
+    for (info, &days) in agents.iter().zip(&tally.agent_days) {
+        if days > 0 {
+            *out.devices.entry(info.device.clone()).or_default() += days;
+            *out.browsers.entry(info.browser.clone()).or_default() += days;
+            *out.os.entry(info.os.clone()).or_default() += days;
+        }
+    }
+    attribute_sources(
+        figures,
+        opts,
+        &tally.entries,
+        &tally.later_referrers,
+        &mut out,
+    );
+    out
+}
+
+/// hashbrown's default hasher: these maps are keyed by ids and addresses
+/// built here, not by log text, and SipHash showed in the profile.
+type FastMap<K, V> = hashbrown::HashMap<K, V>;
+
+/// Day and time-series bucket of each 15-minute slot of the page views'
+/// period, worked out once: zone arithmetic per page view would cost more
+/// than the walk itself for named zones. Days and buckets are numbered in
+/// time order.
+struct Calendar {
+    first_slot: i64,
+    /// (day number, bucket number) per slot from `first_slot` on.
+    slots: Vec<(u32, u32)>,
+    bucket_starts: Vec<i64>,
+}
+
+impl Calendar {
+    fn new(views: &[PageView], opts: &VisitOptions<'_>) -> Calendar {
+        let first = views.iter().map(|v| v.time).min().unwrap_or(0);
+        let last = views.iter().map(|v| v.time).max().unwrap_or(0);
+        let (first_slot, last_slot) = (
+            first.div_euclid(SLOT_SECONDS),
+            last.div_euclid(SLOT_SECONDS),
+        );
+        let mut day_starts: Vec<i64> = Vec::new();
+        let mut bucket_starts: Vec<i64> = Vec::new();
+        let slots = (first_slot..=last_slot)
+            .map(|slot| {
+                let t = slot * SLOT_SECONDS;
+                let (day, bucket) = (
+                    opts.zone.bucket_start(t, Bucket::Day),
+                    opts.zone.bucket_start(t, opts.bucket),
+                );
+                if day_starts.last() != Some(&day) {
+                    day_starts.push(day);
+                }
+                if bucket_starts.last() != Some(&bucket) {
+                    bucket_starts.push(bucket);
+                }
+                (day_starts.len() as u32 - 1, bucket_starts.len() as u32 - 1)
+            })
+            .collect();
+        Calendar {
+            first_slot,
+            slots,
+            bucket_starts,
+        }
+    }
+
+    fn at(&self, time: i64) -> (u32, u32) {
+        self.slots[(time.div_euclid(SLOT_SECONDS) - self.first_slot) as usize]
+    }
+}
+
+/// Counters of the walk, indexed by the ids of what they count.
+#[derive(Default)]
+struct Tally {
+    visitors: u64,
+    visits: u64,
+    bounces: u64,
+    duration_s: i64,
+    /// Per path id: page views, distinct visitor-days.
+    pages: Vec<(u64, u64)>,
+    /// Per path id: visits landing there, and bounces.
+    landing: Vec<(u64, u64)>,
+    exits: Vec<u64>,
+    /// Per bucket number: page views, distinct visitors.
+    buckets: Vec<(u64, u64)>,
+    /// Per country id: visitor-days, page views.
+    countries: Vec<(u64, u64)>,
+    /// Per agent index: visitor-days.
+    agent_days: Vec<u64>,
+    /// Per referrer id: page views that are not the first of their visit.
+    later_referrers: Vec<u64>,
+    /// Per entry (referrer id, landing query id): visits.
+    entries: FastMap<(u32, u32), u64>,
+}
+
+impl Tally {
+    /// One visitor's page views, in time order: visits, visitor-days, pages.
+    fn walk_visitor(&mut self, views: &[PageView], calendar: &Calendar, country: u32, agent: u32) {
+        let mut day = None;
+        let mut bucket = None;
+        let mut pages_today: Vec<u32> = Vec::new();
+        let mut visit_start = 0;
+        for (i, v) in views.iter().enumerate() {
+            let (this_day, this_bucket) = calendar.at(v.time);
+            if day != Some(this_day) {
+                day = Some(this_day);
+                pages_today.clear();
+                self.visitors += 1;
+                self.countries[country as usize].0 += 1;
+                self.agent_days[agent as usize] += 1;
+            }
+            let bucket_counts = &mut self.buckets[this_bucket as usize];
+            bucket_counts.0 += 1;
+            if bucket != Some(this_bucket) {
+                bucket = Some(this_bucket);
+                bucket_counts.1 += 1;
+            }
+            let page = &mut self.pages[v.path as usize];
+            page.0 += 1;
+            // A visitor's pages of one day are few: a vector beats a set.
+            if !pages_today.contains(&v.path) {
+                pages_today.push(v.path);
+                page.1 += 1;
+            }
+            self.countries[country as usize].1 += 1;
+
+            if i > visit_start && v.time - views[i - 1].time > VISIT_GAP_SECONDS {
+                self.end_visit(&views[visit_start..i]);
+                visit_start = i;
+            }
+            if i > visit_start {
+                self.later_referrers[v.referrer as usize] += 1;
+            }
+        }
+        self.end_visit(&views[visit_start..]);
+    }
+
+    fn end_visit(&mut self, visit: &[PageView]) {
+        let (Some(first), Some(last)) = (visit.first(), visit.last()) else {
+            return;
+        };
+        let bounce = visit.len() == 1;
+        self.visits += 1;
+        self.bounces += bounce as u64;
+        self.duration_s += last.time - first.time;
+        let landing = &mut self.landing[first.path as usize];
+        landing.0 += 1;
+        landing.1 += bounce as u64;
+        self.exits[last.path as usize] += 1;
+        *self
+            .entries
+            .entry((first.referrer, first.query))
+            .or_default() += 1;
+    }
+}
+
+/// Own hosts (SPEC §4), then the referrer, channel, search term and
+/// campaign of every visit, from its entry page view. Each distinct entry
+/// (referrer, landing query) is worked out once.
+fn attribute_sources(
+    figures: &Figures,
+    opts: &VisitOptions<'_>,
+    entries: &FastMap<(u32, u32), u64>,
+    later_referrers: &[u64],
+    out: &mut VisitFigures,
+) {
+    let referrer_text = |id: u32| {
+        Quoted {
+            raw: figures.referrers.key(id),
+        }
+        .text()
+    };
+    // The host of every referrer that matters here, parsed once, in
+    // parallel: those of later page views and of visit entries.
+    let mut wanted: Vec<u32> = later_referrers
+        .iter()
+        .enumerate()
+        .filter(|(_, &n)| n > 0)
+        .map(|(id, _)| id as u32)
+        .collect();
+    wanted.extend(entries.keys().map(|&(referrer, _)| referrer));
+    wanted.sort_unstable();
+    wanted.dedup();
+    let parsed: Vec<(u32, Option<String>)> = wanted
+        .into_par_iter()
+        .map(|id| (id, sources::referrer_host(&referrer_text(id))))
+        .collect();
+    let hosts: FastMap<u32, Option<String>> = parsed.into_iter().collect();
+    let host_of = |id: u32| hosts.get(&id).cloned().flatten();
+
+    let (own, from) = if !opts.sites.is_empty() {
+        (
+            opts.sites
+                .iter()
+                .map(|s| sources::normalize_host(s))
+                .collect(),
+            OwnHostsFrom::Site,
+        )
+    } else if !figures.vhosts.is_empty() {
+        let vhosts = figures
+            .vhosts
+            .iter()
+            .map(|(v, _)| sources::normalize_host(&String::from_utf8_lossy(v)));
+        (vhosts.collect(), OwnHostsFrom::Vhost)
+    } else {
+        let mut counts: HashMap<String, u64> = HashMap::new();
+        for (referrer, &n) in later_referrers.iter().enumerate().filter(|(_, &n)| n > 0) {
+            if let Some(host) = host_of(referrer as u32) {
+                *counts.entry(host).or_default() += n;
+            }
+        }
+        match sources::majority_host(counts.iter().map(|(h, &n)| (h.as_str(), n))) {
+            Some(host) => (vec![host], OwnHostsFrom::Referrers),
+            None => (Vec::new(), OwnHostsFrom::None),
+        }
+    };
+    let mut own: Vec<String> = own;
+    own.sort();
+    own.dedup();
+
+    for (&(referrer, query), &visits) in entries {
+        let host = host_of(referrer);
+        let external = host.filter(|h| own.binary_search(h).is_err());
+        let query_text = figures.queries.key(query);
+        let landing_query = (!query_text.is_empty()).then_some(query_text);
+        let channel = sources::channel(landing_query, external.as_deref());
+        *out.channels.entry(channel).or_default() += visits;
+        if let Some(host) = &external {
+            *out.referrers.entry(host.clone()).or_default() += visits;
+            if channel == Channel::Search {
+                if let Some(term) = sources::search_term(&referrer_text(referrer), host) {
+                    *out.search_terms.entry(term).or_default() += visits;
+                }
+            }
+        }
+        if let Some(campaign) = sources::campaign(landing_query) {
+            *out.campaigns.entry(campaign).or_default() += visits;
+        }
+    }
+    out.own_hosts = own;
+    out.own_hosts_from = from;
+}
+
+/// Candidates are recorded by the scan; this is how a test builds them.
+#[cfg(test)]
+#[allow(clippy::too_many_arguments)]
+fn candidate(
+    figures: &mut Figures,
+    time: i64,
+    seq: u64,
+    client: &[u8],
+    agent: &[u8],
+    path: &[u8],
+    referrer: &[u8],
+    query: &[u8],
+) {
+    let c = Candidate {
+        time,
+        seq,
+        client: figures.clients.intern(client).0,
+        agent: figures.agents.intern(agent).0,
+        path: figures.paths.intern(path).0,
+        referrer: figures.referrers.intern(referrer).0,
+        query: figures.queries.intern(query).0,
+    };
+    figures.candidates.push(c);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FIREFOX: &[u8] =
+        b"Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0";
+    const T0: i64 = 1_714_550_400; // 2024-05-01T08:00:00Z
+
+    fn run(figures: &Figures) -> VisitFigures {
+        let zone = ReportZone::UTC;
+        let opts = VisitOptions {
+            zone: &zone,
+            bucket: Bucket::Hour,
+            sites: &[],
+            geo: None,
+        };
+        compute(&mut figures.clone(), &opts)
+    }
+
+    fn path_id(f: &Figures, p: &[u8]) -> u32 {
+        (0..f.paths.len() as u32)
+            .find(|&i| f.paths.key(i) == p)
+            .unwrap()
+    }
+
+    #[test]
+    fn a_gap_of_1800_s_continues_a_visit_and_1801_ends_it() {
+        let mut f = Figures::default();
+        candidate(&mut f, T0, 1, b"1.1.1.1", FIREFOX, b"/a", b"-", b"");
+        candidate(&mut f, T0 + 1800, 2, b"1.1.1.1", FIREFOX, b"/b", b"-", b"");
+        candidate(&mut f, T0 + 3601, 3, b"1.1.1.1", FIREFOX, b"/c", b"-", b"");
+        let v = run(&f);
+        assert_eq!(
+            (v.pageviews, v.visits, v.bounces, v.duration_s),
+            (3, 2, 1, 1800)
+        );
+        assert_eq!(v.landing[&path_id(&f, b"/a")], (1, 0));
+        assert_eq!(v.landing[&path_id(&f, b"/c")], (1, 1));
+        assert_eq!(v.exits[&path_id(&f, b"/b")], 1);
+        assert_eq!(v.visitors, 1);
+    }
+
+    #[test]
+    fn order_of_recording_does_not_matter_and_ties_keep_input_order() {
+        // Recorded out of time order; two views share a second: the one
+        // earlier in the input is the landing page.
+        let mut f = Figures::default();
+        candidate(&mut f, T0 + 60, 9, b"1.1.1.1", FIREFOX, b"/late", b"-", b"");
+        candidate(&mut f, T0, 5, b"1.1.1.1", FIREFOX, b"/second", b"-", b"");
+        candidate(&mut f, T0, 4, b"1.1.1.1", FIREFOX, b"/first", b"-", b"");
+        let v = run(&f);
+        assert_eq!(v.visits, 1);
+        assert_eq!(
+            v.landing.keys().copied().collect::<Vec<_>>(),
+            vec![path_id(&f, b"/first")]
+        );
+        assert_eq!(
+            v.exits.keys().copied().collect::<Vec<_>>(),
+            vec![path_id(&f, b"/late")]
+        );
+    }
+
+    #[test]
+    fn a_visit_across_midnight_is_one_visit_and_two_visitor_days() {
+        let mut f = Figures::default();
+        let midnight = T0 + 16 * 3600; // 2024-05-02T00:00:00Z
+        candidate(
+            &mut f,
+            midnight - 600,
+            1,
+            b"1.1.1.1",
+            FIREFOX,
+            b"/a",
+            b"-",
+            b"",
+        );
+        candidate(
+            &mut f,
+            midnight + 600,
+            2,
+            b"1.1.1.1",
+            FIREFOX,
+            b"/a",
+            b"-",
+            b"",
+        );
+        let v = run(&f);
+        assert_eq!(
+            (v.visits, v.visitors, v.bounces, v.duration_s),
+            (1, 2, 0, 1200)
+        );
+        // The page was seen by the visitor on two days: two visitor-days.
+        assert_eq!(v.pages[&path_id(&f, b"/a")], (2, 2));
+    }
+
+    #[test]
+    fn bots_are_no_visitors_but_their_hits_are_counted() {
+        let mut f = Figures::default();
+        candidate(&mut f, T0, 1, b"1.1.1.1", b"curl/8.5.0", b"/a", b"-", b"");
+        *f.agents.get_or_default(b"curl/8.5.0") += 3;
+        candidate(&mut f, T0, 2, b"2.2.2.2", FIREFOX, b"/a", b"-", b"");
+        let v = run(&f);
+        assert_eq!((v.pageviews, v.visitors, v.visits), (1, 1, 1));
+        assert_eq!(v.bot_hits, 3);
+        assert_eq!(v.bots["curl"], 3);
+    }
+
+    #[test]
+    fn spellings_of_one_address_are_one_visitor() {
+        let mut f = Figures::default();
+        candidate(
+            &mut f,
+            T0,
+            1,
+            b"2a03:0000:10ff::1, 10.0.0.1",
+            FIREFOX,
+            b"/a",
+            b"-",
+            b"",
+        );
+        candidate(
+            &mut f,
+            T0 + 10,
+            2,
+            b"2a03:0:10ff::1",
+            FIREFOX,
+            b"/b",
+            b"-",
+            b"",
+        );
+        let v = run(&f);
+        assert_eq!((v.visitors, v.visits, v.bounces), (1, 1, 0));
+    }
+
+    #[test]
+    fn sources_of_visits() {
+        let mut f = Figures::default();
+        // Visit 1: from Google search, then an internal click.
+        candidate(
+            &mut f,
+            T0,
+            1,
+            b"1.1.1.1",
+            FIREFOX,
+            b"/",
+            b"https://www.google.com/search?q=Log+Stats",
+            b"",
+        );
+        candidate(
+            &mut f,
+            T0 + 5,
+            2,
+            b"1.1.1.1",
+            FIREFOX,
+            b"/b",
+            b"https://example.com/",
+            b"",
+        );
+        // Visit 2: a newsletter campaign with a referrer from the site itself.
+        candidate(
+            &mut f,
+            T0,
+            3,
+            b"2.2.2.2",
+            FIREFOX,
+            b"/",
+            b"https://example.com/x",
+            b"utm_source=nl&utm_medium=email&utm_campaign=may",
+        );
+        candidate(
+            &mut f,
+            T0 + 9,
+            4,
+            b"2.2.2.2",
+            FIREFOX,
+            b"/c",
+            b"https://example.com/",
+            b"",
+        );
+        // Visit 3: direct.
+        candidate(&mut f, T0, 5, b"3.3.3.3", FIREFOX, b"/", b"-", b"");
+        let v = run(&f);
+        // example.com referred both later page views: it is the own host.
+        assert_eq!(
+            (v.own_hosts.clone(), v.own_hosts_from),
+            (vec!["example.com".to_string()], OwnHostsFrom::Referrers)
+        );
+        assert_eq!(v.channels[&Channel::Search], 1);
+        assert_eq!(v.channels[&Channel::Email], 1);
+        assert_eq!(v.channels[&Channel::Direct], 1);
+        assert_eq!(v.referrers.len(), 1);
+        assert_eq!(v.referrers["google.com"], 1);
+        assert_eq!(v.search_terms["log stats"], 1);
+        assert_eq!(v.campaigns[&("nl".into(), "email".into(), "may".into())], 1);
+    }
+}
