@@ -118,6 +118,10 @@ impl<V> BytesMap<V> {
         &self.entries[id as usize].value
     }
 
+    pub fn value_mut(&mut self, id: u32) -> &mut V {
+        &mut self.entries[id as usize].value
+    }
+
     pub fn len(&self) -> usize {
         self.entries.len()
     }
@@ -164,11 +168,16 @@ impl<V> BytesMap<V> {
     }
 }
 
-/// Byte-string equality, inlined: eight bytes at a time, then the rest.
+/// Byte-string equality. Short keys (paths, addresses) are compared
+/// inline, eight bytes at a time: a `memcmp` call cost more than the
+/// comparison. Long ones (user agents) go to `memcmp`, which is vectorised.
 #[inline(always)]
 fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
+    }
+    if a.len() > 32 {
+        return a == b;
     }
     let (mut a, mut b) = (a, b);
     while let (Some((x, ra)), Some((y, rb))) =

@@ -501,18 +501,30 @@ pub fn rate(part: u64, whole: u64) -> f64 {
 /// Sorts by the main figure, descending, then by key, ascending, and keeps
 /// the first `top` rows (all when `top` is 0).
 pub fn top_rows<T, K: Ord>(
-    mut rows: Vec<T>,
+    rows: Vec<T>,
     top: usize,
     figure_and_key: impl Fn(&T) -> (u64, K),
 ) -> Vec<T> {
-    rows.sort_by_cached_key(|r| {
-        let (figure, key) = figure_and_key(r);
-        (std::cmp::Reverse(figure), key)
-    });
-    if top > 0 {
-        rows.truncate(top);
+    // Each key is computed once; only the kept rows are fully sorted (a
+    // path table can have a hundred thousand rows for ten shown).
+    let mut keyed: Vec<((std::cmp::Reverse<u64>, K), usize)> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let (figure, key) = figure_and_key(r);
+            ((std::cmp::Reverse(figure), key), i)
+        })
+        .collect();
+    if top > 0 && keyed.len() > top {
+        keyed.select_nth_unstable(top - 1);
+        keyed.truncate(top);
     }
-    rows
+    keyed.sort_unstable();
+    let mut slots: Vec<Option<T>> = rows.into_iter().map(Some).collect();
+    keyed
+        .into_iter()
+        .filter_map(|(_, i)| slots[i].take())
+        .collect()
 }
 
 /// A path table of one per-path counter, rows with a zero count left out.
@@ -618,7 +630,16 @@ mod tests {
         let rows = vec![("b", 2), ("a", 2), ("c", 5), ("d", 1)];
         let sorted = top_rows(rows.clone(), 0, |r| (r.1, r.0));
         assert_eq!(sorted, vec![("c", 5), ("a", 2), ("b", 2), ("d", 1)]);
-        assert_eq!(top_rows(rows, 2, |r| (r.1, r.0)), vec![("c", 5), ("a", 2)]);
+        assert_eq!(
+            top_rows(rows.clone(), 2, |r| (r.1, r.0)),
+            vec![("c", 5), ("a", 2)]
+        );
+        assert_eq!(
+            top_rows(rows.clone(), 3, |r| (r.1, r.0)),
+            vec![("c", 5), ("a", 2), ("b", 2)]
+        );
+        assert_eq!(top_rows(rows.clone(), 4, |r| (r.1, r.0)).len(), 4);
+        assert_eq!(top_rows(rows, 9, |r| (r.1, r.0)).len(), 4);
     }
 
     #[test]
