@@ -190,7 +190,12 @@ fn plain_table(s: &Section) -> Table {
 fn summary_table(s: &Section) -> Table {
     let mut t = new_table();
     for (name, value) in s.columns.iter().zip(&s.rows[0]) {
-        t.add_row(vec![name.replace('_', " "), human(value)]);
+        let label = match *name {
+            "pageviews" => "page views".to_string(),
+            "avg_visit_duration_s" => "avg visit duration".to_string(),
+            other => other.replace('_', " "),
+        };
+        t.add_row(vec![label, human(value)]);
     }
     align_numbers(&mut t, 1);
     t
