@@ -51,7 +51,7 @@ fn stages(c: &mut Criterion) {
         b.iter(|| {
             let mut f = Figures::default();
             for line in &parsed {
-                f.add(line, 0);
+                f.add(line, 0, true);
             }
             f.total.hits
         })
@@ -59,6 +59,7 @@ fn stages(c: &mut Criterion) {
     let opts = ScanOptions {
         format: Format::Combined,
         chunk_base: 0,
+        visits: true,
         chunk_bytes: 1 << 20,
         strict: false,
         progress: None,
@@ -94,6 +95,7 @@ fn stages(c: &mut Criterion) {
                     zone: None,
                     sites: &[],
                     geo: None,
+                    visits: true,
                 },
             );
             let mut out = Vec::new();

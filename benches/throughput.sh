@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Whole-program throughput on a generated log: builds the release binary and
 # the generator, writes the log once (deterministic, seed 42), then times
-# `logstats report --format json` several times and prints the median.
+# `logstats report` several times and prints the median. Options after `--`
+# go to logstats; without any, the run is `--format json`.
 #
-#   benches/throughput.sh [SIZE] [RUNS] [-- extra logstats options]
-#   benches/throughput.sh 1G 5 -- --threads 1
+#   benches/throughput.sh [SIZE] [RUNS] [-- logstats options]
+#   benches/throughput.sh 1G 5 -- --format json --threads 1
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size=${1:-1G}; runs=${2:-5}; shift $(( $# > 2 ? 2 : $# )); [ "${1:-}" = "--" ] && shift
+[ $# -eq 0 ] && set -- --format json
 dir=${LOGSTATS_BENCH_DIR:-/tmp/logstats-bench}
 log="$dir/generated-$size.log"
 mkdir -p "$dir"
@@ -18,7 +20,7 @@ echo "log: $log, $bytes bytes, $(wc -l < "$log") lines; options: ${*:-(none)}"
 times=()
 for i in $(seq "$runs"); do
   start=$(date +%s.%N)
-  target/release/logstats report "$log" --format json "$@" > /dev/null
+  target/release/logstats report "$log" "$@" > /dev/null
   end=$(date +%s.%N)
   times+=("$(echo "$end - $start" | bc -l)")
 done

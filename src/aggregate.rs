@@ -165,8 +165,9 @@ impl Default for Figures {
 
 impl Figures {
     /// Counts one kept line. `seq` orders lines of equal time as the input
-    /// does.
-    pub fn add(&mut self, line: &LogLine<'_>, seq: u64) {
+    /// does. Without `visits`, only hit-level figures are kept: nothing a
+    /// visit-level table needs is recorded.
+    pub fn add(&mut self, line: &LogLine<'_>, seq: u64, visits: bool) {
         let (status, bytes) = (line.status, line.bytes);
         self.total.add(status, bytes);
         self.status[status as usize % 1000] += 1;
@@ -197,6 +198,9 @@ impl Figures {
         }
         self.first_time = Some(self.first_time.map_or(t, |f| f.min(t)));
         self.last_time = Some(self.last_time.map_or(t, |l| l.max(t)));
+        if !visits {
+            return;
+        }
 
         let agent = match line.user_agent {
             // A third to a half of lines repeat the user agent of the line
@@ -443,7 +447,7 @@ mod tests {
     fn counts_by_hand() {
         let mut f = Figures::default();
         for l in [L1, L2, L3] {
-            f.add(&line(l), 0);
+            f.add(&line(l), 0, true);
         }
         assert_eq!(
             f.total,
@@ -487,12 +491,12 @@ mod tests {
     fn merge_equals_adding_everything_to_one() {
         let mut one = Figures::default();
         for (seq, l) in [L1, L2, L3].into_iter().enumerate() {
-            one.add(&line(l), seq as u64 + 1);
+            one.add(&line(l), seq as u64 + 1, true);
         }
         let (mut a, mut b) = (Figures::default(), Figures::default());
-        a.add(&line(L1), 1);
-        b.add(&line(L2), 2);
-        b.add(&line(L3), 3);
+        a.add(&line(L1), 1, true);
+        b.add(&line(L2), 2, true);
+        b.add(&line(L3), 3, true);
         a.merge(b);
         // Merging folds the current slot into the map: compare merged forms.
         let mut one_merged = Figures::default();

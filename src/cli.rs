@@ -86,8 +86,10 @@ pub struct ReportArgs {
     #[arg(long, value_enum, default_value_t = OutputFormat::Table, help_heading = "Output")]
     pub format: OutputFormat,
 
-    /// With --format csv or table: print only this table, e.g. routes,
-    /// status_codes, not_found.
+    /// With --format csv or table: print only this table, e.g. pages,
+    /// referrers, routes. Hit-level tables alone (status_codes, methods,
+    /// not_found, server_errors, routes) skip all visit work: about twice
+    /// as fast.
     #[arg(long, value_name = "NAME", value_parser = SECTION_NAMES, help_heading = "Output")]
     pub section: Option<String>,
 

@@ -56,6 +56,9 @@ pub struct RunOptions {
     pub sites: Vec<String>,
     /// `--geoip FILE`; without it `$LOGSTATS_GEOIP`, then the usual paths.
     pub geoip: Option<std::path::PathBuf>,
+    /// Whether visit-level figures are wanted; a run that prints only a
+    /// hit-level table records and computes none of them.
+    pub visits: bool,
 }
 
 impl Default for RunOptions {
@@ -71,6 +74,7 @@ impl Default for RunOptions {
             progress: ProgressMode::Never,
             sites: Vec::new(),
             geoip: None,
+            visits: true,
         }
     }
 }
@@ -88,7 +92,11 @@ pub struct Outcome {
 /// so that a wrong path fails the run before any work is done.
 pub fn run_report(opts: &RunOptions) -> Result<Outcome, Error> {
     // A wrong --geoip fails the run before any log is read.
-    let geo = geoip::open(opts.geoip.as_deref())?;
+    let geo = if opts.visits {
+        geoip::open(opts.geoip.as_deref())?
+    } else {
+        None
+    };
     let mut opened = Vec::with_capacity(opts.inputs.len());
     for path in &opts.inputs {
         opened.push((path, input::open(path, opts.mmap)?));
@@ -147,6 +155,7 @@ pub fn run_report(opts: &RunOptions) -> Result<Outcome, Error> {
             zone: opts.zone,
             sites: &opts.sites,
             geo: geo.as_ref(),
+            visits: opts.visits,
         },
     );
     Ok(Outcome {
@@ -166,6 +175,7 @@ fn scan_input(
     let scan_opts = |format| ScanOptions {
         format,
         chunk_base,
+        visits: opts.visits,
         chunk_bytes: opts.chunk_bytes,
         strict: opts.strict,
         // Compressed input is counted as it is read, on the compressed side.

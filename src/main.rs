@@ -11,7 +11,7 @@ use clap::Parser;
 use logstats::cli::{Cli, Command, ProgressMode, ReportArgs};
 use logstats::error::Error;
 use logstats::input::InputPath;
-use logstats::output::{render, OutputFormat};
+use logstats::output::{render, OutputFormat, HIT_LEVEL_SECTIONS};
 use logstats::{run_report, RunOptions};
 
 fn main() -> ExitCode {
@@ -65,6 +65,10 @@ fn report(args: ReportArgs) -> Result<u8, Error> {
             .chunk_bytes
             .unwrap_or(logstats::chunk::DEFAULT_CHUNK_BYTES),
         progress,
+        visits: !args
+            .section
+            .as_deref()
+            .is_some_and(|s| HIT_LEVEL_SECTIONS.contains(&s)),
         sites: args.site,
         geoip: args.geoip,
     };

@@ -32,6 +32,9 @@ pub struct ReportOptions<'a> {
     /// `--site` hosts: the site's own, for referrers (SPEC §4).
     pub sites: &'a [String],
     pub geo: Option<&'a GeoDb>,
+    /// Compute visit-level figures (false when only hit-level tables are
+    /// printed; the scan then recorded nothing for them).
+    pub visits: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -283,15 +286,19 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
         (Some(first), Some(last)) => Bucket::for_period(first, last),
         _ => Bucket::Hour,
     };
-    let v = visits::compute(
-        &mut figures,
-        &VisitOptions {
-            zone: &zone,
-            bucket,
-            sites: opts.sites,
-            geo: opts.geo,
-        },
-    );
+    let v = if opts.visits {
+        visits::compute(
+            &mut figures,
+            &VisitOptions {
+                zone: &zone,
+                bucket,
+                sites: opts.sites,
+                geo: opts.geo,
+            },
+        )
+    } else {
+        visits::VisitFigures::default()
+    };
     let summary = Summary {
         hits: total.hits,
         pageviews: v.pageviews,

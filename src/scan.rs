@@ -61,6 +61,8 @@ pub struct ScanOptions<'a> {
     /// The number of the input's first chunk: chunks are numbered across
     /// all inputs, so that (chunk, line) orders every line of a run.
     pub chunk_base: u32,
+    /// Record what visit-level tables need (see [`Figures::add`]).
+    pub visits: bool,
     pub chunk_bytes: usize,
     /// With `--strict`, chunks after the first one found to hold a
     /// malformed line are skipped: the result is only used for the error.
@@ -111,7 +113,7 @@ impl Partial {
                     }
                     self.counts.kept += 1;
                     let seq = (opts.chunk_base.saturating_add(index) as u64) << 32 | (lines - 1);
-                    self.figures.add(&parsed, seq);
+                    self.figures.add(&parsed, seq, opts.visits);
                 }
                 None if is_blank(line) => self.counts.blank += 1,
                 None => {
@@ -305,6 +307,7 @@ mod tests {
         ScanOptions {
             format: Format::Combined,
             chunk_base: 0,
+            visits: true,
             chunk_bytes,
             strict,
             progress: None,

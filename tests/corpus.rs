@@ -266,3 +266,59 @@ fn rotated_set_in_one_run_adds_up() {
     // The report zone is the offset of the first line of the first file.
     assert!(r["period"]["first"].as_str().unwrap().ends_with("+00:00"));
 }
+
+/// A run that prints only a hit-level table records nothing about visits;
+/// its table must be the one the full report has.
+#[test]
+fn hit_level_sections_alone_match_the_full_report() {
+    for log in [
+        corpus("apache/elastic_apache_logs.log"),
+        common::fixture("access.log"),
+    ] {
+        let p = log.to_str().unwrap();
+        let full = report_json(&[p, "--top", "0"]);
+        for (section, key, figure) in [
+            ("routes", "route", "hits"),
+            ("status_codes", "status", "hits"),
+            ("not_found", "path", "hits"),
+        ] {
+            let out = logstats()
+                .args([
+                    "report",
+                    p,
+                    "--top",
+                    "0",
+                    "--format",
+                    "csv",
+                    "--section",
+                    section,
+                ])
+                .output()
+                .unwrap();
+            assert!(out.status.success());
+            let mut reader = csv::Reader::from_reader(&out.stdout[..]);
+            let headers = reader.headers().unwrap().clone();
+            let (k, f) = (
+                headers.iter().position(|h| h == key).unwrap(),
+                headers.iter().position(|h| h == figure).unwrap(),
+            );
+            let from_csv: Vec<(String, u64)> = reader
+                .records()
+                .map(|r| r.unwrap())
+                .map(|r| (r[k].to_string(), r[f].parse().unwrap()))
+                .collect();
+            let from_json: Vec<(String, u64)> = full[section]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|row| {
+                    (
+                        row[key].to_string().trim_matches('"').replace("\\\"", "\""),
+                        row[figure].as_u64().unwrap(),
+                    )
+                })
+                .collect();
+            assert_eq!(from_csv, from_json, "{} {section}", log.display());
+        }
+    }
+}

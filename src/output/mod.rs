@@ -408,6 +408,19 @@ pub fn sections(report: &Report) -> Vec<Section> {
     all
 }
 
+/// Sections whose figures are all hit-level: a run printing only one of
+/// them need not record or compute anything about visits.
+pub const HIT_LEVEL_SECTIONS: [&str; 8] = [
+    "inputs",
+    "malformed_samples",
+    "period",
+    "status_codes",
+    "methods",
+    "not_found",
+    "server_errors",
+    "routes",
+];
+
 /// The section names `--section` accepts, in report order.
 pub const SECTION_NAMES: [&str; 22] = [
     "inputs",
@@ -447,6 +460,7 @@ mod tests {
                 zone: None,
                 sites: &[],
                 geo: None,
+                visits: true,
             },
         );
         let names: Vec<&str> = sections(&report).iter().map(|s| s.name).collect();
