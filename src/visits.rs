@@ -302,6 +302,39 @@ impl Calendar {
     }
 }
 
+/// The paths a visitor viewed on one day. A person views a few: a vector
+/// beats a hash set there. A scraper with a browser's user agent can view
+/// tens of thousands, so past a few dozen it becomes a set, to stay linear.
+#[derive(Default)]
+struct SmallSet {
+    few: Vec<u32>,
+    many: hashbrown::HashSet<u32>,
+}
+
+impl SmallSet {
+    const FEW: usize = 32;
+
+    /// Whether `x` is new.
+    fn insert(&mut self, x: u32) -> bool {
+        if self.many.is_empty() {
+            if self.few.contains(&x) {
+                return false;
+            }
+            if self.few.len() < Self::FEW {
+                self.few.push(x);
+                return true;
+            }
+            self.many.extend(self.few.drain(..));
+        }
+        self.many.insert(x)
+    }
+
+    fn clear(&mut self) {
+        self.few.clear();
+        self.many.clear();
+    }
+}
+
 /// Counters of the walk, indexed by the ids of what they count.
 #[derive(Default)]
 struct Tally {
@@ -331,7 +364,7 @@ impl Tally {
     fn walk_visitor(&mut self, views: &[PageView], calendar: &Calendar, country: u32, agent: u32) {
         let mut day = None;
         let mut bucket = None;
-        let mut pages_today: Vec<u32> = Vec::new();
+        let mut pages_today = SmallSet::default();
         let mut visit_start = 0;
         for (i, v) in views.iter().enumerate() {
             let (this_day, this_bucket) = calendar.at(v.time);
@@ -350,9 +383,7 @@ impl Tally {
             }
             let page = &mut self.pages[v.path as usize];
             page.0 += 1;
-            // A visitor's pages of one day are few: a vector beats a set.
-            if !pages_today.contains(&v.path) {
-                pages_today.push(v.path);
+            if pages_today.insert(v.path) {
                 page.1 += 1;
             }
             self.countries[country as usize].1 += 1;
@@ -604,6 +635,43 @@ mod tests {
         assert_eq!((v.pageviews, v.visitors, v.visits), (1, 1, 1));
         assert_eq!(v.bot_hits, 3);
         assert_eq!(v.bots["curl"], 3);
+    }
+
+    #[test]
+    fn a_visitor_with_many_pages_a_day_counts_each_once() {
+        let mut f = Figures::default();
+        for i in 0..200u64 {
+            let path = format!("/p/{}", i % 50);
+            candidate(
+                &mut f,
+                T0 + i as i64,
+                i,
+                b"1.1.1.1",
+                FIREFOX,
+                path.as_bytes(),
+                b"-",
+                b"",
+            );
+        }
+        let v = run(&f);
+        assert_eq!((v.pageviews, v.visits, v.visitors), (200, 1, 1));
+        assert_eq!(v.pages.len(), 50);
+        assert!(v
+            .pages
+            .values()
+            .all(|&(views, visitors)| (views, visitors) == (4, 1)));
+    }
+
+    #[test]
+    fn small_set_switches_to_a_set_and_stays_exact() {
+        let mut s = SmallSet::default();
+        for round in 0..2 {
+            for x in 0..100 {
+                assert_eq!(s.insert(x), round == 0, "{x}");
+            }
+        }
+        s.clear();
+        assert!(s.insert(7));
     }
 
     #[test]
