@@ -219,7 +219,7 @@ fn scan_input(
 fn progress_bar(total: u64) -> ProgressBar {
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
     if let Ok(style) = ProgressStyle::with_template(
-        "{bar:40} {bytes}/{total_bytes} {binary_bytes_per_sec} eta {eta}",
+        "{bar:30} {bytes}/{total_bytes} {binary_bytes_per_sec} eta {eta}",
     ) {
         bar.set_style(style);
     }

@@ -127,10 +127,30 @@ fn write_atomically(
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".logstats-")
-        .tempfile_in(dir)
-        .map_err(|e| fail(e.to_string()))?;
+    // The temporary file would be private (0600); the report gets the mode
+    // an ordinary new file has (0666 less the umask), or keeps the mode of
+    // the report it replaces, so that a web server can still read it.
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".logstats-");
+    #[cfg(unix)]
+    let permissions = {
+        use std::os::unix::fs::PermissionsExt;
+        match std::fs::metadata(path) {
+            Ok(existing) => existing.permissions(),
+            Err(_) => std::fs::Permissions::from_mode(0o666),
+        }
+    };
+    #[cfg(unix)]
+    builder.permissions(permissions.clone());
+    let mut tmp = builder.tempfile_in(dir).map_err(|e| fail(e.to_string()))?;
+    // The mode given at creation was cut by the umask; an existing report's
+    // mode is restored exactly.
+    #[cfg(unix)]
+    if std::fs::metadata(path).is_ok() {
+        tmp.as_file()
+            .set_permissions(permissions)
+            .map_err(|e| fail(e.to_string()))?;
+    }
     {
         let mut out = io::BufWriter::new(tmp.as_file_mut());
         write(&mut out).map_err(|e| fail(e.to_string()))?;

@@ -296,3 +296,52 @@ fn version_and_help() {
         "testing option stays hidden"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn output_file_has_an_ordinary_mode_and_keeps_an_existing_one() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let log = fixture("access.log");
+    // What this process's umask makes of a new file.
+    let plain = dir.path().join("plain");
+    std::fs::write(&plain, b"").unwrap();
+    let ordinary = std::fs::metadata(&plain).unwrap().permissions().mode() & 0o777;
+
+    let report = dir.path().join("new.json");
+    logstats()
+        .args([
+            "report",
+            log.to_str().unwrap(),
+            "--format",
+            "json",
+            "-o",
+            report.to_str().unwrap(),
+        ])
+        .assert()
+        .success();
+    assert_eq!(
+        std::fs::metadata(&report).unwrap().permissions().mode() & 0o777,
+        ordinary
+    );
+
+    let existing = dir.path().join("existing.json");
+    std::fs::write(&existing, b"old").unwrap();
+    std::fs::set_permissions(&existing, std::fs::Permissions::from_mode(0o640)).unwrap();
+    logstats()
+        .args([
+            "report",
+            log.to_str().unwrap(),
+            "--format",
+            "json",
+            "-o",
+            existing.to_str().unwrap(),
+        ])
+        .assert()
+        .success();
+    assert_eq!(
+        std::fs::metadata(&existing).unwrap().permissions().mode() & 0o777,
+        0o640
+    );
+    assert_ne!(std::fs::read(&existing).unwrap(), b"old");
+}
