@@ -135,8 +135,28 @@ pub struct Figures {
     /// Hits per virtual host, for layouts that log one.
     pub vhosts: BytesMap<u64>,
     pub candidates: Vec<Candidate>,
-    /// The agent id of the last line added, [`NO_AGENT`] before any.
-    last_agent: u32,
+    /// Ids of the fields of the last line added, tried first.
+    last: LastIds,
+}
+
+/// The ids [`BytesMap::intern_after`] tries first; `u32::MAX` for none.
+#[derive(Debug, Clone, Copy)]
+struct LastIds {
+    agent: u32,
+    client: u32,
+    referrer: u32,
+    query: u32,
+}
+
+impl Default for LastIds {
+    fn default() -> Self {
+        LastIds {
+            agent: u32::MAX,
+            client: u32::MAX,
+            referrer: u32::MAX,
+            query: u32::MAX,
+        }
+    }
 }
 
 impl Default for Figures {
@@ -158,7 +178,7 @@ impl Default for Figures {
             queries: BytesMap::default(),
             vhosts: BytesMap::default(),
             candidates: Vec::new(),
-            last_agent: NO_AGENT,
+            last: LastIds::default(),
         }
     }
 }
@@ -203,19 +223,9 @@ impl Figures {
         }
 
         let agent = match line.user_agent {
-            // A third to a half of lines repeat the user agent of the line
-            // before (a page and its assets): comparing with that agent's
-            // stored key spares hashing some 150 bytes and a table probe.
-            Some(ua)
-                if self.last_agent != NO_AGENT && self.agents.key(self.last_agent) == ua.raw =>
-            {
-                *self.agents.value_mut(self.last_agent) += 1;
-                self.last_agent
-            }
             Some(ua) => {
-                let (id, hits) = self.agents.intern(ua.raw);
+                let (id, hits) = self.agents.intern_after(ua.raw, &mut self.last.agent);
                 *hits += 1;
-                self.last_agent = id;
                 id
             }
             None => NO_AGENT,
@@ -231,16 +241,25 @@ impl Figures {
             self.candidates.push(Candidate {
                 time: t,
                 seq,
-                client: self.clients.intern(line.client).0,
+                client: self
+                    .clients
+                    .intern_after(line.client, &mut self.last.client)
+                    .0,
                 agent,
                 path: path_id,
                 referrer: self
                     .referrers
-                    .intern(line.referer.map_or(&b""[..], |r| r.raw))
+                    .intern_after(
+                        line.referer.map_or(&b""[..], |r| r.raw),
+                        &mut self.last.referrer,
+                    )
                     .0,
                 query: self
                     .queries
-                    .intern(line.request.query().unwrap_or_default())
+                    .intern_after(
+                        line.request.query().unwrap_or_default(),
+                        &mut self.last.query,
+                    )
                     .0,
             });
         }
@@ -266,7 +285,7 @@ impl Figures {
     pub fn merge(&mut self, mut other: Figures) {
         self.flush_slot();
         other.flush_slot();
-        // Ids of `self` stay valid through a merge, so the cached agent does.
+        // Ids of `self` stay valid through a merge, and so do `self.last`.
         // Merging into nothing is a move: no id of `other` needs rewriting.
         if self.total.hits == 0 && self.paths.is_empty() {
             *self = other;

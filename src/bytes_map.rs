@@ -99,6 +99,26 @@ impl<V> BytesMap<V> {
         (id, &mut self.entries[id as usize].value)
     }
 
+    /// [`intern`](Self::intern), first trying the id in `last`, which it
+    /// then updates: in a log, a field often repeats the line before's (a
+    /// page and its assets share a user agent, a client, a referrer), and
+    /// one comparison with a stored key is cheaper than hashing and probing
+    /// a table that does not fit in cache. `last` starts as `u32::MAX`.
+    #[inline]
+    pub fn intern_after(&mut self, key: &[u8], last: &mut u32) -> (u32, &mut V)
+    where
+        V: Default,
+    {
+        if let Some(e) = self.entries.get(*last as usize) {
+            if bytes_eq(&e.key, key) {
+                return (*last, &mut self.entries[*last as usize].value);
+            }
+        }
+        let (id, _) = self.intern(key);
+        *last = id;
+        (id, &mut self.entries[id as usize].value)
+    }
+
     pub fn get(&self, key: &[u8]) -> Option<&V> {
         let hash = hasher().hash_one(key);
         let entries = &self.entries;
