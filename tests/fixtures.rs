@@ -158,3 +158,32 @@ fn tz_moves_buckets_and_printed_times() {
     let r = report_json(&[path.to_str().unwrap(), "--tz", "America/New_York"]);
     assert_eq!(r["period"]["last"], "2024-05-02T03:10:00-04:00");
 }
+
+#[test]
+fn table_section_prints_only_that_table() {
+    let out = logstats()
+        .args([
+            "report",
+            fixture("access.log").to_str().unwrap(),
+            "--section",
+            "routes",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("Routes") && text.contains("/api/v1/items/:id"),
+        "{text}"
+    );
+    for other in [
+        "Summary",
+        "Status codes",
+        "Landing pages",
+        "Traffic per hour",
+    ] {
+        assert!(
+            !text.contains(other),
+            "{other} printed with --section routes"
+        );
+    }
+}

@@ -24,7 +24,7 @@ pub fn render(
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
     match format {
-        OutputFormat::Table => table::write(report, out)?,
+        OutputFormat::Table => table::write(report, section, out)?,
         OutputFormat::Json => json::write(report, out)?,
         OutputFormat::Csv => csv::write(report, section, out)?,
     }

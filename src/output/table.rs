@@ -13,15 +13,17 @@ use crate::visits::OwnHostsFrom;
 /// Widest bar of the time series, in block characters.
 const BAR_WIDTH: usize = 30;
 
-pub fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
+/// The header, then every section, or only `section` when one is named.
+pub fn write(report: &Report, section: Option<&str>, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(out, "{}", header(report))?;
     for s in sections(report) {
-        let shown = match s.name {
+        let shown = match (section, s.name) {
+            (Some(wanted), name) => wanted == name,
             // Said in the header already, unless there are several inputs.
-            "inputs" => report.inputs.len() > 1,
-            "period" => false,
-            "malformed_samples" => !s.rows.is_empty(),
-            _ => true,
+            (None, "inputs") => report.inputs.len() > 1,
+            (None, "period") => false,
+            (None, "malformed_samples") => !s.rows.is_empty(),
+            (None, _) => true,
         };
         if !shown {
             continue;
@@ -47,10 +49,7 @@ fn note(report: &Report, section: &str) -> Option<String> {
     match section {
         "countries" => Some(match &report.geoip {
             Some(g) => format!("countries from {}", g.database),
-            None => format!(
-                "no GeoIP database: every country is unknown. {}",
-                crate::geoip::missing_database_hint()
-            ),
+            None => crate::geoip::missing_database_hint(),
         }),
         "referrers" => {
             let (hosts, from) = &report.own_hosts;
