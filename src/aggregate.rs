@@ -271,6 +271,17 @@ impl Figures {
         }
     }
 
+    /// Every slot with traffic, in no particular order.
+    pub fn slots(&self) -> impl Iterator<Item = (i64, Traffic)> + '_ {
+        let current = self
+            .current_slot
+            .filter(|(slot, _)| !self.slots.contains_key(slot));
+        self.slots
+            .keys()
+            .map(|&slot| (slot, self.slot(slot).unwrap_or_default()))
+            .chain(current)
+    }
+
     /// The traffic of one [`SLOT_SECONDS`] slot.
     pub fn slot(&self, slot: i64) -> Option<Traffic> {
         let mut t = self.slots.get(&slot).copied();

@@ -578,10 +578,15 @@ fn routes(figures: &Figures, top: usize) -> Vec<RouteRow> {
     top_rows(rows, top, |r| (r.hits, r.route.clone()))
 }
 
-/// Folds the UTC slots into hours or days of the report zone, every bucket
-/// from the first to the last, empty ones included, so that a chart of the
-/// rows has an even time axis. `visits` holds page views and visitors per
-/// bucket start.
+/// A time series lists every bucket from the first to the last, empty ones
+/// included, so that a chart of it has an even time axis, unless that
+/// would make more rows than this (27 years of days): a log with a wrong
+/// clock (a line of year 1 beside this year's) then lists only the buckets
+/// with traffic, instead of a million empty rows.
+pub const MAX_FILLED_BUCKETS: i64 = 10_000;
+
+/// Folds the UTC slots with traffic into hours or days of the report zone.
+/// `visits` holds page views and visitors per bucket start.
 fn timeseries(
     figures: &Figures,
     zone: &ReportZone,
@@ -595,19 +600,20 @@ fn timeseries(
         };
     };
     let mut buckets: BTreeMap<i64, Traffic> = BTreeMap::new();
-    let (first_slot, last_slot) = (
-        first.div_euclid(SLOT_SECONDS),
-        last.div_euclid(SLOT_SECONDS),
-    );
-    let mut previous = None;
-    for slot in first_slot..=last_slot {
-        let start = zone.bucket_start(slot * SLOT_SECONDS, bucket);
-        if previous != Some(start) {
+    for (slot, traffic) in figures.slots() {
+        buckets
+            .entry(zone.bucket_start(slot * SLOT_SECONDS, bucket))
+            .or_default()
+            .merge(&traffic);
+    }
+    if (last - first) / bucket.seconds() < MAX_FILLED_BUCKETS {
+        let (mut start, end) = (
+            zone.bucket_start(first, bucket),
+            zone.bucket_start(last, bucket),
+        );
+        while start < end {
             buckets.entry(start).or_default();
-            previous = Some(start);
-        }
-        if let Some(t) = figures.slot(slot) {
-            buckets.entry(start).or_default().merge(&t);
+            start = zone.next_bucket(start, bucket);
         }
     }
     let rows = buckets

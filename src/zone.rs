@@ -85,6 +85,19 @@ impl ReportZone {
     }
 }
 
+impl ReportZone {
+    /// The start of the bucket after the one starting at `start`. Hours
+    /// are 3600 s everywhere (zones change offset on the hour); a day can
+    /// be 23 or 25 hours, so the next one is found from the middle of the
+    /// day after.
+    pub fn next_bucket(&self, start: i64, bucket: Bucket) -> i64 {
+        match bucket {
+            Bucket::Hour => start + 3600,
+            Bucket::Day => self.bucket_start(start + 36 * 3600, Bucket::Day),
+        }
+    }
+}
+
 /// The first instant whose local time in `tz` is at or after the local
 /// time `local` (Unix seconds of a naive time). Local midnight can fall in a
 /// DST gap; the day then starts at the first local time that exists.
@@ -229,6 +242,23 @@ mod tests {
             z.bucket_start(t, Bucket::Day),
             unix("2024-03-10T01:00:00-04:00")
         );
+    }
+
+    #[test]
+    fn next_bucket_across_dst_days() {
+        let z = ReportZone::parse("Europe/Paris").unwrap();
+        // 31 March 2024 has 23 hours, 27 October 25.
+        let spring = unix("2024-03-31T00:00:00+01:00");
+        assert_eq!(
+            z.next_bucket(spring, Bucket::Day),
+            unix("2024-04-01T00:00:00+02:00")
+        );
+        let autumn = unix("2024-10-27T00:00:00+02:00");
+        assert_eq!(
+            z.next_bucket(autumn, Bucket::Day),
+            unix("2024-10-28T00:00:00+01:00")
+        );
+        assert_eq!(z.next_bucket(autumn, Bucket::Hour), autumn + 3600);
     }
 
     #[test]

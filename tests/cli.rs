@@ -345,3 +345,50 @@ fn output_file_has_an_ordinary_mode_and_keeps_an_existing_one() {
     );
     assert_ne!(std::fs::read(&existing).unwrap(), b"old");
 }
+
+/// A log whose clock jumps by millennia (a line of year 1, one of 2024,
+/// one of 9999) must not make a row, or a calendar slot, per empty day in
+/// between: only buckets with traffic are listed then.
+#[test]
+fn a_wrong_clock_does_not_explode_the_time_series() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("clock.log");
+    let ua = "Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0";
+    let lines: String = [
+        "01/Jan/0001:00:00:00",
+        "01/May/2024:10:00:00",
+        "31/Dec/9999:23:59:59",
+    ]
+    .iter()
+    .map(|t| format!("1.1.1.1 - - [{t} +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"{ua}\"\n"))
+    .collect();
+    std::fs::write(&log, lines).unwrap();
+    let started = std::time::Instant::now();
+    let r = report_json(&[log.to_str().unwrap()]);
+    assert!(
+        started.elapsed().as_secs() < 20,
+        "took {:?}",
+        started.elapsed()
+    );
+    let starts: Vec<&str> = r["timeseries"]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["start"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        starts,
+        vec![
+            "0001-01-01T00:00:00+00:00",
+            "2024-05-01T00:00:00+00:00",
+            "9999-12-31T00:00:00+00:00"
+        ]
+    );
+    assert_eq!(
+        (
+            r["summary"]["visits"].as_u64(),
+            r["summary"]["visitors"].as_u64()
+        ),
+        (Some(3), Some(3))
+    );
+}
