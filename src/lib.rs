@@ -3,8 +3,10 @@
 //! The modules follow the data path: [`input`] opens what the command line
 //! names, [`chunk`] cuts it into line-aligned pieces, [`parse`] turns lines
 //! into borrowed records, [`scan`] accounts for every line and feeds
-//! [`aggregate`], [`report`] sorts and cuts the merged figures, and
-//! [`output`] renders them.
+//! [`aggregate`] (interning keys with [`bytes_map`]), [`visits`] turns the
+//! recorded page views into visitors, visits and sources (with the rules of
+//! [`classify`], [`geoip`] and [`sources`]), [`report`] sorts and cuts the
+//! figures, and [`output`] renders them.
 
 pub mod aggregate;
 pub mod bytes_map;
