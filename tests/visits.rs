@@ -363,3 +363,51 @@ fn dbip_database_gives_countries_on_real_traffic() {
         "almost every address is in DB-IP"
     );
 }
+
+/// A layout without a user agent (`common`): no hit is a bot, not even a
+/// `"-"` request; visitors are clients alone; devices are unknown.
+/// beats_apache_darwin-2.4.23.log, read by eye: `GET /` 200 from ::1 and
+/// from 77.179.66.156 are the only page views (404s are not, favicon.ico is
+/// static): 2 visitors, 2 one-page visits.
+#[test]
+fn common_layout_has_no_bots_and_clients_as_visitors() {
+    let r = report_json(&[corpus("apache/beats_apache_darwin-2.4.23.log")
+        .to_str()
+        .unwrap()]);
+    let s = &r["summary"];
+    let got: Vec<u64> = [
+        "hits",
+        "pageviews",
+        "visitors",
+        "visits",
+        "bounces",
+        "bot_hits",
+        "static_hits",
+    ]
+    .iter()
+    .map(|k| s[k].as_u64().unwrap())
+    .collect();
+    assert_eq!(got, vec![6, 2, 2, 2, 2, 0, 1]);
+    assert_eq!(r["bots"], serde_json::json!([]));
+    assert_eq!(
+        r["devices"],
+        serde_json::json!([{"name": "UNKNOWN", "visitors": 2}])
+    );
+}
+
+/// With a vhost in the layout, the virtual hosts are the own hosts (SPEC §4
+/// rule 2): a referrer from www.Example.com is internal even though no later
+/// page view would have named it by the majority rule.
+#[test]
+fn vhosts_are_own_hosts() {
+    let r = report_json(&[fixture("vhost.log").to_str().unwrap()]);
+    assert_eq!(r["inputs"][0]["format"], "vcombined");
+    assert_eq!(
+        r["channels"],
+        serde_json::json!([{"channel": "Direct", "visits": 1}, {"channel": "Referral", "visits": 1}])
+    );
+    assert_eq!(
+        r["referrers"],
+        serde_json::json!([{"host": "other.org", "visits": 1}])
+    );
+}
