@@ -4,7 +4,7 @@
 //! so rayon's `fold` + `reduce` builds one per worker and combines them
 //! without locks, and the result does not depend on how the input was cut.
 //! Keys are owned (`Box<[u8]>`), but a line only allocates when its key is
-//! new to the partial result it lands in: `entry_ref` hashes the borrowed
+//! new to the partial result it lands in: [`BytesMap`] hashes the borrowed
 //! slice once and copies it only on insertion.
 
 use hashbrown::HashMap;
@@ -235,9 +235,9 @@ impl Figures {
         }
         let is_static = classify::is_static(path_text);
         self.static_hits += is_static as u64;
-        let maybe_pageview =
-            !is_static && method == b"GET" && ((200..300).contains(&status) || status == 304);
-        if maybe_pageview {
+        // Everything of the page-view rule but the bot test, which waits
+        // for the end: it needs woothee, run once per distinct agent.
+        if classify::is_pageview(false, is_static, method, status) {
             self.candidates.push(Candidate {
                 time: t,
                 seq,
@@ -276,10 +276,18 @@ impl Figures {
         let current = self
             .current_slot
             .filter(|(slot, _)| !self.slots.contains_key(slot));
-        self.slots
-            .keys()
-            .map(|&slot| (slot, self.slot(slot).unwrap_or_default()))
-            .chain(current)
+        let stored = self
+            .slots
+            .iter()
+            .map(|(&slot, &traffic)| match self.current_slot {
+                Some((current, extra)) if current == slot => {
+                    let mut sum = traffic;
+                    sum.merge(&extra);
+                    (slot, sum)
+                }
+                _ => (slot, traffic),
+            });
+        stored.chain(current)
     }
 
     /// The traffic of one [`SLOT_SECONDS`] slot.

@@ -1,5 +1,5 @@
-//! A hash map keyed by byte strings from the log (paths, methods, later
-//! referrers and user agents), built for the per-line lookup of the hot
+//! A hash map keyed by byte strings from the log (paths, methods, user
+//! agents, clients, referrers), built for the per-line lookup of the hot
 //! path: the key is hashed once, the hash is kept in the entry (growing
 //! the table or merging partial maps never hashes a key again), and keys
 //! are compared inline rather than through a `memcmp` call, which cost
@@ -67,31 +67,19 @@ impl<V> BytesMap<V> {
         V: Default,
     {
         let hash = hasher().hash_one(key);
-        self.intern_hashed(hash, key, || (key.into(), V::default()))
-    }
-
-    #[inline(always)]
-    fn intern_hashed(
-        &mut self,
-        hash: u64,
-        key: &[u8],
-        new: impl FnOnce() -> (Box<[u8]>, V),
-    ) -> (u32, &mut V) {
         let entries = &self.entries;
-        let found = self.index.entry(
-            hash,
-            |&i| {
-                let e = &entries[i as usize];
-                e.hash == hash && bytes_eq(&e.key, key)
-            },
-            |&i| entries[i as usize].hash,
-        );
+        let found = self.index.entry(hash, is_key(entries, hash, key), |&i| {
+            entries[i as usize].hash
+        });
         let id = match found {
             TableEntry::Occupied(o) => *o.get(),
             TableEntry::Vacant(v) => {
                 let id = self.entries.len() as u32;
-                let (key, value) = new();
-                self.entries.push(Entry { hash, key, value });
+                self.entries.push(Entry {
+                    hash,
+                    key: key.into(),
+                    value: V::default(),
+                });
                 v.insert(id);
                 id
             }
@@ -121,11 +109,7 @@ impl<V> BytesMap<V> {
 
     pub fn get(&self, key: &[u8]) -> Option<&V> {
         let hash = hasher().hash_one(key);
-        let entries = &self.entries;
-        let id = self.index.find(hash, |&i| {
-            let e = &entries[i as usize];
-            e.hash == hash && bytes_eq(&e.key, key)
-        })?;
+        let id = self.index.find(hash, is_key(&self.entries, hash, key))?;
         Some(&self.entries[*id as usize].value)
     }
 
@@ -136,10 +120,6 @@ impl<V> BytesMap<V> {
 
     pub fn value(&self, id: u32) -> &V {
         &self.entries[id as usize].value
-    }
-
-    pub fn value_mut(&mut self, id: u32) -> &mut V {
-        &mut self.entries[id as usize].value
     }
 
     pub fn len(&self) -> usize {
@@ -162,11 +142,9 @@ impl<V> BytesMap<V> {
     pub fn merge(&mut self, other: BytesMap<V>, mut combine: impl FnMut(&mut V, V)) -> Vec<u32> {
         let mut remap = Vec::with_capacity(other.entries.len());
         for e in other.entries {
-            let entries = &self.entries;
-            let found = self.index.find(e.hash, |&i| {
-                let x = &entries[i as usize];
-                x.hash == e.hash && bytes_eq(&x.key, &e.key)
-            });
+            let found = self
+                .index
+                .find(e.hash, is_key(&self.entries, e.hash, &e.key));
             let id = match found {
                 Some(&id) => {
                     combine(&mut self.entries[id as usize].value, e.value);
@@ -185,6 +163,15 @@ impl<V> BytesMap<V> {
             remap.push(id);
         }
         remap
+    }
+}
+
+/// The probe of the index: does the id stand for `key`, whose hash is
+/// `hash`? Comparing stored hashes first spares most key comparisons.
+fn is_key<'a, V>(entries: &'a [Entry<V>], hash: u64, key: &'a [u8]) -> impl Fn(&u32) -> bool + 'a {
+    move |&i| {
+        let e = &entries[i as usize];
+        e.hash == hash && bytes_eq(&e.key, key)
     }
 }
 

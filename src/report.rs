@@ -329,20 +329,18 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
         summary,
         timeseries: timeseries(&figures, &zone, bucket, &v.buckets),
         pages: top_rows(
-            by_path_text(&figures, &v.pages, |&(pageviews, visitors)| {
-                (pageviews, visitors)
-            })
-            .map(|(path, (pageviews, visitors))| PageRow {
-                path,
-                pageviews,
-                visitors,
-            })
-            .collect(),
+            by_path_text(&figures, v.pages.iter().map(|(&id, &c)| (id, c)))
+                .map(|(path, (pageviews, visitors))| PageRow {
+                    path,
+                    pageviews,
+                    visitors,
+                })
+                .collect(),
             top,
             |r| (r.pageviews, r.path.clone()),
         ),
         landing_pages: top_rows(
-            by_path_text(&figures, &v.landing, |&(visits, bounces)| (visits, bounces))
+            by_path_text(&figures, v.landing.iter().map(|(&id, &c)| (id, c)))
                 .map(|(path, (visits, bounces))| LandingRow {
                     path,
                     visits,
@@ -354,7 +352,7 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
             |r| (r.visits, r.path.clone()),
         ),
         exit_pages: top_rows(
-            by_path_text(&figures, &v.exits, |&visits| (visits, 0))
+            by_path_text(&figures, v.exits.iter().map(|(&id, &n)| (id, (n, 0))))
                 .map(|(path, (visits, _))| ExitRow { path, visits })
                 .collect(),
             top,
@@ -471,14 +469,12 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
 /// Rows keyed by path id, turned into text. Paths that differ only in
 /// invalid UTF-8 print the same; their figures are added together so that
 /// no key appears twice.
-fn by_path_text<'a, V>(
-    figures: &'a Figures,
-    by_id: &'a std::collections::HashMap<u32, V>,
-    figures_of: impl Fn(&V) -> (u64, u64) + 'a,
-) -> impl Iterator<Item = (String, (u64, u64))> + 'a {
+fn by_path_text(
+    figures: &Figures,
+    by_id: impl IntoIterator<Item = (u32, (u64, u64))>,
+) -> impl Iterator<Item = (String, (u64, u64))> {
     let mut by_text: HashMap<String, (u64, u64)> = HashMap::new();
-    for (&id, value) in by_id {
-        let (a, b) = figures_of(value);
+    for (id, (a, b)) in by_id {
         let row = by_text.entry(text(figures.paths.key(id))).or_default();
         row.0 += a;
         row.1 += b;
@@ -542,16 +538,17 @@ fn path_table(
     top: usize,
     count: impl Fn(&crate::aggregate::PathStats) -> u64,
 ) -> Vec<PathHits> {
-    let mut by_text: HashMap<String, u64> = HashMap::new();
-    for (path, stats) in figures.paths.iter() {
-        let n = count(stats);
-        if n > 0 {
-            *by_text.entry(text(path)).or_default() += n;
-        }
-    }
-    let rows = by_text
-        .into_iter()
-        .map(|(path, hits)| PathHits { path, hits })
+    // Path ids are the positions in the map's id order.
+    let counts = figures
+        .paths
+        .iter()
+        .enumerate()
+        .filter_map(|(id, (_, stats))| {
+            let n = count(stats);
+            (n > 0).then_some((id as u32, (n, 0)))
+        });
+    let rows = by_path_text(figures, counts)
+        .map(|(path, (hits, _))| PathHits { path, hits })
         .collect();
     top_rows(rows, top, |r| (r.hits, r.path.clone()))
 }

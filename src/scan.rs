@@ -261,24 +261,23 @@ pub fn scan_stream<R: Read + Send>(
     let (tx, rx) = mpsc::sync_channel::<(u32, Vec<u8>)>(4);
     std::thread::scope(|scope| {
         let reader = scope.spawn(move || -> Option<String> {
+            let mut pending = first_block;
             let mut index = 0u32;
-            if let Some(block) = first_block {
+            loop {
+                let next = match pending.take() {
+                    Some(block) => Ok(Some(block)),
+                    None => blocks.next_block(),
+                };
+                let block = match next {
+                    Ok(Some(block)) => block,
+                    Ok(None) => return None,
+                    Err(e) => return Some(e.to_string()),
+                };
+                // A closed channel: the parsers stopped; nothing to report.
                 if tx.send((index, block)).is_err() {
                     return None;
                 }
                 index += 1;
-            }
-            loop {
-                match blocks.next_block() {
-                    Ok(Some(block)) => {
-                        if tx.send((index, block)).is_err() {
-                            return None;
-                        }
-                        index += 1;
-                    }
-                    Ok(None) => return None,
-                    Err(e) => return Some(e.to_string()),
-                }
             }
         });
         let partial = rx

@@ -204,22 +204,9 @@ pub fn compute(figures: &mut Figures, opts: &VisitOptions<'_>) -> VisitFigures {
     out.visits = tally.visits;
     out.bounces = tally.bounces;
     out.duration_s = tally.duration_s;
-    let nonzero = |v: &[(u64, u64)]| -> HashMap<u32, (u64, u64)> {
-        v.iter()
-            .enumerate()
-            .filter(|(_, c)| c.0 > 0)
-            .map(|(i, &c)| (i as u32, c))
-            .collect()
-    };
-    out.pages = nonzero(&tally.pages);
-    out.landing = nonzero(&tally.landing);
-    out.exits = tally
-        .exits
-        .iter()
-        .enumerate()
-        .filter(|(_, &n)| n > 0)
-        .map(|(i, &n)| (i as u32, n))
-        .collect();
+    out.pages = occurred(&tally.pages, |c| c.0 > 0);
+    out.landing = occurred(&tally.landing, |c| c.0 > 0);
+    out.exits = occurred(&tally.exits, |&n| n > 0);
     out.buckets = calendar
         .bucket_starts
         .iter()
@@ -247,6 +234,15 @@ pub fn compute(figures: &mut Figures, opts: &VisitOptions<'_>) -> VisitFigures {
         &mut out,
     );
     out
+}
+
+/// The entries of a tally indexed by path id that counted something.
+fn occurred<T: Copy>(tally: &[T], counted: impl Fn(&T) -> bool) -> HashMap<u32, T> {
+    (0..tally.len() as u32)
+        .zip(tally)
+        .filter(|(_, c)| counted(c))
+        .map(|(id, &c)| (id, c))
+        .collect()
 }
 
 /// hashbrown's default hasher: these maps are keyed by ids and addresses
