@@ -4,6 +4,7 @@
 //! input, and only a field with escapes in it is decoded into a copy.
 
 pub mod fields;
+pub mod json;
 pub mod request;
 pub mod time;
 
@@ -29,16 +30,25 @@ pub enum Format {
     VCombined,
     /// `%h %l %u %t "%r" %>s %b`, nothing after.
     Common,
+    /// One JSON object a line (nginx `escape=json` layouts, Caddy), fields
+    /// found by their usual names.
+    Json,
 }
 
 impl Format {
-    pub const ALL: [Format; 3] = [Format::Combined, Format::VCombined, Format::Common];
+    pub const ALL: [Format; 4] = [
+        Format::Combined,
+        Format::VCombined,
+        Format::Common,
+        Format::Json,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Format::Combined => "combined",
             Format::VCombined => "vcombined",
             Format::Common => "common",
+            Format::Json => "json",
         }
     }
 
@@ -57,6 +67,7 @@ impl Format {
             Format::Combined => combined(line),
             Format::VCombined => vcombined(line),
             Format::Common => common(line),
+            Format::Json => return json::parse_line(line),
         };
         parsed.ok().map(|(_, l)| l)
     }
@@ -83,6 +94,9 @@ pub struct LogLine<'a> {
     /// As written; [`Quoted::text`] decodes escapes.
     pub referer: Option<Quoted<'a>>,
     pub user_agent: Option<Quoted<'a>>,
+    /// How long the server took, in microseconds, for layouts that log it
+    /// (`$request_time`, `%D`, `%(L)s`, ...); `None` also for `-`.
+    pub response_time_us: Option<u64>,
 }
 
 /// The fields every layout shares, `%h %l %u [%t] "%r" %>s %b`, with the
@@ -164,6 +178,7 @@ fn assemble<'a>(
         bytes: f.bytes,
         referer,
         user_agent: agent,
+        response_time_us: None,
     }
 }
 

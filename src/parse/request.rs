@@ -7,13 +7,17 @@ use std::ops::Range;
 pub const INVALID_METHOD: &[u8] = b"-";
 pub const INVALID_PATH: &[u8] = b"(invalid)";
 
-/// A request line, kept as text plus the ranges of its parts so that it can
-/// borrow from the log (or own its text when escapes had to be decoded).
+/// A request, from a request line (`$request`, `%r`) or from a method and
+/// a target logged as fields of their own (`$request_method $request_uri`,
+/// JSON logs). Either way it borrows from the log, or owns its text when
+/// escapes had to be decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request<'a> {
     text: Cow<'a, [u8]>,
     /// `None` for a request that is `-`, empty or junk.
     parts: Option<Parts>,
+    /// The method, when it was its own field: `text` is then the target.
+    method: Option<Cow<'a, [u8]>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,7 +30,36 @@ struct Parts {
 impl<'a> Request<'a> {
     pub fn parse(text: Cow<'a, [u8]>) -> Self {
         let parts = split(&text);
-        Request { text, parts }
+        Request {
+            text,
+            parts,
+            method: None,
+        }
+    }
+
+    /// A request logged as separate method and target fields. The rules of
+    /// a request line apply to the parts: the method is upper-case ASCII
+    /// letters and the target is not empty, else the request is invalid.
+    pub fn from_parts(method: Cow<'a, [u8]>, target: Cow<'a, [u8]>) -> Self {
+        let valid =
+            !method.is_empty() && method.iter().all(u8::is_ascii_uppercase) && !target.is_empty();
+        if !valid {
+            return Request {
+                text: Cow::Borrowed(b""),
+                parts: None,
+                method: None,
+            };
+        }
+        let parts = Some(Parts {
+            method: 0..0,
+            target: 0..target.len(),
+            protocol: None,
+        });
+        Request {
+            text: target,
+            parts,
+            method: Some(method),
+        }
     }
 
     pub fn is_valid(&self) -> bool {
@@ -34,9 +67,10 @@ impl<'a> Request<'a> {
     }
 
     pub fn method(&self) -> &[u8] {
-        match &self.parts {
-            Some(p) => &self.text[p.method.clone()],
-            None => INVALID_METHOD,
+        match (&self.parts, &self.method) {
+            (Some(_), Some(method)) => method,
+            (Some(p), None) => &self.text[p.method.clone()],
+            (None, _) => INVALID_METHOD,
         }
     }
 
@@ -184,6 +218,27 @@ mod tests {
         ] {
             let r = req(junk);
             assert!(!r.is_valid(), "{:?}", String::from_utf8_lossy(junk));
+            assert_eq!((r.method(), r.path()), (INVALID_METHOD, INVALID_PATH));
+        }
+    }
+
+    #[test]
+    fn separate_method_and_target() {
+        let r = Request::from_parts(Cow::Borrowed(b"GET"), Cow::Borrowed(b"/a?b=1"));
+        assert!(r.is_valid());
+        assert_eq!(
+            (r.method(), r.path(), r.query()),
+            (&b"GET"[..], &b"/a"[..], Some(&b"b=1"[..]))
+        );
+        assert_eq!(r.protocol(), None);
+        for (method, target) in [
+            (&b"get"[..], &b"/"[..]),
+            (b"-", b"/"),
+            (b"GET", b""),
+            (b"", b"/"),
+        ] {
+            let r = Request::from_parts(Cow::Borrowed(method), Cow::Borrowed(target));
+            assert!(!r.is_valid());
             assert_eq!((r.method(), r.path()), (INVALID_METHOD, INVALID_PATH));
         }
     }
