@@ -42,10 +42,27 @@ pub struct ReportArgs {
     #[arg(value_name = "FILE", help_heading = "Input")]
     pub files: Vec<PathBuf>,
 
-    /// The log layout: combined (nginx and gunicorn default, Apache
-    /// combined), vcombined (Apache vhost_combined) or common (NCSA CLF).
-    /// Default: detected for each file from its first 200 lines.
-    #[arg(long, value_name = "NAME", value_parser = parse_format, help_heading = "Input")]
+    /// The log layout: a name, or the pattern from the server's
+    /// configuration. Names: combined (nginx and gunicorn default, Apache
+    /// combined), vcombined (Apache vhost_combined), common (NCSA CLF),
+    /// json (JSON lines: nginx escape=json, Caddy), nginx-timed (combined,
+    /// then $request_time $upstream_response_time), gunicorn-timed (the
+    /// default, then %(L)s). A pattern is written in nginx log_format syntax
+    /// ('$remote_addr - $remote_user [$time_local] "$request" $status
+    /// $body_bytes_sent "$http_referer" "$http_user_agent" $request_time'),
+    /// Apache LogFormat syntax ('%v %h %l %u %t "%r" %>s %b
+    /// "%{Referer}i" "%{User-Agent}i" %D') or gunicorn access_log_format
+    /// syntax ('%(h)s %(t)s "%(r)s" %(s)s %(b)s %(L)s'); a pasted
+    /// configuration line works too. A file whose first 200 lines it does
+    /// not mostly read stops the run (exit status 2). Default: detected for
+    /// each file from its first 200 lines.
+    #[arg(
+        long,
+        value_name = "FORMAT",
+        value_parser = parse_format,
+        env = "LOGSTATS_LOG_FORMAT",
+        help_heading = "Input"
+    )]
     pub log_format: Option<Format>,
 
     /// Stop at the first malformed line, with exit status 1 and its
@@ -126,11 +143,5 @@ pub enum ProgressMode {
 }
 
 fn parse_format(s: &str) -> Result<Format, String> {
-    Format::from_name(s).ok_or_else(|| {
-        let names: Vec<&str> = Format::ALL.iter().map(|f| f.name()).collect();
-        format!(
-            "unknown log format '{s}'; known formats: {}",
-            names.join(", ")
-        )
-    })
+    Format::from_arg(s).map_err(|e| e.to_string())
 }

@@ -24,6 +24,9 @@ pub enum Error {
         format: &'static str,
         text: String,
     },
+    /// A log format that does not fit the start of a file.
+    #[error("{path}: {message}")]
+    Format { path: String, message: String },
     /// A GeoIP database that was named or found but cannot be used.
     #[error(transparent)]
     Geo(#[from] crate::geoip::GeoError),
@@ -54,7 +57,11 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Strict { .. } => 1,
-            Error::Input { .. } | Error::Usage(_) | Error::Geo(_) | Error::Output { .. } => 2,
+            Error::Input { .. }
+            | Error::Usage(_)
+            | Error::Format { .. }
+            | Error::Geo(_)
+            | Error::Output { .. } => 2,
         }
     }
 }

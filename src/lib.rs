@@ -31,7 +31,7 @@ use crate::chunk::{LineBlocks, DEFAULT_CHUNK_BYTES};
 use crate::cli::ProgressMode;
 use crate::error::Error;
 use crate::input::{InputPath, Source};
-use crate::parse::{detect, Format};
+use crate::parse::{check_fit, detect, Format};
 use crate::report::{Report, ReportOptions, ScannedInput};
 use crate::scan::{scan_slice, scan_stream, ScanOptions, Scanned};
 use crate::zone::ReportZone;
@@ -117,7 +117,13 @@ pub fn run_report(opts: &RunOptions) -> Result<Outcome, Error> {
     let mut chunk_base = 0u32;
     for (path, opened) in opened {
         let name = path.display();
-        let (format, result) = scan_input(opened, opts, chunk_base, bar.as_ref());
+        let (format, result) =
+            scan_input(opened, opts, chunk_base, bar.as_ref()).map_err(|message| {
+                Error::Format {
+                    path: name.to_string(),
+                    message,
+                }
+            })?;
         chunk_base = chunk_base.saturating_add(result.chunks);
         if let Some(e) = &result.read_error {
             partial = true;
@@ -128,7 +134,7 @@ pub fn run_report(opts: &RunOptions) -> Result<Outcome, Error> {
         }
         if result.counts.parsed == 0 && result.counts.malformed > 0 && !opts.strict {
             warnings.push(format!(
-                "{name}: no line matches the {format} layout; name the right one with --log-format (combined, vcombined, common)"
+                "{name}: no line matches the {format} layout; name the right one with --log-format"
             ));
         }
         if opts.strict {
@@ -167,13 +173,20 @@ pub fn run_report(opts: &RunOptions) -> Result<Outcome, Error> {
     })
 }
 
-/// Detects the format of one opened input (unless it was given) and scans it.
+/// Detects the format of one opened input (unless it was given), checks
+/// that it fits the start of the input, and scans it. `Err`: the message
+/// of a format that does not fit.
 fn scan_input(
     opened: input::Opened,
     opts: &RunOptions,
     chunk_base: u32,
     bar: Option<&ProgressBar>,
-) -> (Format, Scanned) {
+) -> Result<(Format, Scanned), String> {
+    let choose = |start: &[u8]| -> Result<Format, String> {
+        let format = opts.format.unwrap_or_else(|| detect(start).0);
+        check_fit(start, format, opts.format.is_some())?;
+        Ok(format)
+    };
     let scan_opts = |format| ScanOptions {
         format,
         chunk_base,
@@ -185,12 +198,12 @@ fn scan_input(
     };
     match opened.source {
         Source::Mapped(map) => {
-            let format = opts.format.unwrap_or_else(|| detect(&map).0);
-            (format, scan_slice(&map, &scan_opts(format)))
+            let format = choose(&map)?;
+            Ok((format, scan_slice(&map, &scan_opts(format))))
         }
         Source::Bytes(bytes) => {
-            let format = opts.format.unwrap_or_else(|| detect(&bytes).0);
-            (format, scan_slice(&bytes, &scan_opts(format)))
+            let format = choose(&bytes)?;
+            Ok((format, scan_slice(&bytes, &scan_opts(format))))
         }
         Source::Stream(reader) => {
             let reader: Box<dyn std::io::Read + Send> = match (bar, opened.gzip) {
@@ -206,14 +219,12 @@ fn scan_input(
                 Ok(b) => (b, None),
                 Err(e) => (None, Some(e.to_string())),
             };
-            let format = opts
-                .format
-                .unwrap_or_else(|| detect(first.as_deref().unwrap_or_default()).0);
+            let format = choose(first.as_deref().unwrap_or_default())?;
             let mut result = scan_stream(blocks, first, &scan_opts(format));
             if early_error.is_some() {
                 result.read_error = early_error;
             }
-            (format, result)
+            Ok((format, result))
         }
     }
 }

@@ -74,7 +74,8 @@ fn bad_options_exit_2() {
         .output()
         .unwrap();
     assert!(
-        stderr_of(&out).contains("known formats: combined, vcombined, common"),
+        stderr_of(&out).contains("neither a format name nor a pattern")
+            && stderr_of(&out).contains("combined, vcombined, common, json, nginx-timed"),
         "{}",
         stderr_of(&out)
     );

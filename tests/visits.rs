@@ -25,7 +25,9 @@
 
 mod common;
 
-use common::{assert_subset, corpus, corpus_logs, fixture, logstats, report_json, without_paths};
+use common::{
+    assert_subset, corpus, fixture, logstats, readable_corpus_logs, report_json, without_paths,
+};
 use serde_json::Value;
 
 const GEO_TEST_DB: &str = "../shared/corpus/geo/maxmind-test/GeoLite2-Country-Test.mmdb";
@@ -179,7 +181,7 @@ fn table_and_csv_show_the_visit_figures() {
 #[test]
 fn visit_tables_add_up_on_every_corpus_log() {
     let db = geo(DBIP);
-    for log in corpus_logs() {
+    for log in readable_corpus_logs() {
         let r = report_json(&[log.to_str().unwrap(), "--top", "0", "--geoip", &db]);
         let s = &r["summary"];
         let sum = |table: &str, field: &str| -> u64 {

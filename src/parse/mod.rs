@@ -5,6 +5,7 @@
 
 pub mod fields;
 pub mod json;
+pub mod pattern;
 pub mod request;
 pub mod time;
 
@@ -15,6 +16,7 @@ use nom::IResult;
 
 pub use fields::Quoted;
 use fields::{bracketed, byte_count, client_field, quoted, spaces, status, token};
+pub use pattern::Pattern;
 pub use request::Request;
 pub use time::{parse_log_time, LogTime};
 
@@ -22,7 +24,7 @@ pub use time::{parse_log_time, LogTime};
 pub const DETECT_LINES: usize = 200;
 
 /// The predefined layouts, in the order auto-detection prefers them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// `%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i"` and anything after.
     Combined,
@@ -33,6 +35,10 @@ pub enum Format {
     /// One JSON object a line (nginx `escape=json` layouts, Caddy), fields
     /// found by their usual names.
     Json,
+    /// A `--log-format` pattern or preset, compiled once for the whole run
+    /// (and so kept for the life of the process, which lets `Format` stay
+    /// a `Copy` value handed to every worker).
+    Custom(&'static Pattern),
 }
 
 impl Format {
@@ -45,6 +51,7 @@ impl Format {
 
     pub fn name(self) -> &'static str {
         match self {
+            Format::Custom(p) => p.name(),
             Format::Combined => "combined",
             Format::VCombined => "vcombined",
             Format::Common => "common",
@@ -56,8 +63,22 @@ impl Format {
         Format::ALL.into_iter().find(|f| f.name() == name)
     }
 
+    /// What `--log-format` names: a predefined layout, a preset or a
+    /// pattern in the server's own syntax.
+    pub fn from_arg(arg: &str) -> Result<Format, pattern::PatternError> {
+        if let Some(f) = Format::from_name(arg.trim()) {
+            return Ok(f);
+        }
+        let p = Pattern::compile(arg)?;
+        Ok(Format::Custom(Box::leak(Box::new(p))))
+    }
+
     pub fn has_user_agent(self) -> bool {
-        !matches!(self, Format::Common)
+        match self {
+            Format::Common => false,
+            Format::Custom(p) => p.has_user_agent(),
+            _ => true,
+        }
     }
 
     /// Parses one line (without its line terminator). `None`: malformed.
@@ -68,6 +89,7 @@ impl Format {
             Format::VCombined => vcombined(line),
             Format::Common => common(line),
             Format::Json => return json::parse_line(line),
+            Format::Custom(p) => return p.parse(line),
         };
         parsed.ok().map(|(_, l)| l)
     }
@@ -232,19 +254,125 @@ pub fn is_blank(line: &[u8]) -> bool {
     line.iter().all(u8::is_ascii_whitespace)
 }
 
+/// The first [`DETECT_LINES`] non-blank lines of `text`, with 1-based
+/// line numbers.
+fn sample(text: &[u8]) -> Vec<(u64, &[u8])> {
+    text.split(|&b| b == b'\n')
+        .enumerate()
+        .map(|(i, l)| (i as u64 + 1, l.strip_suffix(b"\r").unwrap_or(l)))
+        .filter(|(_, l)| !is_blank(l))
+        .take(DETECT_LINES)
+        .collect()
+}
+
+/// Checks that a format the user named (`given`) reads at least half of
+/// the first [`DETECT_LINES`] non-blank lines of `text` (the start of a
+/// file), and that a detected one reads any; otherwise says, in words for
+/// the user, which line does not fit, where, and which predefined format
+/// would. A file whose layout is wrong gives an error, never a report of
+/// zeros. (Detection is held to less: a file of mixed layouts still gets
+/// the report of what could be read, its other lines counted malformed.)
+pub fn check_fit(text: &[u8], format: Format, given: bool) -> Result<(), String> {
+    let lines = sample(text);
+    let parsed = lines
+        .iter()
+        .filter(|(_, l)| format.parse(l).is_some())
+        .count();
+    let fits = if given {
+        parsed * 2 >= lines.len()
+    } else {
+        parsed > 0 || lines.is_empty()
+    };
+    if fits {
+        return Ok(());
+    }
+    let (number, line) = lines
+        .iter()
+        .find(|(_, l)| format.parse(l).is_none())
+        .copied()
+        .unwrap_or_default();
+    let mut msg = if given {
+        format!(
+            "the log format does not fit: it reads {parsed} of the first {} lines",
+            lines.len()
+        )
+    } else {
+        format!(
+            "no known log format fits: the best, {format}, reads {parsed} of the first {} lines",
+            lines.len()
+        )
+    };
+    let mismatch = match format {
+        Format::Custom(p) => p.mismatch(line),
+        _ => None,
+    };
+    if let Format::Custom(p) = format {
+        msg.push_str(&format!("\n  pattern: {}", p.text()));
+    } else if given {
+        msg.push_str(&format!("\n  format:  {format}"));
+    }
+    let shown = display_line(line, mismatch.as_ref().map_or(0, |m| m.at));
+    msg.push_str(&format!("\n  line {number}: {shown}"));
+    if let Some(m) = mismatch {
+        msg.push_str(&format!(
+            "\n  it stops fitting at byte {}, where the pattern expects {}",
+            m.at + 1,
+            m.expected
+        ));
+    }
+    let (best, best_parsed) = detect(text);
+    if given && best != format && best_parsed * 2 >= lines.len() && best_parsed > 0 {
+        msg.push_str(&format!(
+            "\n  the predefined format {best} reads {best_parsed} of them: try --log-format {best}"
+        ));
+    } else {
+        msg.push_str(
+            "\n  give the layout from the server's configuration with --log-format 'PATTERN' \
+             (nginx log_format, Apache LogFormat or gunicorn access_log_format)",
+        );
+    }
+    Err(msg)
+}
+
+/// A log line as it can be shown in a message: at most 200 bytes of it,
+/// around byte `focus` (where it stops fitting), invalid UTF-8 and control
+/// characters made visible.
+fn display_line(line: &[u8], focus: usize) -> String {
+    const WIDTH: usize = 200;
+    let start = if focus < WIDTH - 40 {
+        0
+    } else {
+        (focus + 40).min(line.len()).saturating_sub(WIDTH)
+    };
+    let end = (start + WIDTH).min(line.len());
+    let mut s = String::new();
+    if start > 0 {
+        s.push_str("...");
+    }
+    s.extend(String::from_utf8_lossy(&line[start..end]).chars().map(|c| {
+        if c.is_control() {
+            '\u{fffd}'
+        } else {
+            c
+        }
+    }));
+    if end < line.len() {
+        s.push_str("...");
+    }
+    s
+}
+
 /// Picks the layout that parses most of the first [`DETECT_LINES`]
 /// non-blank lines of `text`, ties to the earlier in [`Format::ALL`].
 /// Returns the format and how many of the sampled lines it parsed.
 pub fn detect(text: &[u8]) -> (Format, usize) {
-    let sample: Vec<&[u8]> = text
-        .split(|&b| b == b'\n')
-        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
-        .filter(|l| !is_blank(l))
-        .take(DETECT_LINES)
-        .collect();
+    let sample = sample(text);
     let mut best = (Format::Combined, 0);
     for format in Format::ALL {
-        let parsed = sample.iter().filter(|l| format.parse(l).is_some()).count();
+        let parsed = sample
+            .iter()
+            .filter(|(_, l)| format.parse(l).is_some())
+            .count();
         if parsed > best.1 {
             best = (format, parsed);
         }

@@ -42,6 +42,18 @@ pub fn corpus_logs() -> Vec<PathBuf> {
     files
 }
 
+/// Corpus files no layout reads. mod_ssl's request log has no status:
+/// not an access log, and a run on it stops with exit status 2.
+pub const UNREADABLE: [&str; 1] = ["apache/beats_apache_ssl-request.log"];
+
+/// Every log of the corpus that gives a report.
+pub fn readable_corpus_logs() -> Vec<PathBuf> {
+    corpus_logs()
+        .into_iter()
+        .filter(|log| !UNREADABLE.iter().any(|u| log.ends_with(u)))
+        .collect()
+}
+
 pub fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures")
