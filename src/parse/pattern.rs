@@ -160,24 +160,64 @@ pub struct Mismatch {
     pub expected: String,
 }
 
-/// The captured extent of each field of one line, as byte ranges.
-#[derive(Default)]
+/// A field's extent in the line; `NONE` when the layout has no such field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Span {
+    start: u32,
+    end: u32,
+}
+
+const NONE: Span = Span {
+    start: u32::MAX,
+    end: u32::MAX,
+};
+
+impl Span {
+    fn get(self, line: &[u8]) -> Option<&[u8]> {
+        (self != NONE).then(|| &line[self.start as usize..self.end as usize])
+    }
+}
+
+/// The captured fields of one line. Kept small and filled in place: it is
+/// built for every line.
 struct Captures {
-    client: Option<(usize, usize)>,
-    forwarded_for: Option<(usize, usize)>,
-    user: Option<(usize, usize)>,
+    client: Span,
+    forwarded_for: Span,
+    user: Span,
+    request: Span,
+    method: Span,
+    target: Span,
+    path: Span,
+    query: Span,
+    referer: Span,
+    user_agent: Span,
+    vhost: Span,
     time: Option<LogTime>,
-    request: Option<(usize, usize)>,
-    method: Option<(usize, usize)>,
-    target: Option<(usize, usize)>,
-    path: Option<(usize, usize)>,
-    query: Option<(usize, usize)>,
     status: Option<u16>,
     bytes: Option<u64>,
-    referer: Option<(usize, usize)>,
-    user_agent: Option<(usize, usize)>,
-    vhost: Option<(usize, usize)>,
     duration_us: Option<u64>,
+}
+
+impl Default for Captures {
+    fn default() -> Self {
+        Captures {
+            client: NONE,
+            forwarded_for: NONE,
+            user: NONE,
+            request: NONE,
+            method: NONE,
+            target: NONE,
+            path: NONE,
+            query: NONE,
+            referer: NONE,
+            user_agent: NONE,
+            vhost: NONE,
+            time: None,
+            status: None,
+            bytes: None,
+            duration_us: None,
+        }
+    }
 }
 
 impl Pattern {
@@ -268,16 +308,23 @@ impl Pattern {
     }
 
     /// Parses one line (without its line terminator). `None`: malformed.
+    #[inline]
     pub fn parse<'a>(&self, line: &'a [u8]) -> Option<LogLine<'a>> {
-        let caps = self.capture(line).ok()?;
-        assemble(line, caps, self.has_client)
+        // Offsets are kept in 32 bits; no line is 4 GiB long.
+        if line.len() >= u32::MAX as usize {
+            return None;
+        }
+        let mut caps = Captures::default();
+        self.capture(line, &mut caps).ok()?;
+        assemble(line, &caps, self.has_client)
     }
 
     /// Where `line` stops matching, or `None` when it matches.
     pub fn mismatch(&self, line: &[u8]) -> Option<Mismatch> {
-        match self.capture(line) {
+        let mut caps = Captures::default();
+        match self.capture(line, &mut caps) {
             Err(m) => Some(m),
-            Ok(caps) => assemble(line, caps, self.has_client)
+            Ok(()) => assemble(line, &caps, self.has_client)
                 .is_none()
                 .then(|| Mismatch {
                     at: 0,
@@ -286,8 +333,8 @@ impl Pattern {
         }
     }
 
-    fn capture(&self, line: &[u8]) -> Result<Captures, Mismatch> {
-        let mut caps = Captures::default();
+    #[inline]
+    fn capture(&self, line: &[u8], caps: &mut Captures) -> Result<(), Mismatch> {
         let mut pos = 0;
         for item in &self.items {
             let fail = |at: usize| Mismatch {
@@ -301,14 +348,14 @@ impl Pattern {
                 Item::Literal(lit) => pos = literal(line, pos, lit).ok_or_else(|| fail(pos))?,
                 Item::Field { field, shape, .. } => {
                     let (start, end, next) = extent(line, pos, *shape).ok_or_else(|| fail(pos))?;
-                    store(&mut caps, *field, line, start, end).ok_or_else(|| fail(start))?;
+                    store(caps, *field, line, start, end).ok_or_else(|| fail(start))?;
                     pos = next;
                 }
             }
         }
         // Trailing white space is no field.
         if line[pos..].iter().all(|&b| b == b' ' || b == b'\t') {
-            Ok(caps)
+            Ok(())
         } else {
             Err(Mismatch {
                 at: pos,
@@ -375,7 +422,9 @@ fn extent(line: &[u8], pos: usize, shape: Shape) -> Option<(usize, usize, usize)
                 Some(stop) => {
                     let mut end = 0;
                     loop {
-                        end += memchr(stop, &rest[end..])?;
+                        // Tokens are short (`-`, an address, a status): a
+                        // plain loop beats the set-up of a vectorised search.
+                        end += rest[end..].iter().position(|&b| b == stop)?;
                         // `a, b`: a list goes on after a comma and spaces.
                         if stop == b' ' && end > 0 && rest[end - 1] == b',' {
                             while rest.get(end) == Some(&b' ') {
@@ -408,7 +457,10 @@ fn extent(line: &[u8], pos: usize, shape: Shape) -> Option<(usize, usize, usize)
 #[inline]
 fn store(caps: &mut Captures, field: Field, line: &[u8], start: usize, end: usize) -> Option<()> {
     let text = &line[start..end];
-    let range = Some((start, end));
+    let range = Span {
+        start: start as u32,
+        end: end as u32,
+    };
     match field {
         Field::Client => caps.client = range,
         Field::ForwardedFor => caps.forwarded_for = range,
@@ -421,8 +473,11 @@ fn store(caps: &mut Captures, field: Field, line: &[u8], start: usize, end: usiz
         Field::Path => caps.path = range,
         Field::QueryMark => {}
         Field::Query => {
-            let skip = (text.first() == Some(&b'?')) as usize;
-            caps.query = Some((start + skip, end));
+            let skip = (text.first() == Some(&b'?')) as u32;
+            caps.query = Span {
+                start: range.start + skip,
+                end: range.end,
+            };
         }
         Field::Status => {
             let (rest, s) = status(text).ok()?;
@@ -505,18 +560,18 @@ fn epoch_time(text: &[u8]) -> Option<LogTime> {
 
 /// The line from its captures: the same [`LogLine`] a predefined layout
 /// gives for the same request.
-fn assemble(line: &[u8], c: Captures, has_client: bool) -> Option<LogLine<'_>> {
-    let slice = |r: Option<(usize, usize)>| r.map(|(s, e)| &line[s..e]);
-    let quoted = |r: Option<(usize, usize)>| slice(r).map(|raw| Quoted { raw });
-    let request = match (c.request, c.method) {
-        (Some(r), _) => Request::parse(quoted(Some(r))?.text()),
-        (None, Some(m)) => {
-            let target = match (c.target, c.path) {
-                (Some(t), _) => quoted(Some(t))?.text(),
-                (None, Some(p)) => path_and_query(line, p, c.query),
-                (None, None) => return None,
+#[inline]
+fn assemble<'a>(line: &'a [u8], c: &Captures, has_client: bool) -> Option<LogLine<'a>> {
+    let quoted = |r: Span| r.get(line).map(|raw| Quoted { raw });
+    let request = match (quoted(c.request), c.method.get(line)) {
+        (Some(r), _) => Request::parse(r.text()),
+        (None, Some(method)) => {
+            let target = match (quoted(c.target), c.path != NONE) {
+                (Some(t), _) => t.text(),
+                (None, true) => path_and_query(line, c.path, c.query),
+                (None, false) => return None,
             };
-            Request::from_parts(Cow::Borrowed(&line[m.0..m.1]), target)
+            Request::from_parts(Cow::Borrowed(method), target)
         }
         (None, None) => return None,
     };
@@ -526,9 +581,9 @@ fn assemble(line: &[u8], c: Captures, has_client: bool) -> Option<LogLine<'_>> {
         c.forwarded_for
     };
     Some(LogLine {
-        vhost: slice(c.vhost).map(strip_port),
-        client: slice(client).unwrap_or_default(),
-        user: slice(c.user).unwrap_or(b"-"),
+        vhost: c.vhost.get(line).map(strip_port),
+        client: client.get(line).unwrap_or_default(),
+        user: c.user.get(line).unwrap_or(b"-"),
         time: c.time?,
         request,
         status: c.status?,
@@ -542,23 +597,18 @@ fn assemble(line: &[u8], c: Captures, has_client: bool) -> Option<LogLine<'_>> {
 /// The target from a path and a query logged apart (`$uri?$args`,
 /// `%U%q`). When they sit side by side in the line, separated by `?`, the
 /// target is a slice of the line; otherwise it is pieced together.
-fn path_and_query(
-    line: &[u8],
-    path: (usize, usize),
-    query: Option<(usize, usize)>,
-) -> Cow<'_, [u8]> {
-    let path_text = Quoted {
-        raw: &line[path.0..path.1],
-    }
-    .text();
-    match query {
-        Some((qs, qe)) if qe > qs => {
-            if qs == path.1 + 1 && line[path.1] == b'?' && matches!(path_text, Cow::Borrowed(_)) {
-                Cow::Borrowed(&line[path.0..qe])
+fn path_and_query(line: &[u8], path: Span, query: Span) -> Cow<'_, [u8]> {
+    let (ps, pe) = (path.start as usize, path.end as usize);
+    let path_text = Quoted { raw: &line[ps..pe] }.text();
+    match query.get(line) {
+        Some(q) if !q.is_empty() => {
+            let (qs, qe) = (query.start as usize, query.end as usize);
+            if qs == pe + 1 && line[pe] == b'?' && matches!(path_text, Cow::Borrowed(_)) {
+                Cow::Borrowed(&line[ps..qe])
             } else {
                 let mut t = path_text.into_owned();
                 t.push(b'?');
-                t.extend_from_slice(&line[qs..qe]);
+                t.extend_from_slice(q);
                 Cow::Owned(t)
             }
         }
