@@ -331,7 +331,7 @@ fn a_pattern_that_does_not_fit_stops_the_run_and_says_where() {
         // The part of the line where it stops fitting, the end here.
         format!("line 1: ...{}", &first[first.len() - 200..]),
         format!(
-            "it stops fitting at byte {}, where the pattern expects ' '",
+            "it stops fitting at byte {}, where the pattern expects ' ' and then $request_time",
             first.len() + 1
         ),
         "the predefined format combined reads 20 of them: try --log-format combined".to_string(),

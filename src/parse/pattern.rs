@@ -336,13 +336,10 @@ impl Pattern {
     #[inline]
     fn capture(&self, line: &[u8], caps: &mut Captures) -> Result<(), Mismatch> {
         let mut pos = 0;
-        for item in &self.items {
+        for (i, item) in self.items.iter().enumerate() {
             let fail = |at: usize| Mismatch {
                 at,
-                expected: match item {
-                    Item::Literal(l) => format!("'{}'", String::from_utf8_lossy(l)),
-                    Item::Field { name, .. } => name.to_string(),
-                },
+                expected: self.describe(i),
             };
             match item {
                 Item::Literal(lit) => pos = literal(line, pos, lit).ok_or_else(|| fail(pos))?,
@@ -361,6 +358,27 @@ impl Pattern {
                 at: pos,
                 expected: "the end of the line".into(),
             })
+        }
+    }
+}
+
+impl Pattern {
+    /// Item `i` in words: a field by its name, a literal with the field
+    /// that follows it (a lone `' '` says little).
+    fn describe(&self, i: usize) -> String {
+        match &self.items[i] {
+            Item::Field { name, .. } => name.to_string(),
+            Item::Literal(l) => {
+                let lit = format!("'{}'", String::from_utf8_lossy(l));
+                let next = self.items[i + 1..].iter().find_map(|it| match it {
+                    Item::Field { name, .. } => Some(name),
+                    Item::Literal(_) => None,
+                });
+                match next {
+                    Some(name) => format!("{lit} and then {name}"),
+                    None => lit,
+                }
+            }
         }
     }
 }
@@ -1310,7 +1328,7 @@ mod tests {
         // A plain combined line lacks the two time fields.
         let m = p.mismatch(COMBINED_LINE).unwrap();
         assert_eq!(m.at, COMBINED_LINE.len());
-        assert_eq!(m.expected, "' '");
+        assert_eq!(m.expected, "' ' and then $request_time");
         let m = p.mismatch(b"hello").unwrap();
         assert_eq!((m.at, m.expected.as_str()), (0, "$remote_addr"));
         assert_eq!(p.mismatch(good), None);
