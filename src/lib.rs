@@ -18,6 +18,7 @@ pub mod geoip;
 pub mod input;
 pub mod output;
 pub mod parse;
+pub mod privacy;
 pub mod report;
 pub mod route;
 pub mod scan;

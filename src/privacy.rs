@@ -1,0 +1,155 @@
+//! Keeping visitors' addresses out of reports.
+//!
+//! A report is mailed around and pasted into tickets; the addresses of the
+//! people who visited a site must not travel with it. Addresses are used
+//! during a run (visitors, countries) and never printed: where the report
+//! shows a client (the `clients` table) it shows the address anonymised as
+//! GoAccess's `--anonymize-ip` does, and any client address that appears
+//! inside other text taken from the log (a malformed line, a path, a
+//! referrer) is anonymised the same way. `--show-ips` turns this off.
+
+use std::collections::HashSet;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// IPv4 with its last octet zeroed, IPv6 with its last 80 bits zeroed.
+pub fn anonymize(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, c, _] = v4.octets();
+            IpAddr::V4(Ipv4Addr::new(a, b, c, 0))
+        }
+        IpAddr::V6(v6) => {
+            let bits = u128::from(v6) & !((1u128 << 80) - 1);
+            IpAddr::V6(Ipv6Addr::from(bits))
+        }
+    }
+}
+
+/// Replaces client addresses inside text from the log.
+#[derive(Debug, Default)]
+pub struct Redactor {
+    clients: HashSet<IpAddr>,
+    /// `--show-ips`: change nothing.
+    off: bool,
+}
+
+impl Redactor {
+    /// A redactor for the addresses of `clients`; with `show_ips`, one that
+    /// leaves text as it is.
+    pub fn new(clients: impl IntoIterator<Item = IpAddr>, show_ips: bool) -> Redactor {
+        Redactor {
+            clients: if show_ips {
+                HashSet::new()
+            } else {
+                clients.into_iter().collect()
+            },
+            off: show_ips,
+        }
+    }
+
+    pub fn is_off(&self) -> bool {
+        self.off
+    }
+
+    /// `text` with every client address in it anonymised. An address is a
+    /// run of hex digits, `.` and `:` that parses as one (IPv4-mapped and
+    /// other IPv6 spellings included) and is a client's; anything else is
+    /// left alone, so paths and versions keep their numbers.
+    pub fn redact(&self, text: &str) -> String {
+        if self.off || self.clients.is_empty() {
+            return text.to_string();
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
+        while let Some(start) = rest.find(is_address_char) {
+            out.push_str(&rest[..start]);
+            let run = &rest[start..];
+            let len = run.find(|c| !is_address_char(c)).unwrap_or(run.len());
+            let token = &run[..len];
+            out.push_str(&self.redact_token(token));
+            rest = &run[len..];
+        }
+        out.push_str(rest);
+        out
+    }
+
+    fn redact_token(&self, token: &str) -> String {
+        // `1.2.3.4.` (end of a sentence) and `[::1]:80` leave punctuation
+        // around the address itself.
+        let (lead, trimmed) = [
+            (0, token),
+            (0, token.trim_end_matches(['.', ':'])),
+            (
+                token.len() - token.trim_start_matches(['.', ':']).len(),
+                token.trim_matches(['.', ':']),
+            ),
+        ]
+        .into_iter()
+        .find(|(_, t)| t.parse::<IpAddr>().is_ok())
+        .unwrap_or((0, token));
+        if let Ok(ip) = trimmed.parse::<IpAddr>() {
+            let ip_unified = match ip {
+                IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+                v4 => v4,
+            };
+            if self.clients.contains(&ip) || self.clients.contains(&ip_unified) {
+                let mut s = token[..lead].to_string();
+                s.push_str(&anonymize(ip_unified).to_string());
+                s.push_str(&token[lead + trimmed.len()..]);
+                return s;
+            }
+        }
+        // An address with a port glued on (`1.2.3.4:8080`) is two tokens.
+        if let Some((host, port)) = trimmed.rsplit_once(':') {
+            if host.contains('.') && !host.contains(':') {
+                let mut s = token[..lead].to_string();
+                s.push_str(&self.redact_token(host));
+                s.push(':');
+                s.push_str(port);
+                s.push_str(&token[lead + trimmed.len()..]);
+                return s;
+            }
+        }
+        token.to_string()
+    }
+}
+
+fn is_address_char(c: char) -> bool {
+    c.is_ascii_hexdigit() || c == '.' || c == ':'
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn anonymised_like_goaccess() {
+        assert_eq!(anonymize(ip("203.0.113.77")), ip("203.0.113.0"));
+        assert_eq!(
+            anonymize(ip("2001:db8:85a3:1234:5678:8a2e:370:7334")),
+            ip("2001:db8:85a3::")
+        );
+        assert_eq!(anonymize(ip("::1")), ip("::"));
+    }
+
+    #[test]
+    fn only_client_addresses_are_replaced() {
+        let r = Redactor::new([ip("203.0.113.77"), ip("2001:db8::1"), ip("10.0.0.1")], false);
+        assert_eq!(
+            r.redact("203.0.113.77 - - [x] \"GET /v/1.2.3.4 HTTP/1.1\" 200"),
+            "203.0.113.0 - - [x] \"GET /v/1.2.3.4 HTTP/1.1\" 200"
+        );
+        assert_eq!(r.redact("from 2001:db8::1, then"), "from 2001:db8::, then");
+        assert_eq!(r.redact("http://10.0.0.1:8080/x"), "http://10.0.0.0:8080/x");
+        assert_eq!(r.redact("at 10.0.0.1."), "at 10.0.0.0.");
+        assert_eq!(r.redact("::ffff:10.0.0.1 x"), "10.0.0.0 x");
+        assert_eq!(r.redact("deadbeef cafe 12:30"), "deadbeef cafe 12:30");
+        assert_eq!(r.redact("é 203.0.113.77é"), "é 203.0.113.0é");
+        let shown = Redactor::new([ip("203.0.113.77")], true);
+        assert_eq!(shown.redact("203.0.113.77"), "203.0.113.77");
+    }
+}
