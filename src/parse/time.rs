@@ -112,6 +112,51 @@ fn slow_path(s: &[u8]) -> Option<LogTime> {
     None
 }
 
+/// Unix time as JSON loggers write it, as a number or a string: seconds
+/// with an optional fraction (Caddy's `ts`, nginx's `$msec`), or whole
+/// milliseconds, microseconds or nanoseconds (Caddy's other `time_format`s,
+/// Node loggers). The unit is told by the size: 12 or more digits before the
+/// point are too many seconds for any log (beyond the year 5000). Fractions
+/// of a second are dropped; an epoch carries no offset (UTC, SPEC §1).
+pub fn parse_epoch(s: &[u8]) -> Option<LogTime> {
+    let int_len = s.iter().position(|&b| b == b'.').unwrap_or(s.len());
+    let (int, frac) = s.split_at(int_len);
+    let valid = !int.is_empty()
+        && int.len() <= 19
+        && int.iter().all(u8::is_ascii_digit)
+        && frac.iter().skip(1).all(u8::is_ascii_digit);
+    let unix = if valid {
+        let n: u64 = int.iter().fold(0, |n, &d| n * 10 + (d - b'0') as u64);
+        let divisor = match int.len() {
+            ..=11 => 1,
+            12..=14 => 1_000,
+            15..=17 => 1_000_000,
+            _ => 1_000_000_000,
+        };
+        (n / divisor) as i64
+    } else {
+        // An exponent (`1.7e9`): rare, worth a float parse.
+        if !s.first().is_some_and(u8::is_ascii_digit) || !s.iter().any(|&b| b | 0x20 == b'e') {
+            return None;
+        }
+        let f: f64 = std::str::from_utf8(s).ok()?.parse().ok()?;
+        if !(0.0..1e20).contains(&f) {
+            return None;
+        }
+        let divisor = match f {
+            f if f < 1e11 => 1.0,
+            f if f < 1e14 => 1e3,
+            f if f < 1e17 => 1e6,
+            _ => 1e9,
+        };
+        (f / divisor) as i64
+    };
+    Some(LogTime {
+        unix,
+        offset_s: None,
+    })
+}
+
 fn with_offset(t: DateTime<chrono::FixedOffset>) -> LogTime {
     LogTime {
         unix: t.timestamp(),
@@ -240,6 +285,44 @@ mod tests {
         assert_eq!(t.offset_s, None);
         let t = parse_log_time(b"29/Aug/2023 22:02:58").unwrap();
         assert_eq!(t.unix, unix(2023, 8, 29, 22, 2, 58));
+    }
+
+    #[test]
+    fn epochs_in_every_unit() {
+        let at = unix(2022, 3, 9, 21, 30, 1);
+        for text in [
+            &b"1646861401"[..],
+            b"1646861401.52",
+            b"1646861401.999999",
+            b"1646861401520",
+            b"1646861401520.5",
+            b"1646861401520123",
+            b"1646861401520123456",
+            b"1.64686140152e9",
+            b"1.64686140152E12",
+        ] {
+            let t = parse_epoch(text).unwrap();
+            assert_eq!(
+                (t.unix, t.offset_s),
+                (at, None),
+                "{}",
+                String::from_utf8_lossy(text)
+            );
+        }
+        assert_eq!(parse_epoch(b"0").map(|t| t.unix), Some(0));
+        for bad in [
+            &b""[..],
+            b".5",
+            b"-1",
+            b"12a",
+            b"1.2.3",
+            b"1e400",
+            b"-1e3",
+            b"NaN",
+            b"99999999999999999999",
+        ] {
+            assert_eq!(parse_epoch(bad), None, "{}", String::from_utf8_lossy(bad));
+        }
     }
 
     #[test]
