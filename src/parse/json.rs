@@ -103,17 +103,37 @@ fn top_level(key: &[u8]) -> Option<(Field, u8)> {
 const DURATION_DECIMALS: [u32; 7] = [6, 6, 3, 3, 0, 0, 6];
 
 /// A member of Caddy's `request` object. Ranked after the top-level names:
-/// a layout that logs a client at the top means that one.
+/// a layout that logs a client at the top means that one. Caddy before 2.5
+/// logged `remote_addr` as `ip:port` (see [`without_port`]).
 fn in_request(key: &[u8]) -> Option<(Field, u8)> {
     use Field::*;
     Some(match key {
         b"client_ip" => (Client, 10),
         b"remote_ip" => (Client, 11),
+        b"remote_addr" => (Client, OLD_CADDY_ADDR),
         b"method" => (Method, 10),
         b"uri" => (Target, 10),
         b"host" => (Vhost, 10),
         _ => return None,
     })
+}
+
+/// The rank of Caddy's `request.remote_addr`, an address with its port.
+const OLD_CADDY_ADDR: u8 = 12;
+
+/// `1.2.3.4:5678` → `1.2.3.4`, `[2001:db8::1]:5678` → `2001:db8::1`: a
+/// visitor is a client address, and the port changes with every connection.
+fn without_port(addr: &[u8]) -> &[u8] {
+    if let Some(v6) = addr.strip_prefix(b"[") {
+        return match memchr(b']', v6) {
+            Some(end) => &v6[..end],
+            None => addr,
+        };
+    }
+    match memchr(b':', addr) {
+        Some(colon) if memchr(b':', &addr[colon + 1..]).is_none() => &addr[..colon],
+        _ => addr,
+    }
 }
 
 /// A header of Caddy's `request.headers`; header names ignore case.
@@ -410,7 +430,11 @@ impl<'a> Parser<'a> {
             .and_then(|(rank, raw)| scaled(raw, *DURATION_DECIMALS.get(rank as usize)?));
         Some(LogLine {
             vhost: self.get(Vhost).map(strip_port),
-            client: self.get(Client).or(self.get(Forwarded)).unwrap_or(b""),
+            client: match self.slots[Client as usize] {
+                Some((OLD_CADDY_ADDR, addr)) => without_port(addr),
+                Some((_, client)) => client,
+                None => self.get(Forwarded).unwrap_or(b""),
+            },
             user: self.get(User).unwrap_or(b"-"),
             time,
             request,
@@ -573,6 +597,14 @@ mod tests {
         assert_eq!(l.user_agent, Some(Quoted { raw: b"" }));
         assert_eq!(l.referer, None);
         assert_eq!(l.client, b"::1");
+        // Caddy before 2.5: the address with its port; an empty client_ip
+        // (no trusted proxy) is absent.
+        let line = br#"{"ts":1646861401,"request":{"client_ip":"","remote_addr":"[::1]:5000","method":"GET","uri":"/"},"status":200}"#;
+        assert_eq!(parse_line(line).unwrap().client, b"::1");
+        let line = br#"{"ts":1646861401,"request":{"remote_addr":"66.214.199.16:63555","method":"GET","uri":"/"},"status":200}"#;
+        assert_eq!(parse_line(line).unwrap().client, b"66.214.199.16");
+        assert_eq!(without_port(b"::1"), b"::1");
+        assert_eq!(without_port(b"host"), b"host");
         // No header object at all: the layout has no agent.
         let line = br#"{"ts":1646861401,"method":"GET","uri":"/","status":200}"#;
         assert_eq!(parse_line(line).unwrap().user_agent, None);
