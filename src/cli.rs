@@ -43,8 +43,9 @@ pub struct ReportArgs {
     pub files: Vec<PathBuf>,
 
     /// The log layout: combined (nginx and gunicorn default, Apache
-    /// combined), vcombined (Apache vhost_combined) or common (NCSA CLF).
-    /// Default: detected for each file from its first 200 lines.
+    /// combined), vcombined (Apache vhost_combined), common (NCSA CLF) or
+    /// json (one object a line: nginx escape=json layouts, Caddy). Default:
+    /// detected for each file from its first 200 lines.
     #[arg(long, value_name = "NAME", value_parser = parse_format, help_heading = "Input")]
     pub log_format: Option<Format>,
 
