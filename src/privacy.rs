@@ -138,7 +138,10 @@ mod tests {
 
     #[test]
     fn only_client_addresses_are_replaced() {
-        let r = Redactor::new([ip("203.0.113.77"), ip("2001:db8::1"), ip("10.0.0.1")], false);
+        let r = Redactor::new(
+            [ip("203.0.113.77"), ip("2001:db8::1"), ip("10.0.0.1")],
+            false,
+        );
         assert_eq!(
             r.redact("203.0.113.77 - - [x] \"GET /v/1.2.3.4 HTTP/1.1\" 200"),
             "203.0.113.0 - - [x] \"GET /v/1.2.3.4 HTTP/1.1\" 200"

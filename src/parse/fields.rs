@@ -88,7 +88,7 @@ pub struct Quoted<'a> {
 }
 
 impl<'a> Quoted<'a> {
-    /// The field's text with `\"`, `\\` and `\xHH` decoded. Borrowed unless
+    /// The field's text with its escapes decoded (see [`unescape`]). Borrowed unless
     /// the server escaped something, which is rare enough to allocate for.
     /// Decoding waits until a field is used: most lines never need their
     /// referrer or user agent as text.
@@ -124,15 +124,17 @@ pub fn quoted(input: &[u8]) -> IResult<&[u8], Quoted<'_>> {
 }
 
 /// Decodes the escapes servers write inside quoted fields: `\"`, `\\` and
-/// `\xHH`. Any other backslash sequence (`\n`, `\t` from Apache) is kept as
-/// written, so that nothing is lost.
+/// `\xHH` (Apache, nginx), and JSON's `\/` and `\uXXXX` (surrogate pairs
+/// too), the latter to UTF-8. Any other backslash sequence (`\n`, `\t`, a
+/// lone surrogate) is kept as written, so that nothing is lost. Decoding
+/// `\u` is safe for CLF logs too: servers never write it there.
 pub fn unescape(raw: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(raw.len());
     let mut i = 0;
     while i < raw.len() {
         if raw[i] == b'\\' && i + 1 < raw.len() {
             match raw[i + 1] {
-                b'"' | b'\\' => {
+                b'"' | b'\\' | b'/' => {
                     out.push(raw[i + 1]);
                     i += 2;
                     continue;
@@ -144,6 +146,14 @@ pub fn unescape(raw: &[u8]) -> Vec<u8> {
                         continue;
                     }
                 }
+                b'u' => {
+                    if let Some((c, len)) = json_char(&raw[i..]) {
+                        let mut buf = [0; 4];
+                        out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                        i += len;
+                        continue;
+                    }
+                }
                 _ => {}
             }
         }
@@ -151,6 +161,31 @@ pub fn unescape(raw: &[u8]) -> Vec<u8> {
         i += 1;
     }
     out
+}
+
+/// The character of a `\uXXXX` escape at the start of `s`, or of a
+/// `\uD8xx\uDCxx` surrogate pair, and how many bytes it took. `None` for
+/// a lone surrogate or bad hex digits.
+fn json_char(s: &[u8]) -> Option<(char, usize)> {
+    let unit = |at: usize| -> Option<u32> {
+        let esc = s.get(at..at + 6)?;
+        if esc[0] != b'\\' || esc[1] != b'u' {
+            return None;
+        }
+        esc[2..]
+            .iter()
+            .try_fold(0, |n, &b| Some(n << 4 | hex(b)? as u32))
+    };
+    let first = unit(0)?;
+    match first {
+        0xD800..=0xDBFF => {
+            let low = unit(6).filter(|u| (0xDC00..=0xDFFF).contains(u))?;
+            let c = char::from_u32(0x10000 + ((first - 0xD800) << 10) + (low - 0xDC00))?;
+            Some((c, 12))
+        }
+        0xDC00..=0xDFFF => None,
+        _ => Some((char::from_u32(first)?, 6)),
+    }
 }
 
 fn hex(b: u8) -> Option<u8> {
@@ -257,6 +292,38 @@ mod tests {
         assert!(quoted(br#""abc\""#).is_err());
         assert!(quoted(b"\"unterminated").is_err());
         assert!(quoted(b"noquote").is_err());
+    }
+
+    #[test]
+    fn unescape_json_escapes() {
+        assert_eq!(unescape(br"a\u0026b\u003cc\u003E"), b"a&b<c>".to_vec());
+        assert_eq!(unescape(br"\/x\/"), b"/x/".to_vec());
+        assert_eq!(unescape(br"caf\u00e9"), "caf\u{e9}".as_bytes().to_vec());
+        assert_eq!(unescape(br"\u20AC"), "\u{20ac}".as_bytes().to_vec());
+        // A surrogate pair is one character: U+1F600.
+        assert_eq!(
+            unescape(br"\ud83d\ude00!"),
+            "\u{1f600}!".as_bytes().to_vec()
+        );
+        assert_eq!(unescape(br"\u0016\u0000"), vec![0x16, 0]);
+        assert_eq!(unescape(br#"say \"hi\""#), br#"say "hi""#.to_vec());
+    }
+
+    #[test]
+    fn unescape_keeps_invalid_json_escapes() {
+        for kept in [
+            &br"\ud83d"[..],
+            br"\ud83dx",
+            br"\ude00\ud83d",
+            br"\u12",
+            br"\u12g4",
+            br"\u",
+            br"\U0041",
+        ] {
+            assert_eq!(unescape(kept), kept, "{}", String::from_utf8_lossy(kept));
+        }
+        // A lone high surrogate stays; the valid escape after it is decoded.
+        assert_eq!(unescape(br"\ud83d\u0041"), br"\ud83dA");
     }
 
     #[test]

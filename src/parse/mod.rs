@@ -236,7 +236,7 @@ fn common(input: &[u8]) -> IResult<&[u8], LogLine<'_>> {
 }
 
 /// `host:port` → `host` (Apache writes `%v:%p`).
-fn strip_port(vhost: &[u8]) -> &[u8] {
+pub(crate) fn strip_port(vhost: &[u8]) -> &[u8] {
     match memchr::memrchr(b':', vhost) {
         Some(colon)
             if colon + 1 < vhost.len()

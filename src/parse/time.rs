@@ -3,8 +3,9 @@
 //!
 //! The common `dd/Mon/yyyy:HH:MM:SS ±zzzz` form is decoded by hand at fixed
 //! positions: it is on every line, and going through a general parser made it
-//! the largest item of the profile. Everything else (ISO 8601, missing
-//! offsets, fractional seconds) falls back to chrono.
+//! the largest item of the profile. So is ISO 8601 with an offset, the time
+//! of most JSON layouts. Everything else (missing offsets, other layouts)
+//! falls back to chrono.
 
 use std::cell::Cell;
 
@@ -20,7 +21,7 @@ pub struct LogTime {
 
 /// Parses the text between `[` and `]` of a log line.
 pub fn parse_log_time(s: &[u8]) -> Option<LogTime> {
-    fast_clf(s).or_else(|| slow_path(s))
+    fast_clf(s).or_else(|| fast_iso(s)).or_else(|| slow_path(s))
 }
 
 /// `10/Oct/2000:13:55:36 -0700`, exactly 26 bytes.
@@ -47,6 +48,66 @@ fn fast_clf(s: &[u8]) -> Option<LogTime> {
         return None;
     }
     let offset_s = sign * (off_h * 3600 + off_m * 60);
+    let local = days * 86_400 + hour as i64 * 3600 + minute as i64 * 60 + second as i64;
+    Some(LogTime {
+        unix: local - offset_s as i64,
+        offset_s: Some(offset_s),
+    })
+}
+
+/// `2000-10-10T13:55:36-07:00`, nginx's `$time_iso8601` and the time of
+/// many JSON layouts, also with `Z`, a fraction of a second or a `-0700`
+/// offset. It is on every line of such logs: chrono took 950 instructions
+/// for one, this takes 280.
+fn fast_iso(s: &[u8]) -> Option<LogTime> {
+    if s.len() < 20
+        || s[4] != b'-'
+        || s[7] != b'-'
+        || s[10] != b'T'
+        || s[13] != b':'
+        || s[16] != b':'
+    {
+        return None;
+    }
+    let year = four_digits(&s[0..4])?;
+    let month = two_digits(&s[5..7])?;
+    let day = two_digits(&s[8..10])?;
+    let hour = two_digits(&s[11..13])?;
+    let minute = two_digits(&s[14..16])?;
+    let second = two_digits(&s[17..19])?;
+    if !(1..=12).contains(&month)
+        || !(1..=days_in_month(year, month)).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
+        return None;
+    }
+    let mut zone = &s[19..];
+    if let Some(fraction) = zone.strip_prefix(b".") {
+        let digits = fraction.iter().take_while(|b| b.is_ascii_digit()).count();
+        if digits == 0 {
+            return None;
+        }
+        zone = &fraction[digits..];
+    }
+    let offset_s = match zone {
+        b"Z" => 0,
+        [sign, h1, h2, b':', m1, m2] | [sign, h1, h2, m1, m2] => {
+            let sign = match sign {
+                b'+' => 1,
+                b'-' => -1,
+                _ => return None,
+            };
+            let (h, m) = (two_digits(&[*h1, *h2])?, two_digits(&[*m1, *m2])?);
+            if h > 23 || m > 59 {
+                return None;
+            }
+            sign * (h * 3600 + m * 60) as i32
+        }
+        _ => return None,
+    };
+    let days = days_from_civil(year as i64, month, day);
     let local = days * 86_400 + hour as i64 * 3600 + minute as i64 * 60 + second as i64;
     Some(LogTime {
         unix: local - offset_s as i64,
@@ -110,6 +171,51 @@ fn slow_path(s: &[u8]) -> Option<LogTime> {
         }
     }
     None
+}
+
+/// Unix time as JSON loggers write it, as a number or a string: seconds
+/// with an optional fraction (Caddy's `ts`, nginx's `$msec`), or whole
+/// milliseconds, microseconds or nanoseconds (Caddy's other `time_format`s,
+/// Node loggers). The unit is told by the size: 12 or more digits before the
+/// point are too many seconds for any log (beyond the year 5000). Fractions
+/// of a second are dropped; an epoch carries no offset (UTC, SPEC §1).
+pub fn parse_epoch(s: &[u8]) -> Option<LogTime> {
+    let int_len = s.iter().position(|&b| b == b'.').unwrap_or(s.len());
+    let (int, frac) = s.split_at(int_len);
+    let valid = !int.is_empty()
+        && int.len() <= 19
+        && int.iter().all(u8::is_ascii_digit)
+        && frac.iter().skip(1).all(u8::is_ascii_digit);
+    let unix = if valid {
+        let n: u64 = int.iter().fold(0, |n, &d| n * 10 + (d - b'0') as u64);
+        let divisor = match int.len() {
+            ..=11 => 1,
+            12..=14 => 1_000,
+            15..=17 => 1_000_000,
+            _ => 1_000_000_000,
+        };
+        (n / divisor) as i64
+    } else {
+        // An exponent (`1.7e9`): rare, worth a float parse.
+        if !s.first().is_some_and(u8::is_ascii_digit) || !s.iter().any(|&b| b | 0x20 == b'e') {
+            return None;
+        }
+        let f: f64 = std::str::from_utf8(s).ok()?.parse().ok()?;
+        if !(0.0..1e20).contains(&f) {
+            return None;
+        }
+        let divisor = match f {
+            f if f < 1e11 => 1.0,
+            f if f < 1e14 => 1e3,
+            f if f < 1e17 => 1e6,
+            _ => 1e9,
+        };
+        (f / divisor) as i64
+    };
+    Some(LogTime {
+        unix,
+        offset_s: None,
+    })
 }
 
 fn with_offset(t: DateTime<chrono::FixedOffset>) -> LogTime {
@@ -240,6 +346,77 @@ mod tests {
         assert_eq!(t.offset_s, None);
         let t = parse_log_time(b"29/Aug/2023 22:02:58").unwrap();
         assert_eq!(t.unix, unix(2023, 8, 29, 22, 2, 58));
+    }
+
+    #[test]
+    fn iso_fast_path_agrees_with_chrono() {
+        for year in [1999, 2000, 2024, 2100] {
+            let mut date = NaiveDate::from_ymd_opt(year, 1, 1).unwrap();
+            while date.year_ce().1 == year as u32 {
+                for (time, zone) in [
+                    ("23:59:58", "+01:00"),
+                    ("00:00:00", "Z"),
+                    ("12:30:05.123456", "-0930"),
+                    ("07:00:00.5", "+05:45"),
+                ] {
+                    let text = format!("{}T{time}{zone}", date.format("%Y-%m-%d"));
+                    let fast = fast_iso(text.as_bytes()).unwrap();
+                    let slow = slow_path(text.as_bytes()).unwrap();
+                    assert_eq!(fast, slow, "{text}");
+                }
+                date = date.succ_opt().unwrap();
+            }
+        }
+        for bad in [
+            &b"2024-02-30T10:00:00Z"[..],
+            b"2024-13-01T10:00:00Z",
+            b"2024-05-01T24:00:00Z",
+            b"2024-05-01T10:00:00",
+            b"2024-05-01T10:00:00.Z",
+            b"2024-05-01T10:00:00+2:00",
+            b"2024-05-01T10:00:00*02:00",
+            b"2024-05-01 10:00:00Z",
+        ] {
+            assert_eq!(fast_iso(bad), None, "{}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    #[test]
+    fn epochs_in_every_unit() {
+        let at = unix(2022, 3, 9, 21, 30, 1);
+        for text in [
+            &b"1646861401"[..],
+            b"1646861401.52",
+            b"1646861401.999999",
+            b"1646861401520",
+            b"1646861401520.5",
+            b"1646861401520123",
+            b"1646861401520123456",
+            b"1.64686140152e9",
+            b"1.64686140152E12",
+        ] {
+            let t = parse_epoch(text).unwrap();
+            assert_eq!(
+                (t.unix, t.offset_s),
+                (at, None),
+                "{}",
+                String::from_utf8_lossy(text)
+            );
+        }
+        assert_eq!(parse_epoch(b"0").map(|t| t.unix), Some(0));
+        for bad in [
+            &b""[..],
+            b".5",
+            b"-1",
+            b"12a",
+            b"1.2.3",
+            b"1e400",
+            b"-1e3",
+            b"NaN",
+            b"99999999999999999999",
+        ] {
+            assert_eq!(parse_epoch(bad), None, "{}", String::from_utf8_lossy(bad));
+        }
     }
 
     #[test]
