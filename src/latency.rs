@@ -150,14 +150,7 @@ impl Latency {
                 self.switch_to_buckets();
                 self.add_to_buckets(bucket_of(us), 1);
             }
-            Store::Narrow(d) => {
-                let c = d.slot(bucket_of(us));
-                match c.checked_add(1) {
-                    Some(n) => *c = n,
-                    None => self.add_to_buckets(bucket_of(us), 1),
-                }
-            }
-            Store::Wide(d) => *d.slot(bucket_of(us)) += 1,
+            _ => self.add_to_buckets(bucket_of(us), 1),
         }
     }
 
@@ -231,6 +224,7 @@ impl Latency {
     }
 
     /// Switches from times to buckets, keeping the times' counts.
+    #[cold]
     fn switch_to_buckets(&mut self) {
         if let Store::Exact(times) = &mut self.store {
             let times = std::mem::take(times);
@@ -262,9 +256,27 @@ impl Latency {
         }
     }
 
-    /// Adds `n` to a bucket's counter, widening the counters if it would
-    /// overflow four bytes. Not for [`Store::Exact`].
+    /// Adds `n` to a bucket's counter. Not for [`Store::Exact`]. The
+    /// common case, a counter that exists and does not overflow, is a few
+    /// instructions inline; growing and widening are not.
+    #[inline]
     fn add_to_buckets(&mut self, bucket: u32, n: u64) {
+        if let Store::Narrow(d) = &mut self.store {
+            let i = bucket.wrapping_sub(d.lo) as usize;
+            if let Some(c) = d.counts.get_mut(i) {
+                if let Ok(sum) = u32::try_from(*c as u64 + n) {
+                    *c = sum;
+                    return;
+                }
+            }
+        }
+        self.grow_and_add(bucket, n);
+    }
+
+    /// [`add_to_buckets`](Self::add_to_buckets) when the vector must grow
+    /// to reach the bucket, or its counters widen so as not to overflow.
+    #[inline(never)]
+    fn grow_and_add(&mut self, bucket: u32, n: u64) {
         if let Store::Narrow(d) = &mut self.store {
             let c = d.slot(bucket);
             match u32::try_from(*c as u64 + n) {

@@ -183,7 +183,7 @@ pub fn compute(figures: &mut Figures, opts: &VisitOptions<'_>) -> VisitFigures {
         pages: vec![(0, 0); figures.paths.len()],
         landing: vec![(0, 0); figures.paths.len()],
         exits: vec![0; figures.paths.len()],
-        vhosts: vec![(0, 0); figures.vhosts.len()],
+        vhosts: vec![HostTally::default(); figures.vhosts.len()],
         buckets: vec![(0, 0); calendar.bucket_starts.len()],
         countries: vec![(0, 0); country_names.len()],
         agent_days: vec![0; agents.len()],
@@ -210,7 +210,11 @@ pub fn compute(figures: &mut Figures, opts: &VisitOptions<'_>) -> VisitFigures {
     out.pages = occurred(&tally.pages, |c| c.0 > 0);
     out.landing = occurred(&tally.landing, |c| c.0 > 0);
     out.exits = occurred(&tally.exits, |&n| n > 0);
-    out.vhosts = occurred(&tally.vhosts, |c| c.0 > 0);
+    out.vhosts = (0..)
+        .zip(&tally.vhosts)
+        .filter(|(_, h)| h.pageviews > 0)
+        .map(|(id, h)| (id, (h.pageviews, h.visitors)))
+        .collect();
     out.buckets = calendar
         .bucket_starts
         .iter()
@@ -240,7 +244,7 @@ pub fn compute(figures: &mut Figures, opts: &VisitOptions<'_>) -> VisitFigures {
     out
 }
 
-/// The entries of a tally indexed by id that counted something.
+/// The entries of a tally indexed by path id that counted something.
 fn occurred<T: Copy>(tally: &[T], counted: impl Fn(&T) -> bool) -> HashMap<u32, T> {
     (0..tally.len() as u32)
         .zip(tally)
@@ -344,6 +348,16 @@ impl SmallSet {
     }
 }
 
+/// Page views and distinct visitor-days of a virtual host.
+#[derive(Default, Clone, Copy)]
+struct HostTally {
+    pageviews: u64,
+    visitors: u64,
+    /// The visitor-day (numbered as [`Tally::visitors`] counts them) that
+    /// last counted here; 0 for none, as numbering starts at 1.
+    counted_visitor_day: u64,
+}
+
 /// Counters of the walk, indexed by the ids of what they count.
 #[derive(Default)]
 struct Tally {
@@ -356,8 +370,8 @@ struct Tally {
     /// Per path id: visits landing there, and bounces.
     landing: Vec<(u64, u64)>,
     exits: Vec<u64>,
-    /// Per vhost id: page views, distinct visitor-days.
-    vhosts: Vec<(u64, u64)>,
+    /// Per vhost id.
+    vhosts: Vec<HostTally>,
     /// Per bucket number: page views, distinct visitors.
     buckets: Vec<(u64, u64)>,
     /// Per country id: visitor-days, page views.
@@ -376,14 +390,12 @@ impl Tally {
         let mut day = None;
         let mut bucket = None;
         let mut pages_today = SmallSet::default();
-        let mut vhosts_today = SmallSet::default();
         let mut visit_start = 0;
         for (i, v) in views.iter().enumerate() {
             let (this_day, this_bucket) = calendar.at(v.time);
             if day != Some(this_day) {
                 day = Some(this_day);
                 pages_today.clear();
-                vhosts_today.clear();
                 self.visitors += 1;
                 self.countries[country as usize].0 += 1;
                 self.agent_days[agent as usize] += 1;
@@ -401,9 +413,12 @@ impl Tally {
             }
             if v.vhost != NO_VHOST {
                 let host = &mut self.vhosts[v.vhost as usize];
-                host.0 += 1;
-                if vhosts_today.insert(v.vhost) {
-                    host.1 += 1;
+                host.pageviews += 1;
+                // `self.visitors` numbers the current (visitor, day): a
+                // host counts it once, with no set of hosts per day.
+                if host.counted_visitor_day != self.visitors {
+                    host.counted_visitor_day = self.visitors;
+                    host.visitors += 1;
                 }
             }
             self.countries[country as usize].1 += 1;
