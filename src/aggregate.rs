@@ -11,6 +11,7 @@ use hashbrown::HashMap;
 
 pub use crate::bytes_map::BytesMap;
 use crate::classify;
+use crate::latency::Latency;
 use crate::parse::LogLine;
 
 /// Length of a time slot. Hits are counted per 15-minute slot of UTC; the
@@ -44,22 +45,38 @@ impl Traffic {
     }
 }
 
-/// What is counted per distinct path. `not_found`, `server_errors` and
-/// `routes` are all derived from it, so a line costs one path lookup.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+/// What is counted per distinct path. `not_found`, `server_errors`,
+/// `routes` and `response_time` are all derived from it, so a line costs
+/// one path lookup.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct PathStats {
     pub hits: u64,
     pub bytes: u64,
     pub status_404: u64,
     pub status_5xx: u64,
+    /// Response times of its hits that have one. Boxed and absent until
+    /// the first: a layout without times pays eight bytes a path.
+    pub latency: Option<Box<Latency>>,
 }
 
 impl PathStats {
-    fn merge(&mut self, other: &PathStats) {
+    /// Out of line, so that layouts without times keep the hot loop as
+    /// it was: one test of the line's time.
+    #[inline(never)]
+    fn record_time(&mut self, us: u64) {
+        self.latency.get_or_insert_default().record(us);
+    }
+
+    fn merge(&mut self, other: PathStats) {
         self.hits += other.hits;
         self.bytes += other.bytes;
         self.status_404 += other.status_404;
         self.status_5xx += other.status_5xx;
+        match (&mut self.latency, other.latency) {
+            (Some(mine), Some(theirs)) => mine.merge(&theirs),
+            (mine @ None, theirs) => *mine = theirs,
+            (Some(_), None) => {}
+        }
     }
 }
 
@@ -90,6 +107,9 @@ fn known_method_index(method: &[u8]) -> Option<usize> {
 /// `Candidate::agent` of a line whose layout has no user agent field.
 pub const NO_AGENT: u32 = u32::MAX;
 
+/// `Candidate::vhost` of a line whose layout has no virtual host.
+pub const NO_VHOST: u32 = u32::MAX;
+
 /// A hit that is a page view unless its user agent turns out to be a bot
 /// (SPEC §2: not static, GET, status 2xx or 304). Bots are told apart at
 /// the end, once per distinct agent, so the hot path never runs woothee.
@@ -105,7 +125,13 @@ pub struct Candidate {
     pub path: u32,
     pub referrer: u32,
     pub query: u32,
+    /// [`NO_VHOST`] when the layout has no virtual host.
+    pub vhost: u32,
 }
+
+// Candidates are the largest thing in memory (one per page view): the
+// vhost id took the padding the other fields left, and must stay there.
+const _: () = assert!(std::mem::size_of::<Candidate>() == 40);
 
 /// The figures of a set of kept lines: hit-level counts, and what the
 /// visit-level report is computed from at the end.
@@ -146,6 +172,7 @@ struct LastIds {
     client: u32,
     referrer: u32,
     query: u32,
+    vhost: u32,
 }
 
 impl Default for LastIds {
@@ -155,6 +182,7 @@ impl Default for LastIds {
             client: u32::MAX,
             referrer: u32::MAX,
             query: u32::MAX,
+            vhost: u32::MAX,
         }
     }
 }
@@ -204,6 +232,9 @@ impl Figures {
         path.bytes += bytes;
         path.status_404 += (status == 404) as u64;
         path.status_5xx += (500..600).contains(&status) as u64;
+        if let Some(us) = line.response_time_us {
+            path.record_time(us);
+        }
 
         let t = line.time.unix;
         let slot = t.div_euclid(SLOT_SECONDS);
@@ -230,9 +261,14 @@ impl Figures {
             }
             None => NO_AGENT,
         };
-        if let Some(vhost) = line.vhost {
-            *self.vhosts.get_or_default(vhost) += 1;
-        }
+        let vhost = match line.vhost {
+            Some(vhost) => {
+                let (id, hits) = self.vhosts.intern_after(vhost, &mut self.last.vhost);
+                *hits += 1;
+                id
+            }
+            None => NO_VHOST,
+        };
         let is_static = classify::is_static(path_text);
         self.static_hits += is_static as u64;
         // Everything of the page-view rule but the bot test, which waits
@@ -261,6 +297,7 @@ impl Figures {
                         &mut self.last.query,
                     )
                     .0,
+                vhost,
             });
         }
     }
@@ -323,9 +360,9 @@ impl Figures {
         self.first_time = min_opt(self.first_time, other.first_time);
         self.last_time = max_opt(self.last_time, other.last_time);
         self.static_hits += other.static_hits;
-        self.vhosts.merge(other.vhosts, |a, b| *a += b);
         // Ids in `other`'s candidates are rewritten to the merged maps' ids.
-        let paths = self.paths.merge(other.paths, |a, b| a.merge(&b));
+        let vhosts = self.vhosts.merge(other.vhosts, |a, b| *a += b);
+        let paths = self.paths.merge(other.paths, |a, b| a.merge(b));
         let agents = self.agents.merge(other.agents, |a, b| *a += b);
         let clients = self.clients.merge(other.clients, |_, _| {});
         let referrers = self.referrers.merge(other.referrers, |_, _| {});
@@ -342,6 +379,11 @@ impl Figures {
                 path: paths[c.path as usize],
                 referrer: referrers[c.referrer as usize],
                 query: queries[c.query as usize],
+                vhost: if c.vhost == NO_VHOST {
+                    NO_VHOST
+                } else {
+                    vhosts[c.vhost as usize]
+                },
                 ..c
             });
         }
@@ -358,6 +400,7 @@ impl Figures {
                 let agent = (c.agent != NO_AGENT).then(|| self.agents.key(c.agent));
                 let client = self.clients.key(c.client);
                 let (path, referrer) = (self.paths.key(c.path), self.referrers.key(c.referrer));
+                let vhost = (c.vhost != NO_VHOST).then(|| self.vhosts.key(c.vhost));
                 (
                     c.time,
                     c.seq,
@@ -366,6 +409,7 @@ impl Figures {
                     path,
                     referrer,
                     self.queries.key(c.query),
+                    vhost,
                 )
             })
             .collect();
@@ -399,7 +443,7 @@ impl Figures {
 }
 
 /// A candidate as text: (time, rank in input order, client, agent, path,
-/// referrer, query).
+/// referrer, query, vhost).
 type CanonicalCandidate<'a> = (
     i64,
     u64,
@@ -408,6 +452,7 @@ type CanonicalCandidate<'a> = (
     &'a [u8],
     &'a [u8],
     &'a [u8],
+    Option<&'a [u8]>,
 );
 
 impl PartialEq for Figures {
@@ -504,12 +549,13 @@ mod tests {
         methods.sort();
         assert_eq!(methods, vec![(&b"GET"[..], 2), (&b"PURGE"[..], 1)]);
         assert_eq!(
-            f.paths.get(b"/a").copied().unwrap(),
+            f.paths.get(b"/a").cloned().unwrap(),
             PathStats {
                 hits: 2,
                 bytes: 110,
                 status_404: 1,
-                status_5xx: 0
+                status_5xx: 0,
+                latency: None,
             }
         );
         assert_eq!(f.paths.get(b"/b").unwrap().status_5xx, 1);
@@ -543,6 +589,65 @@ mod tests {
         let mut empty = Figures::default();
         empty.merge(a.clone());
         assert_eq!(empty, one_merged);
+    }
+
+    /// Lines as a layout with a request time gives them.
+    fn timed(s: &str, us: Option<u64>) -> LogLine<'_> {
+        LogLine {
+            response_time_us: us,
+            ..line(s)
+        }
+    }
+
+    #[test]
+    fn response_times_are_kept_per_path_and_merged() {
+        let mut one = Figures::default();
+        let (mut a, mut b) = (Figures::default(), Figures::default());
+        let lines = [
+            (L1, Some(3000)),
+            (L2, Some(1000)),
+            (L1, None),
+            (L3, None),
+            (L2, Some(2000)),
+        ];
+        for (seq, &(l, us)) in lines.iter().enumerate() {
+            one.add(&timed(l, us), seq as u64, true);
+            let part = if seq < 2 { &mut a } else { &mut b };
+            part.add(&timed(l, us), seq as u64, true);
+        }
+        let a_times = one.paths.get(b"/a").unwrap().latency.as_deref().unwrap();
+        // /a got 3000, 1000 and 2000 µs (one hit had none): p50 is the 2nd.
+        assert_eq!(
+            (a_times.count(), a_times.quantile(0.5), a_times.max()),
+            (3, Some(2000), Some(3000))
+        );
+        // A path whose hits had no time has no histogram at all.
+        assert_eq!(one.paths.get(b"/b").unwrap().latency, None);
+        a.merge(b);
+        let mut one_merged = Figures::default();
+        one_merged.merge(one);
+        assert_eq!(a, one_merged);
+    }
+
+    #[test]
+    fn vhost_ids_of_candidates_survive_a_merge() {
+        let v = |host: &str| format!("{host} {L1}");
+        let (l1, l2) = (v("a.example"), v("b.example"));
+        let (l1, l2) = (
+            Format::VCombined.parse(l1.as_bytes()).unwrap(),
+            Format::VCombined.parse(l2.as_bytes()).unwrap(),
+        );
+        let (mut a, mut b) = (Figures::default(), Figures::default());
+        a.add(&l1, 1, true);
+        b.add(&l2, 2, true);
+        b.add(&l1, 3, true);
+        a.merge(b);
+        let hosts: Vec<&[u8]> = a.candidates.iter().map(|c| a.vhosts.key(c.vhost)).collect();
+        assert_eq!(hosts, [&b"a.example"[..], b"b.example", b"a.example"]);
+        assert_eq!(a.vhosts.get(b"a.example"), Some(&2));
+        let mut no_vhost = Figures::default();
+        no_vhost.add(&line(L1), 1, true);
+        assert_eq!(no_vhost.candidates[0].vhost, NO_VHOST);
     }
 
     #[test]

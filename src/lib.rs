@@ -16,6 +16,7 @@ pub mod cli;
 pub mod error;
 pub mod geoip;
 pub mod input;
+pub mod latency;
 pub mod output;
 pub mod parse;
 pub mod privacy;

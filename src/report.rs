@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::aggregate::{Figures, Traffic, SLOT_SECONDS};
 use crate::geoip::GeoDb;
+use crate::latency::Latency;
 use crate::parse::Format;
 use crate::route::route_of;
 use crate::scan::{Counts, Scanned};
@@ -47,6 +48,8 @@ pub struct Report {
     pub summary: Summary,
     pub timeseries: Timeseries,
     pub pages: Vec<PageRow>,
+    /// Per virtual host, for layouts that log one; empty otherwise.
+    pub vhosts: Vec<VhostRow>,
     pub landing_pages: Vec<LandingRow>,
     pub exit_pages: Vec<ExitRow>,
     pub referrers: Vec<ReferrerRow>,
@@ -65,8 +68,7 @@ pub struct Report {
     pub not_found: Vec<PathHits>,
     pub server_errors: Vec<PathHits>,
     pub routes: Vec<RouteRow>,
-    /// No predefined layout carries a request time; layouts that do come
-    /// with custom formats.
+    /// Null when no kept hit had a time (no predefined layout logs one).
     pub response_time: Option<ResponseTime>,
     /// The zone days, hours and times are given in.
     #[serde(skip)]
@@ -137,6 +139,15 @@ pub struct TimeRow {
 #[derive(Debug, Serialize)]
 pub struct PageRow {
     pub path: String,
+    pub pageviews: u64,
+    pub visitors: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct VhostRow {
+    pub host: String,
+    /// Every kept hit on the host, bots and static files included.
+    pub hits: u64,
     pub pageviews: u64,
     pub visitors: u64,
 }
@@ -229,16 +240,35 @@ pub struct RouteRow {
     pub hits: u64,
     pub status_5xx: u64,
     pub bytes: u64,
+    /// Null when none of the route's hits had a time.
     pub p50_ms: Option<f64>,
     pub p95_ms: Option<f64>,
 }
 
+/// Nearest-rank percentiles of every kept hit's time (SPEC §6), in ms.
 #[derive(Debug, Serialize)]
 pub struct ResponseTime {
     pub p50_ms: f64,
     pub p90_ms: f64,
     pub p99_ms: f64,
     pub max_ms: f64,
+}
+
+impl ResponseTime {
+    fn of(times: &Latency) -> Option<ResponseTime> {
+        let at = |q| times.quantile(q).map(ms);
+        Some(ResponseTime {
+            p50_ms: at(0.5)?,
+            p90_ms: at(0.9)?,
+            p99_ms: at(0.99)?,
+            max_ms: ms(times.max()?),
+        })
+    }
+}
+
+/// µs to ms, keeping every µs: three decimals.
+fn ms(us: u64) -> f64 {
+    us as f64 / 1000.0
 }
 
 /// Log text is bytes; reports are text. Invalid UTF-8 is replaced with
@@ -320,6 +350,7 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
         error_rate_5xx: rate(total.status_5xx, total.hits),
     };
     let top = opts.top;
+    let (routes, response_time) = routes(&figures, top);
     Report {
         schema: SCHEMA,
         version: env!("CARGO_PKG_VERSION"),
@@ -339,6 +370,7 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
             top,
             |r| (r.pageviews, r.path.clone()),
         ),
+        vhosts: vhosts(&figures, &v, top),
         landing_pages: top_rows(
             by_path_text(&figures, v.landing.iter().map(|(&id, &c)| (id, c)))
                 .map(|(path, (visits, bounces))| LandingRow {
@@ -459,8 +491,8 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
         ),
         not_found: path_table(&figures, top, |p| p.status_404),
         server_errors: path_table(&figures, top, |p| p.status_5xx),
-        routes: routes(&figures, top),
-        response_time: None,
+        routes,
+        response_time,
         zone,
         own_hosts: (v.own_hosts, v.own_hosts_from),
     }
@@ -553,26 +585,73 @@ fn path_table(
     top_rows(rows, top, |r| (r.hits, r.path.clone()))
 }
 
-fn routes(figures: &Figures, top: usize) -> Vec<RouteRow> {
-    let mut by_route: HashMap<String, (u64, u64, u64)> = HashMap::new();
-    for (path, stats) in figures.paths.iter() {
-        let r = by_route.entry(text(&route_of(path))).or_default();
-        r.0 += stats.hits;
-        r.1 += stats.status_5xx;
-        r.2 += stats.bytes;
+/// Hits per virtual host, with page views and visitor-days from the walk.
+/// Hosts that differ only in invalid UTF-8 print the same and are added.
+fn vhosts(figures: &Figures, v: &visits::VisitFigures, top: usize) -> Vec<VhostRow> {
+    let mut by_text: HashMap<String, (u64, u64, u64)> = HashMap::new();
+    for (id, (host, &hits)) in (0u32..).zip(figures.vhosts.iter()) {
+        let (pageviews, visitors) = v.vhosts.get(&id).copied().unwrap_or_default();
+        let row = by_text.entry(text(host)).or_default();
+        row.0 += hits;
+        row.1 += pageviews;
+        row.2 += visitors;
     }
-    let rows = by_route
+    let rows = by_text
         .into_iter()
-        .map(|(route, (hits, status_5xx, bytes))| RouteRow {
-            route,
+        .map(|(host, (hits, pageviews, visitors))| VhostRow {
+            host,
             hits,
-            status_5xx,
-            bytes,
-            p50_ms: None,
-            p95_ms: None,
+            pageviews,
+            visitors,
         })
         .collect();
-    top_rows(rows, top, |r| (r.hits, r.route.clone()))
+    top_rows(rows, top, |r| (r.hits, r.host.clone()))
+}
+
+/// What a route adds up from its paths.
+#[derive(Default)]
+struct RouteFigures {
+    hits: u64,
+    status_5xx: u64,
+    bytes: u64,
+    times: Latency,
+}
+
+/// The routes table, and the response times of all hits: both merged from
+/// the paths' histograms. Merging the routes into one overall histogram
+/// cost 8.8 million instructions on a 100 MB log with a time on each of its
+/// 433,709 lines, where a second histogram recording every line cost 16
+/// million, in the hot loop.
+fn routes(figures: &Figures, top: usize) -> (Vec<RouteRow>, Option<ResponseTime>) {
+    let mut by_route: HashMap<String, RouteFigures> = HashMap::new();
+    for (path, stats) in figures.paths.iter() {
+        let r = by_route.entry(text(&route_of(path))).or_default();
+        r.hits += stats.hits;
+        r.status_5xx += stats.status_5xx;
+        r.bytes += stats.bytes;
+        if let Some(times) = &stats.latency {
+            r.times.merge(times);
+        }
+    }
+    let mut all = Latency::default();
+    for r in by_route.values() {
+        all.merge(&r.times);
+    }
+    // Percentiles only for the rows that are printed.
+    let rows = top_rows(by_route.into_iter().collect(), top, |(route, r)| {
+        (r.hits, route.clone())
+    })
+    .into_iter()
+    .map(|(route, r)| RouteRow {
+        route,
+        hits: r.hits,
+        status_5xx: r.status_5xx,
+        bytes: r.bytes,
+        p50_ms: r.times.quantile(0.5).map(ms),
+        p95_ms: r.times.quantile(0.95).map(ms),
+    })
+    .collect();
+    (rows, ResponseTime::of(&all))
 }
 
 /// A time series lists every bucket from the first to the last, empty ones

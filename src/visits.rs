@@ -16,7 +16,7 @@ use std::net::IpAddr;
 
 use rayon::prelude::*;
 
-use crate::aggregate::{Candidate, Figures, NO_AGENT, SLOT_SECONDS};
+use crate::aggregate::{Candidate, Figures, NO_AGENT, NO_VHOST, SLOT_SECONDS};
 use crate::classify::{classify_agent, AgentInfo};
 use crate::geoip::{client_ip, GeoDb};
 use crate::parse::Quoted;
@@ -58,6 +58,8 @@ pub struct VisitFigures {
     pub landing: HashMap<u32, (u64, u64)>,
     /// Per exit path id: visits.
     pub exits: HashMap<u32, u64>,
+    /// Per vhost id: page views, and distinct (visitor, day) pairs.
+    pub vhosts: HashMap<u32, (u64, u64)>,
     pub referrers: HashMap<String, u64>,
     pub channels: HashMap<Channel, u64>,
     pub search_terms: HashMap<String, u64>,
@@ -181,6 +183,7 @@ pub fn compute(figures: &mut Figures, opts: &VisitOptions<'_>) -> VisitFigures {
         pages: vec![(0, 0); figures.paths.len()],
         landing: vec![(0, 0); figures.paths.len()],
         exits: vec![0; figures.paths.len()],
+        vhosts: vec![HostTally::default(); figures.vhosts.len()],
         buckets: vec![(0, 0); calendar.bucket_starts.len()],
         countries: vec![(0, 0); country_names.len()],
         agent_days: vec![0; agents.len()],
@@ -207,6 +210,11 @@ pub fn compute(figures: &mut Figures, opts: &VisitOptions<'_>) -> VisitFigures {
     out.pages = occurred(&tally.pages, |c| c.0 > 0);
     out.landing = occurred(&tally.landing, |c| c.0 > 0);
     out.exits = occurred(&tally.exits, |&n| n > 0);
+    out.vhosts = (0..)
+        .zip(&tally.vhosts)
+        .filter(|(_, h)| h.pageviews > 0)
+        .map(|(id, h)| (id, (h.pageviews, h.visitors)))
+        .collect();
     out.buckets = calendar
         .bucket_starts
         .iter()
@@ -340,6 +348,16 @@ impl SmallSet {
     }
 }
 
+/// Page views and distinct visitor-days of a virtual host.
+#[derive(Default, Clone, Copy)]
+struct HostTally {
+    pageviews: u64,
+    visitors: u64,
+    /// The visitor-day (numbered as [`Tally::visitors`] counts them) that
+    /// last counted here; 0 for none, as numbering starts at 1.
+    counted_visitor_day: u64,
+}
+
 /// Counters of the walk, indexed by the ids of what they count.
 #[derive(Default)]
 struct Tally {
@@ -352,6 +370,8 @@ struct Tally {
     /// Per path id: visits landing there, and bounces.
     landing: Vec<(u64, u64)>,
     exits: Vec<u64>,
+    /// Per vhost id.
+    vhosts: Vec<HostTally>,
     /// Per bucket number: page views, distinct visitors.
     buckets: Vec<(u64, u64)>,
     /// Per country id: visitor-days, page views.
@@ -390,6 +410,16 @@ impl Tally {
             page.0 += 1;
             if pages_today.insert(v.path) {
                 page.1 += 1;
+            }
+            if v.vhost != NO_VHOST {
+                let host = &mut self.vhosts[v.vhost as usize];
+                host.pageviews += 1;
+                // `self.visitors` numbers the current (visitor, day): a
+                // host counts it once, with no set of hosts per day.
+                if host.counted_visitor_day != self.visitors {
+                    host.counted_visitor_day = self.visitors;
+                    host.visitors += 1;
+                }
             }
             self.countries[country as usize].1 += 1;
 
@@ -531,6 +561,7 @@ fn candidate(
         path: figures.paths.intern(path).0,
         referrer: figures.referrers.intern(referrer).0,
         query: figures.queries.intern(query).0,
+        vhost: crate::aggregate::NO_VHOST,
     };
     figures.candidates.push(c);
 }
@@ -665,6 +696,35 @@ mod tests {
             .pages
             .values()
             .all(|&(views, visitors)| (views, visitors) == (4, 1)));
+    }
+
+    #[test]
+    fn page_views_and_visitor_days_per_virtual_host() {
+        let mut f = Figures::default();
+        let (a, b) = (
+            f.vhosts.intern(b"a.example").0,
+            f.vhosts.intern(b"b.example").0,
+        );
+        let day = 24 * 3600;
+        // Visitor 1: two views on a and one on b on the first day, one on
+        // a the next day. Visitor 2: one view on b on the first day.
+        let views = [
+            (T0, b"1.1.1.1", a),
+            (T0 + 10, b"1.1.1.1", a),
+            (T0 + 20, b"1.1.1.1", b),
+            (T0 + day, b"1.1.1.1", a),
+            (T0 + 30, b"2.2.2.2", b),
+        ];
+        for (seq, &(time, client, vhost)) in views.iter().enumerate() {
+            candidate(&mut f, time, seq as u64, client, FIREFOX, b"/", b"-", b"");
+            f.candidates.last_mut().unwrap().vhost = vhost;
+        }
+        let v = run(&f);
+        // a: 3 views, visitor-days (1, day 1) and (1, day 2); b: 2 views,
+        // visitor-days (1, day 1) and (2, day 1).
+        assert_eq!(v.vhosts[&a], (3, 2));
+        assert_eq!(v.vhosts[&b], (2, 2));
+        assert_eq!(v.visitors, 3);
     }
 
     #[test]

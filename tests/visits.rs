@@ -412,4 +412,10 @@ fn vhosts_are_own_hosts() {
         r["referrers"],
         serde_json::json!([{"host": "other.org", "visits": 1}])
     );
+    // Both lines are on example.com (port dropped), page views of two
+    // clients: two visitors.
+    assert_eq!(
+        r["vhosts"],
+        serde_json::json!([{"host": "example.com", "hits": 2, "pageviews": 2, "visitors": 2}])
+    );
 }

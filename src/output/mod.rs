@@ -229,6 +229,27 @@ pub fn sections(report: &Report) -> Vec<Section> {
     all.push(s);
 
     let mut s = Section::new(
+        "vhosts",
+        "Virtual hosts",
+        &["host", "hits", "pageviews", "visitors"],
+        1,
+    );
+    s.rows = report
+        .vhosts
+        .iter()
+        .map(|r| {
+            vec![
+                Text(r.host.clone()),
+                Count(r.hits),
+                Count(r.pageviews),
+                Count(r.visitors),
+            ]
+        })
+        .collect();
+    s.share_of = Some(report.summary.hits);
+    all.push(s);
+
+    let mut s = Section::new(
         "landing_pages",
         "Landing pages",
         &["path", "visits", "bounces", "bounce_rate"],
@@ -405,12 +426,30 @@ pub fn sections(report: &Report) -> Vec<Section> {
     s.share_of = Some(hits);
     all.push(s);
 
+    // One row, or none when no hit had a time.
+    let mut s = Section::new(
+        "response_time",
+        "Response time",
+        &["p50_ms", "p90_ms", "p99_ms", "max_ms"],
+        0,
+    );
+    s.rows = report
+        .response_time
+        .iter()
+        .map(|t| {
+            [t.p50_ms, t.p90_ms, t.p99_ms, t.max_ms]
+                .map(|ms| Millis(Some(ms)))
+                .to_vec()
+        })
+        .collect();
+    all.push(s);
+
     all
 }
 
 /// Sections whose figures are all hit-level: a run printing only one of
 /// them need not record or compute anything about visits.
-pub const HIT_LEVEL_SECTIONS: [&str; 8] = [
+pub const HIT_LEVEL_SECTIONS: [&str; 9] = [
     "inputs",
     "malformed_samples",
     "period",
@@ -419,16 +458,18 @@ pub const HIT_LEVEL_SECTIONS: [&str; 8] = [
     "not_found",
     "server_errors",
     "routes",
+    "response_time",
 ];
 
 /// The section names `--section` accepts, in report order.
-pub const SECTION_NAMES: [&str; 22] = [
+pub const SECTION_NAMES: [&str; 24] = [
     "inputs",
     "malformed_samples",
     "period",
     "summary",
     "timeseries",
     "pages",
+    "vhosts",
     "landing_pages",
     "exit_pages",
     "referrers",
@@ -445,6 +486,7 @@ pub const SECTION_NAMES: [&str; 22] = [
     "not_found",
     "server_errors",
     "routes",
+    "response_time",
 ];
 
 #[cfg(test)]

@@ -22,7 +22,9 @@ pub fn write(report: &Report, section: Option<&str>, out: &mut dyn Write) -> std
             // Said in the header already, unless there are several inputs.
             (None, "inputs") => report.inputs.len() > 1,
             (None, "period") => false,
-            (None, "malformed_samples") => !s.rows.is_empty(),
+            (None, "malformed_samples" | "vhosts") => !s.rows.is_empty(),
+            // Part of the summary.
+            (None, "response_time") => false,
             (None, _) => true,
         };
         if !shown {
@@ -31,7 +33,8 @@ pub fn write(report: &Report, section: Option<&str>, out: &mut dyn Write) -> std
         writeln!(out)?;
         writeln!(out, "{}", s.title)?;
         let table = match s.name {
-            "summary" => summary_table(&s),
+            "summary" => summary_table(&s, report),
+            "response_time" => key_value_table(&s, |name| name.trim_end_matches("_ms").into()),
             "timeseries" => with_bars(&s),
             _ => plain_table(&s),
         };
@@ -186,15 +189,35 @@ fn plain_table(s: &Section) -> Table {
     t
 }
 
-fn summary_table(s: &Section) -> Table {
+/// The summary, and the response times when some hit had one.
+fn summary_table(s: &Section, report: &Report) -> Table {
+    let mut t = key_value_table(s, |name| match name {
+        "pageviews" => "page views".into(),
+        "avg_visit_duration_s" => "avg visit duration".into(),
+        other => other.replace('_', " "),
+    });
+    if let Some(times) = &report.response_time {
+        for (label, ms) in [
+            ("response time p50", times.p50_ms),
+            ("response time p90", times.p90_ms),
+            ("response time p99", times.p99_ms),
+            ("response time max", times.max_ms),
+        ] {
+            t.add_row(vec![label.to_string(), human(&Cell::Millis(Some(ms)))]);
+        }
+    }
+    t
+}
+
+/// A one-row section as a column of labelled values.
+fn key_value_table(s: &Section, label: impl Fn(&str) -> String) -> Table {
     let mut t = new_table();
-    for (name, value) in s.columns.iter().zip(&s.rows[0]) {
-        let label = match *name {
-            "pageviews" => "page views".to_string(),
-            "avg_visit_duration_s" => "avg visit duration".to_string(),
-            other => other.replace('_', " "),
-        };
-        t.add_row(vec![label, human(value)]);
+    let Some(row) = s.rows.first() else {
+        t.add_row(vec!["(none)"]);
+        return t;
+    };
+    for (name, value) in s.columns.iter().zip(row) {
+        t.add_row(vec![label(name), human(value)]);
     }
     align_numbers(&mut t, 1);
     t
