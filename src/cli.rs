@@ -105,8 +105,8 @@ pub struct ReportArgs {
 
     /// With --format csv or table: print only this table, e.g. pages,
     /// referrers, routes. Hit-level tables alone (status_codes, methods,
-    /// not_found, server_errors, routes) skip all visit work: about twice
-    /// as fast.
+    /// not_found, server_errors, routes, response_time) skip all visit
+    /// work: about twice as fast.
     #[arg(long, value_name = "NAME", value_parser = SECTION_NAMES, help_heading = "Output")]
     pub section: Option<String>,
 

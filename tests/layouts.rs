@@ -27,6 +27,8 @@ struct Fields {
     user: String,
     time: DateTime<FixedOffset>,
     request: String,
+    /// The request's path, as the report sees it.
+    path: Vec<u8>,
     status: u16,
     bytes: u64,
     referer: String,
@@ -56,6 +58,7 @@ fn source_lines() -> (Vec<u8>, Vec<Fields>) {
             user: s(l.user),
             time: offset.timestamp_opt(l.time.unix, 0).unwrap(),
             request,
+            path: l.request.path().to_vec(),
             status: l.status,
             bytes: l.bytes,
             referer: s(l.referer.unwrap().raw),
@@ -249,10 +252,94 @@ fn every_layout_gives_the_report_of_the_combined_log() {
         let report = report_json(&run);
         assert_eq!(report["inputs"][0]["parsed"], fields.len(), "{pattern}");
         assert_eq!(report["inputs"][0]["malformed"], 0, "{pattern}");
+        // A layout with a virtual host has one row per host; here one host
+        // has every hit, page view and visitor.
+        let vhosts = report["vhosts"].as_array().unwrap();
+        if pattern.contains("$host") || pattern.contains("%v") {
+            let s = &report["summary"];
+            assert_eq!(vhosts.len(), 1, "{pattern}");
+            assert_eq!(vhosts[0]["hits"], s["hits"], "{pattern}");
+            assert_eq!(vhosts[0]["pageviews"], s["pageviews"], "{pattern}");
+            assert_eq!(vhosts[0]["visitors"], s["visitors"], "{pattern}");
+        } else {
+            assert!(vhosts.is_empty(), "{pattern}");
+        }
         let report = comparable(report);
         match &reference {
             None => reference = Some(report),
             Some(r) => assert!(report == *r, "{pattern}: report differs from combined"),
+        }
+    }
+}
+
+/// Nearest rank (SPEC §6): the ceil(q·n)-th smallest, 1-based.
+fn nearest_rank(sorted: &[u64], q: f64) -> u64 {
+    let rank = ((q * sorted.len() as f64).ceil() as usize).max(1);
+    sorted[rank - 1]
+}
+
+/// Within 1 % of the exact value, as SPEC §6 allows.
+fn close(got: &Value, exact_ms: u64, what: &str) {
+    let got = got.as_f64().unwrap_or_else(|| panic!("{what}: {got}"));
+    let exact = exact_ms as f64;
+    assert!(
+        (got - exact).abs() <= exact * 0.01,
+        "{what}: {got} ms, exactly {exact} ms"
+    );
+}
+
+#[test]
+fn response_times_are_the_same_in_every_timed_layout_and_right() {
+    let (_, fields) = source_lines();
+    let mut all: Vec<u64> = fields.iter().map(|f| f.ms).collect();
+    all.sort_unstable();
+    // Per route, for the routes of the most hit paths.
+    let mut by_route: std::collections::HashMap<Vec<u8>, Vec<u64>> = Default::default();
+    for f in &fields {
+        by_route
+            .entry(logstats::route::route_of(&f.path))
+            .or_default()
+            .push(f.ms);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut reference: Option<Value> = None;
+    for (i, (pattern, writer, timed)) in layouts().into_iter().enumerate() {
+        let path = dir.path().join(format!("timed-{i}.log"));
+        write_log(&path, &fields, writer);
+        let r = report_json(&[
+            path.to_str().unwrap(),
+            "--log-format",
+            pattern,
+            "--top",
+            "0",
+        ]);
+        if !timed {
+            assert_eq!(r["response_time"], Value::Null, "{pattern}");
+            assert!(r["routes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|x| x["p50_ms"].is_null()));
+            continue;
+        }
+        let rt = &r["response_time"];
+        close(&rt["p50_ms"], nearest_rank(&all, 0.5), "p50");
+        close(&rt["p90_ms"], nearest_rank(&all, 0.9), "p90");
+        close(&rt["p99_ms"], nearest_rank(&all, 0.99), "p99");
+        assert_eq!(rt["max_ms"].as_f64(), Some(*all.last().unwrap() as f64));
+        let routes = r["routes"].as_array().unwrap();
+        assert_eq!(routes.len(), by_route.len());
+        for row in routes {
+            let mut times = by_route[row["route"].as_str().unwrap().as_bytes()].clone();
+            times.sort_unstable();
+            let what = format!("{pattern}: {}", row["route"]);
+            close(&row["p50_ms"], nearest_rank(&times, 0.5), &what);
+            close(&row["p95_ms"], nearest_rank(&times, 0.95), &what);
+        }
+        let figures = (rt.clone(), r["routes"].clone());
+        match &reference {
+            None => reference = Some(serde_json::json!([figures.0, figures.1])),
+            Some(f) => assert_eq!(serde_json::json!([figures.0, figures.1]), *f, "{pattern}"),
         }
     }
 }
