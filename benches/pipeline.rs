@@ -8,7 +8,7 @@ use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use logstats::aggregate::Figures;
+use logstats::aggregate::{Figures, Record};
 use logstats::chunk::split_lines_evenly;
 use logstats::parse::Format;
 use logstats::report::{build, ReportOptions, ScannedInput};
@@ -51,7 +51,14 @@ fn stages(c: &mut Criterion) {
         b.iter(|| {
             let mut f = Figures::default();
             for line in &parsed {
-                f.add(line, 0, true);
+                f.add(
+                    line,
+                    0,
+                    Record {
+                        visits: true,
+                        clients: false,
+                    },
+                );
             }
             f.total.hits
         })
@@ -60,6 +67,7 @@ fn stages(c: &mut Criterion) {
         format: Format::Combined,
         chunk_base: 0,
         visits: true,
+        clients: false,
         chunk_bytes: 1 << 20,
         strict: false,
         progress: None,
@@ -96,6 +104,8 @@ fn stages(c: &mut Criterion) {
                     sites: &[],
                     geo: None,
                     visits: true,
+                    show_ips: false,
+                    clients: false,
                 },
             );
             let mut out = Vec::new();

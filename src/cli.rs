@@ -129,6 +129,20 @@ pub struct ReportArgs {
     #[arg(long, value_name = "ZONE", value_parser = ReportZone::parse, help_heading = "Output")]
     pub tz: Option<ReportZone>,
 
+    /// Print client addresses as logged. Default: no address appears in
+    /// any output; the clients table shows them anonymised (IPv4 last
+    /// octet, IPv6 last 80 bits zeroed) and addresses inside log text
+    /// (malformed lines, paths, referrers) are anonymised the same way.
+    #[arg(long, help_heading = "Output")]
+    pub show_ips: bool,
+
+    /// Add the clients table: hits per client address (anonymised unless
+    /// --show-ips), to spot abusive clients. Counting every line's client
+    /// costs about a tenth more time, so it is off by default; --section
+    /// clients turns it on.
+    #[arg(long, help_heading = "Output")]
+    pub clients: bool,
+
     /// Progress bar on stderr: auto shows it for large inputs when stderr
     /// is a terminal, never in pipes or cron.
     #[arg(long, value_enum, default_value_t = ProgressMode::Auto, help_heading = "Output")]

@@ -63,6 +63,10 @@ pub struct RunOptions {
     /// Whether visit-level figures are wanted; a run that prints only a
     /// hit-level table records and computes none of them.
     pub visits: bool,
+    /// `--show-ips`: client addresses as logged, not anonymised.
+    pub show_ips: bool,
+    /// `--clients`: count hits per client for the clients table.
+    pub clients: bool,
 }
 
 impl Default for RunOptions {
@@ -79,6 +83,8 @@ impl Default for RunOptions {
             sites: Vec::new(),
             geoip: None,
             visits: true,
+            show_ips: false,
+            clients: false,
         }
     }
 }
@@ -166,6 +172,8 @@ pub fn run_report(opts: &RunOptions) -> Result<Outcome, Error> {
             sites: &opts.sites,
             geo: geo.as_ref(),
             visits: opts.visits,
+            show_ips: opts.show_ips,
+            clients: opts.clients && opts.visits,
         },
     );
     Ok(Outcome {
@@ -193,6 +201,7 @@ fn scan_input(
         format,
         chunk_base,
         visits: opts.visits,
+        clients: opts.clients && opts.visits,
         chunk_bytes: opts.chunk_bytes,
         strict: opts.strict,
         // Compressed input is counted as it is read, on the compressed side.

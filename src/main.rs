@@ -71,6 +71,8 @@ fn report(args: ReportArgs) -> Result<u8, Error> {
             .is_some_and(|s| HIT_LEVEL_SECTIONS.contains(&s)),
         sites: args.site,
         geoip: args.geoip,
+        show_ips: args.show_ips,
+        clients: args.clients || args.section.as_deref() == Some("clients"),
     };
     let pool = match args.threads {
         Some(n) => Some(

@@ -10,6 +10,7 @@
 
 use std::collections::HashSet;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::sync::OnceLock;
 
 /// IPv4 with its last octet zeroed, IPv6 with its last 80 bits zeroed.
 pub fn anonymize(ip: IpAddr) -> IpAddr {
@@ -28,7 +29,11 @@ pub fn anonymize(ip: IpAddr) -> IpAddr {
 /// Replaces client addresses inside text from the log.
 #[derive(Debug, Default)]
 pub struct Redactor {
-    clients: HashSet<IpAddr>,
+    clients: Vec<Option<IpAddr>>,
+    /// The clients as a set, built the first time text holds an address
+    /// (most reports have none outside their malformed lines, and a big
+    /// log has hundreds of thousands of clients).
+    set: OnceLock<HashSet<IpAddr>>,
     /// `--show-ips`: change nothing.
     off: bool,
 }
@@ -36,15 +41,18 @@ pub struct Redactor {
 impl Redactor {
     /// A redactor for the addresses of `clients`; with `show_ips`, one that
     /// leaves text as it is.
-    pub fn new(clients: impl IntoIterator<Item = IpAddr>, show_ips: bool) -> Redactor {
+    pub fn new(clients: Vec<Option<IpAddr>>, show_ips: bool) -> Redactor {
         Redactor {
-            clients: if show_ips {
-                HashSet::new()
-            } else {
-                clients.into_iter().collect()
-            },
+            clients: if show_ips { Vec::new() } else { clients },
+            set: OnceLock::new(),
             off: show_ips,
         }
+    }
+
+    fn is_client(&self, ip: &IpAddr) -> bool {
+        self.set
+            .get_or_init(|| self.clients.iter().flatten().copied().collect())
+            .contains(ip)
     }
 
     pub fn is_off(&self) -> bool {
@@ -56,9 +64,22 @@ impl Redactor {
     /// other IPv6 spellings included) and is a client's; anything else is
     /// left alone, so paths and versions keep their numbers.
     pub fn redact(&self, text: &str) -> String {
-        if self.off || self.clients.is_empty() {
+        if self.clients.is_empty() {
             return text.to_string();
         }
+        self.replace(text, false)
+    }
+
+    /// `text` with every address in it anonymised, a client's or not: for
+    /// lines that could not be parsed, where the client is not known.
+    pub fn redact_any(&self, text: &str) -> String {
+        if self.off {
+            return text.to_string();
+        }
+        self.replace(text, true)
+    }
+
+    fn replace(&self, text: &str, any: bool) -> String {
         let mut out = String::with_capacity(text.len());
         let mut rest = text;
         while let Some(start) = rest.find(is_address_char) {
@@ -66,14 +87,14 @@ impl Redactor {
             let run = &rest[start..];
             let len = run.find(|c| !is_address_char(c)).unwrap_or(run.len());
             let token = &run[..len];
-            out.push_str(&self.redact_token(token));
+            out.push_str(&self.redact_token(token, any));
             rest = &run[len..];
         }
         out.push_str(rest);
         out
     }
 
-    fn redact_token(&self, token: &str) -> String {
+    fn redact_token(&self, token: &str, any: bool) -> String {
         // `1.2.3.4.` (end of a sentence) and `[::1]:80` leave punctuation
         // around the address itself.
         let (lead, trimmed) = [
@@ -92,7 +113,7 @@ impl Redactor {
                 IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
                 v4 => v4,
             };
-            if self.clients.contains(&ip) || self.clients.contains(&ip_unified) {
+            if any || self.is_client(&ip) || self.is_client(&ip_unified) {
                 let mut s = token[..lead].to_string();
                 s.push_str(&anonymize(ip_unified).to_string());
                 s.push_str(&token[lead + trimmed.len()..]);
@@ -103,7 +124,7 @@ impl Redactor {
         if let Some((host, port)) = trimmed.rsplit_once(':') {
             if host.contains('.') && !host.contains(':') {
                 let mut s = token[..lead].to_string();
-                s.push_str(&self.redact_token(host));
+                s.push_str(&self.redact_token(host, any));
                 s.push(':');
                 s.push_str(port);
                 s.push_str(&token[lead + trimmed.len()..]);
@@ -139,7 +160,12 @@ mod tests {
     #[test]
     fn only_client_addresses_are_replaced() {
         let r = Redactor::new(
-            [ip("203.0.113.77"), ip("2001:db8::1"), ip("10.0.0.1")],
+            vec![
+                Some(ip("203.0.113.77")),
+                Some(ip("2001:db8::1")),
+                Some(ip("10.0.0.1")),
+                None,
+            ],
             false,
         );
         assert_eq!(
@@ -152,7 +178,18 @@ mod tests {
         assert_eq!(r.redact("::ffff:10.0.0.1 x"), "10.0.0.0 x");
         assert_eq!(r.redact("deadbeef cafe 12:30"), "deadbeef cafe 12:30");
         assert_eq!(r.redact("é 203.0.113.77é"), "é 203.0.113.0é");
-        let shown = Redactor::new([ip("203.0.113.77")], true);
+        let shown = Redactor::new(vec![Some(ip("203.0.113.77"))], true);
         assert_eq!(shown.redact("203.0.113.77"), "203.0.113.77");
+        assert_eq!(shown.redact_any("203.0.113.77"), "203.0.113.77");
+    }
+
+    #[test]
+    fn unparsed_lines_lose_every_address() {
+        let r = Redactor::new(Vec::new(), false);
+        assert_eq!(
+            r.redact_any("198.51.100.7 - - [garbage] via 2001:db8::9"),
+            "198.51.100.0 - - [garbage] via 2001:db8::"
+        );
+        assert_eq!(r.redact("198.51.100.7"), "198.51.100.7");
     }
 }

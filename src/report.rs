@@ -10,6 +10,7 @@ use crate::aggregate::{Figures, Traffic, SLOT_SECONDS};
 use crate::geoip::GeoDb;
 use crate::latency::Latency;
 use crate::parse::Format;
+use crate::privacy::{self, Redactor};
 use crate::route::route_of;
 use crate::scan::{Counts, Scanned};
 use crate::visits::{self, OwnHostsFrom, VisitOptions};
@@ -36,6 +37,10 @@ pub struct ReportOptions<'a> {
     /// Compute visit-level figures (false when only hit-level tables are
     /// printed; the scan then recorded nothing for them).
     pub visits: bool,
+    /// `--show-ips`: print client addresses as logged.
+    pub show_ips: bool,
+    /// Whether hits per client were counted (the clients table).
+    pub clients: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -63,6 +68,8 @@ pub struct Report {
     pub browsers: Vec<NameVisitors>,
     pub os: Vec<NameVisitors>,
     pub bots: Vec<BotRow>,
+    /// Hits per client, addresses anonymised unless `--show-ips`.
+    pub clients: Vec<ClientRow>,
     pub status_codes: Vec<StatusRow>,
     pub methods: Vec<MethodRow>,
     pub not_found: Vec<PathHits>,
@@ -217,6 +224,12 @@ pub struct BotRow {
 }
 
 #[derive(Debug, Serialize)]
+pub struct ClientRow {
+    pub client: String,
+    pub hits: u64,
+}
+
+#[derive(Debug, Serialize)]
 pub struct StatusRow {
     pub status: u16,
     pub hits: u64,
@@ -316,7 +329,7 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
         (Some(first), Some(last)) => Bucket::for_period(first, last),
         _ => Bucket::Hour,
     };
-    let v = if opts.visits {
+    let mut v = if opts.visits {
         visits::compute(
             &mut figures,
             &VisitOptions {
@@ -351,7 +364,13 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
     };
     let top = opts.top;
     let (routes, response_time) = routes(&figures, top);
-    Report {
+    let clients_table = if opts.clients {
+        clients(&figures, &v, opts.show_ips, top)
+    } else {
+        Vec::new()
+    };
+    let redactor = Redactor::new(std::mem::take(&mut v.client_ips), opts.show_ips);
+    let mut report = Report {
         schema: SCHEMA,
         version: env!("CARGO_PKG_VERSION"),
         inputs: rows,
@@ -459,6 +478,7 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
         devices: name_visitors(&v.devices, top),
         browsers: name_visitors(&v.browsers, top),
         os: name_visitors(&v.os, top),
+        clients: clients_table,
         bots: top_rows(
             v.bots
                 .iter()
@@ -495,7 +515,65 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
         response_time,
         zone,
         own_hosts: (v.own_hosts, v.own_hosts_from),
+    };
+    redact(&mut report, &redactor);
+    report
+}
+
+/// Hits per client as the report shows it: the address anonymised (unless
+/// `show_ips`), so that clients of one network are one row; a client field
+/// with no address as written.
+fn clients(
+    figures: &Figures,
+    v: &visits::VisitFigures,
+    show_ips: bool,
+    top: usize,
+) -> Vec<ClientRow> {
+    let mut hits: HashMap<String, u64> = HashMap::new();
+    for (id, (field, &n)) in figures.clients.iter().enumerate() {
+        let shown = match v.client_ips.get(id).copied().flatten() {
+            Some(ip) if show_ips => ip.to_string(),
+            Some(ip) => privacy::anonymize(ip).to_string(),
+            None => text(field),
+        };
+        *hits.entry(shown).or_default() += n;
     }
+    top_rows(
+        hits.into_iter()
+            .map(|(client, hits)| ClientRow { client, hits })
+            .collect(),
+        top,
+        |r| (r.hits, r.client.clone()),
+    )
+}
+
+/// Client addresses out of every text the report took from the log:
+/// malformed lines lose every address (their client is unknown), other
+/// text the addresses of the run's clients.
+fn redact(r: &mut Report, redactor: &Redactor) {
+    if redactor.is_off() {
+        return;
+    }
+    let fix = |s: &mut String| *s = redactor.redact(s);
+    for sample in &mut r.malformed_samples {
+        sample.text = redactor.redact_any(&sample.text);
+    }
+    r.pages.iter_mut().for_each(|x| fix(&mut x.path));
+    r.vhosts.iter_mut().for_each(|x| fix(&mut x.host));
+    r.landing_pages.iter_mut().for_each(|x| fix(&mut x.path));
+    r.exit_pages.iter_mut().for_each(|x| fix(&mut x.path));
+    r.referrers.iter_mut().for_each(|x| fix(&mut x.host));
+    r.search_terms.iter_mut().for_each(|x| fix(&mut x.term));
+    for c in &mut r.campaigns {
+        fix(&mut c.source);
+        fix(&mut c.medium);
+        fix(&mut c.campaign);
+    }
+    r.bots.iter_mut().for_each(|x| fix(&mut x.name));
+    r.clients.iter_mut().for_each(|x| fix(&mut x.client));
+    r.not_found.iter_mut().for_each(|x| fix(&mut x.path));
+    r.server_errors.iter_mut().for_each(|x| fix(&mut x.path));
+    r.routes.iter_mut().for_each(|x| fix(&mut x.route));
 }
 
 /// Rows keyed by path id, turned into text. Paths that differ only in

@@ -9,7 +9,7 @@ use std::sync::mpsc;
 use indicatif::ProgressBar;
 use rayon::prelude::*;
 
-use crate::aggregate::Figures;
+use crate::aggregate::{Figures, Record};
 use crate::chunk::{split_lines_evenly, LineBlocks};
 use crate::parse::{is_blank, Format};
 
@@ -63,6 +63,8 @@ pub struct ScanOptions<'a> {
     pub chunk_base: u32,
     /// Record what visit-level tables need (see [`Figures::add`]).
     pub visits: bool,
+    /// Count hits per client (the clients table).
+    pub clients: bool,
     pub chunk_bytes: usize,
     /// With `--strict`, chunks after the first one found to hold a
     /// malformed line are skipped: the result is only used for the error.
@@ -113,7 +115,11 @@ impl Partial {
                     }
                     self.counts.kept += 1;
                     let seq = (opts.chunk_base.saturating_add(index) as u64) << 32 | (lines - 1);
-                    self.figures.add(&parsed, seq, opts.visits);
+                    let record = Record {
+                        visits: opts.visits,
+                        clients: opts.clients,
+                    };
+                    self.figures.add(&parsed, seq, record);
                 }
                 None if is_blank(line) => self.counts.blank += 1,
                 None => {
@@ -307,6 +313,7 @@ mod tests {
             format: Format::Combined,
             chunk_base: 0,
             visits: true,
+            clients: true,
             chunk_bytes,
             strict,
             progress: None,

@@ -73,6 +73,8 @@ pub struct VisitFigures {
     /// The hosts counted as the site's own, and which rule gave them.
     pub own_hosts: Vec<String>,
     pub own_hosts_from: OwnHostsFrom,
+    /// Per client id of the figures: its address, if it has one.
+    pub client_ips: Vec<Option<IpAddr>>,
 }
 
 /// Which rule of SPEC §4 named the own hosts.
@@ -143,6 +145,13 @@ pub fn compute(figures: &mut Figures, opts: &VisitOptions<'_>) -> VisitFigures {
                 Some(ip) => (Client::Ip(ip), opts.geo.and_then(|db| db.country(ip))),
                 None => (Client::Text(field.to_vec()), None),
             }
+        })
+        .collect();
+    out.client_ips = resolved
+        .iter()
+        .map(|(c, _)| match c {
+            Client::Ip(ip) => Some(*ip),
+            Client::Text(_) => None,
         })
         .collect();
     let mut client_ids: FastMap<Client, u32> = FastMap::default();

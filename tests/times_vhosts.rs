@@ -3,7 +3,7 @@
 //! way a layout with `$request_time` or `%D` would, aggregated, built into
 //! a report and rendered.
 
-use logstats::aggregate::Figures;
+use logstats::aggregate::{Figures, Record};
 use logstats::output::{render, OutputFormat};
 use logstats::parse::{Format, LogLine};
 use logstats::report::{build, Report, ReportOptions, ScannedInput};
@@ -27,7 +27,7 @@ fn input(format: Format, lines: &[(String, Option<u64>)]) -> ScannedInput {
             response_time_us: *us,
             ..format.parse(text.as_bytes()).expect(text)
         };
-        figures.add(&line, seq as u64, true);
+        figures.add(&line, seq as u64, Record::ALL);
     }
     let n = lines.len() as u64;
     ScannedInput {
@@ -59,6 +59,8 @@ fn report(inputs: Vec<ScannedInput>, top: usize) -> Report {
             sites: &[],
             geo: None,
             visits: true,
+            show_ips: false,
+            clients: true,
         },
     )
 }

@@ -368,6 +368,15 @@ pub fn sections(report: &Report) -> Vec<Section> {
     s.share_of = Some(report.summary.hits);
     all.push(s);
 
+    let mut s = Section::new("clients", "Clients", &["client", "hits"], 1);
+    s.rows = report
+        .clients
+        .iter()
+        .map(|r| vec![Text(r.client.clone()), Count(r.hits)])
+        .collect();
+    s.share_of = Some(report.summary.hits);
+    all.push(s);
+
     let hits = report.summary.hits;
     let mut s = Section::new("status_codes", "Status codes", &["status", "hits"], 1);
     s.rows = report
@@ -462,7 +471,7 @@ pub const HIT_LEVEL_SECTIONS: [&str; 9] = [
 ];
 
 /// The section names `--section` accepts, in report order.
-pub const SECTION_NAMES: [&str; 24] = [
+pub const SECTION_NAMES: [&str; 25] = [
     "inputs",
     "malformed_samples",
     "period",
@@ -481,6 +490,7 @@ pub const SECTION_NAMES: [&str; 24] = [
     "browsers",
     "os",
     "bots",
+    "clients",
     "status_codes",
     "methods",
     "not_found",
@@ -503,6 +513,8 @@ mod tests {
                 sites: &[],
                 geo: None,
                 visits: true,
+                show_ips: false,
+                clients: true,
             },
         );
         let names: Vec<&str> = sections(&report).iter().map(|s| s.name).collect();
