@@ -393,3 +393,33 @@ fn a_wrong_clock_does_not_explode_the_time_series() {
         (Some(3), Some(3))
     );
 }
+
+#[test]
+fn a_hostile_log_prints_a_clean_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("hostile.log");
+    // Escape sequences, BEL, a C1 control and a bidi override in path,
+    // referrer and user agent; invalid UTF-8; a malformed line with an ESC.
+    let mut text = Vec::new();
+    for _ in 0..3 {
+        text.extend_from_slice(
+            b"1.2.3.4 - - [01/May/2024:10:00:00 +0000] \"GET /a\x1b]0;pwned\x07x HTTP/1.1\" 404 5 \"http://evil.example/\x1b[2J\" \"Bot\x1b[31m \xe2\x80\xae \xc2\x9b \xff\xfe\"\n",
+        );
+    }
+    text.extend_from_slice(b"garbage \x1b[5m blink\n");
+    std::fs::write(&log, text).unwrap();
+    let out = logstats()
+        .args(["report", log.to_str().unwrap(), "--clients"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let stdout = String::from_utf8(out.stdout).expect("table output is UTF-8");
+    for bad in ['\x1b', '\x07', '\u{9b}', '\u{202e}'] {
+        assert!(
+            !stdout.contains(bad),
+            "{bad:?} reached the terminal:\n{stdout}"
+        );
+    }
+    assert!(stdout.contains(r"/a\x1b]0;pwned\x07x"), "{stdout}");
+    assert!(stdout.contains(r"garbage \x1b[5m blink"), "{stdout}");
+}

@@ -40,7 +40,7 @@ pub fn write(report: &Report, section: Option<&str>, out: &mut dyn Write) -> std
         };
         writeln!(out, "{table}")?;
         if let Some(note) = note(report, s.name) {
-            writeln!(out, "{note}")?;
+            writeln!(out, "{}", terminal_safe(&note))?;
         }
     }
     Ok(())
@@ -83,7 +83,7 @@ fn header(report: &Report) -> String {
         report.inputs.iter().map(|i| f(&i.counts)).sum()
     };
     let what = if files == 1 {
-        report.inputs[0].path.clone()
+        terminal_safe(&report.inputs[0].path)
     } else {
         format!("{files} files")
     };
@@ -128,7 +128,7 @@ fn new_table() -> Table {
 
 fn human(cell: &Cell) -> String {
     match cell {
-        Cell::Text(s) => s.clone(),
+        Cell::Text(s) => terminal_safe(s),
         Cell::Count(n) => thousands(*n),
         Cell::Bytes(n) => human_bytes(*n),
         Cell::Rate(r) => percent(*r),
@@ -267,6 +267,33 @@ fn align_numbers(t: &mut Table, keys: usize) {
     }
 }
 
+/// Text from the log as a terminal may show it. User agents, paths and
+/// referrers are written by whoever sends a request: an escape sequence in
+/// them could recolour, retitle or rewrite the terminal of the person
+/// reading the report, and a bidi override could make text read backwards.
+/// Control characters (C0, DEL, C1) are shown as `\x1b`, bidi controls as
+/// `\u{202e}`; bytes that were not UTF-8 already show as U+FFFD.
+pub fn terminal_safe(s: &str) -> String {
+    let unsafe_char = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !s.chars().any(unsafe_char) {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if !unsafe_char(c) {
+            out.push(c);
+        } else if (c as u32) < 0x100 {
+            out.push_str(&format!("\\x{:02x}", c as u32));
+        } else {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        }
+    }
+    out
+}
+
 pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
@@ -301,6 +328,20 @@ fn human_bytes(n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn log_text_cannot_drive_the_terminal() {
+        assert_eq!(terminal_safe("/a\x1b[31mred"), "/a\\x1b[31mred");
+        assert_eq!(
+            terminal_safe("ding\x07\r\x08\u{9b}"),
+            "ding\\x07\\x0d\\x08\\x9b"
+        );
+        assert_eq!(terminal_safe("abc\u{202e}cba"), "abc\\u{202e}cba");
+        assert_eq!(
+            terminal_safe("Mozilla/5.0 (é ✓ \u{fffd})"),
+            "Mozilla/5.0 (é ✓ \u{fffd})"
+        );
+    }
 
     #[test]
     fn number_formats() {
