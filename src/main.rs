@@ -71,6 +71,7 @@ fn report(args: ReportArgs) -> Result<u8, Error> {
             .is_some_and(|s| HIT_LEVEL_SECTIONS.contains(&s)),
         sites: args.site,
         geoip: args.geoip,
+        ..RunOptions::default()
     };
     let pool = match args.threads {
         Some(n) => Some(
