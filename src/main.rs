@@ -10,6 +10,7 @@ use clap::Parser;
 
 use logstats::cli::{Cli, Command, ProgressMode, ReportArgs};
 use logstats::error::Error;
+use logstats::filter::FilterSpec;
 use logstats::input::InputPath;
 use logstats::output::{render, OutputFormat, HIT_LEVEL_SECTIONS};
 use logstats::{run_report, RunOptions};
@@ -49,6 +50,19 @@ fn report(args: ReportArgs) -> Result<u8, Error> {
         ));
     }
 
+    let exclude_ip = args.exclude_ip.into_iter().flat_map(|l| l.0).collect();
+    let filters = FilterSpec {
+        since: args.since,
+        until: args.until,
+        exclude_ip,
+        include_path: args.include_path,
+        exclude_path: args.exclude_path,
+        hosts: args.hosts,
+        status: args.status,
+        method: args.method,
+        no_bots: args.no_bots,
+    };
+
     // A bar only where a person watches: never in pipes or cron.
     let progress = match args.progress {
         ProgressMode::Auto if !io::stderr().is_terminal() => ProgressMode::Never,
@@ -71,7 +85,8 @@ fn report(args: ReportArgs) -> Result<u8, Error> {
             .is_some_and(|s| HIT_LEVEL_SECTIONS.contains(&s)),
         sites: args.site,
         geoip: args.geoip,
-        ..RunOptions::default()
+        filters,
+        now: None,
     };
     let pool = match args.threads {
         Some(n) => Some(
