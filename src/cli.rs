@@ -137,6 +137,14 @@ pub struct ReportArgs {
     #[arg(long, value_enum, default_value_t = ProgressMode::Auto, help_heading = "Output")]
     pub progress: ProgressMode,
 
+    /// Configuration file (TOML) with the settings a site always uses:
+    /// site, geoip, exclude_ip, log_format, tz, e.g. tz = "Europe/Paris".
+    /// Flags and environment variables override it. Default:
+    /// $XDG_CONFIG_HOME/logstats/config.toml, else
+    /// ~/.config/logstats/config.toml, if it exists.
+    #[arg(long, value_name = "FILE", help_heading = "Input")]
+    pub config: Option<PathBuf>,
+
     /// Only lines at or after TIME: a date (2024-05-01), a date-time
     /// (2024-05-01T12:00, 2024-05-01T12:00:30+02:00), a time before now
     /// (90s, 30m, 24h, 7d, 2w), today or yesterday (the start of the day).

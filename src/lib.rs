@@ -7,13 +7,14 @@
 //! [`bytes_map`]), [`visits`] turns the recorded page views into visitors,
 //! visits and sources (with the rules of [`classify`], [`geoip`] and
 //! [`sources`]), [`report`] sorts and cuts the figures, and [`output`]
-//! renders them.
+//! renders them. [`config`] reads the settings a site always uses.
 
 pub mod aggregate;
 pub mod bytes_map;
 pub mod chunk;
 pub mod classify;
 pub mod cli;
+pub mod config;
 pub mod error;
 pub mod filter;
 pub mod geoip;
@@ -59,8 +60,11 @@ pub struct RunOptions {
     pub progress: ProgressMode,
     /// `--site`: the site's own hosts.
     pub sites: Vec<String>,
-    /// `--geoip FILE`; without it `$LOGSTATS_GEOIP`, then the usual paths.
+    /// `--geoip FILE`; without it `$LOGSTATS_GEOIP`, then `geoip_config`,
+    /// then the usual paths.
     pub geoip: Option<std::path::PathBuf>,
+    /// The `geoip` key of the configuration file.
+    pub geoip_config: Option<std::path::PathBuf>,
     /// Which parsed lines the report covers.
     pub filters: FilterSpec,
     /// Unix time that relative `--since`/`--until` values count back from;
@@ -84,6 +88,7 @@ impl Default for RunOptions {
             progress: ProgressMode::Never,
             sites: Vec::new(),
             geoip: None,
+            geoip_config: None,
             filters: FilterSpec::default(),
             now: None,
             visits: true,
@@ -105,7 +110,7 @@ pub struct Outcome {
 pub fn run_report(opts: &RunOptions) -> Result<Outcome, Error> {
     // A wrong --geoip fails the run before any log is read.
     let geo = if opts.visits {
-        geoip::open(opts.geoip.as_deref())?
+        geoip::open_configured(opts.geoip.as_deref(), opts.geoip_config.as_deref())?
     } else {
         None
     };

@@ -50,7 +50,20 @@ fn report(args: ReportArgs) -> Result<u8, Error> {
         ));
     }
 
-    let exclude_ip = args.exclude_ip.into_iter().flat_map(|l| l.0).collect();
+    // A flag given replaces the file's value, lists included: a site's list
+    // of its own hosts or networks is said whole, in one place or the other.
+    // `$LOGSTATS_LOG_FORMAT` has reached `log_format` through clap already.
+    let config = logstats::config::load(args.config.as_deref())?;
+    let sites = if args.site.is_empty() {
+        config.site.unwrap_or_default()
+    } else {
+        args.site
+    };
+    let exclude_ip = if args.exclude_ip.is_empty() {
+        config.exclude_ip.unwrap_or_default()
+    } else {
+        args.exclude_ip.into_iter().flat_map(|l| l.0).collect()
+    };
     let filters = FilterSpec {
         since: args.since,
         until: args.until,
@@ -70,8 +83,8 @@ fn report(args: ReportArgs) -> Result<u8, Error> {
     };
     let opts = RunOptions {
         inputs,
-        format: args.log_format,
-        zone: args.tz,
+        format: args.log_format.or(config.log_format),
+        zone: args.tz.or(config.tz),
         top: args.top,
         strict: args.strict,
         mmap: !args.no_mmap,
@@ -83,8 +96,9 @@ fn report(args: ReportArgs) -> Result<u8, Error> {
             .section
             .as_deref()
             .is_some_and(|s| HIT_LEVEL_SECTIONS.contains(&s)),
-        sites: args.site,
+        sites,
         geoip: args.geoip,
+        geoip_config: config.geoip,
         filters,
         now: None,
     };

@@ -606,3 +606,230 @@ fn an_empty_span_warns() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("is not before --until"), "{err}");
 }
+
+mod config {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+        let path = dir.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    fn run(args: &[&str], envs: &[(&str, &str)]) -> std::process::Output {
+        let mut cmd = logstats();
+        cmd.arg("report").args(args);
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        cmd.output().unwrap()
+    }
+
+    fn json(out: &std::process::Output) -> Value {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    #[test]
+    fn keys_apply_and_flags_replace_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = write(
+            dir.path(),
+            "c.toml",
+            "tz = \"+05:00\"\nexclude_ip = [\"66.249.0.0/16\"]\nsite = [\"logstash.net\"]\n",
+        );
+        let log = corpus(ELASTIC);
+        let (log, cfg) = (log.to_str().unwrap(), cfg.to_str().unwrap());
+        let with = json(&run(&[log, "--config", cfg, "--format", "json"], &[]));
+        assert!(with["period"]["first"]
+            .as_str()
+            .unwrap()
+            .ends_with("+05:00"));
+        assert_eq!(with["inputs"][0]["filtered"], 572);
+        assert!(!with["referrers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["host"] == "logstash.net"));
+        let without = json(&run(&[log, "--format", "json"], &[]));
+        assert!(without["referrers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["host"] == "logstash.net"));
+        // Each flag replaces its key, lists included.
+        let flags = json(&run(
+            &[
+                log,
+                "--config",
+                cfg,
+                "--format",
+                "json",
+                "--tz=-03:00",
+                "--exclude-ip",
+                "46.105.14.53",
+                "--site",
+                "example.org",
+            ],
+            &[],
+        ));
+        assert!(flags["period"]["first"]
+            .as_str()
+            .unwrap()
+            .ends_with("-03:00"));
+        assert_eq!(flags["inputs"][0]["filtered"], 364);
+        assert!(flags["referrers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["host"] == "logstash.net"));
+    }
+
+    #[test]
+    fn log_format_flag_then_environment_then_file() {
+        let dir = tempfile::tempdir().unwrap();
+        // `common` does not read a combined log: the run fails if it is used.
+        let cfg = write(dir.path(), "c.toml", "log_format = \"common\"\n");
+        let log = corpus(ELASTIC);
+        let (log, cfg) = (log.to_str().unwrap(), cfg.to_str().unwrap());
+        let out = run(&[log, "--config", cfg], &[]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("does not fit"));
+        let env = [("LOGSTATS_LOG_FORMAT", "combined")];
+        assert_eq!(
+            json(&run(&[log, "--config", cfg, "--format", "json"], &env))["inputs"][0]["format"],
+            "combined"
+        );
+        let out = run(
+            &[
+                log,
+                "--config",
+                cfg,
+                "--format",
+                "json",
+                "--log-format",
+                "combined",
+            ],
+            &[("LOGSTATS_LOG_FORMAT", "common")],
+        );
+        assert_eq!(json(&out)["inputs"][0]["format"], "combined");
+    }
+
+    #[test]
+    fn geoip_flag_then_environment_then_file() {
+        let geo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/geo");
+        let dbip = geo.join("dbip/dbip-country.mmdb");
+        let maxmind = geo.join("maxmind-test/GeoLite2-Country-Test.mmdb");
+        let dir = tempfile::tempdir().unwrap();
+        // A relative path is taken from the file's directory.
+        std::fs::copy(&dbip, dir.path().join("countries.mmdb")).unwrap();
+        let cfg = write(dir.path(), "c.toml", "geoip = \"countries.mmdb\"\n");
+        let log = corpus(ELASTIC);
+        let (log, cfg) = (log.to_str().unwrap(), cfg.to_str().unwrap());
+        let db = |out: std::process::Output| {
+            json(&out)["geoip"]["database"].as_str().unwrap().to_owned()
+        };
+        let from_file = db(run(&[log, "--config", cfg, "--format", "json"], &[]));
+        assert!(from_file.ends_with("countries.mmdb"), "{from_file}");
+        let env = [("LOGSTATS_GEOIP", maxmind.to_str().unwrap())];
+        assert!(db(run(&[log, "--config", cfg, "--format", "json"], &env))
+            .ends_with("GeoLite2-Country-Test.mmdb"));
+        assert!(db(run(
+            &[
+                log,
+                "--config",
+                cfg,
+                "--format",
+                "json",
+                "--geoip",
+                dbip.to_str().unwrap()
+            ],
+            &env
+        ))
+        .ends_with("dbip-country.mmdb"));
+        // A broken path in the file is an error that names the file's key.
+        let bad = write(dir.path(), "bad.toml", "geoip = \"missing.mmdb\"\n");
+        let out = run(&[log, "--config", bad.to_str().unwrap()], &[]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("configuration file"));
+    }
+
+    #[test]
+    fn default_locations() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = corpus(ELASTIC);
+        let log = log.to_str().unwrap();
+        let xdg = dir.path().join("xdg");
+        let home = dir.path().join("home");
+        write(&xdg, "logstats/config.toml", "tz = \"+01:00\"\n");
+        write(&home, ".config/logstats/config.toml", "tz = \"+07:00\"\n");
+        let first = |envs: &[(&str, &str)]| {
+            json(&run(&[log, "--format", "json"], envs))["period"]["first"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        };
+        let (xdg, home) = (xdg.to_str().unwrap(), home.to_str().unwrap());
+        assert!(first(&[("XDG_CONFIG_HOME", xdg), ("HOME", home)]).ends_with("+01:00"));
+        assert!(first(&[("XDG_CONFIG_HOME", ""), ("HOME", home)]).ends_with("+07:00"));
+        // No file where it is looked for: nothing is set, nothing fails.
+        let empty = dir.path().join("empty");
+        assert!(
+            first(&[("XDG_CONFIG_HOME", empty.to_str().unwrap()), ("HOME", home)])
+                .ends_with("+00:00")
+        );
+        // --config replaces the default file.
+        let other = write(dir.path(), "other.toml", "tz = \"-02:00\"\n");
+        let r = json(&run(
+            &[log, "--format", "json", "--config", other.to_str().unwrap()],
+            &[("XDG_CONFIG_HOME", xdg)],
+        ));
+        assert!(r["period"]["first"].as_str().unwrap().ends_with("-02:00"));
+    }
+
+    #[test]
+    fn errors_name_the_file_and_key_and_exit_2() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = corpus(ELASTIC);
+        let log = log.to_str().unwrap();
+        for (text, says) in [
+            ("colour = \"auto\"\n", "unknown key 'colour'"),
+            ("tz = \"Mars/Olympus\"\n", "key 'tz'"),
+            (
+                "exclude_ip = [\"10.0.0.0/8\", \"nope\"]\n",
+                "key 'exclude_ip': 'nope'",
+            ),
+            ("log_format = 7\n", "key 'log_format': expected"),
+            ("site = [\n", "TOML parse error"),
+        ] {
+            let cfg = write(dir.path(), "c.toml", text);
+            let out = run(&[log, "--config", cfg.to_str().unwrap()], &[]);
+            assert_eq!(out.status.code(), Some(2), "{text}");
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                err.contains(&format!("configuration file '{}'", cfg.display()))
+                    && err.contains(says),
+                "{text}: {err}"
+            );
+            assert!(out.stdout.is_empty());
+        }
+        let missing = dir.path().join("missing.toml");
+        let out = run(&[log, "--config", missing.to_str().unwrap()], &[]);
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(&missing.display().to_string()) && err.contains("no such file"),
+            "{err}"
+        );
+        // A broken default file is an error too, not silently passed over.
+        let xdg = dir.path().join("xdg");
+        write(&xdg, "logstats/config.toml", "tz = 1\n");
+        let out = run(&[log], &[("XDG_CONFIG_HOME", xdg.to_str().unwrap())]);
+        assert_eq!(out.status.code(), Some(2));
+    }
+}
