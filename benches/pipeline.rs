@@ -71,6 +71,7 @@ fn stages(c: &mut Criterion) {
         chunk_bytes: 1 << 20,
         strict: false,
         progress: None,
+        filter: None,
     };
     g.bench_function("scan (parse + aggregate, parallel)", |b| {
         b.iter(|| scan_slice(black_box(&text), &opts).counts.kept)

@@ -4,7 +4,9 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use globset::Glob;
 
+use crate::filter::{parse_glob, parse_host, IpList, MethodSet, StatusSet, TimeArg};
 use crate::output::{OutputFormat, SECTION_NAMES};
 use crate::parse::Format;
 use crate::zone::ReportZone;
@@ -29,6 +31,7 @@ pub enum Command {
     ///   logstats report /var/log/nginx/access.log*
     ///   logstats report access.log --format json -o /srv/reports/today.json
     ///   logstats report access.log --format csv --section routes | sort -t, -k2 -n
+    ///   logstats report access.log --since yesterday --until today --no-bots
     ///   zcat access.log.*.gz | logstats report -
     #[command(verbatim_doc_comment)]
     Report(ReportArgs),
@@ -147,6 +150,70 @@ pub struct ReportArgs {
     /// is a terminal, never in pipes or cron.
     #[arg(long, value_enum, default_value_t = ProgressMode::Auto, help_heading = "Output")]
     pub progress: ProgressMode,
+
+    /// Configuration file (TOML) with the settings a site always uses:
+    /// site, geoip, exclude_ip, log_format, tz, e.g. tz = "Europe/Paris".
+    /// Flags and environment variables override it. Default:
+    /// $XDG_CONFIG_HOME/logstats/config.toml, else
+    /// ~/.config/logstats/config.toml, if it exists.
+    #[arg(long, value_name = "FILE", help_heading = "Input")]
+    pub config: Option<PathBuf>,
+
+    /// Only lines at or after TIME: a date (2024-05-01), a date-time
+    /// (2024-05-01T12:00, 2024-05-01T12:00:30+02:00), a time before now
+    /// (90s, 30m, 24h, 7d, 2w), today or yesterday (the start of the day).
+    /// Times without an offset are in the report zone (--tz). Default: from
+    /// the first line.
+    #[arg(long, value_name = "TIME", value_parser = TimeArg::parse, help_heading = "Filters")]
+    pub since: Option<TimeArg>,
+
+    /// Only lines before TIME (written as for --since), e.g. --since
+    /// yesterday --until today for the whole of yesterday. Default: to the
+    /// last line.
+    #[arg(long, value_name = "TIME", value_parser = TimeArg::parse, help_heading = "Filters")]
+    pub until: Option<TimeArg>,
+
+    /// Drop lines from a client address in NET (repeatable): an address
+    /// (192.0.2.7, 2001:db8::1), a network (10.0.0.0/8, 2001:db8::/32) or
+    /// @FILE with one a line (# comments). Clients that are no address are
+    /// kept. Default: none dropped.
+    #[arg(long, value_name = "NET", value_parser = IpList::parse, help_heading = "Filters")]
+    pub exclude_ip: Vec<IpList>,
+
+    /// Only lines whose path (without query string) matches GLOB
+    /// (repeatable: any of them), where * also matches /, e.g. '/blog/*'.
+    /// Default: every path.
+    #[arg(long, value_name = "GLOB", value_parser = parse_glob, help_heading = "Filters")]
+    pub include_path: Vec<Glob>,
+
+    /// Drop lines whose path matches GLOB (repeatable), e.g. '*.php'
+    /// or '/admin/*'. Default: none dropped.
+    #[arg(long, value_name = "GLOB", value_parser = parse_glob, help_heading = "Filters")]
+    pub exclude_path: Vec<Glob>,
+
+    /// Only lines of the virtual host NAME, compared case-insensitively
+    /// without the port (repeatable: any of them), e.g. example.com. Needs
+    /// a layout that logs the host (vcombined, $host, %v). Default: every
+    /// host.
+    #[arg(long = "host", value_name = "NAME", value_parser = parse_host, help_heading = "Filters")]
+    pub hosts: Vec<String>,
+
+    /// Only lines whose status is in LIST: codes, classes and ranges,
+    /// comma-separated; ! drops, e.g. 5xx, 404,410, 400-499 or !304.
+    /// Default: every status.
+    #[arg(long, value_name = "LIST", value_parser = StatusSet::parse, help_heading = "Filters")]
+    pub status: Option<StatusSet>,
+
+    /// Only lines whose method is in LIST, comma-separated, any case; !
+    /// drops, e.g. GET,HEAD or !POST. Default: every method.
+    #[arg(long, value_name = "LIST", value_parser = MethodSet::parse, help_heading = "Filters")]
+    pub method: Option<MethodSet>,
+
+    /// Drop bot hits (empty user agents, crawlers, HTTP libraries, ...)
+    /// from every table, hit-level ones too. Default: bots are counted in
+    /// hit-level tables and the bots table.
+    #[arg(long, help_heading = "Filters")]
+    pub no_bots: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -30,6 +30,9 @@ pub enum Error {
     /// A GeoIP database that was named or found but cannot be used.
     #[error(transparent)]
     Geo(#[from] crate::geoip::GeoError),
+    /// A configuration file that cannot be read or holds a bad key.
+    #[error("configuration file '{path}': {message}")]
+    Config { path: String, message: String },
     /// The report could not be written where `-o` said.
     #[error("cannot write '{path}': {reason}; nothing was written there")]
     Output { path: String, reason: String },
@@ -61,6 +64,7 @@ impl Error {
             | Error::Usage(_)
             | Error::Format { .. }
             | Error::Geo(_)
+            | Error::Config { .. }
             | Error::Output { .. } => 2,
         }
     }

@@ -100,6 +100,8 @@ pub enum Origin {
     Flag,
     /// `$LOGSTATS_GEOIP`.
     Env,
+    /// The `geoip` key of the configuration file.
+    Config,
     /// One of [`USUAL_PATHS`].
     Usual,
 }
@@ -109,6 +111,7 @@ impl Origin {
         match self {
             Origin::Flag => "check the path given to --geoip",
             Origin::Env => "fix LOGSTATS_GEOIP or unset it",
+            Origin::Config => "fix the geoip key of the configuration file",
             Origin::Usual => "replace or remove it, or name another database with --geoip FILE",
         }
     }
@@ -119,6 +122,7 @@ impl fmt::Display for Origin {
         f.write_str(match self {
             Origin::Flag => "given with --geoip",
             Origin::Env => "named by LOGSTATS_GEOIP",
+            Origin::Config => "named by the configuration file",
             Origin::Usual => "found at a usual path",
         })
     }
@@ -215,6 +219,17 @@ pub fn open(explicit: Option<&Path>) -> Result<Option<GeoDb>, GeoError> {
     open_with_env(explicit, std::env::var_os(ENV_VAR))
 }
 
+/// [`open`], with the `geoip` key of the configuration file tried after
+/// `$LOGSTATS_GEOIP` and before the usual paths: a flag or a variable set
+/// for one run overrides what a file says for every run.
+pub fn open_configured(
+    explicit: Option<&Path>,
+    configured: Option<&Path>,
+) -> Result<Option<GeoDb>, GeoError> {
+    let usual: Vec<&Path> = USUAL_PATHS.iter().map(Path::new).collect();
+    open_from(explicit, std::env::var_os(ENV_VAR), configured, &usual)
+}
+
 /// [`open`] with the value of `$LOGSTATS_GEOIP` passed in. An empty value
 /// counts as unset, as shells and unit files write `LOGSTATS_GEOIP=` to
 /// clear a variable.
@@ -223,7 +238,7 @@ pub fn open_with_env(
     env: Option<OsString>,
 ) -> Result<Option<GeoDb>, GeoError> {
     let usual: Vec<&Path> = USUAL_PATHS.iter().map(Path::new).collect();
-    open_from(explicit, env, &usual)
+    open_from(explicit, env, None, &usual)
 }
 
 /// The lookup order with the usual paths passed in, so tests can stand
@@ -231,6 +246,7 @@ pub fn open_with_env(
 fn open_from(
     explicit: Option<&Path>,
     env: Option<OsString>,
+    configured: Option<&Path>,
     usual: &[&Path],
 ) -> Result<Option<GeoDb>, GeoError> {
     if let Some(path) = explicit {
@@ -238,6 +254,9 @@ fn open_from(
     }
     if let Some(path) = env.filter(|v| !v.is_empty()) {
         return open_file(Path::new(&path), Origin::Env).map(Some);
+    }
+    if let Some(path) = configured {
+        return open_file(path, Origin::Config).map(Some);
     }
     // A path whose existence cannot be checked (a directory we may not
     // search) is passed over like a missing one: nothing says a database is
@@ -437,28 +456,56 @@ mod tests {
         let dbip = geo("dbip/dbip-country.mmdb");
         let maxmind = geo("maxmind-test/GeoLite2-Country-Test.mmdb");
         let usual = [absent.as_path(), dbip.as_path(), maxmind.as_path()];
-        let db = open_from(None, None, &usual).unwrap().unwrap();
+        let db = open_from(None, None, None, &usual).unwrap().unwrap();
         assert_eq!(db.path(), dbip);
         // An empty $LOGSTATS_GEOIP is unset, not a file named "".
-        let db = open_from(None, Some(OsString::new()), &usual)
+        let db = open_from(None, Some(OsString::new()), None, &usual)
             .unwrap()
             .unwrap();
         assert_eq!(db.path(), dbip);
         // The environment wins over the usual paths.
-        let db = open_from(None, Some(maxmind.clone().into_os_string()), &usual)
+        let db = open_from(None, Some(maxmind.clone().into_os_string()), None, &usual)
             .unwrap()
             .unwrap();
         assert_eq!(db.path(), maxmind);
     }
 
     #[test]
+    fn configured_database_after_the_environment() {
+        let dbip = geo("dbip/dbip-country.mmdb");
+        let maxmind = geo("maxmind-test/GeoLite2-Country-Test.mmdb");
+        let usual = [dbip.as_path()];
+        let db = open_from(None, None, Some(&maxmind), &usual)
+            .unwrap()
+            .unwrap();
+        assert_eq!(db.path(), maxmind);
+        let db = open_from(
+            None,
+            Some(dbip.clone().into_os_string()),
+            Some(&maxmind),
+            &[],
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(db.path(), dbip);
+        let db = open_from(Some(&dbip), None, Some(&maxmind), &[])
+            .unwrap()
+            .unwrap();
+        assert_eq!(db.path(), dbip);
+        let Err(e) = open_from(None, None, Some(Path::new("/nope/x.mmdb")), &usual) else {
+            panic!("a missing configured database was passed over");
+        };
+        assert!(e.to_string().contains("configuration file"), "{e}");
+    }
+
+    #[test]
     fn usual_paths_none_found() {
         let dir = tempfile::tempdir().unwrap();
         let absent = dir.path().join("absent.mmdb");
-        assert!(open_from(None, None, &[absent.as_path()])
+        assert!(open_from(None, None, None, &[absent.as_path()])
             .unwrap()
             .is_none());
-        assert!(open_from(None, None, &[]).unwrap().is_none());
+        assert!(open_from(None, None, None, &[]).unwrap().is_none());
     }
 
     #[test]
@@ -467,7 +514,7 @@ mod tests {
         let broken = dir.path().join("GeoLite2-Country.mmdb");
         std::fs::write(&broken, "<html>404 Not Found</html>").unwrap();
         let good = geo("dbip/dbip-country.mmdb");
-        let Err(e) = open_from(None, None, &[broken.as_path(), good.as_path()]) else {
+        let Err(e) = open_from(None, None, None, &[broken.as_path(), good.as_path()]) else {
             panic!("a broken database at a usual path was passed over");
         };
         let msg = e.to_string();

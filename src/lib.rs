@@ -2,18 +2,21 @@
 //!
 //! The modules follow the data path: [`input`] opens what the command line
 //! names, [`chunk`] cuts it into line-aligned pieces, [`parse`] turns lines
-//! into borrowed records, [`scan`] accounts for every line and feeds
-//! [`aggregate`] (interning keys with [`bytes_map`]), [`visits`] turns the
-//! recorded page views into visitors, visits and sources (with the rules of
-//! [`classify`], [`geoip`] and [`sources`]), [`report`] sorts and cuts the
-//! figures, and [`output`] renders them.
+//! into borrowed records, [`scan`] accounts for every line, leaves out
+//! those a [`filter`] excludes and feeds [`aggregate`] (interning keys with
+//! [`bytes_map`]), [`visits`] turns the recorded page views into visitors,
+//! visits and sources (with the rules of [`classify`], [`geoip`] and
+//! [`sources`]), [`report`] sorts and cuts the figures, and [`output`]
+//! renders them. [`config`] reads the settings a site always uses.
 
 pub mod aggregate;
 pub mod bytes_map;
 pub mod chunk;
 pub mod classify;
 pub mod cli;
+pub mod config;
 pub mod error;
+pub mod filter;
 pub mod geoip;
 pub mod input;
 pub mod latency;
@@ -32,6 +35,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::chunk::{LineBlocks, DEFAULT_CHUNK_BYTES};
 use crate::cli::ProgressMode;
 use crate::error::Error;
+use crate::filter::{Filter, FilterSpec};
 use crate::input::{InputPath, Source};
 use crate::parse::{check_fit, detect, Format};
 use crate::report::{Report, ReportOptions, ScannedInput};
@@ -58,8 +62,16 @@ pub struct RunOptions {
     pub progress: ProgressMode,
     /// `--site`: the site's own hosts.
     pub sites: Vec<String>,
-    /// `--geoip FILE`; without it `$LOGSTATS_GEOIP`, then the usual paths.
+    /// `--geoip FILE`; without it `$LOGSTATS_GEOIP`, then `geoip_config`,
+    /// then the usual paths.
     pub geoip: Option<std::path::PathBuf>,
+    /// The `geoip` key of the configuration file.
+    pub geoip_config: Option<std::path::PathBuf>,
+    /// Which parsed lines the report covers.
+    pub filters: FilterSpec,
+    /// Unix time that relative `--since`/`--until` values count back from;
+    /// `None` reads the clock when the run starts.
+    pub now: Option<i64>,
     /// Whether visit-level figures are wanted; a run that prints only a
     /// hit-level table records and computes none of them.
     pub visits: bool,
@@ -82,6 +94,9 @@ impl Default for RunOptions {
             progress: ProgressMode::Never,
             sites: Vec::new(),
             geoip: None,
+            geoip_config: None,
+            filters: FilterSpec::default(),
+            now: None,
             visits: true,
             show_ips: false,
             clients: false,
@@ -103,9 +118,21 @@ pub struct Outcome {
 pub fn run_report(opts: &RunOptions) -> Result<Outcome, Error> {
     // A wrong --geoip fails the run before any log is read.
     let geo = if opts.visits {
-        geoip::open(opts.geoip.as_deref())?
+        geoip::open_configured(opts.geoip.as_deref(), opts.geoip_config.as_deref())?
     } else {
         None
+    };
+    // One reading of the clock for the whole run: `--since 1h` names the
+    // same instant for every input.
+    let now = opts.now.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64)
+    });
+    let filter = Filter::compile(&opts.filters, now).map_err(Error::Usage)?;
+    let mut zoning = Zoning {
+        zone: opts.zone,
+        filter,
     };
     let mut opened = Vec::with_capacity(opts.inputs.len());
     for path in &opts.inputs {
@@ -125,12 +152,10 @@ pub fn run_report(opts: &RunOptions) -> Result<Outcome, Error> {
     let mut chunk_base = 0u32;
     for (path, opened) in opened {
         let name = path.display();
-        let (format, result) =
-            scan_input(opened, opts, chunk_base, bar.as_ref()).map_err(|message| {
-                Error::Format {
-                    path: name.to_string(),
-                    message,
-                }
+        let (format, result) = scan_input(opened, opts, &mut zoning, chunk_base, bar.as_ref())
+            .map_err(|message| Error::Format {
+                path: name.to_string(),
+                message,
             })?;
         chunk_base = chunk_base.saturating_add(result.chunks);
         if let Some(e) = &result.read_error {
@@ -144,6 +169,16 @@ pub fn run_report(opts: &RunOptions) -> Result<Outcome, Error> {
             warnings.push(format!(
                 "{name}: no line matches the {format} layout; name the right one with --log-format"
             ));
+        }
+        if result.no_vhost > 0 {
+            warnings.push(if result.no_vhost == result.counts.parsed {
+                format!("{name}: the {format} layout logs no virtual host, so --host filtered every line")
+            } else {
+                format!(
+                    "{name}: {} lines have no virtual host, so --host filtered them",
+                    result.no_vhost
+                )
+            });
         }
         if opts.strict {
             if let Some(first) = result.samples.first() {
@@ -164,11 +199,12 @@ pub fn run_report(opts: &RunOptions) -> Result<Outcome, Error> {
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
+    warnings.extend(zoning.empty_span_warning());
     let report = report::build(
         scanned,
         &ReportOptions {
             top: opts.top,
-            zone: opts.zone,
+            zone: zoning.zone,
             sites: &opts.sites,
             geo: geo.as_ref(),
             visits: opts.visits,
@@ -183,21 +219,79 @@ pub fn run_report(opts: &RunOptions) -> Result<Outcome, Error> {
     })
 }
 
+/// The report zone, decided before any line is filtered, and the filters
+/// resolved in it. SPEC §1: `--tz`, else the offset written on the first
+/// parsed line of the first input with one. The scan would find that line
+/// too, but only after filtering with times that depend on it; so it is
+/// looked for in the sample format detection reads, where the check that
+/// the format fits puts it whenever the input has a line that is not blank.
+struct Zoning {
+    zone: Option<ReportZone>,
+    filter: Option<Filter>,
+}
+
+impl Zoning {
+    /// Called with the start of each input, before it is scanned.
+    fn before_scan(&mut self, start: &[u8], format: Format) {
+        if self.zone.is_none() {
+            self.zone = first_offset(start, format)
+                .map(|offset| offset.map_or(ReportZone::UTC, ReportZone::from_offset_seconds));
+        }
+        // Undecided, the zone matters to no line of this input: it has none
+        // that parses.
+        let zone = self.zone.unwrap_or(ReportZone::UTC);
+        if let Some(f) = &mut self.filter {
+            f.set_zone(&zone);
+        }
+    }
+
+    /// `--since` at or after `--until` keeps nothing, which is rarely what
+    /// was meant (`--since today --until yesterday`).
+    fn empty_span_warning(&self) -> Option<String> {
+        let (Some(since), Some(until)) = self.filter.as_ref()?.bounds() else {
+            return None;
+        };
+        if since < until {
+            return None;
+        }
+        let zone = self.zone.unwrap_or(ReportZone::UTC);
+        Some(format!(
+            "--since ({}) is not before --until ({}): every line is filtered",
+            zone.format(since),
+            zone.format(until)
+        ))
+    }
+}
+
+/// The written offset of the first line of `start` that parses, among
+/// the lines format detection samples; `None` when none does.
+fn first_offset(start: &[u8], format: Format) -> Option<Option<i32>> {
+    start
+        .split(|&b| b == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+        .filter(|l| !parse::is_blank(l))
+        .take(parse::DETECT_LINES)
+        .find_map(|l| format.parse(l))
+        .map(|l| l.time.offset_s)
+}
+
 /// Detects the format of one opened input (unless it was given), checks
 /// that it fits the start of the input, and scans it. `Err`: the message
 /// of a format that does not fit.
 fn scan_input(
     opened: input::Opened,
     opts: &RunOptions,
+    zoning: &mut Zoning,
     chunk_base: u32,
     bar: Option<&ProgressBar>,
 ) -> Result<(Format, Scanned), String> {
-    let choose = |start: &[u8]| -> Result<Format, String> {
+    let mut choose = |start: &[u8]| -> Result<Format, String> {
         let format = opts.format.unwrap_or_else(|| detect(start).0);
         check_fit(start, format, opts.format.is_some())?;
+        zoning.before_scan(start, format);
         Ok(format)
     };
-    let scan_opts = |format| ScanOptions {
+    let scan_opts = |format, filter| ScanOptions {
         format,
         chunk_base,
         visits: opts.visits,
@@ -206,15 +300,22 @@ fn scan_input(
         strict: opts.strict,
         // Compressed input is counted as it is read, on the compressed side.
         progress: if opened.gzip { None } else { bar },
+        filter,
     };
     match opened.source {
         Source::Mapped(map) => {
             let format = choose(&map)?;
-            Ok((format, scan_slice(&map, &scan_opts(format))))
+            Ok((
+                format,
+                scan_slice(&map, &scan_opts(format, zoning.filter.as_ref())),
+            ))
         }
         Source::Bytes(bytes) => {
             let format = choose(&bytes)?;
-            Ok((format, scan_slice(&bytes, &scan_opts(format))))
+            Ok((
+                format,
+                scan_slice(&bytes, &scan_opts(format, zoning.filter.as_ref())),
+            ))
         }
         Source::Stream(reader) => {
             let reader: Box<dyn std::io::Read + Send> = match (bar, opened.gzip) {
@@ -226,12 +327,24 @@ fn scan_input(
             let mut blocks = LineBlocks::new(reader, opts.chunk_bytes.max(DETECT_BLOCK_BYTES));
             let first = blocks.next_block();
             blocks.set_block_bytes(opts.chunk_bytes);
-            let (first, early_error) = match first {
+            let (mut first, mut early_error) = match first {
                 Ok(b) => (b, None),
                 Err(e) => (None, Some(e.to_string())),
             };
+            // A stream that opens with a block of blank lines is read on to
+            // its first text, so that detection and the zone see a line.
+            while let Some(block) = first.as_mut().filter(|b| parse::is_blank(b)) {
+                match blocks.next_block() {
+                    Ok(Some(more)) => block.extend_from_slice(&more),
+                    Ok(None) => break,
+                    Err(e) => {
+                        early_error = Some(e.to_string());
+                        break;
+                    }
+                }
+            }
             let format = choose(first.as_deref().unwrap_or_default())?;
-            let mut result = scan_stream(blocks, first, &scan_opts(format));
+            let mut result = scan_stream(blocks, first, &scan_opts(format, zoning.filter.as_ref()));
             if early_error.is_some() {
                 result.read_error = early_error;
             }

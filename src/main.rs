@@ -10,6 +10,7 @@ use clap::Parser;
 
 use logstats::cli::{Cli, Command, ProgressMode, ReportArgs};
 use logstats::error::Error;
+use logstats::filter::FilterSpec;
 use logstats::input::InputPath;
 use logstats::output::{render, OutputFormat, HIT_LEVEL_SECTIONS};
 use logstats::{run_report, RunOptions};
@@ -49,6 +50,32 @@ fn report(args: ReportArgs) -> Result<u8, Error> {
         ));
     }
 
+    // A flag given replaces the file's value, lists included: a site's list
+    // of its own hosts or networks is said whole, in one place or the other.
+    // `$LOGSTATS_LOG_FORMAT` has reached `log_format` through clap already.
+    let config = logstats::config::load(args.config.as_deref())?;
+    let sites = if args.site.is_empty() {
+        config.site.unwrap_or_default()
+    } else {
+        args.site
+    };
+    let exclude_ip = if args.exclude_ip.is_empty() {
+        config.exclude_ip.unwrap_or_default()
+    } else {
+        args.exclude_ip.into_iter().flat_map(|l| l.0).collect()
+    };
+    let filters = FilterSpec {
+        since: args.since,
+        until: args.until,
+        exclude_ip,
+        include_path: args.include_path,
+        exclude_path: args.exclude_path,
+        hosts: args.hosts,
+        status: args.status,
+        method: args.method,
+        no_bots: args.no_bots,
+    };
+
     // A bar only where a person watches: never in pipes or cron.
     let progress = match args.progress {
         ProgressMode::Auto if !io::stderr().is_terminal() => ProgressMode::Never,
@@ -56,8 +83,8 @@ fn report(args: ReportArgs) -> Result<u8, Error> {
     };
     let opts = RunOptions {
         inputs,
-        format: args.log_format,
-        zone: args.tz,
+        format: args.log_format.or(config.log_format),
+        zone: args.tz.or(config.tz),
         top: args.top,
         strict: args.strict,
         mmap: !args.no_mmap,
@@ -69,10 +96,13 @@ fn report(args: ReportArgs) -> Result<u8, Error> {
             .section
             .as_deref()
             .is_some_and(|s| HIT_LEVEL_SECTIONS.contains(&s)),
-        sites: args.site,
+        sites,
         geoip: args.geoip,
         show_ips: args.show_ips,
         clients: args.clients || args.section.as_deref() == Some("clients"),
+        geoip_config: config.geoip,
+        filters,
+        now: None,
     };
     let pool = match args.threads {
         Some(n) => Some(

@@ -11,6 +11,7 @@ use rayon::prelude::*;
 
 use crate::aggregate::{Figures, Record};
 use crate::chunk::{split_lines_evenly, LineBlocks};
+use crate::filter::{Filter, FilterCache};
 use crate::parse::{is_blank, Format};
 
 /// How many malformed lines are kept as samples (SPEC §1).
@@ -70,6 +71,8 @@ pub struct ScanOptions<'a> {
     /// malformed line are skipped: the result is only used for the error.
     pub strict: bool,
     pub progress: Option<&'a ProgressBar>,
+    /// `None` when no filter is given: every parsed line is kept.
+    pub filter: Option<&'a Filter>,
 }
 
 /// The partial result of some chunks of one input.
@@ -84,6 +87,7 @@ struct Partial {
     samples: Vec<PendingSample>,
     /// The chunk index and written offset of the first parsed line seen.
     first_offset: Option<(u32, Option<i32>)>,
+    filter_cache: FilterCache,
 }
 
 impl Partial {
@@ -108,10 +112,18 @@ impl Partial {
             let line = raw.strip_suffix(b"\r").unwrap_or(raw);
             lines += 1;
             match opts.format.parse(line) {
-                Some(parsed) => {
+                // By reference: moved out, with a filter to hand it to,
+                // every parsed line was copied once more, filters or none.
+                Some(ref parsed) => {
                     self.counts.parsed += 1;
                     if first_offset.is_none() {
                         first_offset = Some(parsed.time.offset_s);
+                    }
+                    if let Some(filter) = opts.filter {
+                        if !filter.keep(parsed, &mut self.filter_cache) {
+                            self.counts.filtered += 1;
+                            continue;
+                        }
                     }
                     self.counts.kept += 1;
                     let seq = (opts.chunk_base.saturating_add(index) as u64) << 32 | (lines - 1);
@@ -119,7 +131,7 @@ impl Partial {
                         visits: opts.visits,
                         clients: opts.clients,
                     };
-                    self.figures.add(&parsed, seq, record);
+                    self.figures.add(parsed, seq, record);
                 }
                 None if is_blank(line) => self.counts.blank += 1,
                 None => {
@@ -179,6 +191,7 @@ impl Partial {
             (Some(a), Some(b)) => Some(if b.0 < a.0 { b } else { a }),
             (a, b) => a.or(b),
         };
+        self.filter_cache.no_vhost += other.filter_cache.no_vhost;
         self
     }
 
@@ -209,6 +222,7 @@ impl Partial {
             figures: self.figures,
             samples,
             first_offset: self.first_offset.map(|(_, o)| o),
+            no_vhost: self.filter_cache.no_vhost,
             read_error,
         }
     }
@@ -228,6 +242,8 @@ pub struct Scanned {
     /// The offset written on the first parsed line, if it had one.
     /// `None` also when no line parsed.
     pub first_offset: Option<Option<i32>>,
+    /// Lines `--host` filtered for having no virtual host.
+    pub no_vhost: u64,
     /// A stream that failed part way (a truncated gzip file): what was read
     /// before is counted, and the error is reported.
     pub read_error: Option<String>,
@@ -317,6 +333,7 @@ mod tests {
             chunk_bytes,
             strict,
             progress: None,
+            filter: None,
         }
     }
 
@@ -367,6 +384,34 @@ mod tests {
             assert_eq!(s.figures, m.figures);
             assert_eq!(s.samples, m.samples);
             assert_eq!(s.read_error, None);
+        }
+    }
+
+    #[test]
+    fn filtered_lines_are_parsed_but_not_kept() {
+        let log = sample_log().replace("GET /a", "GET /b") + "\n" + GOOD;
+        let spec = crate::filter::FilterSpec {
+            include_path: vec![crate::filter::parse_glob("/a").unwrap()],
+            ..Default::default()
+        };
+        let filter = Filter::compile(&spec, 0).unwrap().unwrap();
+        for chunk_bytes in [1, 7, 64, 1 << 20] {
+            let opts = ScanOptions {
+                filter: Some(&filter),
+                ..opts(chunk_bytes, false)
+            };
+            let s = scan_slice(log.as_bytes(), &opts);
+            let c = s.counts;
+            assert_eq!(
+                (c.lines, c.parsed, c.malformed, c.blank, c.filtered, c.kept),
+                (11, 6, 3, 2, 5, 1),
+                "chunk {chunk_bytes}"
+            );
+            assert_eq!(s.figures.total.hits, 1);
+            // The first parsed line names the zone, filtered or not.
+            assert_eq!(s.first_offset, Some(Some(7200)));
+            let stream = scan_stream(LineBlocks::new(log.as_bytes(), chunk_bytes), None, &opts);
+            assert_eq!((stream.counts, stream.figures), (s.counts, s.figures));
         }
     }
 

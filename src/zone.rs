@@ -86,6 +86,28 @@ impl ReportZone {
 }
 
 impl ReportZone {
+    /// The instant a local date and time of this zone names. When clocks
+    /// go back it names two: the earlier counts. When they go forward it
+    /// names none: it is read with the offset in force before the change,
+    /// which lands as far after the gap as it is into it (02:30 in a gap
+    /// from 02:00 to 03:00 is 03:30), as RFC 5545 and JavaScript's Temporal
+    /// read such times.
+    pub fn instant_of_local(&self, local: NaiveDateTime) -> i64 {
+        let naive = local.and_utc().timestamp();
+        match self {
+            ReportZone::Fixed(o) => naive - o.local_minus_utc() as i64,
+            ReportZone::Named(tz) => match tz.from_local_datetime(&local).earliest() {
+                Some(dt) => dt.timestamp(),
+                None => {
+                    // Zones change at most once a day: a day earlier, the
+                    // offset before the gap is in force.
+                    let before = self.offset_at(naive - 86_400).local_minus_utc() as i64;
+                    naive - before
+                }
+            },
+        }
+    }
+
     /// The start of the bucket after the one starting at `start`. Hours
     /// are 3600 s everywhere (zones change offset on the hour); a day can
     /// be 23 or 25 hours, so the next one is found from the middle of the
@@ -259,6 +281,31 @@ mod tests {
             unix("2024-10-28T00:00:00+01:00")
         );
         assert_eq!(z.next_bucket(autumn, Bucket::Hour), autumn + 3600);
+    }
+
+    #[test]
+    fn local_times_to_instants() {
+        let local = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S").unwrap();
+        let fixed = ReportZone::parse("+05:30").unwrap();
+        assert_eq!(
+            fixed.instant_of_local(local("2024-05-01T00:00:00")),
+            unix("2024-05-01T00:00:00+05:30")
+        );
+        let paris = ReportZone::parse("Europe/Paris").unwrap();
+        assert_eq!(
+            paris.instant_of_local(local("2024-07-01T12:00:00")),
+            unix("2024-07-01T12:00:00+02:00")
+        );
+        // 02:30 happens twice on 27 October 2024: the first one counts.
+        assert_eq!(
+            paris.instant_of_local(local("2024-10-27T02:30:00")),
+            unix("2024-10-27T02:30:00+02:00")
+        );
+        // 02:30 never happens on 31 March 2024: read with +01:00.
+        assert_eq!(
+            paris.instant_of_local(local("2024-03-31T02:30:00")),
+            unix("2024-03-31T02:30:00+01:00")
+        );
     }
 
     #[test]

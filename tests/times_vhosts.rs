@@ -46,6 +46,7 @@ fn input(format: Format, lines: &[(String, Option<u64>)]) -> ScannedInput {
             samples: Vec::new(),
             first_offset: Some(Some(0)),
             read_error: None,
+            no_vhost: 0,
         },
     }
 }

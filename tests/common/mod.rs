@@ -7,8 +7,14 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use serde_json::Value;
 
+/// The binary, blind to a configuration file of whoever runs the tests.
 pub fn logstats() -> Command {
-    Command::cargo_bin("logstats").unwrap()
+    let mut cmd = Command::cargo_bin("logstats").unwrap();
+    cmd.env(
+        "XDG_CONFIG_HOME",
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join("no-config"),
+    );
+    cmd
 }
 
 /// A file of the real-world corpus, which lives beside the repository.
