@@ -1388,6 +1388,62 @@ mod tests {
         );
     }
 
+    /// Lines of random pieces of log syntax never make the matcher panic
+    /// (an index past the end, a bad slice), whatever the pattern.
+    #[test]
+    fn random_lines_never_panic() {
+        let patterns = [
+            "nginx-timed",
+            "gunicorn-timed",
+            r#"%v:%p %h %l %u %t \"%r\" %>s %O \"%{Referer}i\" \"%{User-Agent}i\" %D"#,
+            r#"$remote_addr [$time_iso8601] "$request_method $uri$is_args$args" $status $msec"#,
+            r#"{"t":"$time_local","s":$status,"r":"$request","rt":$request_time}"#,
+            r#"%h %t "%m %U%q %H" %>s %{ms}T"#,
+        ];
+        let pieces: [&[u8]; 22] = [
+            b" ",
+            b"  ",
+            b"\"",
+            b"\\\"",
+            b"[",
+            b"]",
+            b"-",
+            b"?",
+            b",",
+            b", ",
+            b"{",
+            b"}",
+            b":",
+            b"1.2.3.4",
+            b"200",
+            b"0.25",
+            b"GET / HTTP/1.1",
+            b"10/Oct/2000:13:55:36 -0700",
+            b"2024-05-01T12:00:00+00:00",
+            b"\xff",
+            b"\x00",
+            b"1431849903.5",
+        ];
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for pattern in patterns {
+            let p = compile(pattern);
+            for _ in 0..3000 {
+                let mut line = Vec::new();
+                for _ in 0..next() % 24 {
+                    line.extend_from_slice(pieces[(next() % pieces.len() as u64) as usize]);
+                }
+                let parsed = p.parse(&line);
+                assert_eq!(parsed.is_some(), p.mismatch(&line).is_none(), "{line:?}");
+            }
+        }
+    }
+
     #[test]
     fn lenient_spaces_and_trailing_blanks() {
         let p = compile(
