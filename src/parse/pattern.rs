@@ -1035,9 +1035,9 @@ fn shape(mut tokens: Vec<Token>, text: &str) -> Result<Vec<Item>, PatternError> 
                         skip_next = 1;
                         Shape::Bracketed
                     }
-                    _ if *field == Field::Time && prev != Some(b'"') && is_bracketed_time(name) => {
-                        Shape::Bracketed
-                    }
+                    // Also when a second time field is skipped: it is still
+                    // bracketed, spaces and all.
+                    _ if prev != Some(b'"') && is_bracketed_time(name) => Shape::Bracketed,
                     _ if *field == Field::QueryMark => Shape::Mark,
                     _ => {
                         if matches!(field, Field::Request) {
@@ -1112,7 +1112,7 @@ fn collapse_spaces(l: &[u8]) -> Vec<u8> {
 
 /// `%t` and `%(t)s` print their own brackets; nginx's `$time_local` does not.
 fn is_bracketed_time(name: &str) -> bool {
-    name.starts_with('%')
+    name == "%t" || name == "%(t)s"
 }
 
 /// When the literal at `i` ends with `"` or `[` and the field after it is
@@ -1245,6 +1245,15 @@ mod tests {
         let p = compile(r#"%v:%p %h %l %u %t \"%r\" %>s %O \"%{Referer}i\" \"%{User-Agent}i\""#);
         let line = br#"localhost:80 192.168.0.1 - - [01/Jul/2013:06:20:38 -0500] "GET / HTTP/1.1" 200 3829 "-" "Mozilla/5.0""#;
         assert_eq!(p.parse(line), Format::VCombined.parse(line));
+    }
+
+    #[test]
+    fn a_second_bracketed_time_is_skipped_whole() {
+        let p = compile(r#"%h %t "%r" %>s %t"#);
+        let l = p
+            .parse(br#"1.2.3.4 [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 [10/Oct/2000:13:55:37 -0700]"#)
+            .unwrap();
+        assert_eq!(l.time.unix, 971_211_336);
     }
 
     #[test]
