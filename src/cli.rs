@@ -35,6 +35,43 @@ pub enum Command {
     ///   zcat access.log.*.gz | logstats report -
     #[command(verbatim_doc_comment)]
     Report(ReportArgs),
+
+    /// Print a shell completion script to standard output.
+    ///
+    /// Examples:
+    ///   logstats completions bash > ~/.local/share/bash-completion/completions/logstats
+    ///   logstats completions zsh > ~/.zfunc/_logstats    # with fpath+=~/.zfunc in .zshrc
+    ///   logstats completions fish > ~/.config/fish/completions/logstats.fish
+    #[command(verbatim_doc_comment)]
+    Completions {
+        /// The shell to complete for: bash, zsh or fish.
+        #[arg(value_enum)]
+        shell: CompletionShell,
+    },
+}
+
+/// The shells a completion script is printed for: those people install
+/// logstats beside ripgrep, fd and jq with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+impl CompletionShell {
+    /// Writes the completion script for this shell, generated from the same
+    /// definitions as `--help`, so it cannot miss a flag.
+    pub fn write(self, out: &mut dyn std::io::Write) {
+        use clap::CommandFactory;
+        use clap_complete::{generate, Shell};
+        let shell = match self {
+            CompletionShell::Bash => Shell::Bash,
+            CompletionShell::Zsh => Shell::Zsh,
+            CompletionShell::Fish => Shell::Fish,
+        };
+        generate(shell, &mut Cli::command(), "logstats", out);
+    }
 }
 
 #[derive(Debug, Args)]

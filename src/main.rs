@@ -19,6 +19,17 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Report(args) => report(args),
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            shell.write(&mut out);
+            match io::stdout().lock().write_all(&out) {
+                Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(Error::Output {
+                    path: "standard output".into(),
+                    reason: e.to_string(),
+                }),
+                _ => Ok(0),
+            }
+        }
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -21,9 +21,15 @@ fn man_pages_are_current() {
         .unwrap()
         .clone()
         .name("logstats-report");
+    let completions = root
+        .find_subcommand("completions")
+        .unwrap()
+        .clone()
+        .name("logstats-completions");
     let pages = [
         ("logstats.1", render(root.clone())),
         ("logstats-report.1", render(report)),
+        ("logstats-completions.1", render(completions)),
     ];
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("man");
     for (name, page) in pages {
