@@ -183,6 +183,13 @@ pub struct ReportArgs {
     #[arg(long, help_heading = "Output")]
     pub clients: bool,
 
+    /// Colour in table output: auto colours when standard output is a
+    /// terminal and NO_COLOR is unset or empty; always colours even in a
+    /// pipe (e.g. into less -R); never does not. JSON and CSV are never
+    /// coloured.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorMode::Auto, help_heading = "Output")]
+    pub color: ColorMode,
+
     /// Progress bar on stderr: auto shows it for large inputs when stderr
     /// is a terminal, never in pipes or cron.
     #[arg(long, value_enum, default_value_t = ProgressMode::Auto, help_heading = "Output")]
@@ -260,6 +267,44 @@ pub enum ProgressMode {
     Never,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorMode {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorMode {
+    /// Whether to colour, given whether the report goes to a terminal and
+    /// the value of `NO_COLOR` (https://no-color.org: set and non-empty
+    /// means no colour unless asked for explicitly).
+    pub fn enabled(self, to_terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+        match self {
+            ColorMode::Always => true,
+            ColorMode::Never => false,
+            ColorMode::Auto => to_terminal && no_color.is_none_or(|v| v.is_empty()),
+        }
+    }
+}
+
 fn parse_format(s: &str) -> Result<Format, String> {
     Format::from_arg(s).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::OsStr;
+
+    #[test]
+    fn colour_follows_the_terminal_and_no_color() {
+        let set = Some(OsStr::new("1"));
+        let empty = Some(OsStr::new(""));
+        assert!(ColorMode::Auto.enabled(true, None));
+        assert!(ColorMode::Auto.enabled(true, empty));
+        assert!(!ColorMode::Auto.enabled(true, set));
+        assert!(!ColorMode::Auto.enabled(false, None));
+        assert!(ColorMode::Always.enabled(false, set));
+        assert!(!ColorMode::Never.enabled(true, None));
+    }
 }
