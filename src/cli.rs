@@ -113,11 +113,14 @@ pub struct ReportArgs {
 
     /// Read files instead of memory-mapping them. Use it when logs may be
     /// truncated while they are read (logrotate copytruncate): a mapped
-    /// file that shrinks under a run ends it with SIGBUS.
+    /// file that shrinks under a run ends it with SIGBUS. Default: regular
+    /// files are memory-mapped (standard input, pipes and gzip files are
+    /// streamed).
     #[arg(long, help_heading = "Input")]
     pub no_mmap: bool,
 
-    /// Threads that parse. Default: one per CPU.
+    /// Threads that parse, e.g. --threads 1 beside a busy server. Default:
+    /// one per CPU.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..), help_heading = "Input")]
     pub threads: Option<u16>,
 
@@ -150,12 +153,13 @@ pub struct ReportArgs {
     #[arg(long, value_name = "NAME", value_parser = SECTION_NAMES, help_heading = "Output")]
     pub section: Option<String>,
 
-    /// Rows per table, 0 for all.
+    /// Rows per table, 0 for all, e.g. --top 25.
     #[arg(long, value_name = "N", default_value_t = 10, help_heading = "Output")]
     pub top: usize,
 
-    /// Write the report to FILE instead of standard output. The file is
-    /// replaced atomically: a failed run leaves the old one in place.
+    /// Write the report to FILE instead of standard output, e.g. -o
+    /// /srv/reports/today.json. The file is replaced atomically: a failed
+    /// run leaves the old one in place. Default: standard output.
     #[arg(
         short = 'o',
         long = "output",
@@ -169,7 +173,8 @@ pub struct ReportArgs {
     #[arg(long, value_name = "ZONE", value_parser = ReportZone::parse, help_heading = "Output")]
     pub tz: Option<ReportZone>,
 
-    /// Print client addresses as logged. Default: no address appears in
+    /// Print client addresses as logged, e.g. with --clients to block
+    /// abusers. Default: no address appears in
     /// any output; the clients table shows them anonymised (IPv4 last
     /// octet, IPv6 last 80 bits zeroed) and addresses inside log text
     /// (malformed lines, paths, referrers) are anonymised the same way.
