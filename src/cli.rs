@@ -34,7 +34,7 @@ pub enum Command {
     ///   logstats report access.log --since yesterday --until today --no-bots
     ///   zcat access.log.*.gz | logstats report -
     #[command(verbatim_doc_comment)]
-    Report(ReportArgs),
+    Report(Box<ReportArgs>),
 
     /// Print a shell completion script to standard output.
     ///

@@ -18,7 +18,7 @@ use logstats::{run_report, RunOptions};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Report(args) => report(args),
+        Command::Report(args) => report(*args),
         Command::Completions { shell } => {
             let mut out = Vec::new();
             shell.write(&mut out);
