@@ -34,7 +34,44 @@ pub enum Command {
     ///   logstats report access.log --since yesterday --until today --no-bots
     ///   zcat access.log.*.gz | logstats report -
     #[command(verbatim_doc_comment)]
-    Report(ReportArgs),
+    Report(Box<ReportArgs>),
+
+    /// Print a shell completion script to standard output.
+    ///
+    /// Examples:
+    ///   logstats completions bash > ~/.local/share/bash-completion/completions/logstats
+    ///   logstats completions zsh > ~/.zfunc/_logstats    # with fpath+=~/.zfunc in .zshrc
+    ///   logstats completions fish > ~/.config/fish/completions/logstats.fish
+    #[command(verbatim_doc_comment)]
+    Completions {
+        /// The shell to complete for: bash, zsh or fish.
+        #[arg(value_enum)]
+        shell: CompletionShell,
+    },
+}
+
+/// The shells a completion script is printed for: those people install
+/// logstats beside ripgrep, fd and jq with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+impl CompletionShell {
+    /// Writes the completion script for this shell, generated from the same
+    /// definitions as `--help`, so it cannot miss a flag.
+    pub fn write(self, out: &mut dyn std::io::Write) {
+        use clap::CommandFactory;
+        use clap_complete::{generate, Shell};
+        let shell = match self {
+            CompletionShell::Bash => Shell::Bash,
+            CompletionShell::Zsh => Shell::Zsh,
+            CompletionShell::Fish => Shell::Fish,
+        };
+        generate(shell, &mut Cli::command(), "logstats", out);
+    }
 }
 
 #[derive(Debug, Args)]
@@ -76,11 +113,14 @@ pub struct ReportArgs {
 
     /// Read files instead of memory-mapping them. Use it when logs may be
     /// truncated while they are read (logrotate copytruncate): a mapped
-    /// file that shrinks under a run ends it with SIGBUS.
+    /// file that shrinks under a run ends it with SIGBUS. Default: regular
+    /// files are memory-mapped (standard input, pipes and gzip files are
+    /// streamed).
     #[arg(long, help_heading = "Input")]
     pub no_mmap: bool,
 
-    /// Threads that parse. Default: one per CPU.
+    /// Threads that parse, e.g. --threads 1 beside a busy server. Default:
+    /// one per CPU.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..), help_heading = "Input")]
     pub threads: Option<u16>,
 
@@ -113,12 +153,13 @@ pub struct ReportArgs {
     #[arg(long, value_name = "NAME", value_parser = SECTION_NAMES, help_heading = "Output")]
     pub section: Option<String>,
 
-    /// Rows per table, 0 for all.
+    /// Rows per table, 0 for all, e.g. --top 25.
     #[arg(long, value_name = "N", default_value_t = 10, help_heading = "Output")]
     pub top: usize,
 
-    /// Write the report to FILE instead of standard output. The file is
-    /// replaced atomically: a failed run leaves the old one in place.
+    /// Write the report to FILE instead of standard output, e.g. -o
+    /// /srv/reports/today.json. The file is replaced atomically: a failed
+    /// run leaves the old one in place. Default: standard output.
     #[arg(
         short = 'o',
         long = "output",
@@ -132,7 +173,8 @@ pub struct ReportArgs {
     #[arg(long, value_name = "ZONE", value_parser = ReportZone::parse, help_heading = "Output")]
     pub tz: Option<ReportZone>,
 
-    /// Print client addresses as logged. Default: no address appears in
+    /// Print client addresses as logged, e.g. with --clients to block
+    /// abusers. Default: no address appears in
     /// any output; the clients table shows them anonymised (IPv4 last
     /// octet, IPv6 last 80 bits zeroed) and addresses inside log text
     /// (malformed lines, paths, referrers) are anonymised the same way.
@@ -145,6 +187,13 @@ pub struct ReportArgs {
     /// clients turns it on.
     #[arg(long, help_heading = "Output")]
     pub clients: bool,
+
+    /// Colour in table output: auto colours when standard output is a
+    /// terminal and NO_COLOR is unset or empty; always colours even in a
+    /// pipe (e.g. into less -R); never does not. JSON and CSV are never
+    /// coloured.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorMode::Auto, help_heading = "Output")]
+    pub color: ColorMode,
 
     /// Progress bar on stderr: auto shows it for large inputs when stderr
     /// is a terminal, never in pipes or cron.
@@ -223,6 +272,44 @@ pub enum ProgressMode {
     Never,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorMode {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorMode {
+    /// Whether to colour, given whether the report goes to a terminal and
+    /// the value of `NO_COLOR` (https://no-color.org: set and non-empty
+    /// means no colour unless asked for explicitly).
+    pub fn enabled(self, to_terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+        match self {
+            ColorMode::Always => true,
+            ColorMode::Never => false,
+            ColorMode::Auto => to_terminal && no_color.is_none_or(|v| v.is_empty()),
+        }
+    }
+}
+
 fn parse_format(s: &str) -> Result<Format, String> {
     Format::from_arg(s).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::OsStr;
+
+    #[test]
+    fn colour_follows_the_terminal_and_no_color() {
+        let set = Some(OsStr::new("1"));
+        let empty = Some(OsStr::new(""));
+        assert!(ColorMode::Auto.enabled(true, None));
+        assert!(ColorMode::Auto.enabled(true, empty));
+        assert!(!ColorMode::Auto.enabled(true, set));
+        assert!(!ColorMode::Auto.enabled(false, None));
+        assert!(ColorMode::Always.enabled(false, set));
+        assert!(!ColorMode::Never.enabled(true, None));
+    }
 }

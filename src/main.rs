@@ -12,13 +12,24 @@ use logstats::cli::{Cli, Command, ProgressMode, ReportArgs};
 use logstats::error::Error;
 use logstats::filter::FilterSpec;
 use logstats::input::InputPath;
-use logstats::output::{render, OutputFormat, HIT_LEVEL_SECTIONS};
+use logstats::output::{render_styled, OutputFormat, HIT_LEVEL_SECTIONS};
 use logstats::{run_report, RunOptions};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Report(args) => report(args),
+        Command::Report(args) => report(*args),
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            shell.write(&mut out);
+            match io::stdout().lock().write_all(&out) {
+                Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(Error::Output {
+                    path: "standard output".into(),
+                    reason: e.to_string(),
+                }),
+                _ => Ok(0),
+            }
+        }
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -122,14 +133,18 @@ fn report(args: ReportArgs) -> Result<u8, Error> {
     }
 
     let section = args.section.as_deref();
+    let to_terminal = args.output.is_none() && io::stdout().is_terminal();
+    let color = args
+        .color
+        .enabled(to_terminal, std::env::var_os("NO_COLOR").as_deref());
     match &args.output {
         Some(path) => write_atomically(path, |out| {
-            render(&outcome.report, args.format, section, out)
+            render_styled(&outcome.report, args.format, section, color, out)
         })?,
         None => {
             let stdout = io::stdout();
             let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
-            let written = render(&outcome.report, args.format, section, &mut out)
+            let written = render_styled(&outcome.report, args.format, section, color, &mut out)
                 .and_then(|()| out.flush().map_err(Into::into));
             if let Err(e) = written {
                 // `logstats report ... | head` closes the pipe early: not an error.

@@ -283,7 +283,9 @@ fn version_and_help() {
     let help = String::from_utf8(out.stdout).unwrap();
     for heading in [
         "Input:",
+        "Filters:",
         "Output:",
+        "--color",
         "--log-format",
         "--strict",
         "--no-mmap",

@@ -16,15 +16,27 @@ pub enum OutputFormat {
     Csv,
 }
 
-/// Writes `report` in `format`. `section` picks one table for CSV.
+/// Writes `report` in `format`, without colour. `section` picks one table.
 pub fn render(
     report: &Report,
     format: OutputFormat,
     section: Option<&str>,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
+    render_styled(report, format, section, false, out)
+}
+
+/// As [`render`], with `color` styling table output (titles, header rows).
+/// JSON and CSV are read by programs and stay plain whatever `color` says.
+pub fn render_styled(
+    report: &Report,
+    format: OutputFormat,
+    section: Option<&str>,
+    color: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
     match format {
-        OutputFormat::Table => table::write(report, section, out)?,
+        OutputFormat::Table => table::write_styled(report, section, color, out)?,
         OutputFormat::Json => json::write(report, out)?,
         OutputFormat::Csv => csv::write(report, section, out)?,
     }

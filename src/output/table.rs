@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{CellAlignment, ContentArrangement, Table};
+use comfy_table::{Attribute, CellAlignment, ContentArrangement, Table};
 
 use super::{sections, Cell, Section};
 use crate::report::Report;
@@ -15,6 +15,22 @@ const BAR_WIDTH: usize = 30;
 
 /// The header, then every section, or only `section` when one is named.
 pub fn write(report: &Report, section: Option<&str>, out: &mut dyn Write) -> std::io::Result<()> {
+    write_styled(report, section, false, out)
+}
+
+/// Bold titles and header rows, for a terminal.
+const BOLD: &str = "\x1b[1m";
+const RESET: &str = "\x1b[0m";
+
+/// As [`write`]; with `color`, section titles and header rows are bold.
+/// Only these fixed sequences are styling: text from the log goes through
+/// [`terminal_safe`] whatever `color` says.
+pub fn write_styled(
+    report: &Report,
+    section: Option<&str>,
+    color: bool,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     writeln!(out, "{}", header(report))?;
     for s in sections(report) {
         let shown = match (section, s.name) {
@@ -31,13 +47,20 @@ pub fn write(report: &Report, section: Option<&str>, out: &mut dyn Write) -> std
             continue;
         }
         writeln!(out)?;
-        writeln!(out, "{}", s.title)?;
-        let table = match s.name {
+        if color {
+            writeln!(out, "{BOLD}{}{RESET}", s.title)?;
+        } else {
+            writeln!(out, "{}", s.title)?;
+        }
+        let mut table = match s.name {
             "summary" => summary_table(&s, report),
             "response_time" => key_value_table(&s, |name| name.trim_end_matches("_ms").into()),
             "timeseries" => with_bars(&s),
             _ => plain_table(&s),
         };
+        if color {
+            bold_header(&mut table);
+        }
         writeln!(out, "{table}")?;
         if let Some(note) = note(report, s.name) {
             writeln!(out, "{}", terminal_safe(&note))?;
@@ -258,6 +281,21 @@ fn with_bars(s: &Section) -> Table {
         c.set_cell_alignment(CellAlignment::Left);
     }
     t
+}
+
+/// Makes the header row bold. comfy-table styles only when it sees a
+/// terminal itself; the caller has decided already, so styling is enforced
+/// (and without `color` no cell has a style, so a terminal shows it plain).
+fn bold_header(t: &mut Table) {
+    let Some(header) = t.header() else {
+        return;
+    };
+    let cells: Vec<comfy_table::Cell> = header
+        .cell_iter()
+        .map(|c| comfy_table::Cell::new(c.content()).add_attribute(Attribute::Bold))
+        .collect();
+    t.set_header(cells);
+    t.enforce_styling();
 }
 
 /// Columns after the keys hold figures: right-aligned, as numbers are read.

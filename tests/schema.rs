@@ -1,0 +1,108 @@
+//! docs/report.schema.json describes the JSON report as it is written:
+//! real reports validate against it, and against a strict copy that
+//! forbids members the schema does not describe, so a field added to the
+//! report without its description fails here.
+
+mod common;
+
+use common::{corpus, fixture, logstats};
+use serde_json::Value;
+
+fn schema() -> Value {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/report.schema.json");
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// The schema with `additionalProperties: false` on every object that
+/// lists its properties. Readers get the open schema (fields may be
+/// added); the tests hold the report to the strict one.
+fn strict(mut v: Value) -> Value {
+    fn walk(v: &mut Value) {
+        match v {
+            Value::Object(map) => {
+                if map.contains_key("properties") {
+                    map.insert("additionalProperties".into(), Value::Bool(false));
+                }
+                map.values_mut().for_each(walk);
+            }
+            Value::Array(items) => items.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    walk(&mut v);
+    v
+}
+
+fn report(args: &[&str]) -> Value {
+    let out = logstats()
+        .arg("report")
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{args:?}: {out:?}");
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn errors(schema: &Value, report: &Value) -> Vec<String> {
+    let validator = jsonschema::draft202012::new(schema).expect("a valid draft 2020-12 schema");
+    validator
+        .iter_errors(report)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect()
+}
+
+fn assert_valid(name: &str, report: &Value) {
+    for schema in [schema(), strict(schema())] {
+        let errors = errors(&schema, report);
+        assert!(errors.is_empty(), "{name}: {errors:#?}");
+    }
+}
+
+#[test]
+fn real_reports_match_the_schema() {
+    let access = fixture("access.log");
+    let access = access.to_str().unwrap();
+    let r = report(&[access]);
+    assert_valid("access.log", &r);
+
+    let r = report(&[access, "--since", "2100-01-01"]);
+    assert!(r["period"]["first"].is_null(), "an empty report");
+    assert_valid("empty", &r);
+
+    let apache = corpus("apache/elastic_apache_logs.log");
+    let r = report(&[apache.to_str().unwrap(), "--clients"]);
+    assert!(!r["clients"].as_array().unwrap().is_empty());
+    assert_valid("apache corpus with --clients", &r);
+
+    let caddy = fixture("caddy.log");
+    let r = report(&[caddy.to_str().unwrap(), "--log-format", "json"]);
+    assert!(r["response_time"].is_object(), "times are read");
+    assert!(!r["vhosts"].as_array().unwrap().is_empty());
+    assert_valid("caddy.log", &r);
+}
+
+#[test]
+fn a_wrong_report_fails_validation() {
+    let access = fixture("access.log");
+    let good = report(&[access.to_str().unwrap()]);
+    let schema = schema();
+    for (pointer, bad) in [
+        ("/summary/hits", Value::from("18")),
+        ("/summary/bounce_rate", Value::from(1.5)),
+        ("/timeseries/bucket", Value::from("week")),
+        ("/response_time", Value::from(12)),
+    ] {
+        let mut r = good.clone();
+        *r.pointer_mut(pointer).unwrap() = bad;
+        assert!(!errors(&schema, &r).is_empty(), "{pointer} passed");
+    }
+    let mut r = good.clone();
+    r.as_object_mut().unwrap().remove("summary");
+    assert!(!errors(&schema, &r).is_empty(), "a missing summary passed");
+    // Readers' schema lets fields be added; the strict one does not.
+    let mut r = good;
+    r["summary"]["new_figure"] = Value::from(1);
+    assert!(errors(&schema, &r).is_empty());
+    assert!(!errors(&strict(schema), &r).is_empty());
+}
