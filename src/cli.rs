@@ -74,9 +74,12 @@ pub struct ReportArgs {
     #[arg(long, help_heading = "Input")]
     pub strict: bool,
 
-    /// Read files instead of memory-mapping them. Use it when logs may be
-    /// truncated while they are read (logrotate copytruncate): a mapped
-    /// file that shrinks under a run ends it with SIGBUS.
+    /// Read every file instead of memory-mapping it. Without it, files
+    /// modified in the last 10 minutes are already read, not mapped, since
+    /// logrotate copytruncate may truncate them during the run (a mapped
+    /// file that shrinks ends the run with SIGBUS); use it when older files
+    /// may be truncated too. Any file is read up to the size it had when
+    /// the run opened it.
     #[arg(long, help_heading = "Input")]
     pub no_mmap: bool,
 
