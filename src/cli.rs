@@ -116,6 +116,13 @@ pub struct ReportArgs {
     #[arg(long, value_name = "NAME", value_parser = SECTION_NAMES, help_heading = "Output")]
     pub section: Option<String>,
 
+    /// With --format csv: put a ' before text cells that a spreadsheet
+    /// would run as a formula (those starting with = + - @, a tab or a
+    /// carriage return), as OWASP recommends for CSV opened in Excel or
+    /// LibreOffice. Log data is written by whoever sends the requests.
+    #[arg(long, help_heading = "Output")]
+    pub csv_safe: bool,
+
     /// Rows per table, 0 for all.
     #[arg(long, value_name = "N", default_value_t = 10, help_heading = "Output")]
     pub top: usize,

@@ -35,6 +35,9 @@ fn report(args: ReportArgs) -> Result<u8, Error> {
             "--section goes with --format csv or table; with JSON, pick a section with jq, e.g. jq .routes".into(),
         ));
     }
+    if args.csv_safe && args.format != OutputFormat::Csv {
+        return Err(Error::Usage("--csv-safe goes with --format csv".into()));
+    }
     let mut inputs: Vec<InputPath> = args.files.iter().map(|f| InputPath::from_arg(f)).collect();
     if inputs.is_empty() {
         if io::stdin().is_terminal() {
@@ -124,13 +127,19 @@ fn report(args: ReportArgs) -> Result<u8, Error> {
     let section = args.section.as_deref();
     match &args.output {
         Some(path) => write_atomically(path, |out| {
-            render(&outcome.report, args.format, section, out)
+            render(&outcome.report, args.format, section, args.csv_safe, out)
         })?,
         None => {
             let stdout = io::stdout();
             let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
-            let written = render(&outcome.report, args.format, section, &mut out)
-                .and_then(|()| out.flush().map_err(Into::into));
+            let written = render(
+                &outcome.report,
+                args.format,
+                section,
+                args.csv_safe,
+                &mut out,
+            )
+            .and_then(|()| out.flush().map_err(Into::into));
             if let Err(e) = written {
                 // `logstats report ... | head` closes the pipe early: not an error.
                 if !is_broken_pipe(&e) {

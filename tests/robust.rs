@@ -324,3 +324,57 @@ fn a_binary_file_has_no_known_log_format() {
         assert!(out.stdout.is_empty());
     }
 }
+
+#[test]
+fn csv_safe_defuses_formulas_and_keeps_rfc_4180_quoting() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = String::new();
+    // Apache escapes the quotes of a request as \".
+    for (i, target) in [r#"/=HYPERLINK(\"http://x\")"#, "=1+1", "@SUM(A1)", "/plain"]
+        .iter()
+        .enumerate()
+    {
+        log.push_str(&line(i).replace(&format!("/page/{i}"), target));
+    }
+    let path = write(dir.path(), "evil.log", log.as_bytes());
+    let csv = |safe: bool| {
+        let mut cmd = logstats();
+        cmd.args(["report", s(&path), "--format", "csv", "--section", "pages"]);
+        if safe {
+            cmd.arg("--csv-safe");
+        }
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let mut reader = csv::Reader::from_reader(&out.stdout[..]);
+        let mut paths: Vec<String> = reader
+            .records()
+            .map(|r| r.unwrap()[0].to_string())
+            .collect();
+        paths.sort();
+        (String::from_utf8(out.stdout).unwrap(), paths)
+    };
+    let (raw, plain) = csv(false);
+    // RFC 4180: the quotes of the path are doubled inside a quoted cell.
+    assert!(raw.contains(r#""/=HYPERLINK(""http://x"")""#), "{raw}");
+    assert_eq!(
+        plain,
+        ["/=HYPERLINK(\"http://x\")", "/plain", "=1+1", "@SUM(A1)"]
+    );
+    let (_, safe) = csv(true);
+    assert_eq!(
+        safe,
+        ["'=1+1", "'@SUM(A1)", "/=HYPERLINK(\"http://x\")", "/plain"]
+    );
+    // Tidy rows too; numbers are left alone.
+    let out = logstats()
+        .args(["report", s(&path), "--format", "csv", "--csv-safe"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("pages,'=1+1,"), "{text}");
+    assert!(!text.contains(",'0") && !text.contains(",'1"), "{text}");
+    // Only with CSV.
+    let out = run(&[s(&path), "--csv-safe"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--csv-safe goes with --format csv"));
+}

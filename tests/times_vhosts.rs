@@ -72,7 +72,7 @@ fn json(r: &Report) -> Value {
 
 fn rendered(r: &Report, format: OutputFormat, section: Option<&str>) -> String {
     let mut out = Vec::new();
-    render(r, format, section, &mut out).unwrap();
+    render(r, format, section, false, &mut out).unwrap();
     String::from_utf8(out).unwrap()
 }
 

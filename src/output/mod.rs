@@ -16,17 +16,19 @@ pub enum OutputFormat {
     Csv,
 }
 
-/// Writes `report` in `format`. `section` picks one table for CSV.
+/// Writes `report` in `format`. `section` picks one table for CSV or
+/// tables; `csv_safe` defuses CSV text cells that spreadsheets would run.
 pub fn render(
     report: &Report,
     format: OutputFormat,
     section: Option<&str>,
+    csv_safe: bool,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
     match format {
         OutputFormat::Table => table::write(report, section, out)?,
         OutputFormat::Json => json::write(report, out)?,
-        OutputFormat::Csv => csv::write(report, section, out)?,
+        OutputFormat::Csv => csv::write(report, section, csv_safe, out)?,
     }
     Ok(())
 }
