@@ -9,6 +9,11 @@
 //! [`sources`]), [`report`] sorts and cuts the figures, and [`output`]
 //! renders them. [`config`] reads the settings a site always uses.
 
+// Input decides nothing by panicking: a value from a log, a file or the
+// command line is handled, never unwrapped. Tests may unwrap.
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod aggregate;
 pub mod bytes_map;
 pub mod chunk;

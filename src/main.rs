@@ -2,6 +2,11 @@
 //! Exit status: 0 success, 1 `--strict` failure or an input read only in
 //! part, 2 usage, input or output errors.
 
+// Input decides nothing by panicking: a value from a log, a file or the
+// command line is handled, never unwrapped. Tests may unwrap.
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
 use std::io::{self, IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
