@@ -111,11 +111,12 @@ pub struct ReportArgs {
     #[arg(long, help_heading = "Input")]
     pub strict: bool,
 
-    /// Read files instead of memory-mapping them. Use it when logs may be
-    /// truncated while they are read (logrotate copytruncate): a mapped
-    /// file that shrinks under a run ends it with SIGBUS. Default: regular
-    /// files are memory-mapped (standard input, pipes and gzip files are
-    /// streamed).
+    /// Read every file instead of memory-mapping it. Without it, files
+    /// modified in the last 10 minutes are already read, not mapped, since
+    /// logrotate copytruncate may truncate them during the run (a mapped
+    /// file that shrinks ends the run with SIGBUS); use it when older files
+    /// may be truncated too. Any file is read up to the size it had when
+    /// the run opened it.
     #[arg(long, help_heading = "Input")]
     pub no_mmap: bool,
 
@@ -152,6 +153,13 @@ pub struct ReportArgs {
     /// work: about twice as fast.
     #[arg(long, value_name = "NAME", value_parser = SECTION_NAMES, help_heading = "Output")]
     pub section: Option<String>,
+
+    /// With --format csv: put a ' before text cells that a spreadsheet
+    /// would run as a formula (those starting with = + - @, a tab or a
+    /// carriage return), as OWASP recommends for CSV opened in Excel or
+    /// LibreOffice. Log data is written by whoever sends the requests.
+    #[arg(long, help_heading = "Output")]
+    pub csv_safe: bool,
 
     /// Rows per table, 0 for all, e.g. --top 25.
     #[arg(long, value_name = "N", default_value_t = 10, help_heading = "Output")]

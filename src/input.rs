@@ -1,17 +1,82 @@
 //! Input: what the command line names, opened the fastest way that is safe.
 //! Regular files are memory-mapped; gzip files (found by their magic bytes,
-//! not their name), standard input, pipes and `--no-mmap` are streamed.
+//! not their name), standard input, pipes, files written to in the last
+//! [`LIVE_WINDOW`] and `--no-mmap` are streamed. A regular file is read only
+//! up to the size it had when it was opened.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Seek};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 use flate2::bufread::MultiGzDecoder;
-use memmap2::{Advice, Mmap};
+use memmap2::{Advice, Mmap, MmapOptions};
 
 use crate::error::Error;
 
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// A file modified this recently may still be written to, or truncated by
+/// logrotate's `copytruncate`: it is read, not mapped, since a mapped file
+/// that shrinks under the process kills it with SIGBUS.
+pub const LIVE_WINDOW: Duration = Duration::from_secs(10 * 60);
+
+/// Set (to anything) to have each input say on stderr how it is read.
+pub const DEBUG_ENV: &str = "LOGSTATS_DEBUG_INPUT";
+
+/// Whether a regular, uncompressed file is memory-mapped: only with mmap
+/// allowed, when it is not empty (a zero-length map is an error on some
+/// systems) and when it was last modified more than [`LIVE_WINDOW`] before
+/// `now`. A modification time in the future, or one that cannot be read,
+/// counts as live.
+pub fn should_map(mmap: bool, len: u64, modified: Option<SystemTime>, now: SystemTime) -> bool {
+    if !mmap || len == 0 {
+        return false;
+    }
+    match modified.and_then(|m| now.duration_since(m).ok()) {
+        Some(age) => age >= LIVE_WINDOW,
+        None => false,
+    }
+}
+
+/// Counts the bytes a [`BufRead`] consumer has consumed: how far into the
+/// compressed file a gzip decoder got when it failed.
+struct CountingBufRead<R> {
+    inner: R,
+    consumed: Arc<AtomicU64>,
+}
+
+impl<R: BufRead> Read for CountingBufRead<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.consumed.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for CountingBufRead<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, amt: usize) {
+        self.consumed.fetch_add(amt as u64, Ordering::Relaxed);
+        self.inner.consume(amt);
+    }
+}
+
+/// A gzip decoder over `reader` whose compressed bytes consumed are
+/// counted in the returned counter.
+fn gunzip(reader: impl Read + Send + 'static) -> (Box<dyn Read + Send>, Arc<AtomicU64>) {
+    let consumed = Arc::new(AtomicU64::new(0));
+    let counting = CountingBufRead {
+        inner: BufReader::with_capacity(1 << 16, reader),
+        consumed: Arc::clone(&consumed),
+    };
+    (Box::new(MultiGzDecoder::new(counting)), consumed)
+}
 
 /// An input as named on the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,18 +120,32 @@ pub struct Opened {
     /// Whether the stream is decompressed gzip (its progress is counted on
     /// the compressed side, as it is read).
     pub gzip: bool,
+    /// For gzip: the compressed bytes the decoder has consumed so far, to
+    /// say where a truncated or corrupt file failed.
+    pub compressed_read: Option<Arc<AtomicU64>>,
 }
 
-/// Opens an input. With `mmap`, regular uncompressed files are mapped.
+/// Opens an input. With `mmap`, regular uncompressed files not modified in
+/// the last [`LIVE_WINDOW`] are mapped (see [`should_map`]).
 ///
 /// A mapped file that another process truncates while it is read makes the
-/// process fail with SIGBUS; `--no-mmap` reads instead, for logs rotated
-/// with `copytruncate` during a run.
+/// process fail with SIGBUS; live files are read instead, and `--no-mmap`
+/// reads every file.
 pub fn open(input: &InputPath, mmap: bool) -> Result<Opened, Error> {
-    match input {
+    let opened = match input {
         InputPath::Stdin => open_stdin(),
         InputPath::File(path) => open_file(path, mmap).map_err(|e| Error::input(path, &e)),
+    }?;
+    if std::env::var_os(DEBUG_ENV).is_some() {
+        let how = match (&opened.source, opened.gzip) {
+            (Source::Mapped(_), _) => "mapped",
+            (Source::Bytes(_), _) => "empty",
+            (Source::Stream(_), true) => "gzip stream",
+            (Source::Stream(_), false) => "stream",
+        };
+        eprintln!("logstats: input {}: {how}", input.display());
     }
+    Ok(opened)
 }
 
 fn open_stdin() -> Result<Opened, Error> {
@@ -75,15 +154,17 @@ fn open_stdin() -> Result<Opened, Error> {
         .fill_buf()
         .map_err(|e| Error::input(Path::new("-"), &e))?;
     let gzip = head.starts_with(&GZIP_MAGIC);
-    let source: Box<dyn Read + Send> = if gzip {
-        Box::new(MultiGzDecoder::new(reader))
+    let (source, compressed_read): (Box<dyn Read + Send>, _) = if gzip {
+        let (decoder, consumed) = gunzip(reader);
+        (decoder, Some(consumed))
     } else {
-        Box::new(reader)
+        (Box::new(reader), None)
     };
     Ok(Opened {
         source: Source::Stream(source),
         disk_bytes: None,
         gzip,
+        compressed_read,
     })
 }
 
@@ -97,7 +178,8 @@ fn open_file(path: &Path, mmap: bool) -> io::Result<Opened> {
         ));
     }
     let regular = meta.is_file();
-    let disk_bytes = regular.then_some(meta.len());
+    let len = meta.len();
+    let disk_bytes = regular.then_some(len);
 
     let mut magic = [0u8; 2];
     let head = read_up_to(&mut file, &mut magic)?;
@@ -105,50 +187,55 @@ fn open_file(path: &Path, mmap: bool) -> io::Result<Opened> {
     if regular {
         file.rewind()?;
     }
-    let replay = io::Cursor::new(magic[..head].to_vec());
+    // A regular file is read up to the size it had when it was opened: a
+    // log appended to during the run is reported as it was at the start,
+    // and the line being written is not half read. Anything else (a pipe)
+    // is read to its end, the bytes already read going first.
+    let reader: Box<dyn Read + Send> = if regular {
+        Box::new(file.try_clone()?.take(len))
+    } else {
+        Box::new(io::Cursor::new(magic[..head].to_vec()).chain(file.try_clone()?))
+    };
     if gzip {
-        // Not regular (a pipe): the two magic bytes already read go first.
-        let reader: Box<dyn Read + Send> = if regular {
-            Box::new(file)
-        } else {
-            Box::new(replay.chain(file))
-        };
-        let decoder = MultiGzDecoder::new(BufReader::with_capacity(1 << 16, reader));
+        let (decoder, consumed) = gunzip(reader);
         return Ok(Opened {
-            source: Source::Stream(Box::new(decoder)),
+            source: Source::Stream(decoder),
             disk_bytes,
             gzip,
+            compressed_read: Some(consumed),
         });
     }
-    if regular && mmap {
-        if meta.len() == 0 {
-            return Ok(Opened {
-                source: Source::Bytes(Vec::new()),
-                disk_bytes,
-                gzip,
-            });
-        }
+    if regular && mmap && len == 0 {
+        return Ok(Opened {
+            source: Source::Bytes(Vec::new()),
+            disk_bytes,
+            gzip,
+            compressed_read: None,
+        });
+    }
+    if regular && should_map(mmap, len, meta.modified().ok(), SystemTime::now()) {
         // SAFETY: the map is only read. If another process truncates the
-        // file meanwhile, reads past the new end fault (SIGBUS); that is
-        // documented under --no-mmap. A failed map falls back to reading.
-        if let Ok(map) = unsafe { Mmap::map(&file) } {
+        // file meanwhile, reads past the new end fault (SIGBUS); files
+        // modified recently, the ones logrotate may truncate, are not
+        // mapped (see `should_map`). A failed map falls back to reading.
+        let map = usize::try_from(len)
+            .ok()
+            .and_then(|len| unsafe { MmapOptions::new().len(len).map(&file) }.ok());
+        if let Some(map) = map {
             let _ = map.advise(Advice::Sequential);
             return Ok(Opened {
                 source: Source::Mapped(map),
                 disk_bytes,
                 gzip,
+                compressed_read: None,
             });
         }
     }
-    let reader: Box<dyn Read + Send> = if regular {
-        Box::new(file)
-    } else {
-        Box::new(replay.chain(file))
-    };
     Ok(Opened {
         source: Source::Stream(reader),
         disk_bytes,
         gzip,
+        compressed_read: None,
     })
 }
 
@@ -164,4 +251,74 @@ fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
         }
     }
     Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_files_left_alone_for_a_while_are_mapped() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let ago = |s| Some(now - Duration::from_secs(s));
+        assert!(should_map(true, 100, ago(3600), now));
+        assert!(should_map(true, 100, ago(600), now));
+        assert!(!should_map(true, 100, ago(599), now));
+        assert!(!should_map(true, 100, ago(0), now));
+        // In the future (a clock that moved back), or unknown: live.
+        assert!(!should_map(
+            true,
+            100,
+            Some(now + Duration::from_secs(5)),
+            now
+        ));
+        assert!(!should_map(true, 100, None, now));
+        assert!(!should_map(false, 100, ago(3600), now));
+        assert!(!should_map(true, 0, ago(3600), now));
+    }
+
+    #[test]
+    fn a_regular_file_is_read_up_to_its_size_at_open() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("live.log");
+        std::fs::write(&path, b"one\ntwo\n").unwrap();
+        let opened = open(&InputPath::File(path.clone()), true).unwrap();
+        assert_eq!(opened.disk_bytes, Some(8));
+        // Written to after it was opened: the new line is not read.
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        f.write_all(b"three, half writ").unwrap();
+        let Source::Stream(mut r) = opened.source else {
+            panic!("a fresh file is streamed");
+        };
+        let mut text = Vec::new();
+        r.read_to_end(&mut text).unwrap();
+        assert_eq!(text, b"one\ntwo\n");
+    }
+
+    #[test]
+    fn no_mmap_streams_old_files_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.log");
+        std::fs::write(&path, b"one\n").unwrap();
+        let old = SystemTime::now() - Duration::from_secs(3600);
+        File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+        let input = InputPath::File(path);
+        assert!(matches!(
+            open(&input, true).unwrap().source,
+            Source::Mapped(_)
+        ));
+        assert!(matches!(
+            open(&input, false).unwrap().source,
+            Source::Stream(_)
+        ));
+    }
 }

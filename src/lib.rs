@@ -9,6 +9,11 @@
 //! [`sources`]), [`report`] sorts and cuts the figures, and [`output`]
 //! renders them. [`config`] reads the settings a site always uses.
 
+// Input decides nothing by panicking: a value from a log, a file or the
+// command line is handled, never unwrapped. Tests may unwrap.
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod aggregate;
 pub mod bytes_map;
 pub mod chunk;
@@ -152,6 +157,7 @@ pub fn run_report(opts: &RunOptions) -> Result<Outcome, Error> {
     let mut chunk_base = 0u32;
     for (path, opened) in opened {
         let name = path.display();
+        let compressed_read = opened.compressed_read.clone();
         let (format, result) = scan_input(opened, opts, &mut zoning, chunk_base, bar.as_ref())
             .map_err(|message| Error::Format {
                 path: name.to_string(),
@@ -160,10 +166,18 @@ pub fn run_report(opts: &RunOptions) -> Result<Outcome, Error> {
         chunk_base = chunk_base.saturating_add(result.chunks);
         if let Some(e) = &result.read_error {
             partial = true;
-            warnings.push(format!(
-                "{name}: read failed after {} bytes of log text: {e}; the report covers what was read",
-                result.bytes
-            ));
+            warnings.push(match &compressed_read {
+                Some(consumed) => format!(
+                    "{name}: truncated or corrupt gzip data at byte {} of the compressed file \
+                     (after {} bytes of decompressed log text): {e}; the report covers what was read",
+                    consumed.load(std::sync::atomic::Ordering::Relaxed),
+                    result.bytes
+                ),
+                None => format!(
+                    "{name}: read failed after {} bytes of log text: {e}; the report covers what was read",
+                    result.bytes
+                ),
+            });
         }
         if result.counts.parsed == 0 && result.counts.malformed > 0 && !opts.strict {
             warnings.push(format!(

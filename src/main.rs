@@ -2,6 +2,11 @@
 //! Exit status: 0 success, 1 `--strict` failure or an input read only in
 //! part, 2 usage, input or output errors.
 
+// Input decides nothing by panicking: a value from a log, a file or the
+// command line is handled, never unwrapped. Tests may unwrap.
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
 use std::io::{self, IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
@@ -12,7 +17,7 @@ use logstats::cli::{Cli, Command, ProgressMode, ReportArgs};
 use logstats::error::Error;
 use logstats::filter::FilterSpec;
 use logstats::input::InputPath;
-use logstats::output::{render_styled, OutputFormat, HIT_LEVEL_SECTIONS};
+use logstats::output::{render_styled, OutputFormat, Style, HIT_LEVEL_SECTIONS};
 use logstats::{run_report, RunOptions};
 
 fn main() -> ExitCode {
@@ -45,6 +50,9 @@ fn report(args: ReportArgs) -> Result<u8, Error> {
         return Err(Error::Usage(
             "--section goes with --format csv or table; with JSON, pick a section with jq, e.g. jq .routes".into(),
         ));
+    }
+    if args.csv_safe && args.format != OutputFormat::Csv {
+        return Err(Error::Usage("--csv-safe goes with --format csv".into()));
     }
     let mut inputs: Vec<InputPath> = args.files.iter().map(|f| InputPath::from_arg(f)).collect();
     if inputs.is_empty() {
@@ -137,14 +145,18 @@ fn report(args: ReportArgs) -> Result<u8, Error> {
     let color = args
         .color
         .enabled(to_terminal, std::env::var_os("NO_COLOR").as_deref());
+    let style = Style {
+        color,
+        csv_safe: args.csv_safe,
+    };
     match &args.output {
         Some(path) => write_atomically(path, |out| {
-            render_styled(&outcome.report, args.format, section, color, out)
+            render_styled(&outcome.report, args.format, section, style, out)
         })?,
         None => {
             let stdout = io::stdout();
             let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
-            let written = render_styled(&outcome.report, args.format, section, color, &mut out)
+            let written = render_styled(&outcome.report, args.format, section, style, &mut out)
                 .and_then(|()| out.flush().map_err(Into::into));
             if let Err(e) = written {
                 // `logstats report ... | head` closes the pipe early: not an error.

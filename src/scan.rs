@@ -10,7 +10,7 @@ use indicatif::ProgressBar;
 use rayon::prelude::*;
 
 use crate::aggregate::{Figures, Record};
-use crate::chunk::{split_lines_evenly, LineBlocks};
+use crate::chunk::{split_lines_evenly, LineBlocks, MAX_LINE_BYTES};
 use crate::filter::{Filter, FilterCache};
 use crate::parse::{is_blank, Format};
 
@@ -111,7 +111,13 @@ impl Partial {
             start = end + 1;
             let line = raw.strip_suffix(b"\r").unwrap_or(raw);
             lines += 1;
-            match opts.format.parse(line) {
+            // Longer than any log line: malformed, however it looks.
+            let parsed = if line.len() > MAX_LINE_BYTES {
+                None
+            } else {
+                opts.format.parse(line)
+            };
+            match parsed {
                 // By reference: moved out, with a filter to hand it to,
                 // every parsed line was copied once more, filters or none.
                 Some(ref parsed) => {
@@ -282,7 +288,9 @@ pub fn scan_stream<R: Read + Send>(
     // A few blocks in flight keep the parsers fed without holding the file.
     let (tx, rx) = mpsc::sync_channel::<(u32, Vec<u8>)>(4);
     std::thread::scope(|scope| {
-        let reader = scope.spawn(move || -> Option<String> {
+        // The reader's answer: the error that ended the stream, if any, and
+        // the bytes of overlong lines it dropped.
+        let reader = scope.spawn(move || -> (Option<String>, u64) {
             let mut pending = first_block;
             let mut index = 0u32;
             loop {
@@ -292,12 +300,12 @@ pub fn scan_stream<R: Read + Send>(
                 };
                 let block = match next {
                     Ok(Some(block)) => block,
-                    Ok(None) => return None,
-                    Err(e) => return Some(e.to_string()),
+                    Ok(None) => return (None, blocks.skipped()),
+                    Err(e) => return (Some(e.to_string()), blocks.skipped()),
                 };
                 // A closed channel: the parsers stopped; nothing to report.
                 if tx.send((index, block)).is_err() {
-                    return None;
+                    return (None, blocks.skipped());
                 }
                 index += 1;
             }
@@ -310,10 +318,12 @@ pub fn scan_stream<R: Read + Send>(
                 acc
             })
             .reduce(Partial::default, Partial::merge);
-        let read_error = reader
+        let (read_error, skipped) = reader
             .join()
-            .unwrap_or_else(|_| Some("the reading thread failed".into()));
-        partial.finish(read_error)
+            .unwrap_or_else(|_| (Some("the reading thread failed".into()), 0));
+        let mut scanned = partial.finish(read_error);
+        scanned.bytes += skipped;
+        scanned
     })
 }
 

@@ -263,7 +263,7 @@ fn truncated_gzip_reports_what_was_read_and_exits_1() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr_of(&out).contains("cut.log.gz: read failed after"),
+        stderr_of(&out).contains("cut.log.gz: truncated or corrupt gzip data at byte"),
         "{}",
         stderr_of(&out)
     );

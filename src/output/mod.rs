@@ -16,29 +16,39 @@ pub enum OutputFormat {
     Csv,
 }
 
-/// Writes `report` in `format`, without colour. `section` picks one table.
+/// How output is decorated beyond its format.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Style {
+    /// Colour in table output (titles, header rows).
+    pub color: bool,
+    /// `--csv-safe`: defuse CSV text cells that spreadsheets would run.
+    pub csv_safe: bool,
+}
+
+/// Writes `report` in `format`, plain. `section` picks one table for CSV or
+/// tables.
 pub fn render(
     report: &Report,
     format: OutputFormat,
     section: Option<&str>,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    render_styled(report, format, section, false, out)
+    render_styled(report, format, section, Style::default(), out)
 }
 
-/// As [`render`], with `color` styling table output (titles, header rows).
-/// JSON and CSV are read by programs and stay plain whatever `color` says.
+/// As [`render`], with `style`. JSON and CSV are read by programs: colour
+/// never reaches them.
 pub fn render_styled(
     report: &Report,
     format: OutputFormat,
     section: Option<&str>,
-    color: bool,
+    style: Style,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
     match format {
-        OutputFormat::Table => table::write_styled(report, section, color, out)?,
+        OutputFormat::Table => table::write_styled(report, section, style.color, out)?,
         OutputFormat::Json => json::write(report, out)?,
-        OutputFormat::Csv => csv::write(report, section, out)?,
+        OutputFormat::Csv => csv::write(report, section, style.csv_safe, out)?,
     }
     Ok(())
 }
