@@ -2,7 +2,7 @@
 //! cannot drift from `--help`. This test fails when a committed page is
 //! stale; `LOGSTATS_UPDATE_MAN=1 cargo test --test man` rewrites them.
 //!
-//! logstats-report.1 also gets DEFINITIONS and EXAMPLES sections, written
+//! logstats.1 and logstats-report.1 also get DEFINITIONS and EXAMPLES sections, written
 //! here rather than in `--help`: a terminal's help screen is for flags, a
 //! man page is where people look up what a figure means.
 
@@ -91,8 +91,11 @@ fn man_pages_are_current() {
         .name("logstats-completions");
     let mut report_page = render(report);
     report_page.extend_from_slice(extra_sections().as_bytes());
+    // `man logstats` is where people look first: it answers too.
+    let mut root_page = render(root.clone());
+    root_page.extend_from_slice(extra_sections().as_bytes());
     let pages = [
-        ("logstats.1", render(root.clone())),
+        ("logstats.1", root_page),
         ("logstats-report.1", report_page),
         ("logstats-completions.1", render(completions)),
     ];
