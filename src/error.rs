@@ -69,3 +69,24 @@ impl Error {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Permission problems cannot be made in a test run as root (root reads
+    /// everything), so the mapping from the error is tested here.
+    #[test]
+    fn unreadable_inputs_say_what_to_do() {
+        let path = Path::new("/var/log/nginx/access.log");
+        let denied = Error::input(path, &io::Error::from(io::ErrorKind::PermissionDenied));
+        assert_eq!(
+            denied.to_string(),
+            "cannot read '/var/log/nginx/access.log': permission denied; run as a user who may read it (logs are often readable by the adm group, or with sudo)"
+        );
+        assert_eq!(denied.exit_code(), 2);
+        let missing = Error::input(path, &io::Error::from(io::ErrorKind::NotFound));
+        assert!(missing.to_string().contains("no such file; check the path"));
+        assert_eq!(missing.exit_code(), 2);
+    }
+}

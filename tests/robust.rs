@@ -378,3 +378,90 @@ fn csv_safe_defuses_formulas_and_keeps_rfc_4180_quoting() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("--csv-safe goes with --format csv"));
 }
+
+/// SIGINT (Ctrl-C) stops a run at once, and a report named with `-o` is
+/// left as it was: the new one is only written, to a temporary file then
+/// renamed, once everything is computed.
+#[test]
+fn sigint_stops_promptly_and_leaves_the_report_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("big.log");
+    // Large enough that the run is still going when it is interrupted.
+    let chunk = log_of(20_000);
+    let mut f = std::fs::File::create(&log).unwrap();
+    for _ in 0..25 {
+        f.write_all(chunk.as_bytes()).unwrap();
+    }
+    drop(f);
+    let report = dir.path().join("report.json");
+    std::fs::write(&report, "yesterday's report").unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("logstats"))
+        .args([
+            "report",
+            log.to_str().unwrap(),
+            "--threads",
+            "1",
+            "--format",
+            "json",
+            "-o",
+        ])
+        .arg(&report)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(150));
+    let interrupted = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupted.success());
+    let sent = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            sent.elapsed() < Duration::from_secs(2),
+            "still running 2 s after SIGINT"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    // Either it was interrupted, or it had already finished its report.
+    if status.signal() == Some(2) {
+        assert_eq!(
+            std::fs::read_to_string(&report).unwrap(),
+            "yesterday's report"
+        );
+        let litter: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .filter(|n| n != "big.log" && n != "report.json")
+            .collect();
+        assert!(litter.is_empty(), "left behind: {litter:?}");
+    } else {
+        assert!(status.success(), "{status:?}");
+    }
+}
+
+#[test]
+fn an_output_path_that_cannot_be_written_is_an_error_naming_it() {
+    let log = fixture("access.log");
+    let out = logstats()
+        .args([
+            "report",
+            log.to_str().unwrap(),
+            "-o",
+            "/nonexistent-dir/report.json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.signal(), None);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot write '/nonexistent-dir/report.json'"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(out.stdout.is_empty());
+}
