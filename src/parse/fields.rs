@@ -111,6 +111,11 @@ pub fn quoted(input: &[u8]) -> IResult<&[u8], Quoted<'_>> {
     let Some(body) = input.strip_prefix(b"\"") else {
         return fail(input);
     };
+    // `"-"`, an absent referrer or agent, is common enough to skip the
+    // set-up of a vectorised search for it.
+    if let [b'-', b'"', ..] = body {
+        return Ok((&body[2..], Quoted { raw: &body[..1] }));
+    }
     let mut at = 0;
     while let Some(i) = memchr(b'"', &body[at..]) {
         let i = at + i;
