@@ -76,46 +76,42 @@ fn clf_time(t: &DateTime<FixedOffset>) -> String {
 /// The layouts, each as (pattern given to --log-format, line writer).
 type Writer = fn(&Fields) -> String;
 
+impl Fields {
+    /// The combined layout's fields, with the time written as given.
+    fn combined_with_time(&self, time: &str) -> String {
+        format!(
+            "{} - {} [{time}] \"{}\" {} {} \"{}\" \"{}\"",
+            self.client, self.user, self.request, self.status, self.bytes, self.referer, self.agent
+        )
+    }
+
+    fn combined(&self) -> String {
+        self.combined_with_time(&clf_time(&self.time))
+    }
+
+    /// The made-up response time in seconds, with `decimals` digits.
+    fn seconds(&self, decimals: usize) -> String {
+        let us = self.ms * 1000;
+        format!(
+            "{}.{:0decimals$}",
+            us / 1_000_000,
+            us % 1_000_000 / 10u64.pow(6 - decimals as u32)
+        )
+    }
+}
+
 fn layouts() -> Vec<(&'static str, Writer, bool)> {
     vec![
-        (
-            "combined",
-            |f| {
-                format!(
-                    "{} - {} [{}] \"{}\" {} {} \"{}\" \"{}\"",
-                    f.client,
-                    f.user,
-                    clf_time(&f.time),
-                    f.request,
-                    f.status,
-                    f.bytes,
-                    f.referer,
-                    f.agent
-                )
-            },
-            false,
-        ),
+        ("combined", |f| f.combined(), false),
         (
             r#"$host $remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $request_time $upstream_response_time"#,
             |f| {
+                // The upstream's own time: a list when nginx retried.
+                let upstream = if f.ms % 3 == 0 { "0.001, 0.002" } else { "-" };
                 format!(
-                    "www.semicomplete.com {} - {} [{}] \"{}\" {} {} \"{}\" \"{}\" {}.{:03} {}",
-                    f.client,
-                    f.user,
-                    clf_time(&f.time),
-                    f.request,
-                    f.status,
-                    f.bytes,
-                    f.referer,
-                    f.agent,
-                    f.ms / 1000,
-                    f.ms % 1000,
-                    // The upstream's own time: a list when nginx retried.
-                    if f.ms % 3 == 0 {
-                        "0.001, 0.002".to_string()
-                    } else {
-                        "-".to_string()
-                    }
+                    "www.semicomplete.com {} {} {upstream}",
+                    f.combined(),
+                    f.seconds(3)
                 )
             },
             true,
@@ -124,91 +120,32 @@ fn layouts() -> Vec<(&'static str, Writer, bool)> {
             r#"log_format timed '$remote_addr - $remote_user [$time_local] "$request" ' '$status $body_bytes_sent "$http_referer" "$http_user_agent" [$time_iso8601] rt=$request_time';"#,
             |f| {
                 format!(
-                    "{} - {} [{}] \"{}\" {} {} \"{}\" \"{}\" [{}] rt={}.{:03}",
-                    f.client,
-                    f.user,
-                    clf_time(&f.time),
-                    f.request,
-                    f.status,
-                    f.bytes,
-                    f.referer,
-                    f.agent,
+                    "{} [{}] rt={}",
+                    f.combined(),
                     f.time.to_rfc3339(),
-                    f.ms / 1000,
-                    f.ms % 1000
+                    f.seconds(3)
                 )
             },
             true,
         ),
         (
             r#"%v %h %l %u %t \"%r\" %>s %b \"%{Referer}i\" \"%{User-Agent}i\" %D"#,
-            |f| {
-                format!(
-                    "semicomplete.com {} - {} [{}] \"{}\" {} {} \"{}\" \"{}\" {}",
-                    f.client,
-                    f.user,
-                    clf_time(&f.time),
-                    f.request,
-                    f.status,
-                    f.bytes,
-                    f.referer,
-                    f.agent,
-                    f.ms * 1000
-                )
-            },
+            |f| format!("semicomplete.com {} {}", f.combined(), f.ms * 1000),
             true,
         ),
         (
             "gunicorn-timed",
-            |f| {
-                format!(
-                    "{} - {} [{}] \"{}\" {} {} \"{}\" \"{}\" {}.{:06}",
-                    f.client,
-                    f.user,
-                    clf_time(&f.time),
-                    f.request,
-                    f.status,
-                    f.bytes,
-                    f.referer,
-                    f.agent,
-                    f.ms / 1000,
-                    (f.ms % 1000) * 1000
-                )
-            },
+            |f| format!("{} {}", f.combined(), f.seconds(6)),
             true,
         ),
         (
             r#"$remote_addr - $remote_user [$time_iso8601] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent""#,
-            |f| {
-                format!(
-                    "{} - {} [{}] \"{}\" {} {} \"{}\" \"{}\"",
-                    f.client,
-                    f.user,
-                    f.time.to_rfc3339(),
-                    f.request,
-                    f.status,
-                    f.bytes,
-                    f.referer,
-                    f.agent
-                )
-            },
+            |f| f.combined_with_time(&f.time.to_rfc3339()),
             false,
         ),
         (
             r#"%v:%p %h %l %u %t \"%r\" %>s %O \"%{Referer}i\" \"%{User-Agent}i\""#,
-            |f| {
-                format!(
-                    "semicomplete.com:80 {} - {} [{}] \"{}\" {} {} \"{}\" \"{}\"",
-                    f.client,
-                    f.user,
-                    clf_time(&f.time),
-                    f.request,
-                    f.status,
-                    f.bytes,
-                    f.referer,
-                    f.agent
-                )
-            },
+            |f| format!("semicomplete.com:80 {}", f.combined()),
             false,
         ),
     ]

@@ -443,25 +443,3 @@ fn sigint_stops_promptly_and_leaves_the_report_alone() {
         assert!(status.success(), "{status:?}");
     }
 }
-
-#[test]
-fn an_output_path_that_cannot_be_written_is_an_error_naming_it() {
-    let log = fixture("access.log");
-    let out = logstats()
-        .args([
-            "report",
-            log.to_str().unwrap(),
-            "-o",
-            "/nonexistent-dir/report.json",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.signal(), None);
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("cannot write '/nonexistent-dir/report.json'"),
-        "{}",
-        stderr(&out)
-    );
-    assert!(out.stdout.is_empty());
-}
