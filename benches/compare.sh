@@ -18,14 +18,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size=${1:-1G}; runs=${2:-5}
-dir=${LOGSTATS_BENCH_DIR:-/tmp/logstats-bench}
-log="$dir/generated-$size.log"
-mkdir -p "$dir"
-cargo build --release --quiet --example genlog --bin logstats
-[ -s "$log" ] || target/release/examples/genlog --bytes "$size" --seed 42 -o "$log"
-# A log written in the last 10 minutes is read, not mapped: measure the usual case.
-touch -d "1 hour ago" "$log"
-bytes=$(stat -c %s "$log")
+. benches/generated-log.sh
 lines=$(wc -l < "$log")
 
 geo=${LOGSTATS_GEOIP:-}

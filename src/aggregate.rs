@@ -289,14 +289,15 @@ impl Figures {
             }
             None => NO_VHOST,
         };
-        let mut client = u32::MAX;
-        if record.clients {
+        // Counted for every line when the clients table is asked for;
+        // otherwise interned for page views only, below.
+        let counted_client = record.clients.then(|| {
             let (id, hits) = self
                 .clients
                 .intern_after(line.client, &mut self.last.client);
             *hits += 1;
-            client = id;
-        }
+            id
+        });
         let is_static = classify::is_static(path_text);
         self.static_hits += is_static as u64;
         // Everything of the page-view rule but the bot test, which waits
@@ -305,13 +306,11 @@ impl Figures {
             self.candidates.push(Candidate {
                 time: t,
                 seq,
-                client: if record.clients {
-                    client
-                } else {
+                client: counted_client.unwrap_or_else(|| {
                     self.clients
                         .intern_after(line.client, &mut self.last.client)
                         .0
-                },
+                }),
                 agent,
                 path: path_id,
                 referrer: self

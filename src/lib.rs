@@ -300,8 +300,21 @@ fn scan_input(
     bar: Option<&ProgressBar>,
 ) -> Result<(Format, Scanned), String> {
     let mut choose = |start: &[u8]| -> Result<Format, String> {
-        let format = opts.format.unwrap_or_else(|| detect(start).0);
-        check_fit(start, format, opts.format.is_some())?;
+        let format = match opts.format {
+            Some(given) => {
+                check_fit(start, given, true)?;
+                given
+            }
+            None => {
+                // Detection has counted what fits; only a format that
+                // fits nothing needs the check's message.
+                let (detected, parsed) = detect(start);
+                if parsed == 0 {
+                    check_fit(start, detected, false)?;
+                }
+                detected
+            }
+        };
         zoning.before_scan(start, format);
         Ok(format)
     };

@@ -4,8 +4,8 @@
 mod common;
 
 use common::{
-    corpus, corpus_logs, gzip, logstats, readable_corpus_logs, report_json, without_paths,
-    UNREADABLE,
+    corpus, corpus_logs, gzip, logstats, readable_corpus_logs, report_json, successful_json,
+    without_paths, UNREADABLE,
 };
 use serde_json::{json, Value};
 
@@ -16,12 +16,7 @@ fn report_stdin(bytes: Vec<u8>, extra: &[&str]) -> Value {
         .write_stdin(bytes)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    successful_json(&out)
 }
 
 #[test]

@@ -14,7 +14,7 @@ use chrono::{DateTime, FixedOffset, Timelike, Utc};
 use logstats::parse::{Format, LogLine};
 use serde_json::Value;
 
-use common::{corpus, logstats, report_json};
+use common::{corpus, logstats, report_json, successful_json};
 
 const ELASTIC: &str = "apache/elastic_apache_logs.log";
 
@@ -626,15 +626,6 @@ mod config {
         cmd.output().unwrap()
     }
 
-    fn json(out: &std::process::Output) -> Value {
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap()
-    }
-
     #[test]
     fn keys_apply_and_flags_replace_them() {
         let dir = tempfile::tempdir().unwrap();
@@ -645,7 +636,7 @@ mod config {
         );
         let log = corpus(ELASTIC);
         let (log, cfg) = (log.to_str().unwrap(), cfg.to_str().unwrap());
-        let with = json(&run(&[log, "--config", cfg, "--format", "json"], &[]));
+        let with = successful_json(&run(&[log, "--config", cfg, "--format", "json"], &[]));
         assert!(with["period"]["first"]
             .as_str()
             .unwrap()
@@ -656,14 +647,14 @@ mod config {
             .unwrap()
             .iter()
             .any(|r| r["host"] == "logstash.net"));
-        let without = json(&run(&[log, "--format", "json"], &[]));
+        let without = successful_json(&run(&[log, "--format", "json"], &[]));
         assert!(without["referrers"]
             .as_array()
             .unwrap()
             .iter()
             .any(|r| r["host"] == "logstash.net"));
         // Each flag replaces its key, lists included.
-        let flags = json(&run(
+        let flags = successful_json(&run(
             &[
                 log,
                 "--config",
@@ -702,7 +693,8 @@ mod config {
         assert!(String::from_utf8_lossy(&out.stderr).contains("does not fit"));
         let env = [("LOGSTATS_LOG_FORMAT", "combined")];
         assert_eq!(
-            json(&run(&[log, "--config", cfg, "--format", "json"], &env))["inputs"][0]["format"],
+            successful_json(&run(&[log, "--config", cfg, "--format", "json"], &env))["inputs"][0]
+                ["format"],
             "combined"
         );
         let out = run(
@@ -717,7 +709,7 @@ mod config {
             ],
             &[("LOGSTATS_LOG_FORMAT", "common")],
         );
-        assert_eq!(json(&out)["inputs"][0]["format"], "combined");
+        assert_eq!(successful_json(&out)["inputs"][0]["format"], "combined");
     }
 
     #[test]
@@ -732,7 +724,10 @@ mod config {
         let log = corpus(ELASTIC);
         let (log, cfg) = (log.to_str().unwrap(), cfg.to_str().unwrap());
         let db = |out: std::process::Output| {
-            json(&out)["geoip"]["database"].as_str().unwrap().to_owned()
+            successful_json(&out)["geoip"]["database"]
+                .as_str()
+                .unwrap()
+                .to_owned()
         };
         let from_file = db(run(&[log, "--config", cfg, "--format", "json"], &[]));
         assert!(from_file.ends_with("countries.mmdb"), "{from_file}");
@@ -769,7 +764,7 @@ mod config {
         write(&xdg, "logstats/config.toml", "tz = \"+01:00\"\n");
         write(&home, ".config/logstats/config.toml", "tz = \"+07:00\"\n");
         let first = |envs: &[(&str, &str)]| {
-            json(&run(&[log, "--format", "json"], envs))["period"]["first"]
+            successful_json(&run(&[log, "--format", "json"], envs))["period"]["first"]
                 .as_str()
                 .unwrap()
                 .to_owned()
@@ -785,7 +780,7 @@ mod config {
         );
         // --config replaces the default file.
         let other = write(dir.path(), "other.toml", "tz = \"-02:00\"\n");
-        let r = json(&run(
+        let r = successful_json(&run(
             &[log, "--format", "json", "--config", other.to_str().unwrap()],
             &[("XDG_CONFIG_HOME", xdg)],
         ));

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{corpus, fixture, logstats};
+use common::{corpus, fixture, report_json};
 use serde_json::Value;
 
 fn schema() -> Value {
@@ -33,17 +33,6 @@ fn strict(mut v: Value) -> Value {
     v
 }
 
-fn report(args: &[&str]) -> Value {
-    let out = logstats()
-        .arg("report")
-        .args(args)
-        .args(["--format", "json"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{args:?}: {out:?}");
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
 fn errors(schema: &Value, report: &Value) -> Vec<String> {
     let validator = jsonschema::draft202012::new(schema).expect("a valid draft 2020-12 schema");
     validator
@@ -63,20 +52,20 @@ fn assert_valid(name: &str, report: &Value) {
 fn real_reports_match_the_schema() {
     let access = fixture("access.log");
     let access = access.to_str().unwrap();
-    let r = report(&[access]);
+    let r = report_json(&[access]);
     assert_valid("access.log", &r);
 
-    let r = report(&[access, "--since", "2100-01-01"]);
+    let r = report_json(&[access, "--since", "2100-01-01"]);
     assert!(r["period"]["first"].is_null(), "an empty report");
     assert_valid("empty", &r);
 
     let apache = corpus("apache/elastic_apache_logs.log");
-    let r = report(&[apache.to_str().unwrap(), "--clients"]);
+    let r = report_json(&[apache.to_str().unwrap(), "--clients"]);
     assert!(!r["clients"].as_array().unwrap().is_empty());
     assert_valid("apache corpus with --clients", &r);
 
     let caddy = fixture("caddy.log");
-    let r = report(&[caddy.to_str().unwrap(), "--log-format", "json"]);
+    let r = report_json(&[caddy.to_str().unwrap(), "--log-format", "json"]);
     assert!(r["response_time"].is_object(), "times are read");
     assert!(!r["vhosts"].as_array().unwrap().is_empty());
     assert_valid("caddy.log", &r);
@@ -85,7 +74,7 @@ fn real_reports_match_the_schema() {
 #[test]
 fn a_wrong_report_fails_validation() {
     let access = fixture("access.log");
-    let good = report(&[access.to_str().unwrap()]);
+    let good = report_json(&[access.to_str().unwrap()]);
     let schema = schema();
     for (pointer, bad) in [
         ("/summary/hits", Value::from("18")),

@@ -108,6 +108,27 @@ impl Section {
     }
 }
 
+/// A table of one text key and one count: most tables of the report.
+fn key_count<T>(
+    name: &'static str,
+    title: &'static str,
+    columns: [&'static str; 2],
+    rows: &[T],
+    row: impl Fn(&T) -> (String, u64),
+    share_of: Option<u64>,
+) -> Section {
+    let mut s = Section::new(name, title, &columns, 1);
+    s.rows = rows
+        .iter()
+        .map(|r| {
+            let (key, n) = row(r);
+            vec![Cell::Text(key), Cell::Count(n)]
+        })
+        .collect();
+    s.share_of = share_of;
+    s
+}
+
 /// Every section, in report order. The names are those of the JSON fields.
 pub fn sections(report: &Report) -> Vec<Section> {
     use Cell::*;
@@ -292,40 +313,38 @@ pub fn sections(report: &Report) -> Vec<Section> {
     s.share_of = Some(visits);
     all.push(s);
 
-    let mut s = Section::new("exit_pages", "Exit pages", &["path", "visits"], 1);
-    s.rows = report
-        .exit_pages
-        .iter()
-        .map(|r| vec![Text(r.path.clone()), Count(r.visits)])
-        .collect();
-    s.share_of = Some(visits);
-    all.push(s);
-
-    let mut s = Section::new("referrers", "Referrers", &["host", "visits"], 1);
-    s.rows = report
-        .referrers
-        .iter()
-        .map(|r| vec![Text(r.host.clone()), Count(r.visits)])
-        .collect();
-    s.share_of = Some(visits);
-    all.push(s);
-
-    let mut s = Section::new("channels", "Channels", &["channel", "visits"], 1);
-    s.rows = report
-        .channels
-        .iter()
-        .map(|r| vec![Text(r.channel.to_string()), Count(r.visits)])
-        .collect();
-    s.share_of = Some(visits);
-    all.push(s);
-
-    let mut s = Section::new("search_terms", "Search terms", &["term", "visits"], 1);
-    s.rows = report
-        .search_terms
-        .iter()
-        .map(|r| vec![Text(r.term.clone()), Count(r.visits)])
-        .collect();
-    all.push(s);
+    all.push(key_count(
+        "exit_pages",
+        "Exit pages",
+        ["path", "visits"],
+        &report.exit_pages,
+        |r| (r.path.clone(), r.visits),
+        Some(visits),
+    ));
+    all.push(key_count(
+        "referrers",
+        "Referrers",
+        ["host", "visits"],
+        &report.referrers,
+        |r| (r.host.clone(), r.visits),
+        Some(visits),
+    ));
+    all.push(key_count(
+        "channels",
+        "Channels",
+        ["channel", "visits"],
+        &report.channels,
+        |r| (r.channel.to_string(), r.visits),
+        Some(visits),
+    ));
+    all.push(key_count(
+        "search_terms",
+        "Search terms",
+        ["term", "visits"],
+        &report.search_terms,
+        |r| (r.term.clone(), r.visits),
+        None,
+    ));
 
     let mut s = Section::new(
         "campaigns",
@@ -372,67 +391,65 @@ pub fn sections(report: &Report) -> Vec<Section> {
         ("browsers", "Browsers", &report.browsers),
         ("os", "Operating systems", &report.os),
     ] {
-        let mut s = Section::new(name, title, &["name", "visitors"], 1);
-        s.rows = rows
-            .iter()
-            .map(|r| vec![Text(r.name.clone()), Count(r.visitors)])
-            .collect();
-        s.share_of = Some(report.summary.visitors);
-        all.push(s);
+        all.push(key_count(
+            name,
+            title,
+            ["name", "visitors"],
+            rows,
+            |r| (r.name.clone(), r.visitors),
+            Some(report.summary.visitors),
+        ));
     }
 
-    let mut s = Section::new("bots", "Bots", &["name", "hits"], 1);
-    s.rows = report
-        .bots
-        .iter()
-        .map(|r| vec![Text(r.name.clone()), Count(r.hits)])
-        .collect();
-    s.share_of = Some(report.summary.hits);
-    all.push(s);
-
-    let mut s = Section::new("clients", "Clients", &["client", "hits"], 1);
-    s.rows = report
-        .clients
-        .iter()
-        .map(|r| vec![Text(r.client.clone()), Count(r.hits)])
-        .collect();
-    s.share_of = Some(report.summary.hits);
-    all.push(s);
-
     let hits = report.summary.hits;
-    let mut s = Section::new("status_codes", "Status codes", &["status", "hits"], 1);
-    s.rows = report
-        .status_codes
-        .iter()
-        .map(|r| vec![Text(r.status.to_string()), Count(r.hits)])
-        .collect();
-    s.share_of = Some(hits);
-    all.push(s);
-
-    let mut s = Section::new("methods", "Methods", &["method", "hits"], 1);
-    s.rows = report
-        .methods
-        .iter()
-        .map(|r| vec![Text(r.method.clone()), Count(r.hits)])
-        .collect();
-    s.share_of = Some(hits);
-    all.push(s);
-
-    let mut s = Section::new("not_found", "Not found (404)", &["path", "hits"], 1);
-    s.rows = report
-        .not_found
-        .iter()
-        .map(|r| vec![Text(r.path.clone()), Count(r.hits)])
-        .collect();
-    all.push(s);
-
-    let mut s = Section::new("server_errors", "Server errors (5xx)", &["path", "hits"], 1);
-    s.rows = report
-        .server_errors
-        .iter()
-        .map(|r| vec![Text(r.path.clone()), Count(r.hits)])
-        .collect();
-    all.push(s);
+    all.push(key_count(
+        "bots",
+        "Bots",
+        ["name", "hits"],
+        &report.bots,
+        |r| (r.name.clone(), r.hits),
+        Some(hits),
+    ));
+    all.push(key_count(
+        "clients",
+        "Clients",
+        ["client", "hits"],
+        &report.clients,
+        |r| (r.client.clone(), r.hits),
+        Some(hits),
+    ));
+    all.push(key_count(
+        "status_codes",
+        "Status codes",
+        ["status", "hits"],
+        &report.status_codes,
+        |r| (r.status.to_string(), r.hits),
+        Some(hits),
+    ));
+    all.push(key_count(
+        "methods",
+        "Methods",
+        ["method", "hits"],
+        &report.methods,
+        |r| (r.method.clone(), r.hits),
+        Some(hits),
+    ));
+    all.push(key_count(
+        "not_found",
+        "Not found (404)",
+        ["path", "hits"],
+        &report.not_found,
+        |r| (r.path.clone(), r.hits),
+        None,
+    ));
+    all.push(key_count(
+        "server_errors",
+        "Server errors (5xx)",
+        ["path", "hits"],
+        &report.server_errors,
+        |r| (r.path.clone(), r.hits),
+        None,
+    ));
 
     let mut s = Section::new(
         "routes",

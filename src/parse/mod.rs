@@ -73,14 +73,6 @@ impl Format {
         Ok(Format::Custom(Box::leak(Box::new(p))))
     }
 
-    pub fn has_user_agent(self) -> bool {
-        match self {
-            Format::Common => false,
-            Format::Custom(p) => p.has_user_agent(),
-            _ => true,
-        }
-    }
-
     /// Parses one line (without its line terminator). `None`: malformed.
     #[inline]
     pub fn parse(self, line: &[u8]) -> Option<LogLine<'_>> {

@@ -295,18 +295,6 @@ impl Pattern {
         self.syntax
     }
 
-    pub fn has_user_agent(&self) -> bool {
-        self.items.iter().any(|i| {
-            matches!(
-                i,
-                Item::Field {
-                    field: Field::UserAgent,
-                    ..
-                }
-            )
-        })
-    }
-
     /// Parses one line (without its line terminator). `None`: malformed.
     #[inline]
     pub fn parse<'a>(&self, line: &'a [u8]) -> Option<LogLine<'a>> {
@@ -1075,17 +1063,6 @@ fn shape(mut tokens: Vec<Token>, text: &str) -> Result<Vec<Item>, PatternError> 
                             }
                         }
                     }
-                };
-                let shape = match (shape, field) {
-                    // `$is_args$args`: the arguments end where the path's
-                    // group does.
-                    (Shape::Until { .. }, Field::Query) if prev.is_none() && i > 0 => {
-                        Shape::Until {
-                            stop: stop_after(&tokens, i),
-                            at_query: false,
-                        }
-                    }
-                    (s, _) => s,
                 };
                 items.push(Item::Field {
                     field: *field,

@@ -74,9 +74,14 @@ pub fn report_json(args: &[&str]) -> Value {
         .args(["--format", "json"])
         .output()
         .unwrap();
+    successful_json(&out)
+}
+
+/// The JSON report a run printed, which must have succeeded.
+pub fn successful_json(out: &std::process::Output) -> Value {
     assert!(
         out.status.success(),
-        "logstats {args:?} failed: {}",
+        "logstats failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).unwrap()
