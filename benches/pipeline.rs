@@ -50,16 +50,15 @@ fn stages(c: &mut Criterion) {
     g.bench_function("aggregation", |b| {
         b.iter(|| {
             let mut f = Figures::default();
+            let mut views = f.chunk_views(0);
             for line in &parsed {
-                f.add(
-                    line,
-                    0,
-                    Record {
-                        visits: true,
-                        clients: false,
-                    },
-                );
+                let record = Record {
+                    visits: true,
+                    clients: false,
+                };
+                f.add(line, &mut views, record);
             }
+            f.flush_chunk(views);
             f.total.hits
         })
     });

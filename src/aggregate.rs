@@ -12,6 +12,9 @@ use hashbrown::HashMap;
 pub use crate::bytes_map::BytesMap;
 use crate::classify;
 use crate::latency::Latency;
+use crate::pageviews::{
+    ChunkSizes, ChunkViews, ClientInfo, PageView, PairMap, Partitions, PARTITIONS,
+};
 use crate::parse::LogLine;
 
 /// Length of a time slot. Hits are counted per 15-minute slot of UTC; the
@@ -104,34 +107,11 @@ fn known_method_index(method: &[u8]) -> Option<usize> {
     })
 }
 
-/// `Candidate::agent` of a line whose layout has no user agent field.
+/// The agent id of a line whose layout has no user agent field.
 pub const NO_AGENT: u32 = u32::MAX;
 
-/// `Candidate::vhost` of a line whose layout has no virtual host.
+/// [`PageView::vhost`] of a line whose layout has no virtual host.
 pub const NO_VHOST: u32 = u32::MAX;
-
-/// A hit that is a page view unless its user agent turns out to be a bot
-/// (SPEC §2: not static, GET, status 2xx or 304). Bots are told apart at
-/// the end, once per distinct agent, so the hot path never runs woothee.
-/// Fields are ids into the interning maps of the same [`Figures`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Candidate {
-    pub time: i64,
-    /// Input order, for equal times: input, chunk and line within it.
-    pub seq: u64,
-    pub client: u32,
-    /// [`NO_AGENT`] when the layout has no user agent.
-    pub agent: u32,
-    pub path: u32,
-    pub referrer: u32,
-    pub query: u32,
-    /// [`NO_VHOST`] when the layout has no virtual host.
-    pub vhost: u32,
-}
-
-// Candidates are the largest thing in memory (one per page view): the
-// vhost id took the padding the other fields left, and must stay there.
-const _: () = assert!(std::mem::size_of::<Candidate>() == 40);
 
 /// The figures of a set of kept lines: hit-level counts, and what the
 /// visit-level report is computed from at the end.
@@ -154,16 +134,24 @@ pub struct Figures {
     pub static_hits: u64,
     /// Hits per user agent as logged (escapes undecoded).
     pub agents: BytesMap<u64>,
-    /// Hits per client field; referrers and query strings of candidate
-    /// page views.
-    pub clients: BytesMap<u64>,
+    /// Client fields of candidate page views (of every line when the
+    /// clients table is asked for, with hits); referrers and query strings
+    /// of candidate page views.
+    pub clients: BytesMap<ClientInfo>,
     pub referrers: BytesMap<()>,
     pub queries: BytesMap<()>,
+    /// (client id, agent id) of each visitor of a candidate page view.
+    pub visitors: PairMap,
+    /// (referrer id, query id) of each candidate page view.
+    pub entries: PairMap,
     /// Hits per virtual host, for layouts that log one.
     pub vhosts: BytesMap<u64>,
-    pub candidates: Vec<Candidate>,
+    /// Candidate page views: a page view unless its agent is a bot's.
+    pub views: Partitions,
     /// Ids of the fields of the last line added, tried first.
     last: LastIds,
+    /// Table sizes of the last chunk, to size the next one's.
+    chunk_sizes: ChunkSizes,
 }
 
 /// The ids [`BytesMap::intern_after`] tries first; `u32::MAX` for none.
@@ -171,8 +159,6 @@ pub struct Figures {
 struct LastIds {
     agent: u32,
     client: u32,
-    referrer: u32,
-    query: u32,
     vhost: u32,
 }
 
@@ -181,8 +167,6 @@ impl Default for LastIds {
         LastIds {
             agent: u32::MAX,
             client: u32::MAX,
-            referrer: u32::MAX,
-            query: u32::MAX,
             vhost: u32::MAX,
         }
     }
@@ -205,9 +189,12 @@ impl Default for Figures {
             clients: BytesMap::default(),
             referrers: BytesMap::default(),
             queries: BytesMap::default(),
+            visitors: PairMap::default(),
+            entries: PairMap::default(),
             vhosts: BytesMap::default(),
-            candidates: Vec::new(),
+            views: Partitions::default(),
             last: LastIds::default(),
+            chunk_sizes: ChunkSizes::default(),
         }
     }
 }
@@ -231,10 +218,15 @@ impl Record {
 }
 
 impl Figures {
-    /// Counts one kept line. `seq` orders lines of equal time as the input
-    /// does. Without `record.visits`, only hit-level figures are kept:
-    /// nothing a visit-level table needs is recorded.
-    pub fn add(&mut self, line: &LogLine<'_>, seq: u64, record: Record) {
+    /// A chunk's table of candidate page views, sized like the last one's.
+    pub fn chunk_views<'t>(&self, chunk: u32) -> ChunkViews<'t> {
+        ChunkViews::new(chunk, self.chunk_sizes)
+    }
+
+    /// Counts one kept line of the chunk `views` was made for. Without
+    /// `record.visits`, only hit-level figures are kept: nothing a
+    /// visit-level table needs is recorded.
+    pub fn add<'t>(&mut self, line: &LogLine<'t>, views: &mut ChunkViews<'t>, record: Record) {
         let visits = record.visits;
         let (status, bytes) = (line.status, line.bytes);
         self.total.add(status, bytes);
@@ -289,47 +281,127 @@ impl Figures {
             }
             None => NO_VHOST,
         };
-        // Counted for every line when the clients table is asked for;
-        // otherwise interned for page views only, below.
-        let counted_client = record.clients.then(|| {
-            let (id, hits) = self
+        if record.clients {
+            let (_, info) = self
                 .clients
                 .intern_after(line.client, &mut self.last.client);
-            *hits += 1;
-            id
-        });
+            info.resolve(line.client);
+            info.hits += 1;
+        }
         let is_static = classify::is_static(path_text);
         self.static_hits += is_static as u64;
         // Everything of the page-view rule but the bot test, which waits
         // for the end: it needs woothee, run once per distinct agent.
         if classify::is_pageview(false, is_static, method, status) {
-            self.candidates.push(Candidate {
-                time: t,
-                seq,
-                client: counted_client.unwrap_or_else(|| {
-                    self.clients
-                        .intern_after(line.client, &mut self.last.client)
-                        .0
-                }),
+            views.push(
+                t,
+                line.client,
                 agent,
-                path: path_id,
-                referrer: self
-                    .referrers
-                    .intern_after(
-                        line.referer.map_or(&b""[..], |r| r.raw),
-                        &mut self.last.referrer,
-                    )
-                    .0,
-                query: self
-                    .queries
-                    .intern_after(
-                        line.request.query().unwrap_or_default(),
-                        &mut self.last.query,
-                    )
-                    .0,
+                path_id,
+                line.referer.map_or(&b""[..], |r| r.raw),
+                line.request.query_of_log().unwrap_or_default(),
                 vhost,
+            );
+        }
+    }
+
+    /// Resolves the chunk-local ids of a chunk's candidate page views to
+    /// this result's, and files them by partition.
+    pub fn flush_chunk(&mut self, views: ChunkViews<'_>) {
+        if views.is_empty() {
+            return;
+        }
+        self.chunk_sizes = views.sizes();
+        let clients: Vec<(u32, u32)> = views
+            .clients()
+            .map(|(hash, key)| {
+                let (id, info) = self.clients.intern_hashed(hash, key);
+                info.resolve(key);
+                (id, info.partition)
+            })
+            .collect();
+        let referrers: Vec<u32> = views
+            .referrers()
+            .map(|(hash, key)| self.referrers.intern_hashed(hash, key).0)
+            .collect();
+        let queries: Vec<u32> = views
+            .queries()
+            .map(|(hash, key)| self.queries.intern_hashed(hash, key).0)
+            .collect();
+        let visitors: Vec<(u32, u32)> = views
+            .visitors()
+            .iter()
+            .map(|&(client, agent)| {
+                let (client, partition) = clients[client as usize];
+                (self.visitors.intern((client, agent)), partition)
+            })
+            .collect();
+        let entries: Vec<u32> = views
+            .entries()
+            .iter()
+            .map(|&(r, q)| {
+                self.entries
+                    .intern((referrers[r as usize], queries[q as usize]))
+            })
+            .collect();
+        // Count first, so that each segment is allocated at its size.
+        let mut sizes = [0usize; PARTITIONS];
+        for v in views.views() {
+            sizes[visitors[v.visitor as usize].1 as usize] += 1;
+        }
+        let mut segments: Vec<Vec<PageView>> =
+            sizes.iter().map(|&n| Vec::with_capacity(n)).collect();
+        for v in views.views() {
+            let (visitor, partition) = visitors[v.visitor as usize];
+            segments[partition as usize].push(PageView {
+                visitor,
+                entry: entries[v.entry as usize],
+                ..*v
             });
         }
+        self.views.add_chunk(views.chunk, segments);
+    }
+
+    /// Records a candidate page view as a chunk of its own numbered
+    /// `chunk`, and a hit in its slot: for tests of the visit walk.
+    #[cfg(test)]
+    #[allow(clippy::too_many_arguments)]
+    pub fn add_view(
+        &mut self,
+        time: i64,
+        chunk: u32,
+        client: &[u8],
+        agent: &[u8],
+        path: &[u8],
+        referrer: &[u8],
+        query: &[u8],
+    ) {
+        let agent = self.agents.intern(agent).0;
+        let path = self.paths.intern(path).0;
+        self.flush_slot();
+        self.slots
+            .entry(time.div_euclid(SLOT_SECONDS))
+            .or_default()
+            .hits += 1;
+        let mut views = self.chunk_views(chunk);
+        views.push(
+            time,
+            client,
+            agent,
+            path,
+            referrer,
+            std::borrow::Cow::Borrowed(query),
+            NO_VHOST,
+        );
+        self.flush_chunk(views);
+    }
+
+    /// Counts one line as a chunk of its own numbered `chunk`: for tests.
+    #[cfg(test)]
+    pub fn add_line(&mut self, line: &LogLine<'_>, chunk: u32, record: Record) {
+        let mut views = self.chunk_views(chunk);
+        self.add(line, &mut views, record);
+        self.flush_chunk(views);
     }
 
     fn flush_slot(&mut self) {
@@ -390,66 +462,71 @@ impl Figures {
         self.first_time = min_opt(self.first_time, other.first_time);
         self.last_time = max_opt(self.last_time, other.last_time);
         self.static_hits += other.static_hits;
-        // Ids in `other`'s candidates are rewritten to the merged maps' ids.
+        // Ids in `other`'s page views are rewritten to the merged maps' ids.
         let vhosts = self.vhosts.merge(other.vhosts, |a, b| *a += b);
         let paths = self.paths.merge(other.paths, |a, b| a.merge(b));
         let agents = self.agents.merge(other.agents, |a, b| *a += b);
-        let clients = self.clients.merge(other.clients, |a, b| *a += b);
+        let clients = self.clients.merge(other.clients, ClientInfo::merge);
         let referrers = self.referrers.merge(other.referrers, |_, _| {});
         let queries = self.queries.merge(other.queries, |_, _| {});
-        self.candidates.reserve(other.candidates.len());
-        for c in other.candidates {
-            self.candidates.push(Candidate {
-                client: clients[c.client as usize],
-                agent: if c.agent == NO_AGENT {
-                    NO_AGENT
-                } else {
-                    agents[c.agent as usize]
-                },
-                path: paths[c.path as usize],
-                referrer: referrers[c.referrer as usize],
-                query: queries[c.query as usize],
-                vhost: if c.vhost == NO_VHOST {
-                    NO_VHOST
-                } else {
-                    vhosts[c.vhost as usize]
-                },
-                ..c
-            });
-        }
-    }
-
-    /// The candidates in input order with their ids replaced by the text
-    /// they stand for: how two `Figures` built in different orders (and so
-    /// with different ids) are compared.
-    fn canonical_candidates(&self) -> Vec<CanonicalCandidate<'_>> {
-        let mut all: Vec<_> = self
-            .candidates
-            .iter()
-            .map(|c| {
-                let agent = (c.agent != NO_AGENT).then(|| self.agents.key(c.agent));
-                let client = self.clients.key(c.client);
-                let (path, referrer) = (self.paths.key(c.path), self.referrers.key(c.referrer));
-                let vhost = (c.vhost != NO_VHOST).then(|| self.vhosts.key(c.vhost));
-                (
-                    c.time,
-                    c.seq,
-                    client,
-                    agent,
-                    path,
-                    referrer,
-                    self.queries.key(c.query),
-                    vhost,
-                )
+        let agent = |a: u32| {
+            if a == NO_AGENT {
+                NO_AGENT
+            } else {
+                agents[a as usize]
+            }
+        };
+        let visitors: Vec<u32> = (0..other.visitors.len() as u32)
+            .map(|v| {
+                let (client, a) = other.visitors.pair(v);
+                self.visitors.intern((clients[client as usize], agent(a)))
             })
             .collect();
-        // Chunk numbers depend on how the input was cut; only the order
-        // they give is meaningful, so it replaces them.
-        all.sort_unstable_by_key(|c| c.1);
-        for (rank, c) in all.iter_mut().enumerate() {
-            c.1 = rank as u64;
-        }
-        all
+        let entries: Vec<u32> = (0..other.entries.len() as u32)
+            .map(|e| {
+                let (r, q) = other.entries.pair(e);
+                self.entries
+                    .intern((referrers[r as usize], queries[q as usize]))
+            })
+            .collect();
+        self.views.merge(other.views, |v| {
+            v.visitor = visitors[v.visitor as usize];
+            v.path = paths[v.path as usize];
+            v.entry = entries[v.entry as usize];
+            if v.vhost != NO_VHOST {
+                v.vhost = vhosts[v.vhost as usize];
+            }
+        });
+    }
+
+    /// The candidate page views of each partition in input order, with
+    /// ids replaced by the text they stand for: how two `Figures` built in
+    /// different orders (and so with different ids) are compared.
+    fn canonical_views(&self) -> Vec<Vec<CanonicalView<'_>>> {
+        self.views
+            .clone()
+            .in_order()
+            .iter()
+            .map(|segments| {
+                segments
+                    .iter()
+                    .flat_map(|s| s.views.iter())
+                    .map(|v| {
+                        let (client, agent) = self.visitors.pair(v.visitor);
+                        let (referrer, query) = self.entries.pair(v.entry);
+                        (
+                            v.time,
+                            self.clients.key(client),
+                            (agent != NO_AGENT).then(|| self.agents.key(agent)),
+                            self.paths.key(v.path),
+                            self.referrers.key(referrer),
+                            self.queries.key(query),
+                            (v.vhost != NO_VHOST).then(|| self.vhosts.key(v.vhost)),
+                        )
+                    })
+                    .collect()
+            })
+            .collect()
     }
 
     /// `(status, hits)` for every status code seen.
@@ -472,11 +549,10 @@ impl Figures {
     }
 }
 
-/// A candidate as text: (time, rank in input order, client, agent, path,
-/// referrer, query, vhost).
-type CanonicalCandidate<'a> = (
+/// A candidate page view as text: (time, client, agent, path, referrer,
+/// query, vhost).
+type CanonicalView<'a> = (
     i64,
-    u64,
     &'a [u8],
     Option<&'a [u8]>,
     &'a [u8],
@@ -498,7 +574,7 @@ impl PartialEq for Figures {
                 == (o.first_time, o.last_time, o.static_hits)
             && self.agents == o.agents
             && self.vhosts == o.vhosts
-            && self.canonical_candidates() == o.canonical_candidates()
+            && self.canonical_views() == o.canonical_views()
     }
 }
 
@@ -560,7 +636,7 @@ mod tests {
     fn counts_by_hand() {
         let mut f = Figures::default();
         for l in [L1, L2, L3] {
-            f.add(&line(l), 0, Record::ALL);
+            f.add_line(&line(l), 0, Record::ALL);
         }
         assert_eq!(
             f.total,
@@ -605,12 +681,12 @@ mod tests {
     fn merge_equals_adding_everything_to_one() {
         let mut one = Figures::default();
         for (seq, l) in [L1, L2, L3].into_iter().enumerate() {
-            one.add(&line(l), seq as u64 + 1, Record::ALL);
+            one.add_line(&line(l), seq as u32 + 1, Record::ALL);
         }
         let (mut a, mut b) = (Figures::default(), Figures::default());
-        a.add(&line(L1), 1, Record::ALL);
-        b.add(&line(L2), 2, Record::ALL);
-        b.add(&line(L3), 3, Record::ALL);
+        a.add_line(&line(L1), 1, Record::ALL);
+        b.add_line(&line(L2), 2, Record::ALL);
+        b.add_line(&line(L3), 3, Record::ALL);
         a.merge(b);
         // Merging folds the current slot into the map: compare merged forms.
         let mut one_merged = Figures::default();
@@ -641,9 +717,9 @@ mod tests {
             (L2, Some(2000)),
         ];
         for (seq, &(l, us)) in lines.iter().enumerate() {
-            one.add(&timed(l, us), seq as u64, Record::ALL);
+            one.add_line(&timed(l, us), seq as u32, Record::ALL);
             let part = if seq < 2 { &mut a } else { &mut b };
-            part.add(&timed(l, us), seq as u64, Record::ALL);
+            part.add_line(&timed(l, us), seq as u32, Record::ALL);
         }
         let a_times = one.paths.get(b"/a").unwrap().latency.as_deref().unwrap();
         // /a got 3000, 1000 and 2000 µs (one hit had none): p50 is the 2nd.
@@ -668,16 +744,19 @@ mod tests {
             Format::VCombined.parse(l2.as_bytes()).unwrap(),
         );
         let (mut a, mut b) = (Figures::default(), Figures::default());
-        a.add(&l1, 1, Record::ALL);
-        b.add(&l2, 2, Record::ALL);
-        b.add(&l1, 3, Record::ALL);
+        a.add_line(&l1, 1, Record::ALL);
+        b.add_line(&l2, 2, Record::ALL);
+        b.add_line(&l1, 3, Record::ALL);
         a.merge(b);
-        let hosts: Vec<&[u8]> = a.candidates.iter().map(|c| a.vhosts.key(c.vhost)).collect();
+        let views = a.views.clone().in_order().into_iter().flatten();
+        let views: Vec<PageView> = views.flat_map(|s| s.views.into_vec()).collect();
+        let hosts: Vec<&[u8]> = views.iter().map(|v| a.vhosts.key(v.vhost)).collect();
         assert_eq!(hosts, [&b"a.example"[..], b"b.example", b"a.example"]);
         assert_eq!(a.vhosts.get(b"a.example"), Some(&2));
         let mut no_vhost = Figures::default();
-        no_vhost.add(&line(L1), 1, Record::ALL);
-        assert_eq!(no_vhost.candidates[0].vhost, NO_VHOST);
+        no_vhost.add_line(&line(L1), 1, Record::ALL);
+        let part = no_vhost.views.parts.iter().flatten().next().unwrap();
+        assert_eq!(part.views[0].vhost, NO_VHOST);
     }
 
     #[test]

@@ -16,11 +16,17 @@ use hashbrown::HashTable;
 /// One seed for the whole process, so that the hashes stored in partial
 /// maps built on different threads agree when the maps are merged. It is
 /// random, so that a hostile log cannot be written to collide.
-fn hasher() -> FixedState {
+pub(crate) fn hasher() -> FixedState {
     static SEED: OnceLock<u64> = OnceLock::new();
     FixedState::with_seed(
         *SEED.get_or_init(|| std::collections::hash_map::RandomState::new().hash_one(0x5eed_u64)),
     )
+}
+
+/// The hash every map of this crate keys byte strings by.
+#[inline]
+pub fn hash_of(key: &[u8]) -> u64 {
+    hasher().hash_one(key)
 }
 
 #[derive(Clone)]
@@ -66,7 +72,17 @@ impl<V> BytesMap<V> {
     where
         V: Default,
     {
-        let hash = hasher().hash_one(key);
+        self.intern_hashed(hash_of(key), key)
+    }
+
+    /// [`intern`](Self::intern) with the key's [`hash_of`] already known
+    /// (the page views of a chunk are first interned chunk by chunk, and
+    /// the hash taken there serves here too).
+    #[inline]
+    pub fn intern_hashed(&mut self, hash: u64, key: &[u8]) -> (u32, &mut V)
+    where
+        V: Default,
+    {
         let entries = &self.entries;
         let found = self.index.entry(hash, is_key(entries, hash, key), |&i| {
             entries[i as usize].hash
@@ -108,7 +124,7 @@ impl<V> BytesMap<V> {
     }
 
     pub fn get(&self, key: &[u8]) -> Option<&V> {
-        let hash = hasher().hash_one(key);
+        let hash = hash_of(key);
         let id = self.index.find(hash, is_key(&self.entries, hash, key))?;
         Some(&self.entries[*id as usize].value)
     }
@@ -179,7 +195,7 @@ fn is_key<'a, V>(entries: &'a [Entry<V>], hash: u64, key: &'a [u8]) -> impl Fn(&
 /// inline, eight bytes at a time: a `memcmp` call cost more than the
 /// comparison. Long ones (user agents) go to `memcmp`, which is vectorised.
 #[inline(always)]
-fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }

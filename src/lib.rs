@@ -26,6 +26,7 @@ pub mod geoip;
 pub mod input;
 pub mod latency;
 pub mod output;
+pub mod pageviews;
 pub mod parse;
 pub mod privacy;
 pub mod report;

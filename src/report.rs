@@ -530,7 +530,12 @@ fn clients(
     top: usize,
 ) -> Vec<ClientRow> {
     let mut hits: HashMap<String, u64> = HashMap::new();
-    for (id, (field, &n)) in figures.clients.iter().enumerate() {
+    for (id, (field, info)) in figures.clients.iter().enumerate() {
+        let n = info.hits;
+        if n == 0 {
+            // A client of page views only, not counted per hit.
+            continue;
+        }
         let shown = match v.client_ips.get(id).copied().flatten() {
             Some(ip) if show_ips => ip.to_string(),
             Some(ip) => privacy::anonymize(ip).to_string(),

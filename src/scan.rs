@@ -104,6 +104,8 @@ impl Partial {
         let mut lines = 0u64;
         let mut first_offset = None;
         let mut start = 0;
+        let chunk = opts.chunk_base.saturating_add(index);
+        let mut views = self.figures.chunk_views(chunk);
         let mut newlines = memchr::memchr_iter(b'\n', text);
         while start < text.len() {
             let end = newlines.next().unwrap_or(text.len());
@@ -132,12 +134,11 @@ impl Partial {
                         }
                     }
                     self.counts.kept += 1;
-                    let seq = (opts.chunk_base.saturating_add(index) as u64) << 32 | (lines - 1);
                     let record = Record {
                         visits: opts.visits,
                         clients: opts.clients,
                     };
-                    self.figures.add(parsed, seq, record);
+                    self.figures.add(parsed, &mut views, record);
                 }
                 None if is_blank(line) => self.counts.blank += 1,
                 None => {
@@ -150,6 +151,7 @@ impl Partial {
                 }
             }
         }
+        self.figures.flush_chunk(views);
         self.counts.lines += lines;
         self.bytes += text.len() as u64;
         self.chunk_lines.push((index, lines));

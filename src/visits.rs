@@ -16,9 +16,10 @@ use std::net::IpAddr;
 
 use rayon::prelude::*;
 
-use crate::aggregate::{Candidate, Figures, NO_AGENT, NO_VHOST, SLOT_SECONDS};
+use crate::aggregate::{Figures, NO_AGENT, NO_VHOST, SLOT_SECONDS};
 use crate::classify::{classify_agent, AgentInfo};
-use crate::geoip::{client_ip, GeoDb};
+use crate::geoip::GeoDb;
+use crate::pageviews::{PageView, Segment, PARTITIONS};
 use crate::parse::Quoted;
 use crate::sources::{self, Channel};
 use crate::zone::{Bucket, ReportZone};
@@ -87,11 +88,6 @@ pub enum OwnHostsFrom {
     None,
 }
 
-/// A page view: a candidate that was no bot's, its client resolved to
-/// the client's id and its agent to an index into the classified agents;
-/// (client, agent) is its visitor.
-type PageView = Candidate;
-
 /// A client as SPEC §1 identifies it: its address, or else the text of the
 /// field. Different spellings of one address are one client.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -100,7 +96,15 @@ enum Client {
     Text(Vec<u8>),
 }
 
-/// Takes the candidates out of `figures` (they are consumed).
+/// A visitor as the walk knows it: its client (spellings unified) and the
+/// index of its classified agent.
+#[derive(Debug, Clone, Copy)]
+struct Visitor {
+    client: u32,
+    agent: u32,
+}
+
+/// Takes the candidate page views out of `figures` (they are consumed).
 pub fn compute(figures: &mut Figures, opts: &VisitOptions<'_>) -> VisitFigures {
     let mut out = VisitFigures::default();
 
@@ -134,33 +138,30 @@ pub fn compute(figures: &mut Figures, opts: &VisitOptions<'_>) -> VisitFigures {
     });
     let agent_index = |id: u32| if id == NO_AGENT { no_agent } else { id };
 
-    // Each distinct client field resolved once, in parallel: its client
-    // (address, or the field's text) and country. Then equal clients (two
-    // spellings of one address) get one id.
-    let resolved: Vec<(Client, Option<String>)> = (0..figures.clients.len() as u32)
+    // Each distinct client field's country, looked up once, in parallel
+    // (its address was worked out when it was first seen). Then equal
+    // clients (two spellings of one address) get one id.
+    let countries: Vec<Option<String>> = (0..figures.clients.len() as u32)
         .into_par_iter()
         .map(|id| {
-            let field = figures.clients.key(id);
-            match client_ip(field) {
-                Some(ip) => (Client::Ip(ip), opts.geo.and_then(|db| db.country(ip))),
-                None => (Client::Text(field.to_vec()), None),
-            }
+            let ip = figures.clients.value(id).ip;
+            ip.and_then(|ip| opts.geo.and_then(|db| db.country(ip)))
         })
         .collect();
-    out.client_ips = resolved
-        .iter()
-        .map(|(c, _)| match c {
-            Client::Ip(ip) => Some(*ip),
-            Client::Text(_) => None,
-        })
-        .collect();
+    out.client_ips = figures.clients.iter().map(|(_, info)| info.ip).collect();
     let mut client_ids: FastMap<Client, u32> = FastMap::default();
     let mut country_names: Vec<String> = Vec::new();
     let mut country_ids: FastMap<String, u32> = FastMap::default();
     let mut country_of_client: Vec<u32> = Vec::new();
-    let client_of: Vec<u32> = resolved
-        .into_iter()
-        .map(|(client, country)| {
+    let client_of: Vec<u32> = figures
+        .clients
+        .iter()
+        .zip(countries)
+        .map(|((field, info), country)| {
+            let client = match info.ip {
+                Some(ip) => Client::Ip(ip),
+                None => Client::Text(field.to_vec()),
+            };
             let next = client_ids.len() as u32;
             *client_ids.entry(client).or_insert_with(|| {
                 let country = country.unwrap_or_else(|| UNKNOWN_COUNTRY.into());
@@ -174,21 +175,34 @@ pub fn compute(figures: &mut Figures, opts: &VisitOptions<'_>) -> VisitFigures {
         })
         .collect();
 
-    // A visitor is a (client, user agent) pair: sorting the page views by
-    // both, then time and input order, lines up each visitor's page views
-    // in order, with no map from pairs to visitor numbers. Bots' candidates
-    // are no page views. The candidates are rewritten in place: they are
-    // the largest thing in memory, and a copy cost more than the sort.
-    let mut views = std::mem::take(&mut figures.candidates);
-    views.retain_mut(|c| {
-        c.agent = agent_index(c.agent);
-        c.client = client_of[c.client as usize];
-        !agents[c.agent as usize].is_bot
-    });
-    views.par_sort_unstable_by_key(|v| (v.client, v.agent, v.time, v.seq));
+    // A visitor is a (client, user agent) pair; two visitor ids are one
+    // visitor when their clients are two spellings of one address. Each
+    // is numbered within its partition (where all its page views are);
+    // bots are no visitors: u32::MAX.
+    let mut walkers: Vec<Vec<Visitor>> = vec![Vec::new(); PARTITIONS];
+    let mut numbers: FastMap<(u32, u32), u32> = FastMap::default();
+    let visitor_number: Vec<u32> = (0..figures.visitors.len() as u32)
+        .map(|v| {
+            let (client, agent) = figures.visitors.pair(v);
+            let agent = agent_index(agent);
+            if agents[agent as usize].is_bot {
+                return u32::MAX;
+            }
+            let client_id = client_of[client as usize];
+            let part = &mut walkers[figures.clients.value(client).partition as usize];
+            *numbers.entry((client_id, agent)).or_insert_with(|| {
+                part.push(Visitor {
+                    client: client_id,
+                    agent,
+                });
+                part.len() as u32 - 1
+            })
+        })
+        .collect();
+    drop(numbers);
 
-    let calendar = Calendar::new(&views, opts);
-    let mut tally = Tally {
+    let calendar = Calendar::new(figures, opts);
+    let empty = || Tally {
         pages: vec![(0, 0); figures.paths.len()],
         landing: vec![(0, 0); figures.paths.len()],
         exits: vec![0; figures.paths.len()],
@@ -196,22 +210,33 @@ pub fn compute(figures: &mut Figures, opts: &VisitOptions<'_>) -> VisitFigures {
         buckets: vec![(0, 0); calendar.bucket_starts.len()],
         countries: vec![(0, 0); country_names.len()],
         agent_days: vec![0; agents.len()],
-        later_referrers: vec![0; figures.referrers.len()],
-        entries: FastMap::default(),
+        entry_visits: vec![0; figures.entries.len()],
+        later_entries: vec![0; figures.entries.len()],
         ..Tally::default()
     };
-    for one_visitor in views.chunk_by(|a, b| (a.client, a.agent) == (b.client, b.agent)) {
-        let (client, agent) = (one_visitor[0].client, one_visitor[0].agent);
-        tally.walk_visitor(
-            one_visitor,
-            &calendar,
-            country_of_client[client as usize],
-            agent,
-        );
-    }
+    // Partitions are independent: each is put in visitor order and walked
+    // on whichever thread takes it, and the tallies are summed.
+    let parts = std::mem::take(&mut figures.views).in_order();
+    let tally = parts
+        .into_par_iter()
+        .zip(walkers.par_iter())
+        .fold(empty, |mut tally, (segments, walkers)| {
+            let views = by_visitor(segments, walkers.len(), &visitor_number);
+            for (number, one_visitor) in views.iter() {
+                let visitor = walkers[number as usize];
+                tally.walk_visitor(
+                    one_visitor,
+                    &calendar,
+                    country_of_client[visitor.client as usize],
+                    visitor.agent,
+                );
+            }
+            tally
+        })
+        .reduce(empty, Tally::merge);
 
     // From ids back to text, keeping only what occurred.
-    out.pageviews = views.len() as u64;
+    out.pageviews = tally.pageviews;
     out.visitors = tally.visitors;
     out.visits = tally.visits;
     out.bounces = tally.bounces;
@@ -243,14 +268,88 @@ pub fn compute(figures: &mut Figures, opts: &VisitOptions<'_>) -> VisitFigures {
             *out.os.entry(info.os.clone()).or_default() += days;
         }
     }
-    attribute_sources(
-        figures,
-        opts,
-        &tally.entries,
-        &tally.later_referrers,
-        &mut out,
-    );
+    // Per entry (referrer, landing query): visits; per referrer: page
+    // views that were not the first of their visit.
+    let mut entries: FastMap<(u32, u32), u64> = FastMap::default();
+    let mut later_referrers = vec![0u64; figures.referrers.len()];
+    for (e, (&visits, &later)) in tally
+        .entry_visits
+        .iter()
+        .zip(&tally.later_entries)
+        .enumerate()
+    {
+        let (referrer, query) = figures.entries.pair(e as u32);
+        if visits > 0 {
+            *entries.entry((referrer, query)).or_default() += visits;
+        }
+        later_referrers[referrer as usize] += later;
+    }
+    attribute_sources(figures, opts, &entries, &later_referrers, &mut out);
     out
+}
+
+/// The page views of one partition grouped by visitor number, each
+/// visitor's in time order, ties in input order; bots' left out. A
+/// counting sort by visitor keeps input order (segments come in chunk
+/// order), and a visitor's page views are nearly always in time order
+/// already, so the stable sort by time that follows is mostly a check.
+fn by_visitor(segments: Vec<Segment>, visitors: usize, number: &[u32]) -> ByVisitor {
+    let mut starts = vec![0u32; visitors + 1];
+    for v in segments.iter().flat_map(|s| s.views.iter()) {
+        let n = number[v.visitor as usize];
+        if n != u32::MAX {
+            starts[n as usize + 1] += 1;
+        }
+    }
+    for i in 1..starts.len() {
+        starts[i] += starts[i - 1];
+    }
+    let total = starts[visitors] as usize;
+    let mut views = vec![
+        PageView {
+            time: 0,
+            visitor: 0,
+            path: 0,
+            entry: 0,
+            vhost: 0
+        };
+        total
+    ];
+    let mut next = starts.clone();
+    // Segments are dropped as they are read: memory does not double.
+    for segment in segments {
+        for v in segment.views.iter() {
+            let n = number[v.visitor as usize];
+            if n != u32::MAX {
+                views[next[n as usize] as usize] = *v;
+                next[n as usize] += 1;
+            }
+        }
+    }
+    for w in starts.windows(2) {
+        let group = &mut views[w[0] as usize..w[1] as usize];
+        if !group.is_sorted_by_key(|v| v.time) {
+            group.sort_by_key(|v| v.time);
+        }
+    }
+    ByVisitor { views, starts }
+}
+
+struct ByVisitor {
+    views: Vec<PageView>,
+    /// Where each visitor number's page views start in `views`.
+    starts: Vec<u32>,
+}
+
+impl ByVisitor {
+    /// (visitor number, page views) of each visitor with page views.
+    fn iter(&self) -> impl Iterator<Item = (u32, &[PageView])> + '_ {
+        self.starts
+            .windows(2)
+            .enumerate()
+            .filter(|(_, w)| w[1] > w[0])
+            .map(|(n, w)| (n as u32, &self.views[w[0] as usize..w[1] as usize]))
+    }
 }
 
 /// The entries of a tally indexed by path id that counted something.
@@ -266,13 +365,13 @@ fn occurred<T: Copy>(tally: &[T], counted: impl Fn(&T) -> bool) -> HashMap<u32, 
 /// built here, not by log text, and SipHash showed in the profile.
 type FastMap<K, V> = hashbrown::HashMap<K, V>;
 
-/// Day and time-series bucket of each 15-minute slot that holds a page
-/// view, worked out once: zone arithmetic per page view would cost more
+/// Day and time-series bucket of each 15-minute slot that holds a hit,
+/// worked out once: zone arithmetic per page view would cost more
 /// than the walk itself for named zones. Days and buckets are numbered in
 /// time order. Only slots that occur are kept, so a log whose clock jumps
 /// by centuries costs no more than one that does not.
 struct Calendar {
-    /// The slots with page views, sorted, and (day number, bucket number)
+    /// The slots with hits, sorted, and (day number, bucket number)
     /// for each.
     slots: Vec<i64>,
     numbers: Vec<(u32, u32)>,
@@ -280,11 +379,9 @@ struct Calendar {
 }
 
 impl Calendar {
-    fn new(views: &[PageView], opts: &VisitOptions<'_>) -> Calendar {
-        let mut slots: Vec<i64> = views
-            .iter()
-            .map(|v| v.time.div_euclid(SLOT_SECONDS))
-            .collect();
+    /// From the slots with hits, which include every page view's.
+    fn new(figures: &Figures, opts: &VisitOptions<'_>) -> Calendar {
+        let mut slots: Vec<i64> = figures.slots().map(|(slot, _)| slot).collect();
         slots.sort_unstable();
         slots.dedup();
         let mut day_starts: Vec<i64> = Vec::new();
@@ -370,6 +467,7 @@ struct HostTally {
 /// Counters of the walk, indexed by the ids of what they count.
 #[derive(Default)]
 struct Tally {
+    pageviews: u64,
     visitors: u64,
     visits: u64,
     bounces: u64,
@@ -387,19 +485,56 @@ struct Tally {
     countries: Vec<(u64, u64)>,
     /// Per agent index: visitor-days.
     agent_days: Vec<u64>,
-    /// Per referrer id: page views that are not the first of their visit.
-    later_referrers: Vec<u64>,
-    /// Per entry (referrer id, landing query id): visits.
-    entries: FastMap<(u32, u32), u64>,
+    /// Per entry id (referrer, query): page views that are not the first
+    /// of their visit.
+    later_entries: Vec<u64>,
+    /// Per entry id: visits it began.
+    entry_visits: Vec<u64>,
+}
+
+/// Adds `b` into `a`, element by element.
+fn add_all<T: Copy>(a: &mut [T], b: &[T], add: impl Fn(&mut T, T)) {
+    for (x, &y) in a.iter_mut().zip(b) {
+        add(x, y);
+    }
+}
+
+fn add_pair(a: &mut (u64, u64), b: (u64, u64)) {
+    a.0 += b.0;
+    a.1 += b.1;
 }
 
 impl Tally {
+    /// Tallies of disjoint sets of visitors, summed.
+    fn merge(mut self, o: Tally) -> Tally {
+        let add = |a: &mut u64, b: u64| *a += b;
+        self.pageviews += o.pageviews;
+        self.visitors += o.visitors;
+        self.visits += o.visits;
+        self.bounces += o.bounces;
+        self.duration_s += o.duration_s;
+        add_all(&mut self.pages, &o.pages, add_pair);
+        add_all(&mut self.landing, &o.landing, add_pair);
+        add_all(&mut self.exits, &o.exits, add);
+        add_all(&mut self.vhosts, &o.vhosts, |a, b| {
+            a.pageviews += b.pageviews;
+            a.visitors += b.visitors;
+        });
+        add_all(&mut self.buckets, &o.buckets, add_pair);
+        add_all(&mut self.countries, &o.countries, add_pair);
+        add_all(&mut self.agent_days, &o.agent_days, add);
+        add_all(&mut self.later_entries, &o.later_entries, add);
+        add_all(&mut self.entry_visits, &o.entry_visits, add);
+        self
+    }
+
     /// One visitor's page views, in time order: visits, visitor-days, pages.
     fn walk_visitor(&mut self, views: &[PageView], calendar: &Calendar, country: u32, agent: u32) {
         let mut day = None;
         let mut bucket = None;
         let mut pages_today = SmallSet::default();
         let mut visit_start = 0;
+        self.pageviews += views.len() as u64;
         for (i, v) in views.iter().enumerate() {
             let (this_day, this_bucket) = calendar.at(v.time);
             if day != Some(this_day) {
@@ -437,7 +572,7 @@ impl Tally {
                 visit_start = i;
             }
             if i > visit_start {
-                self.later_referrers[v.referrer as usize] += 1;
+                self.later_entries[v.entry as usize] += 1;
             }
         }
         self.end_visit(&views[visit_start..]);
@@ -455,10 +590,7 @@ impl Tally {
         landing.0 += 1;
         landing.1 += bounce as u64;
         self.exits[last.path as usize] += 1;
-        *self
-            .entries
-            .entry((first.referrer, first.query))
-            .or_default() += 1;
+        self.entry_visits[first.entry as usize] += 1;
     }
 }
 
@@ -549,7 +681,8 @@ fn attribute_sources(
     out.own_hosts_from = from;
 }
 
-/// Candidates are recorded by the scan; this is how a test builds them.
+/// Candidate page views are recorded by the scan; this is how a test
+/// builds them: `seq` is the chunk, which orders views of equal time.
 #[cfg(test)]
 #[allow(clippy::too_many_arguments)]
 fn candidate(
@@ -562,17 +695,7 @@ fn candidate(
     referrer: &[u8],
     query: &[u8],
 ) {
-    let c = Candidate {
-        time,
-        seq,
-        client: figures.clients.intern(client).0,
-        agent: figures.agents.intern(agent).0,
-        path: figures.paths.intern(path).0,
-        referrer: figures.referrers.intern(referrer).0,
-        query: figures.queries.intern(query).0,
-        vhost: crate::aggregate::NO_VHOST,
-    };
-    figures.candidates.push(c);
+    figures.add_view(time, seq as u32, client, agent, path, referrer, query);
 }
 
 #[cfg(test)]
@@ -726,7 +849,9 @@ mod tests {
         ];
         for (seq, &(time, client, vhost)) in views.iter().enumerate() {
             candidate(&mut f, time, seq as u64, client, FIREFOX, b"/", b"-", b"");
-            f.candidates.last_mut().unwrap().vhost = vhost;
+            let segment = f.views.parts.iter_mut().flatten();
+            let mut segment = segment.filter(|s| s.chunk == seq as u32);
+            segment.next().unwrap().views[0].vhost = vhost;
         }
         let v = run(&f);
         // a: 3 views, visitor-days (1, day 1) and (1, day 2); b: 2 views,

@@ -22,13 +22,15 @@ const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 
 /// One input of `(line, time in µs)`, as a scan would have left it.
 fn input(format: Format, lines: &[(String, Option<u64>)]) -> ScannedInput {
     let mut figures = Figures::default();
-    for (seq, (text, us)) in lines.iter().enumerate() {
+    let mut views = figures.chunk_views(0);
+    for (text, us) in lines {
         let line = LogLine {
             response_time_us: *us,
             ..format.parse(text.as_bytes()).expect(text)
         };
-        figures.add(&line, seq as u64, Record::ALL);
+        figures.add(&line, &mut views, Record::ALL);
     }
+    figures.flush_chunk(views);
     let n = lines.len() as u64;
     ScannedInput {
         path: "test.log".into(),

@@ -93,16 +93,32 @@ impl<'a> Request<'a> {
 
     /// The query string (after `?`, before any `#`), if there is one.
     pub fn query(&self) -> Option<&[u8]> {
-        let target = self.target();
-        let start = memchr::memchr(b'?', target)? + 1;
-        let end = memchr::memchr(b'#', &target[start..]).map_or(target.len(), |e| start + e);
-        Some(&target[start..end])
+        query_in(self.target())
+    }
+
+    /// [`query`](Self::query), borrowed from the log for as long as the
+    /// log text lives, unless decoding escapes made the request a copy.
+    pub fn query_of_log(&self) -> Option<Cow<'a, [u8]>> {
+        match &self.text {
+            Cow::Borrowed(text) => {
+                let target = &text[self.parts.as_ref()?.target.clone()];
+                query_in(target).map(Cow::Borrowed)
+            }
+            Cow::Owned(_) => self.query().map(|q| Cow::Owned(q.to_vec())),
+        }
     }
 
     pub fn protocol(&self) -> Option<&[u8]> {
         let p = self.parts.as_ref()?;
         p.protocol.clone().map(|r| &self.text[r])
     }
+}
+
+/// The query string of a request target.
+fn query_in(target: &[u8]) -> Option<&[u8]> {
+    let start = memchr::memchr(b'?', target)? + 1;
+    let end = memchr::memchr(b'#', &target[start..]).map_or(target.len(), |e| start + e);
+    Some(&target[start..end])
 }
 
 /// The method is the text before the first space and must be upper-case
