@@ -48,6 +48,10 @@ pub struct LineBlocks<R> {
     error: Option<io::Error>,
     /// Bytes of overlong lines read past and dropped.
     skipped: u64,
+    /// Blocks handed back once parsed, to be filled again: allocating a
+    /// fresh megabyte per block let the allocator's heap grow in between
+    /// the long-lived records of the scan.
+    spare: Vec<Vec<u8>>,
 }
 
 impl<R: Read> LineBlocks<R> {
@@ -59,6 +63,16 @@ impl<R: Read> LineBlocks<R> {
             done: false,
             error: None,
             skipped: 0,
+            spare: Vec::new(),
+        }
+    }
+
+    /// Takes back a block [`next_block`](Self::next_block) gave out.
+    pub fn recycle(&mut self, mut block: Vec<u8>) {
+        // A few in reserve are as many as are ever in flight at once.
+        if self.spare.len() < 8 && block.capacity() <= 2 * self.block_bytes {
+            block.clear();
+            self.spare.push(block);
         }
     }
 
@@ -80,7 +94,14 @@ impl<R: Read> LineBlocks<R> {
         if self.done {
             return Ok(None);
         }
-        let mut block = std::mem::take(&mut self.carry);
+        let mut block = match self.spare.pop() {
+            Some(mut block) => {
+                block.extend_from_slice(&self.carry);
+                self.carry.clear();
+                block
+            }
+            None => std::mem::take(&mut self.carry),
+        };
         loop {
             // Doubling keeps a line longer than a block from being read a
             // few bytes at a time.
@@ -99,7 +120,8 @@ impl<R: Read> LineBlocks<R> {
                 return Ok((!block.is_empty()).then_some(block));
             }
             if let Some(nl) = memchr::memrchr(b'\n', &block) {
-                self.carry = block[nl + 1..].to_vec();
+                self.carry.clear();
+                self.carry.extend_from_slice(&block[nl + 1..]);
                 block.truncate(nl + 1);
                 return Ok(Some(block));
             }

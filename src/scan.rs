@@ -289,6 +289,8 @@ pub fn scan_stream<R: Read + Send>(
     let first_bad = AtomicU32::new(u32::MAX);
     // A few blocks in flight keep the parsers fed without holding the file.
     let (tx, rx) = mpsc::sync_channel::<(u32, Vec<u8>)>(4);
+    // Parsed blocks go back to the reader to be filled again.
+    let (done_tx, done_rx) = mpsc::channel::<Vec<u8>>();
     std::thread::scope(|scope| {
         // The reader's answer: the error that ended the stream, if any, and
         // the bytes of overlong lines it dropped.
@@ -296,6 +298,9 @@ pub fn scan_stream<R: Read + Send>(
             let mut pending = first_block;
             let mut index = 0u32;
             loop {
+                while let Ok(block) = done_rx.try_recv() {
+                    blocks.recycle(block);
+                }
                 let next = match pending.take() {
                     Some(block) => Ok(Some(block)),
                     None => blocks.next_block(),
@@ -317,6 +322,9 @@ pub fn scan_stream<R: Read + Send>(
             .par_bridge()
             .fold(Partial::default, |mut acc, (i, block)| {
                 acc.scan_chunk(i, &block, opts, &first_bad);
+                // The reader may be gone (it stops at the end); then the
+                // block is simply freed.
+                let _ = done_tx.send(block);
                 acc
             })
             .reduce(Partial::default, Partial::merge);
