@@ -263,7 +263,7 @@ pub fn scan_slice(text: &[u8], opts: &ScanOptions<'_>) -> Scanned {
     let first_bad = AtomicU32::new(u32::MAX);
     let chunks = split_lines_evenly(text, opts.chunk_bytes);
     // A few large partial results rather than many small ones: each merge
-    // rewrites the ids of the candidates it takes in, so fewer merges cost
+    // rewrites the ids of the page views it takes in, so fewer merges cost
     // less, while four per thread still balance the load.
     let min_len = chunks.len() / (4 * rayon::current_num_threads()).max(1);
     chunks

@@ -6,10 +6,11 @@
 //! visitor's page views in time order, which unsorted lines and rotated
 //! files given in any order do not provide; and the own host of the
 //! referrer rule is decided from visits. So the scan records each candidate
-//! page view as a 40-byte record of ids ([`Candidate`]), and this module
-//! classifies every distinct agent once, resolves every distinct client
-//! once (address, country), drops bots, sorts the page views by (visitor,
-//! time, input order), and walks each visitor's page views once.
+//! page view as a 24-byte record of ids ([`PageView`], filed by partition:
+//! see [`crate::pageviews`]), and this module classifies every distinct
+//! agent once, looks up every distinct client's country once, drops bots,
+//! puts each partition's page views in (visitor, time, input order) and
+//! walks each visitor's page views once, partitions in parallel.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
