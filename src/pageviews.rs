@@ -75,18 +75,6 @@ impl Partitions {
         &mut self.parts[p]
     }
 
-    pub fn len(&self) -> usize {
-        self.parts
-            .iter()
-            .flatten()
-            .map(|s| s.views.len())
-            .sum::<usize>()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     /// Files the segments of one chunk, one per partition.
     pub fn add_chunk(&mut self, chunk: u32, segments: Vec<Vec<PageView>>) {
         for (p, views) in segments.into_iter().enumerate() {
@@ -158,7 +146,7 @@ impl ClientInfo {
 }
 
 /// Pairs of ids numbered in insertion order: visitors (client, agent) and
-/// entries (referrer, query).
+/// entries (referrer, query), run-wide or of one chunk.
 #[derive(Debug, Clone, Default)]
 pub struct PairMap {
     ids: HashMap<u64, u32>,
@@ -166,6 +154,13 @@ pub struct PairMap {
 }
 
 impl PairMap {
+    fn with_capacity(n: usize) -> Self {
+        PairMap {
+            ids: HashMap::with_capacity(n),
+            pairs: Vec::with_capacity(n),
+        }
+    }
+
     #[inline]
     pub fn intern(&mut self, pair: (u32, u32)) -> u32 {
         let next = self.pairs.len() as u32;
@@ -237,35 +232,6 @@ impl<'t> LocalKeys<'t> {
     }
 }
 
-/// Small pairs of one chunk, numbered in order of appearance.
-#[derive(Default)]
-struct LocalPairs {
-    ids: HashMap<u64, u32>,
-    pairs: Vec<(u32, u32)>,
-}
-
-impl LocalPairs {
-    fn with_capacity(n: usize) -> Self {
-        LocalPairs {
-            ids: HashMap::with_capacity(n),
-            pairs: Vec::with_capacity(n),
-        }
-    }
-
-    #[inline]
-    fn intern(&mut self, pair: (u32, u32)) -> u32 {
-        let next = self.pairs.len() as u32;
-        let id = *self
-            .ids
-            .entry((pair.0 as u64) << 32 | pair.1 as u64)
-            .or_insert(next);
-        if id == next {
-            self.pairs.push(pair);
-        }
-        id
-    }
-}
-
 /// The candidate page views of one chunk, with chunk-local ids, until the
 /// chunk is done and [`Figures::flush_chunk`](crate::aggregate::Figures::flush_chunk)
 /// resolves them against the run-wide tables.
@@ -275,9 +241,9 @@ pub struct ChunkViews<'t> {
     referrers: LocalKeys<'t>,
     queries: LocalKeys<'t>,
     /// (local client, agent id).
-    visitors: LocalPairs,
+    visitors: PairMap,
     /// (local referrer, local query).
-    entries: LocalPairs,
+    entries: PairMap,
     /// Visitor and entry fields hold local ids.
     views: Vec<PageView>,
 }
@@ -298,8 +264,8 @@ impl<'t> ChunkViews<'t> {
             clients: LocalKeys::with_capacity(sizes.clients),
             referrers: LocalKeys::with_capacity(sizes.referrers),
             queries: LocalKeys::with_capacity(4),
-            visitors: LocalPairs::with_capacity(sizes.clients),
-            entries: LocalPairs::with_capacity(sizes.referrers),
+            visitors: PairMap::with_capacity(sizes.clients),
+            entries: PairMap::with_capacity(sizes.referrers),
             views: Vec::with_capacity(sizes.views),
         }
     }
