@@ -133,7 +133,7 @@ pub struct Figures {
     pub last_time: Option<i64>,
     pub static_hits: u64,
     /// Hits per user agent as logged (escapes undecoded).
-    pub agents: BytesMap<u64>,
+    pub agents: BytesMap<AgentHits>,
     /// Client fields of candidate page views (of every line when the
     /// clients table is asked for, with hits); referrers and query strings
     /// of candidate page views.
@@ -152,6 +152,22 @@ pub struct Figures {
     last: LastIds,
     /// Table sizes of the last chunk, to size the next one's.
     chunk_sizes: ChunkSizes,
+}
+
+/// What is kept per distinct user agent while lines are scanned.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct AgentHits {
+    pub hits: u64,
+    /// [`classify::is_bot_by_words`], worked out the first time the agent
+    /// is seen: those agents' lines are no candidate page views.
+    word_bot: Option<bool>,
+}
+
+impl AgentHits {
+    fn merge(&mut self, other: AgentHits) {
+        self.hits += other.hits;
+        self.word_bot = self.word_bot.or(other.word_bot);
+    }
 }
 
 /// The ids [`BytesMap::intern_after`] tries first; `u32::MAX` for none.
@@ -265,13 +281,17 @@ impl Figures {
             return;
         }
 
-        let agent = match line.user_agent {
+        // A layout without a user agent has no bots.
+        let (agent, word_bot) = match line.user_agent {
             Some(ua) => {
-                let (id, hits) = self.agents.intern_after(ua.raw, &mut self.last.agent);
-                *hits += 1;
-                id
+                let (id, a) = self.agents.intern_after(ua.raw, &mut self.last.agent);
+                a.hits += 1;
+                let bot = *a.word_bot.get_or_insert_with(|| {
+                    classify::is_bot_by_words(&String::from_utf8_lossy(&ua.text()))
+                });
+                (id, bot)
             }
-            None => NO_AGENT,
+            None => (NO_AGENT, false),
         };
         let vhost = match line.vhost {
             Some(vhost) => {
@@ -290,9 +310,10 @@ impl Figures {
         }
         let is_static = classify::is_static(path_text);
         self.static_hits += is_static as u64;
-        // Everything of the page-view rule but the bot test, which waits
-        // for the end: it needs woothee, run once per distinct agent.
-        if classify::is_pageview(false, is_static, method, status) {
+        // The page-view rule with the bot test's cheap part: the rest of
+        // it waits for the end, as it needs woothee, run once per distinct
+        // agent. Most bots name themselves, and are not recorded at all.
+        if classify::is_pageview(word_bot, is_static, method, status) {
             views.push(
                 t,
                 line.client,
@@ -465,7 +486,7 @@ impl Figures {
         // Ids in `other`'s page views are rewritten to the merged maps' ids.
         let vhosts = self.vhosts.merge(other.vhosts, |a, b| *a += b);
         let paths = self.paths.merge(other.paths, |a, b| a.merge(b));
-        let agents = self.agents.merge(other.agents, |a, b| *a += b);
+        let agents = self.agents.merge(other.agents, |a, b| a.merge(b));
         let clients = self.clients.merge(other.clients, ClientInfo::merge);
         let referrers = self.referrers.merge(other.referrers, |_, _| {});
         let queries = self.queries.merge(other.queries, |_, _| {});
@@ -631,6 +652,23 @@ mod tests {
         r#"1.1.1.1 - - [01/May/2024:10:20:00 +0000] "GET /a?x HTTP/1.1" 404 10 "-" "UA""#;
     const L3: &str =
         r#"1.1.1.1 - - [01/May/2024:09:59:59 +0000] "PURGE /b HTTP/1.1" 503 1 "-" "UA""#;
+
+    #[test]
+    fn bots_that_name_themselves_are_no_candidates() {
+        let mut f = Figures::default();
+        let bot = r#"1.1.1.1 - - [01/May/2024:10:00:00 +0000] "GET /a HTTP/1.1" 200 1 "-" "Mozilla/5.0 (compatible; Googlebot/2.1)""#;
+        let dash = r#"1.1.1.2 - - [01/May/2024:10:00:00 +0000] "GET /a HTTP/1.1" 200 1 "-" "-""#;
+        // Woothee's crawler list, no bot word: only the end can tell.
+        let quiet = r#"1.1.1.3 - - [01/May/2024:10:00:00 +0000] "GET /a HTTP/1.1" 200 1 "-" "Yeti/1.0 (NHN Corp.)""#;
+        for l in [bot, dash, L1, quiet] {
+            f.add_line(&line(l), 0, Record::ALL);
+        }
+        let views: usize = f.views.parts.iter().flatten().map(|s| s.views.len()).sum();
+        assert_eq!(views, 2);
+        // Their hits still count, for the bots table.
+        assert_eq!(f.agents.len(), 4);
+        assert!(f.agents.iter().all(|(_, a)| a.hits == 1));
+    }
 
     #[test]
     fn counts_by_hand() {

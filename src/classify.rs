@@ -138,11 +138,7 @@ pub fn classify_agent(agent: &[u8]) -> AgentInfo {
         None => (UNKNOWN, UNKNOWN, UNKNOWN),
     };
 
-    let lower = text.to_lowercase();
-    let is_bot = blank
-        || category == "crawler"
-        || name == "HTTP Library"
-        || BOT_WORDS.iter().any(|w| lower.contains(w));
+    let is_bot = is_bot_by_words(&text) || category == "crawler" || name == "HTTP Library";
 
     let bot_name = is_bot.then(|| bot_name(&text, blank, category, name));
 
@@ -153,6 +149,20 @@ pub fn classify_agent(agent: &[u8]) -> AgentInfo {
         os: os.to_owned(),
         bot_name,
     }
+}
+
+/// The part of the SPEC §2 bot rule that needs no woothee: no agent at all
+/// (empty or `-`), or a bot word in it. Cheap enough to run while lines
+/// are scanned (once per distinct agent), so that most bots' lines are
+/// never recorded as candidate page views; [`classify_agent`] applies the
+/// same test, so the early answer never disagrees with the final one.
+/// `text` is the decoded agent, as for [`classify_agent`].
+pub fn is_bot_by_words(text: &str) -> bool {
+    if text.is_empty() || text == "-" {
+        return true;
+    }
+    let lower = text.to_lowercase();
+    BOT_WORDS.iter().any(|w| lower.contains(w))
 }
 
 /// Woothee fills unknown fields with "UNKNOWN" but can in principle pass an

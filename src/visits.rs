@@ -124,7 +124,7 @@ pub fn compute(figures: &mut Figures, opts: &VisitOptions<'_>) -> VisitFigures {
         .collect();
     for (id, info) in agents.iter().enumerate() {
         if let Some(name) = info.bot_name.as_ref().filter(|_| info.is_bot) {
-            let hits = *figures.agents.value(id as u32);
+            let hits = figures.agents.value(id as u32).hits;
             out.bot_hits += hits;
             *out.bots.entry(name.clone()).or_default() += hits;
         }
@@ -798,7 +798,7 @@ mod tests {
     fn bots_are_no_visitors_but_their_hits_are_counted() {
         let mut f = Figures::default();
         candidate(&mut f, T0, 1, b"1.1.1.1", b"curl/8.5.0", b"/a", b"-", b"");
-        *f.agents.get_or_default(b"curl/8.5.0") += 3;
+        f.agents.get_or_default(b"curl/8.5.0").hits += 3;
         candidate(&mut f, T0, 2, b"2.2.2.2", FIREFOX, b"/a", b"-", b"");
         let v = run(&f);
         assert_eq!((v.pageviews, v.visitors, v.visits), (1, 1, 1));
