@@ -13,7 +13,7 @@ pub use crate::bytes_map::BytesMap;
 use crate::classify;
 use crate::latency::Latency;
 use crate::pageviews::{
-    ChunkSizes, ChunkViews, ClientInfo, PageView, PairMap, Partitions, PARTITIONS,
+    ChunkSizes, ChunkViews, ClientInfo, PageView, PairMap, Partitions, Segment, PARTITIONS,
 };
 use crate::parse::LogLine;
 
@@ -365,22 +365,31 @@ impl Figures {
                     .intern((referrers[r as usize], queries[q as usize]))
             })
             .collect();
-        // Count first, so that each segment is allocated at its size.
-        let mut sizes = [0usize; PARTITIONS];
+        // Each partition's page views of the chunk, with run-wide ids, make
+        // one segment: put in partition order by a counting sort first.
+        let mut starts = [0usize; PARTITIONS + 1];
         for v in views.views() {
-            sizes[visitors[v.visitor as usize].1 as usize] += 1;
+            starts[visitors[v.visitor as usize].1 as usize + 1] += 1;
         }
-        let mut segments: Vec<Vec<PageView>> =
-            sizes.iter().map(|&n| Vec::with_capacity(n)).collect();
+        for p in 0..PARTITIONS {
+            starts[p + 1] += starts[p];
+        }
+        let mut next = starts;
+        let mut sorted = vec![PageView::default(); views.views().len()];
         for v in views.views() {
             let (visitor, partition) = visitors[v.visitor as usize];
-            segments[partition as usize].push(PageView {
+            sorted[next[partition as usize]] = PageView {
                 visitor,
                 entry: entries[v.entry as usize],
                 ..*v
-            });
+            };
+            next[partition as usize] += 1;
         }
-        self.views.add_chunk(views.chunk, segments);
+        for p in 0..PARTITIONS {
+            let part = &sorted[starts[p]..starts[p + 1]];
+            self.views
+                .add(p, Segment::new(views.chunk, part.iter().copied()));
+        }
     }
 
     /// Records a candidate page view as a chunk of its own numbered
@@ -510,14 +519,19 @@ impl Figures {
                     .intern((referrers[r as usize], queries[q as usize]))
             })
             .collect();
-        self.views.merge(other.views, |v| {
-            v.visitor = visitors[v.visitor as usize];
-            v.path = paths[v.path as usize];
-            v.entry = entries[v.entry as usize];
-            if v.vhost != NO_VHOST {
-                v.vhost = vhosts[v.vhost as usize];
-            }
-        });
+        self.views.merge(
+            other.views,
+            |v| {
+                v.visitor = visitors[v.visitor as usize];
+                v.path = paths[v.path as usize];
+                v.entry = entries[v.entry as usize];
+            },
+            |vhost| {
+                if *vhost != NO_VHOST {
+                    *vhost = vhosts[*vhost as usize];
+                }
+            },
+        );
     }
 
     /// The candidate page views of each partition in input order, with
@@ -531,7 +545,7 @@ impl Figures {
             .map(|segments| {
                 segments
                     .iter()
-                    .flat_map(|s| s.views.iter())
+                    .flat_map(|s| s.iter())
                     .map(|v| {
                         let (client, agent) = self.visitors.pair(v.visitor);
                         let (referrer, query) = self.entries.pair(v.entry);
@@ -663,7 +677,7 @@ mod tests {
         for l in [bot, dash, L1, quiet] {
             f.add_line(&line(l), 0, Record::ALL);
         }
-        let views: usize = f.views.parts.iter().flatten().map(|s| s.views.len()).sum();
+        let views: usize = f.views.parts.iter().flatten().map(|s| s.len()).sum();
         assert_eq!(views, 2);
         // Their hits still count, for the bots table.
         assert_eq!(f.agents.len(), 4);
@@ -787,14 +801,14 @@ mod tests {
         b.add_line(&l1, 3, Record::ALL);
         a.merge(b);
         let views = a.views.clone().in_order().into_iter().flatten();
-        let views: Vec<PageView> = views.flat_map(|s| s.views.into_vec()).collect();
+        let views: Vec<PageView> = views.flat_map(|s| s.iter().collect::<Vec<_>>()).collect();
         let hosts: Vec<&[u8]> = views.iter().map(|v| a.vhosts.key(v.vhost)).collect();
         assert_eq!(hosts, [&b"a.example"[..], b"b.example", b"a.example"]);
         assert_eq!(a.vhosts.get(b"a.example"), Some(&2));
         let mut no_vhost = Figures::default();
         no_vhost.add_line(&line(L1), 1, Record::ALL);
         let part = no_vhost.views.parts.iter().flatten().next().unwrap();
-        assert_eq!(part.views[0].vhost, NO_VHOST);
+        assert_eq!(part.iter().next().unwrap().vhost, NO_VHOST);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Candidate page views, from the scan to the visit walk.
 //!
-//! A page view is kept as a 24-byte record of ids until the end of the run,
+//! A page view is kept as a 16-byte record of ids until the end of the run,
 //! because visits need each visitor's page views in time order, which lines
 //! in any order and rotated files in any order do not give. What keeps that
 //! cheap:
@@ -10,7 +10,9 @@
 //!   they stay in cache, and the run-wide tables, which do not, are looked
 //!   up once per distinct value of the chunk, not once per page view.
 //! - A visitor (client, user agent) and an entry (referrer, query) are one
-//!   id each, so a record holds time, visitor, path, entry and vhost.
+//!   id each, so a record holds time, visitor, path and entry; the time is
+//!   seconds after its segment's earliest, and vhosts, which most layouts
+//!   do not log, are kept apart ([`StoredView`]).
 //! - Records go to one of [`PARTITIONS`] partitions by a hash of their
 //!   client as SPEC §1 identifies it (the address, not its spelling), so a
 //!   visitor's page views all land in one partition. Each chunk's records
@@ -26,6 +28,7 @@ use std::net::IpAddr;
 
 use hashbrown::{HashMap, HashTable};
 
+use crate::aggregate::NO_VHOST;
 use crate::bytes_map::{bytes_eq, hash_of, hasher};
 use crate::geoip::client_ip;
 use std::hash::BuildHasher;
@@ -37,8 +40,9 @@ pub const PARTITIONS: usize = 32;
 
 /// A candidate page view: a page view unless its user agent turns out to
 /// be a bot. Ids are those of the [`Figures`](crate::aggregate::Figures)
-/// holding it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// holding it. This is the form a chunk collects and the visit walk reads;
+/// between the two, a [`Segment`] keeps it in 16 bytes.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct PageView {
     pub time: i64,
     /// Into [`PairMap`] `visitors`: (client id, agent id).
@@ -46,19 +50,125 @@ pub struct PageView {
     pub path: u32,
     /// Into [`PairMap`] `entries`: (referrer id, query id).
     pub entry: u32,
-    /// [`NO_VHOST`](crate::aggregate::NO_VHOST) when the layout has none.
+    /// [`NO_VHOST`] when the layout has none.
     pub vhost: u32,
 }
 
-// One per page view: the largest thing in memory.
-const _: () = assert!(std::mem::size_of::<PageView>() == 24);
+/// A page view as a [`Segment`] stores it: the time as seconds after the
+/// segment's earliest, and no vhost (kept apart, for layouts with one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoredView {
+    pub since_base: u32,
+    pub visitor: u32,
+    pub path: u32,
+    pub entry: u32,
+}
+
+// One per page view until the end of the run: the largest thing in memory,
+// and what makes memory grow with the length of a log.
+const _: () = assert!(std::mem::size_of::<StoredView>() == 16);
 
 /// The page views of one chunk that fell in one partition, in line order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Segment {
     /// The chunk's number in the run: orders segments as the input does.
     pub chunk: u32,
-    pub views: Box<[PageView]>,
+    /// The earliest time of the segment's page views.
+    base: i64,
+    views: Box<[StoredView]>,
+    /// What most logs never need, out of the way.
+    rare: Option<Box<RareFields>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct RareFields {
+    /// Times, when the segment's span does not fit `since_base` (more than
+    /// 136 years: only a log with absurd dates has one).
+    times: Option<Box<[i64]>>,
+    /// Vhost ids, when the layout logs one.
+    vhosts: Option<Box<[u32]>>,
+}
+
+impl Segment {
+    /// Stores `views`, all of one chunk and partition, in line order.
+    pub fn new(chunk: u32, views: impl ExactSizeIterator<Item = PageView> + Clone) -> Segment {
+        let (mut first, mut last) = (i64::MAX, i64::MIN);
+        let mut has_vhosts = false;
+        for v in views.clone() {
+            first = first.min(v.time);
+            last = last.max(v.time);
+            has_vhosts |= v.vhost != NO_VHOST;
+        }
+        let base = first;
+        let wide = last
+            .checked_sub(first)
+            .is_none_or(|span| span > u32::MAX as i64);
+        let stored = views
+            .clone()
+            .map(|v| StoredView {
+                since_base: if wide { 0 } else { (v.time - base) as u32 },
+                visitor: v.visitor,
+                path: v.path,
+                entry: v.entry,
+            })
+            .collect();
+        let rare = RareFields {
+            times: wide.then(|| views.clone().map(|v| v.time).collect()),
+            vhosts: has_vhosts.then(|| views.map(|v| v.vhost).collect()),
+        };
+        Segment {
+            chunk,
+            base,
+            views: stored,
+            rare: (rare != RareFields::default()).then(|| Box::new(rare)),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.views.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.views.is_empty()
+    }
+
+    /// The visitor of each page view, in order.
+    pub fn visitors(&self) -> impl Iterator<Item = u32> + '_ {
+        self.views.iter().map(|v| v.visitor)
+    }
+
+    /// The page views, in order.
+    pub fn iter(&self) -> impl Iterator<Item = PageView> + '_ {
+        let times = self.rare.as_ref().and_then(|r| r.times.as_deref());
+        let vhosts = self.rare.as_ref().and_then(|r| r.vhosts.as_deref());
+        self.views.iter().enumerate().map(move |(i, v)| PageView {
+            time: times.map_or(self.base + v.since_base as i64, |t| t[i]),
+            visitor: v.visitor,
+            path: v.path,
+            entry: v.entry,
+            vhost: vhosts.map_or(NO_VHOST, |h| h[i]),
+        })
+    }
+
+    /// Rewrites the ids of every page view: `ids` the stored ones, `vhost`
+    /// each vhost id.
+    fn rewrite(&mut self, ids: &mut impl FnMut(&mut StoredView), vhost: &mut impl FnMut(&mut u32)) {
+        self.views.iter_mut().for_each(&mut *ids);
+        if let Some(vhosts) = self.rare.as_mut().and_then(|r| r.vhosts.as_mut()) {
+            vhosts.iter_mut().for_each(&mut *vhost);
+        }
+    }
+
+    /// Sets the vhost of page view `i`: for tests.
+    #[cfg(test)]
+    pub fn set_vhost(&mut self, i: usize, vhost: u32) {
+        let len = self.len();
+        let rare = self.rare.get_or_insert_with(Default::default);
+        let vhosts = rare
+            .vhosts
+            .get_or_insert_with(|| vec![NO_VHOST; len].into_boxed_slice());
+        vhosts[i] = vhost;
+    }
 }
 
 /// Page views by partition.
@@ -75,23 +185,24 @@ impl Partitions {
         &mut self.parts[p]
     }
 
-    /// Files the segments of one chunk, one per partition.
-    pub fn add_chunk(&mut self, chunk: u32, segments: Vec<Vec<PageView>>) {
-        for (p, views) in segments.into_iter().enumerate() {
-            if !views.is_empty() {
-                self.part(p).push(Segment {
-                    chunk,
-                    views: views.into_boxed_slice(),
-                });
-            }
+    /// Files one segment of partition `p`.
+    pub fn add(&mut self, p: usize, segment: Segment) {
+        if !segment.is_empty() {
+            self.part(p).push(segment);
         }
     }
 
-    /// Moves `other`'s segments in, with their ids rewritten by `rewrite`.
-    pub fn merge(&mut self, other: Partitions, mut rewrite: impl FnMut(&mut PageView)) {
+    /// Moves `other`'s segments in, with their ids rewritten by `ids` and
+    /// their vhost ids by `vhost`.
+    pub fn merge(
+        &mut self,
+        other: Partitions,
+        mut ids: impl FnMut(&mut StoredView),
+        mut vhost: impl FnMut(&mut u32),
+    ) {
         for (p, segments) in other.parts.into_iter().enumerate() {
             for mut segment in segments {
-                segment.views.iter_mut().for_each(&mut rewrite);
+                segment.rewrite(&mut ids, &mut vhost);
                 self.part(p).push(segment);
             }
         }
@@ -333,5 +444,87 @@ impl<'t> ChunkViews<'t> {
 
     pub(crate) fn views(&self) -> &[PageView] {
         &self.views
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view(time: i64, visitor: u32, vhost: u32) -> PageView {
+        PageView {
+            time,
+            visitor,
+            path: visitor + 1,
+            entry: visitor + 2,
+            vhost,
+        }
+    }
+
+    fn round_trip(views: &[PageView]) -> Segment {
+        let segment = Segment::new(7, views.iter().copied());
+        assert_eq!(segment.iter().collect::<Vec<_>>(), views);
+        assert_eq!(
+            segment.visitors().collect::<Vec<_>>(),
+            views.iter().map(|v| v.visitor).collect::<Vec<_>>()
+        );
+        segment
+    }
+
+    #[test]
+    fn segments_give_back_what_they_were_given() {
+        // Out of order, as unsorted logs are: the base is the earliest.
+        let plain = round_trip(&[
+            view(1_700_000_100, 1, NO_VHOST),
+            view(1_700_000_000, 2, NO_VHOST),
+            view(1_700_000_000 + u32::MAX as i64, 3, NO_VHOST),
+        ]);
+        assert_eq!(plain.rare, None);
+        // A span of more than u32::MAX seconds keeps whole times.
+        let wide = round_trip(&[view(-5, 1, NO_VHOST), view(u32::MAX as i64, 2, NO_VHOST)]);
+        assert!(wide.rare.as_ref().is_some_and(|r| r.times.is_some()));
+        let extremes = round_trip(&[view(i64::MIN, 1, NO_VHOST), view(i64::MAX, 2, NO_VHOST)]);
+        assert!(extremes.rare.is_some());
+        // Vhosts, some lines without one.
+        let hosts = round_trip(&[view(10, 1, 4), view(11, 2, NO_VHOST), view(12, 1, 0)]);
+        assert!(hosts.rare.as_ref().is_some_and(|r| r.times.is_none()));
+    }
+
+    #[test]
+    fn merge_rewrites_ids_and_vhosts() {
+        let mut a = Partitions::default();
+        let mut b = Partitions::default();
+        a.add(3, Segment::new(0, [view(10, 0, NO_VHOST)].into_iter()));
+        b.add(
+            3,
+            Segment::new(1, [view(20, 0, 1), view(21, 1, NO_VHOST)].into_iter()),
+        );
+        b.add(5, Segment::new(1, std::iter::empty()));
+        a.merge(
+            b,
+            |v| v.visitor += 10,
+            |h| {
+                if *h != NO_VHOST {
+                    *h += 100
+                }
+            },
+        );
+        let parts = a.in_order();
+        assert!(parts[5].is_empty());
+        let views: Vec<PageView> = parts[3].iter().flat_map(|s| s.iter()).collect();
+        assert_eq!(
+            views,
+            [
+                view(10, 0, NO_VHOST),
+                PageView {
+                    visitor: 10,
+                    ..view(20, 0, 101)
+                },
+                PageView {
+                    visitor: 11,
+                    ..view(21, 1, NO_VHOST)
+                }
+            ]
+        );
     }
 }

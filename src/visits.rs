@@ -6,7 +6,7 @@
 //! visitor's page views in time order, which unsorted lines and rotated
 //! files given in any order do not provide; and the own host of the
 //! referrer rule is decided from visits. So the scan records each candidate
-//! page view as a 24-byte record of ids ([`PageView`], filed by partition:
+//! page view as a 16-byte record of ids (filed by partition:
 //! see [`crate::pageviews`]), and this module classifies every distinct
 //! agent once, looks up every distinct client's country once, drops bots,
 //! puts each partition's page views in (visitor, time, input order) and
@@ -296,8 +296,8 @@ pub fn compute(figures: &mut Figures, opts: &VisitOptions<'_>) -> VisitFigures {
 /// already, so the stable sort by time that follows is mostly a check.
 fn by_visitor(segments: Vec<Segment>, visitors: usize, number: &[u32]) -> ByVisitor {
     let mut starts = vec![0u32; visitors + 1];
-    for v in segments.iter().flat_map(|s| s.views.iter()) {
-        let n = number[v.visitor as usize];
+    for visitor in segments.iter().flat_map(|s| s.visitors()) {
+        let n = number[visitor as usize];
         if n != u32::MAX {
             starts[n as usize + 1] += 1;
         }
@@ -306,23 +306,14 @@ fn by_visitor(segments: Vec<Segment>, visitors: usize, number: &[u32]) -> ByVisi
         starts[i] += starts[i - 1];
     }
     let total = starts[visitors] as usize;
-    let mut views = vec![
-        PageView {
-            time: 0,
-            visitor: 0,
-            path: 0,
-            entry: 0,
-            vhost: 0
-        };
-        total
-    ];
+    let mut views = vec![PageView::default(); total];
     let mut next = starts.clone();
     // Segments are dropped as they are read: memory does not double.
     for segment in segments {
-        for v in segment.views.iter() {
+        for v in segment.iter() {
             let n = number[v.visitor as usize];
             if n != u32::MAX {
-                views[next[n as usize] as usize] = *v;
+                views[next[n as usize] as usize] = v;
                 next[n as usize] += 1;
             }
         }
@@ -852,7 +843,7 @@ mod tests {
             candidate(&mut f, time, seq as u64, client, FIREFOX, b"/", b"-", b"");
             let segment = f.views.parts.iter_mut().flatten();
             let mut segment = segment.filter(|s| s.chunk == seq as u32);
-            segment.next().unwrap().views[0].vhost = vhost;
+            segment.next().unwrap().set_vhost(0, vhost);
         }
         let v = run(&f);
         // a: 3 views, visitor-days (1, day 1) and (1, day 2); b: 2 views,
