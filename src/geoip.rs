@@ -235,7 +235,7 @@ impl GeoDb {
     /// path skips the names maps without building them. `registered_country`
     /// is not a fallback: it is where the network is registered, not where
     /// the client is.
-    pub fn country(&self, ip: IpAddr) -> Option<String> {
+    pub fn country(&self, ip: IpAddr) -> Option<&str> {
         let found = self.reader.lookup(ip).ok()?;
         if !found.has_data() {
             return None;
@@ -245,7 +245,7 @@ impl GeoDb {
             // Absent or of another shape: the other layout may hold it.
             _ => found.decode_path::<&str>(&FLAT_COUNTRY).ok().flatten()?,
         };
-        (!code.is_empty()).then(|| code.to_owned())
+        (!code.is_empty()).then_some(code)
     }
 }
 

@@ -89,14 +89,6 @@ pub enum OwnHostsFrom {
     None,
 }
 
-/// A client as SPEC §1 identifies it: its address, or else the text of the
-/// field. Different spellings of one address are one client.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum Client {
-    Ip(IpAddr),
-    Text(Vec<u8>),
-}
-
 /// A visitor as the walk knows it: its client (spellings unified) and the
 /// index of its classified agent.
 #[derive(Debug, Clone, Copy)]
@@ -140,9 +132,8 @@ pub fn compute(figures: &mut Figures, opts: &VisitOptions<'_>) -> VisitFigures {
     let agent_index = |id: u32| if id == NO_AGENT { no_agent } else { id };
 
     // Each distinct client field's country, looked up once, in parallel
-    // (its address was worked out when it was first seen). Then equal
-    // clients (two spellings of one address) get one id.
-    let countries: Vec<Option<String>> = (0..figures.clients.len() as u32)
+    // (its address was worked out when it was first seen).
+    let countries: Vec<Option<&str>> = (0..figures.clients.len() as u32)
         .into_par_iter()
         .map(|id| {
             let ip = figures.clients.value(id).ip;
@@ -150,31 +141,36 @@ pub fn compute(figures: &mut Figures, opts: &VisitOptions<'_>) -> VisitFigures {
         })
         .collect();
     out.client_ips = figures.clients.iter().map(|(_, info)| info.ip).collect();
-    let mut client_ids: FastMap<Client, u32> = FastMap::default();
+    // Then equal clients get one id (SPEC §1: two spellings of one
+    // address are one client). Fields that hold no address are distinct
+    // clients already: the table of fields has each text once.
+    let mut by_address: FastMap<IpAddr, u32> =
+        FastMap::with_capacity_and_hasher(figures.clients.len(), Default::default());
     let mut country_names: Vec<String> = Vec::new();
-    let mut country_ids: FastMap<String, u32> = FastMap::default();
-    let mut country_of_client: Vec<u32> = Vec::new();
+    let mut country_ids: FastMap<&str, u32> = FastMap::default();
+    let mut country_of_client: Vec<u32> = Vec::with_capacity(figures.clients.len());
     let client_of: Vec<u32> = figures
         .clients
         .iter()
         .zip(countries)
-        .map(|((field, info), country)| {
-            let client = match info.ip {
-                Some(ip) => Client::Ip(ip),
-                None => Client::Text(field.to_vec()),
+        .map(|((_, info), country)| {
+            let next = country_of_client.len() as u32;
+            let id = match info.ip {
+                Some(ip) => *by_address.entry(ip).or_insert(next),
+                None => next,
             };
-            let next = client_ids.len() as u32;
-            *client_ids.entry(client).or_insert_with(|| {
-                let country = country.unwrap_or_else(|| UNKNOWN_COUNTRY.into());
-                let country_id = *country_ids.entry(country.clone()).or_insert_with(|| {
-                    country_names.push(country);
+            if id == next {
+                let country = country.unwrap_or(UNKNOWN_COUNTRY);
+                let country_id = *country_ids.entry(country).or_insert_with(|| {
+                    country_names.push(country.to_owned());
                     country_names.len() as u32 - 1
                 });
                 country_of_client.push(country_id);
-                next
-            })
+            }
+            id
         })
         .collect();
+    drop(by_address);
 
     // A visitor is a (client, user agent) pair; two visitor ids are one
     // visitor when their clients are two spellings of one address. Each
