@@ -519,19 +519,14 @@ impl Figures {
                     .intern((referrers[r as usize], queries[q as usize]))
             })
             .collect();
-        self.views.merge(
-            other.views,
-            |v| {
-                v.visitor = visitors[v.visitor as usize];
-                v.path = paths[v.path as usize];
-                v.entry = entries[v.entry as usize];
-            },
-            |vhost| {
-                if *vhost != NO_VHOST {
-                    *vhost = vhosts[*vhost as usize];
-                }
-            },
-        );
+        self.views.merge(other.views, |v| {
+            v.visitor = visitors[v.visitor as usize];
+            v.path = paths[v.path as usize];
+            v.entry = entries[v.entry as usize];
+            if v.vhost != NO_VHOST {
+                v.vhost = vhosts[v.vhost as usize];
+            }
+        });
     }
 
     /// The candidate page views of each partition in input order, with

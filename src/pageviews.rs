@@ -1,6 +1,6 @@
 //! Candidate page views, from the scan to the visit walk.
 //!
-//! A page view is kept as a 16-byte record of ids until the end of the run,
+//! A page view is kept as a small record of ids until the end of the run,
 //! because visits need each visitor's page views in time order, which lines
 //! in any order and rotated files in any order do not give. What keeps that
 //! cheap:
@@ -10,9 +10,10 @@
 //!   they stay in cache, and the run-wide tables, which do not, are looked
 //!   up once per distinct value of the chunk, not once per page view.
 //! - A visitor (client, user agent) and an entry (referrer, query) are one
-//!   id each, so a record holds time, visitor, path and entry; the time is
-//!   seconds after its segment's earliest, and vhosts, which most layouts
-//!   do not log, are kept apart ([`StoredView`]).
+//!   id each, so a record holds time, visitor, path and entry, stored by
+//!   column in 16 or 32 bits as each needs; the time is seconds after its
+//!   segment's earliest, and vhosts, which most layouts do not log, are
+//!   kept apart ([`Segment`]).
 //! - Records go to one of [`PARTITIONS`] partitions by a hash of their
 //!   client as SPEC §1 identifies it (the address, not its spelling), so a
 //!   visitor's page views all land in one partition. Each chunk's records
@@ -41,7 +42,7 @@ pub const PARTITIONS: usize = 32;
 /// A candidate page view: a page view unless its user agent turns out to
 /// be a bot. Ids are those of the [`Figures`](crate::aggregate::Figures)
 /// holding it. This is the form a chunk collects and the visit walk reads;
-/// between the two, a [`Segment`] keeps it in 16 bytes.
+/// between the two, a [`Segment`] keeps it in about 10 bytes.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct PageView {
     pub time: i64,
@@ -54,36 +55,40 @@ pub struct PageView {
     pub vhost: u32,
 }
 
-/// A page view as a [`Segment`] stores it: the time as seconds after the
-/// segment's earliest, and no vhost (kept apart, for layouts with one).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct StoredView {
-    pub since_base: u32,
-    pub visitor: u32,
-    pub path: u32,
-    pub entry: u32,
-}
-
-// One per page view until the end of the run: the largest thing in memory,
-// and what makes memory grow with the length of a log.
-const _: () = assert!(std::mem::size_of::<StoredView>() == 16);
+/// The columns of a [`Segment`], in the order they are laid out.
+const TIME: usize = 0;
+const VISITOR: usize = 1;
+const PATH: usize = 2;
+const ENTRY: usize = 3;
+const COLUMNS: usize = 4;
 
 /// The page views of one chunk that fell in one partition, in line order.
+///
+/// Stored by column, each column 16 or 32 bits wide as its largest value
+/// needs: seconds after the segment's earliest time (a chunk of a log
+/// spans minutes, not days), then visitor, path and entry ids (ids are
+/// numbered in order of appearance, so the busiest often fit in 16 bits).
+/// A page view takes 8 to 16 bytes, 10 on a typical log; these records are
+/// what makes memory grow with the length of a log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Segment {
     /// The chunk's number in the run: orders segments as the input does.
     pub chunk: u32,
+    len: u32,
+    /// Bit `c` set: column `c` is 32 bits wide, as two `u16`, low first.
+    wide: u8,
     /// The earliest time of the segment's page views.
     base: i64,
-    views: Box<[StoredView]>,
+    data: Box<[u16]>,
     /// What most logs never need, out of the way.
     rare: Option<Box<RareFields>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct RareFields {
-    /// Times, when the segment's span does not fit `since_base` (more than
-    /// 136 years: only a log with absurd dates has one).
+    /// Times, when the segment's span does not fit 32 bits (more than 136
+    /// years: only a log with absurd dates has one). The time column then
+    /// holds zeros.
     times: Option<Box<[i64]>>,
     /// Vhost ids, when the layout logs one.
     vhosts: Option<Box<[u32]>>,
@@ -92,82 +97,131 @@ struct RareFields {
 impl Segment {
     /// Stores `views`, all of one chunk and partition, in line order.
     pub fn new(chunk: u32, views: impl ExactSizeIterator<Item = PageView> + Clone) -> Segment {
+        let len = views.len();
         let (mut first, mut last) = (i64::MAX, i64::MIN);
+        let mut largest = [0u32; COLUMNS];
         let mut has_vhosts = false;
         for v in views.clone() {
             first = first.min(v.time);
             last = last.max(v.time);
+            largest[VISITOR] = largest[VISITOR].max(v.visitor);
+            largest[PATH] = largest[PATH].max(v.path);
+            largest[ENTRY] = largest[ENTRY].max(v.entry);
             has_vhosts |= v.vhost != NO_VHOST;
         }
-        let base = first;
-        let wide = last
-            .checked_sub(first)
-            .is_none_or(|span| span > u32::MAX as i64);
-        let stored = views
-            .clone()
-            .map(|v| StoredView {
-                since_base: if wide { 0 } else { (v.time - base) as u32 },
-                visitor: v.visitor,
-                path: v.path,
-                entry: v.entry,
-            })
-            .collect();
+        let span = last.checked_sub(first).and_then(|s| u32::try_from(s).ok());
+        largest[TIME] = span.unwrap_or(0);
+        let mut wide = 0u8;
+        for (c, &max) in largest.iter().enumerate() {
+            if max > u16::MAX as u32 {
+                wide |= 1 << c;
+            }
+        }
+        let mut segment = Segment {
+            chunk,
+            len: len as u32,
+            wide,
+            base: first,
+            data: Box::default(),
+            rare: None,
+        };
+        let size = (0..COLUMNS).map(|c| segment.width(c) * len).sum();
+        let mut data = vec![0u16; size];
+        let mut at = [0usize; COLUMNS];
+        for c in 1..COLUMNS {
+            at[c] = at[c - 1] + segment.width(c - 1) * len;
+        }
+        for v in views.clone() {
+            let since = if span.is_some() {
+                (v.time - first) as u32
+            } else {
+                0
+            };
+            for (c, value) in [since, v.visitor, v.path, v.entry].into_iter().enumerate() {
+                data[at[c]] = value as u16;
+                if wide & 1 << c != 0 {
+                    data[at[c] + 1] = (value >> 16) as u16;
+                    at[c] += 2;
+                } else {
+                    at[c] += 1;
+                }
+            }
+        }
+        segment.data = data.into_boxed_slice();
         let rare = RareFields {
-            times: wide.then(|| views.clone().map(|v| v.time).collect()),
+            times: span
+                .is_none()
+                .then(|| views.clone().map(|v| v.time).collect()),
             vhosts: has_vhosts.then(|| views.map(|v| v.vhost).collect()),
         };
-        Segment {
-            chunk,
-            base,
-            views: stored,
-            rare: (rare != RareFields::default()).then(|| Box::new(rare)),
+        if rare != RareFields::default() {
+            segment.rare = Some(Box::new(rare));
         }
+        segment
     }
 
     pub fn len(&self) -> usize {
-        self.views.len()
+        self.len as usize
     }
 
     pub fn is_empty(&self) -> bool {
-        self.views.is_empty()
+        self.len == 0
+    }
+
+    /// In `u16`s: 1 or 2.
+    fn width(&self, c: usize) -> usize {
+        1 + (self.wide >> c & 1) as usize
+    }
+
+    /// The values of column `c`, in order.
+    fn column(&self, c: usize) -> impl Iterator<Item = u32> + '_ {
+        let start: usize = (0..c).map(|k| self.width(k) * self.len()).sum();
+        let width = self.width(c);
+        self.data[start..start + width * self.len()]
+            .chunks_exact(width)
+            .map(|v| v[0] as u32 | v.get(1).map_or(0, |&hi| (hi as u32) << 16))
     }
 
     /// The visitor of each page view, in order.
     pub fn visitors(&self) -> impl Iterator<Item = u32> + '_ {
-        self.views.iter().map(|v| v.visitor)
+        self.column(VISITOR)
     }
 
     /// The page views, in order.
     pub fn iter(&self) -> impl Iterator<Item = PageView> + '_ {
         let times = self.rare.as_ref().and_then(|r| r.times.as_deref());
         let vhosts = self.rare.as_ref().and_then(|r| r.vhosts.as_deref());
-        self.views.iter().enumerate().map(move |(i, v)| PageView {
-            time: times.map_or(self.base + v.since_base as i64, |t| t[i]),
-            visitor: v.visitor,
-            path: v.path,
-            entry: v.entry,
-            vhost: vhosts.map_or(NO_VHOST, |h| h[i]),
-        })
+        let columns = self.column(TIME).zip(self.column(VISITOR));
+        let columns = columns.zip(self.column(PATH).zip(self.column(ENTRY)));
+        columns
+            .enumerate()
+            .map(move |(i, ((since, visitor), (path, entry)))| PageView {
+                time: times.map_or(self.base + since as i64, |t| t[i]),
+                visitor,
+                path,
+                entry,
+                vhost: vhosts.map_or(NO_VHOST, |h| h[i]),
+            })
     }
 
-    /// Rewrites the ids of every page view: `ids` the stored ones, `vhost`
-    /// each vhost id.
-    fn rewrite(&mut self, ids: &mut impl FnMut(&mut StoredView), vhost: &mut impl FnMut(&mut u32)) {
-        self.views.iter_mut().for_each(&mut *ids);
-        if let Some(vhosts) = self.rare.as_mut().and_then(|r| r.vhosts.as_mut()) {
-            vhosts.iter_mut().for_each(&mut *vhost);
-        }
+    /// Rewrites the ids of every page view: new ids may need wider
+    /// columns, so the segment is stored anew.
+    fn rewrite(&mut self, rewrite: &mut impl FnMut(&mut PageView)) {
+        let mut views: Vec<PageView> = self.iter().collect();
+        views.iter_mut().for_each(rewrite);
+        *self = Segment::new(self.chunk, views.into_iter());
     }
 
     /// Sets the vhost of page view `i`: for tests.
     #[cfg(test)]
     pub fn set_vhost(&mut self, i: usize, vhost: u32) {
-        let len = self.len();
-        let rare = self.rare.get_or_insert_with(Default::default);
-        let vhosts = rare
-            .vhosts
-            .get_or_insert_with(|| vec![NO_VHOST; len].into_boxed_slice());
-        vhosts[i] = vhost;
+        let mut n = 0;
+        self.rewrite(&mut |v| {
+            if n == i {
+                v.vhost = vhost;
+            }
+            n += 1;
+        });
     }
 }
 
@@ -192,17 +246,11 @@ impl Partitions {
         }
     }
 
-    /// Moves `other`'s segments in, with their ids rewritten by `ids` and
-    /// their vhost ids by `vhost`.
-    pub fn merge(
-        &mut self,
-        other: Partitions,
-        mut ids: impl FnMut(&mut StoredView),
-        mut vhost: impl FnMut(&mut u32),
-    ) {
+    /// Moves `other`'s segments in, with their ids rewritten by `rewrite`.
+    pub fn merge(&mut self, other: Partitions, mut rewrite: impl FnMut(&mut PageView)) {
         for (p, segments) in other.parts.into_iter().enumerate() {
             for mut segment in segments {
-                segment.rewrite(&mut ids, &mut vhost);
+                segment.rewrite(&mut rewrite);
                 self.part(p).push(segment);
             }
         }
@@ -463,6 +511,7 @@ mod tests {
 
     fn round_trip(views: &[PageView]) -> Segment {
         let segment = Segment::new(7, views.iter().copied());
+        assert_eq!(segment.len(), views.len());
         assert_eq!(segment.iter().collect::<Vec<_>>(), views);
         assert_eq!(
             segment.visitors().collect::<Vec<_>>(),
@@ -474,24 +523,49 @@ mod tests {
     #[test]
     fn segments_give_back_what_they_were_given() {
         // Out of order, as unsorted logs are: the base is the earliest.
-        let plain = round_trip(&[
+        // Small ids and a short span: every column 16 bits, 8 bytes a view.
+        let narrow = round_trip(&[
             view(1_700_000_100, 1, NO_VHOST),
             view(1_700_000_000, 2, NO_VHOST),
-            view(1_700_000_000 + u32::MAX as i64, 3, NO_VHOST),
         ]);
-        assert_eq!(plain.rare, None);
-        // A span of more than u32::MAX seconds keeps whole times.
-        let wide = round_trip(&[view(-5, 1, NO_VHOST), view(u32::MAX as i64, 2, NO_VHOST)]);
-        assert!(wide.rare.as_ref().is_some_and(|r| r.times.is_some()));
+        assert_eq!(
+            (narrow.wide, narrow.data.len(), narrow.rare.is_none()),
+            (0, 8, true)
+        );
+        // Each column as wide as its largest value needs.
+        // Time span 65536 s, entry id 65536: those two columns 32 bits.
+        let wide = round_trip(&[
+            view(1_700_000_000 + u16::MAX as i64 + 1, 1, NO_VHOST),
+            view(1_700_000_000, u16::MAX as u32 - 1, NO_VHOST),
+        ]);
+        assert_eq!(wide.wide, 1 << TIME | 1 << ENTRY);
+        let wide = round_trip(&[
+            view(0, 1, NO_VHOST),
+            view(u16::MAX as i64 + 1, u32::MAX - 2, NO_VHOST),
+        ]);
+        assert_eq!(wide.wide, 0b1111);
+        assert_eq!(wide.data.len(), 16);
+        // A span of u32::MAX seconds still fits; one more keeps whole times.
+        let span = round_trip(&[
+            view(-5, 1, NO_VHOST),
+            view(u32::MAX as i64 - 5, 2, NO_VHOST),
+        ]);
+        assert!(span.rare.is_none());
+        let times = round_trip(&[
+            view(-5, 1, NO_VHOST),
+            view(u32::MAX as i64 - 4, 2, NO_VHOST),
+        ]);
+        assert!(times.rare.as_ref().is_some_and(|r| r.times.is_some()));
         let extremes = round_trip(&[view(i64::MIN, 1, NO_VHOST), view(i64::MAX, 2, NO_VHOST)]);
         assert!(extremes.rare.is_some());
         // Vhosts, some lines without one.
         let hosts = round_trip(&[view(10, 1, 4), view(11, 2, NO_VHOST), view(12, 1, 0)]);
         assert!(hosts.rare.as_ref().is_some_and(|r| r.times.is_none()));
+        round_trip(&[]);
     }
 
     #[test]
-    fn merge_rewrites_ids_and_vhosts() {
+    fn merge_rewrites_ids_and_widens_columns() {
         let mut a = Partitions::default();
         let mut b = Partitions::default();
         a.add(3, Segment::new(0, [view(10, 0, NO_VHOST)].into_iter()));
@@ -500,30 +574,25 @@ mod tests {
             Segment::new(1, [view(20, 0, 1), view(21, 1, NO_VHOST)].into_iter()),
         );
         b.add(5, Segment::new(1, std::iter::empty()));
-        a.merge(
-            b,
-            |v| v.visitor += 10,
-            |h| {
-                if *h != NO_VHOST {
-                    *h += 100
-                }
-            },
-        );
+        a.merge(b, |v| {
+            v.visitor += 100_000;
+            if v.vhost != NO_VHOST {
+                v.vhost += 100
+            }
+        });
         let parts = a.in_order();
         assert!(parts[5].is_empty());
         let views: Vec<PageView> = parts[3].iter().flat_map(|s| s.iter()).collect();
+        let moved = |v: PageView| PageView {
+            visitor: v.visitor + 100_000,
+            ..v
+        };
         assert_eq!(
             views,
             [
                 view(10, 0, NO_VHOST),
-                PageView {
-                    visitor: 10,
-                    ..view(20, 0, 101)
-                },
-                PageView {
-                    visitor: 11,
-                    ..view(21, 1, NO_VHOST)
-                }
+                moved(view(20, 0, 101)),
+                moved(view(21, 1, NO_VHOST))
             ]
         );
     }
