@@ -6,7 +6,7 @@
 //! visitor's page views in time order, which unsorted lines and rotated
 //! files given in any order do not provide; and the own host of the
 //! referrer rule is decided from visits. So the scan records each candidate
-//! page view as a 16-byte record of ids (filed by partition:
+//! page view as a small record of ids (filed by partition:
 //! see [`crate::pageviews`]), and this module classifies every distinct
 //! agent once, looks up every distinct client's country once, drops bots,
 //! puts each partition's page views in (visitor, time, input order) and
