@@ -311,41 +311,23 @@ fn output_file_has_an_ordinary_mode_and_keeps_an_existing_one() {
     std::fs::write(&plain, b"").unwrap();
     let ordinary = std::fs::metadata(&plain).unwrap().permissions().mode() & 0o777;
 
+    // Writes the report to `out` and answers the mode it then has.
+    let mode_after_report = |out: &std::path::Path| {
+        logstats()
+            .args(["report", log.to_str().unwrap(), "--format", "json", "-o"])
+            .arg(out)
+            .assert()
+            .success();
+        std::fs::metadata(out).unwrap().permissions().mode() & 0o777
+    };
+
     let report = dir.path().join("new.json");
-    logstats()
-        .args([
-            "report",
-            log.to_str().unwrap(),
-            "--format",
-            "json",
-            "-o",
-            report.to_str().unwrap(),
-        ])
-        .assert()
-        .success();
-    assert_eq!(
-        std::fs::metadata(&report).unwrap().permissions().mode() & 0o777,
-        ordinary
-    );
+    assert_eq!(mode_after_report(&report), ordinary);
 
     let existing = dir.path().join("existing.json");
     std::fs::write(&existing, b"old").unwrap();
     std::fs::set_permissions(&existing, std::fs::Permissions::from_mode(0o640)).unwrap();
-    logstats()
-        .args([
-            "report",
-            log.to_str().unwrap(),
-            "--format",
-            "json",
-            "-o",
-            existing.to_str().unwrap(),
-        ])
-        .assert()
-        .success();
-    assert_eq!(
-        std::fs::metadata(&existing).unwrap().permissions().mode() & 0o777,
-        0o640
-    );
+    assert_eq!(mode_after_report(&existing), 0o640);
     assert_ne!(std::fs::read(&existing).unwrap(), b"old");
 }
 

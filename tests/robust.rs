@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
 use std::time::{Duration, SystemTime};
 
-use common::{fixture, gzip, logstats};
+use common::{fixture, gzip, logstats, run_json_report};
 use serde_json::Value;
 
 fn line(i: usize) -> String {
@@ -30,12 +30,7 @@ fn log_of(lines: usize) -> String {
 }
 
 fn run(args: &[&str]) -> Output {
-    let out = logstats()
-        .arg("report")
-        .args(args)
-        .args(["--format", "json"])
-        .output()
-        .unwrap();
+    let out = run_json_report(args);
     assert_eq!(out.status.signal(), None, "killed: {}", stderr(&out));
     out
 }

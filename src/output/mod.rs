@@ -90,21 +90,23 @@ pub struct Section {
     pub share_of: Option<u64>,
 }
 
-impl Section {
-    fn new(
-        name: &'static str,
-        title: &'static str,
-        columns: &[&'static str],
-        keys: usize,
-    ) -> Section {
-        Section {
-            name,
-            title,
-            columns: columns.to_vec(),
-            keys,
-            rows: Vec::new(),
-            share_of: None,
-        }
+/// A table with a row of cells per item of `items`.
+fn table<T>(
+    name: &'static str,
+    title: &'static str,
+    columns: &[&'static str],
+    keys: usize,
+    items: impl IntoIterator<Item = T>,
+    row: impl Fn(T) -> Vec<Cell>,
+    share_of: Option<u64>,
+) -> Section {
+    Section {
+        name,
+        title,
+        columns: columns.to_vec(),
+        keys,
+        rows: items.into_iter().map(row).collect(),
+        share_of,
     }
 }
 
@@ -117,275 +119,250 @@ fn key_count<T>(
     row: impl Fn(&T) -> (String, u64),
     share_of: Option<u64>,
 ) -> Section {
-    let mut s = Section::new(name, title, &columns, 1);
-    s.rows = rows
-        .iter()
-        .map(|r| {
-            let (key, n) = row(r);
-            vec![Cell::Text(key), Cell::Count(n)]
-        })
-        .collect();
-    s.share_of = share_of;
-    s
+    let cells = |r| {
+        let (key, n) = row(r);
+        vec![Cell::Text(key), Cell::Count(n)]
+    };
+    table(name, title, &columns, 1, rows, cells, share_of)
 }
 
 /// Every section, in report order. The names are those of the JSON fields.
 pub fn sections(report: &Report) -> Vec<Section> {
     use Cell::*;
-    let mut all = Vec::new();
-
-    let mut s = Section::new(
-        "inputs",
-        "Inputs",
-        &[
-            "path",
-            "format",
-            "bytes",
-            "lines",
-            "parsed",
-            "malformed",
-            "blank",
-            "filtered",
-            "kept",
-        ],
-        1,
-    );
-    for i in &report.inputs {
-        let c = &i.counts;
-        s.rows.push(vec![
-            Text(i.path.clone()),
-            Text(i.format.to_string()),
-            Bytes(i.bytes),
-            Count(c.lines),
-            Count(c.parsed),
-            Count(c.malformed),
-            Count(c.blank),
-            Count(c.filtered),
-            Count(c.kept),
-        ]);
-    }
-    all.push(s);
-
-    let mut s = Section::new(
-        "malformed_samples",
-        "Malformed lines (first 5)",
-        &["path", "line", "text"],
-        2,
-    );
-    for m in &report.malformed_samples {
-        s.rows.push(vec![
-            Text(m.path.clone()),
-            Count(m.line),
-            Text(m.text.clone()),
-        ]);
-    }
-    all.push(s);
-
-    let mut s = Section::new("period", "Period", &["first", "last"], 0);
-    let p = &report.period;
-    s.rows.push(vec![
-        Text(p.first.clone().unwrap_or_default()),
-        Text(p.last.clone().unwrap_or_default()),
-    ]);
-    all.push(s);
-
     let sm = &report.summary;
-    let mut s = Section::new(
-        "summary",
-        "Summary",
-        &[
-            "hits",
-            "pageviews",
-            "visitors",
-            "visits",
-            "bounces",
-            "bounce_rate",
-            "avg_visit_duration_s",
-            "bytes",
-            "bot_hits",
-            "static_hits",
-            "status_4xx",
-            "status_5xx",
-            "error_rate_4xx",
-            "error_rate_5xx",
-        ],
-        0,
-    );
-    s.rows.push(vec![
-        Count(sm.hits),
-        Count(sm.pageviews),
-        Count(sm.visitors),
-        Count(sm.visits),
-        Count(sm.bounces),
-        Rate(sm.bounce_rate),
-        Seconds(sm.avg_visit_duration_s),
-        Bytes(sm.bytes),
-        Count(sm.bot_hits),
-        Count(sm.static_hits),
-        Count(sm.status_4xx),
-        Count(sm.status_5xx),
-        Rate(sm.error_rate_4xx),
-        Rate(sm.error_rate_5xx),
-    ]);
-    all.push(s);
-
-    let title = match report.timeseries.bucket {
-        crate::zone::Bucket::Hour => "Traffic per hour",
-        crate::zone::Bucket::Day => "Traffic per day",
-    };
-    let mut s = Section::new(
-        "timeseries",
-        title,
-        &[
-            "start",
-            "hits",
-            "pageviews",
-            "visitors",
-            "bytes",
-            "status_4xx",
-            "status_5xx",
-        ],
-        1,
-    );
-    for r in &report.timeseries.rows {
-        s.rows.push(vec![
-            Text(r.start.clone()),
-            Count(r.hits),
-            Count(r.pageviews),
-            Count(r.visitors),
-            Bytes(r.bytes),
-            Count(r.status_4xx),
-            Count(r.status_5xx),
-        ]);
-    }
-    all.push(s);
-
-    let pageviews = report.summary.pageviews;
-    let visits = report.summary.visits;
-    let mut s = Section::new("pages", "Pages", &["path", "pageviews", "visitors"], 1);
-    s.rows = report
-        .pages
-        .iter()
-        .map(|r| vec![Text(r.path.clone()), Count(r.pageviews), Count(r.visitors)])
-        .collect();
-    s.share_of = Some(pageviews);
-    all.push(s);
-
-    let mut s = Section::new(
-        "vhosts",
-        "Virtual hosts",
-        &["host", "hits", "pageviews", "visitors"],
-        1,
-    );
-    s.rows = report
-        .vhosts
-        .iter()
-        .map(|r| {
-            vec![
-                Text(r.host.clone()),
-                Count(r.hits),
-                Count(r.pageviews),
-                Count(r.visitors),
-            ]
-        })
-        .collect();
-    s.share_of = Some(report.summary.hits);
-    all.push(s);
-
-    let mut s = Section::new(
-        "landing_pages",
-        "Landing pages",
-        &["path", "visits", "bounces", "bounce_rate"],
-        1,
-    );
-    s.rows = report
-        .landing_pages
-        .iter()
-        .map(|r| {
-            vec![
-                Text(r.path.clone()),
-                Count(r.visits),
-                Count(r.bounces),
-                Rate(r.bounce_rate),
-            ]
-        })
-        .collect();
-    s.share_of = Some(visits);
-    all.push(s);
-
-    all.push(key_count(
-        "exit_pages",
-        "Exit pages",
-        ["path", "visits"],
-        &report.exit_pages,
-        |r| (r.path.clone(), r.visits),
-        Some(visits),
-    ));
-    all.push(key_count(
-        "referrers",
-        "Referrers",
-        ["host", "visits"],
-        &report.referrers,
-        |r| (r.host.clone(), r.visits),
-        Some(visits),
-    ));
-    all.push(key_count(
-        "channels",
-        "Channels",
-        ["channel", "visits"],
-        &report.channels,
-        |r| (r.channel.to_string(), r.visits),
-        Some(visits),
-    ));
-    all.push(key_count(
-        "search_terms",
-        "Search terms",
-        ["term", "visits"],
-        &report.search_terms,
-        |r| (r.term.clone(), r.visits),
-        None,
-    ));
-
-    let mut s = Section::new(
-        "campaigns",
-        "Campaigns",
-        &["source", "medium", "campaign", "visits"],
-        3,
-    );
-    s.rows = report
-        .campaigns
-        .iter()
-        .map(|r| {
-            vec![
-                Text(r.source.clone()),
-                Text(r.medium.clone()),
-                Text(r.campaign.clone()),
-                Count(r.visits),
-            ]
-        })
-        .collect();
-    all.push(s);
-
-    let mut s = Section::new(
-        "countries",
-        "Countries",
-        &["country", "visitors", "pageviews"],
-        1,
-    );
-    s.rows = report
-        .countries
-        .iter()
-        .map(|r| {
-            vec![
-                Text(r.country.clone()),
-                Count(r.visitors),
-                Count(r.pageviews),
-            ]
-        })
-        .collect();
-    s.share_of = Some(report.summary.visitors);
-    all.push(s);
-
+    let (hits, pageviews, visitors, visits) = (sm.hits, sm.pageviews, sm.visitors, sm.visits);
+    let mut all = vec![
+        table(
+            "inputs",
+            "Inputs",
+            &[
+                "path",
+                "format",
+                "bytes",
+                "lines",
+                "parsed",
+                "malformed",
+                "blank",
+                "filtered",
+                "kept",
+            ],
+            1,
+            &report.inputs,
+            |i| {
+                let c = &i.counts;
+                vec![
+                    Text(i.path.clone()),
+                    Text(i.format.to_string()),
+                    Bytes(i.bytes),
+                    Count(c.lines),
+                    Count(c.parsed),
+                    Count(c.malformed),
+                    Count(c.blank),
+                    Count(c.filtered),
+                    Count(c.kept),
+                ]
+            },
+            None,
+        ),
+        table(
+            "malformed_samples",
+            "Malformed lines (first 5)",
+            &["path", "line", "text"],
+            2,
+            &report.malformed_samples,
+            |m| vec![Text(m.path.clone()), Count(m.line), Text(m.text.clone())],
+            None,
+        ),
+        table(
+            "period",
+            "Period",
+            &["first", "last"],
+            0,
+            [&report.period],
+            |p| {
+                vec![
+                    Text(p.first.clone().unwrap_or_default()),
+                    Text(p.last.clone().unwrap_or_default()),
+                ]
+            },
+            None,
+        ),
+        table(
+            "summary",
+            "Summary",
+            &[
+                "hits",
+                "pageviews",
+                "visitors",
+                "visits",
+                "bounces",
+                "bounce_rate",
+                "avg_visit_duration_s",
+                "bytes",
+                "bot_hits",
+                "static_hits",
+                "status_4xx",
+                "status_5xx",
+                "error_rate_4xx",
+                "error_rate_5xx",
+            ],
+            0,
+            [sm],
+            |sm| {
+                vec![
+                    Count(sm.hits),
+                    Count(sm.pageviews),
+                    Count(sm.visitors),
+                    Count(sm.visits),
+                    Count(sm.bounces),
+                    Rate(sm.bounce_rate),
+                    Seconds(sm.avg_visit_duration_s),
+                    Bytes(sm.bytes),
+                    Count(sm.bot_hits),
+                    Count(sm.static_hits),
+                    Count(sm.status_4xx),
+                    Count(sm.status_5xx),
+                    Rate(sm.error_rate_4xx),
+                    Rate(sm.error_rate_5xx),
+                ]
+            },
+            None,
+        ),
+        table(
+            "timeseries",
+            match report.timeseries.bucket {
+                crate::zone::Bucket::Hour => "Traffic per hour",
+                crate::zone::Bucket::Day => "Traffic per day",
+            },
+            &[
+                "start",
+                "hits",
+                "pageviews",
+                "visitors",
+                "bytes",
+                "status_4xx",
+                "status_5xx",
+            ],
+            1,
+            &report.timeseries.rows,
+            |r| {
+                vec![
+                    Text(r.start.clone()),
+                    Count(r.hits),
+                    Count(r.pageviews),
+                    Count(r.visitors),
+                    Bytes(r.bytes),
+                    Count(r.status_4xx),
+                    Count(r.status_5xx),
+                ]
+            },
+            None,
+        ),
+        table(
+            "pages",
+            "Pages",
+            &["path", "pageviews", "visitors"],
+            1,
+            &report.pages,
+            |r| vec![Text(r.path.clone()), Count(r.pageviews), Count(r.visitors)],
+            Some(pageviews),
+        ),
+        table(
+            "vhosts",
+            "Virtual hosts",
+            &["host", "hits", "pageviews", "visitors"],
+            1,
+            &report.vhosts,
+            |r| {
+                vec![
+                    Text(r.host.clone()),
+                    Count(r.hits),
+                    Count(r.pageviews),
+                    Count(r.visitors),
+                ]
+            },
+            Some(hits),
+        ),
+        table(
+            "landing_pages",
+            "Landing pages",
+            &["path", "visits", "bounces", "bounce_rate"],
+            1,
+            &report.landing_pages,
+            |r| {
+                vec![
+                    Text(r.path.clone()),
+                    Count(r.visits),
+                    Count(r.bounces),
+                    Rate(r.bounce_rate),
+                ]
+            },
+            Some(visits),
+        ),
+        key_count(
+            "exit_pages",
+            "Exit pages",
+            ["path", "visits"],
+            &report.exit_pages,
+            |r| (r.path.clone(), r.visits),
+            Some(visits),
+        ),
+        key_count(
+            "referrers",
+            "Referrers",
+            ["host", "visits"],
+            &report.referrers,
+            |r| (r.host.clone(), r.visits),
+            Some(visits),
+        ),
+        key_count(
+            "channels",
+            "Channels",
+            ["channel", "visits"],
+            &report.channels,
+            |r| (r.channel.to_string(), r.visits),
+            Some(visits),
+        ),
+        key_count(
+            "search_terms",
+            "Search terms",
+            ["term", "visits"],
+            &report.search_terms,
+            |r| (r.term.clone(), r.visits),
+            None,
+        ),
+        table(
+            "campaigns",
+            "Campaigns",
+            &["source", "medium", "campaign", "visits"],
+            3,
+            &report.campaigns,
+            |r| {
+                vec![
+                    Text(r.source.clone()),
+                    Text(r.medium.clone()),
+                    Text(r.campaign.clone()),
+                    Count(r.visits),
+                ]
+            },
+            None,
+        ),
+        table(
+            "countries",
+            "Countries",
+            &["country", "visitors", "pageviews"],
+            1,
+            &report.countries,
+            |r| {
+                vec![
+                    Text(r.country.clone()),
+                    Count(r.visitors),
+                    Count(r.pageviews),
+                ]
+            },
+            Some(visitors),
+        ),
+    ];
     for (name, title, rows) in [
         ("devices", "Devices", &report.devices),
         ("browsers", "Browsers", &report.browsers),
@@ -397,101 +374,91 @@ pub fn sections(report: &Report) -> Vec<Section> {
             ["name", "visitors"],
             rows,
             |r| (r.name.clone(), r.visitors),
-            Some(report.summary.visitors),
+            Some(visitors),
         ));
     }
-
-    let hits = report.summary.hits;
-    all.push(key_count(
-        "bots",
-        "Bots",
-        ["name", "hits"],
-        &report.bots,
-        |r| (r.name.clone(), r.hits),
-        Some(hits),
-    ));
-    all.push(key_count(
-        "clients",
-        "Clients",
-        ["client", "hits"],
-        &report.clients,
-        |r| (r.client.clone(), r.hits),
-        Some(hits),
-    ));
-    all.push(key_count(
-        "status_codes",
-        "Status codes",
-        ["status", "hits"],
-        &report.status_codes,
-        |r| (r.status.to_string(), r.hits),
-        Some(hits),
-    ));
-    all.push(key_count(
-        "methods",
-        "Methods",
-        ["method", "hits"],
-        &report.methods,
-        |r| (r.method.clone(), r.hits),
-        Some(hits),
-    ));
-    all.push(key_count(
-        "not_found",
-        "Not found (404)",
-        ["path", "hits"],
-        &report.not_found,
-        |r| (r.path.clone(), r.hits),
-        None,
-    ));
-    all.push(key_count(
-        "server_errors",
-        "Server errors (5xx)",
-        ["path", "hits"],
-        &report.server_errors,
-        |r| (r.path.clone(), r.hits),
-        None,
-    ));
-
-    let mut s = Section::new(
-        "routes",
-        "Routes",
-        &["route", "hits", "status_5xx", "bytes", "p50_ms", "p95_ms"],
-        1,
-    );
-    s.rows = report
-        .routes
-        .iter()
-        .map(|r| {
-            vec![
-                Text(r.route.clone()),
-                Count(r.hits),
-                Count(r.status_5xx),
-                Bytes(r.bytes),
-                Millis(r.p50_ms),
-                Millis(r.p95_ms),
-            ]
-        })
-        .collect();
-    s.share_of = Some(hits);
-    all.push(s);
-
-    // One row, or none when no hit had a time.
-    let mut s = Section::new(
-        "response_time",
-        "Response time",
-        &["p50_ms", "p90_ms", "p99_ms", "max_ms"],
-        0,
-    );
-    s.rows = report
-        .response_time
-        .iter()
-        .map(|t| {
-            [t.p50_ms, t.p90_ms, t.p99_ms, t.max_ms]
-                .map(|ms| Millis(Some(ms)))
-                .to_vec()
-        })
-        .collect();
-    all.push(s);
-
+    all.extend([
+        key_count(
+            "bots",
+            "Bots",
+            ["name", "hits"],
+            &report.bots,
+            |r| (r.name.clone(), r.hits),
+            Some(hits),
+        ),
+        key_count(
+            "clients",
+            "Clients",
+            ["client", "hits"],
+            &report.clients,
+            |r| (r.client.clone(), r.hits),
+            Some(hits),
+        ),
+        key_count(
+            "status_codes",
+            "Status codes",
+            ["status", "hits"],
+            &report.status_codes,
+            |r| (r.status.to_string(), r.hits),
+            Some(hits),
+        ),
+        key_count(
+            "methods",
+            "Methods",
+            ["method", "hits"],
+            &report.methods,
+            |r| (r.method.clone(), r.hits),
+            Some(hits),
+        ),
+        key_count(
+            "not_found",
+            "Not found (404)",
+            ["path", "hits"],
+            &report.not_found,
+            |r| (r.path.clone(), r.hits),
+            None,
+        ),
+        key_count(
+            "server_errors",
+            "Server errors (5xx)",
+            ["path", "hits"],
+            &report.server_errors,
+            |r| (r.path.clone(), r.hits),
+            None,
+        ),
+        table(
+            "routes",
+            "Routes",
+            &["route", "hits", "status_5xx", "bytes", "p50_ms", "p95_ms"],
+            1,
+            &report.routes,
+            |r| {
+                vec![
+                    Text(r.route.clone()),
+                    Count(r.hits),
+                    Count(r.status_5xx),
+                    Bytes(r.bytes),
+                    Millis(r.p50_ms),
+                    Millis(r.p95_ms),
+                ]
+            },
+            Some(hits),
+        ),
+        // One row, or none when no hit had a time.
+        table(
+            "response_time",
+            "Response time",
+            &["p50_ms", "p90_ms", "p99_ms", "max_ms"],
+            0,
+            &report.response_time,
+            |t| {
+                [t.p50_ms, t.p90_ms, t.p99_ms, t.max_ms]
+                    .map(|ms| Millis(Some(ms)))
+                    .to_vec()
+            },
+            None,
+        ),
+    ]);
     all
 }
 

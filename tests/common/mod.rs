@@ -66,15 +66,19 @@ pub fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// Runs `logstats report ARGS --format json`, expects success, parses it.
-pub fn report_json(args: &[&str]) -> Value {
-    let out = logstats()
+/// Runs `logstats report ARGS --format json`, whatever its outcome.
+pub fn run_json_report(args: &[&str]) -> std::process::Output {
+    logstats()
         .arg("report")
         .args(args)
         .args(["--format", "json"])
         .output()
-        .unwrap();
-    successful_json(&out)
+        .unwrap()
+}
+
+/// Runs `logstats report ARGS --format json`, expects success, parses it.
+pub fn report_json(args: &[&str]) -> Value {
+    successful_json(&run_json_report(args))
 }
 
 /// The JSON report a run printed, which must have succeeded.
