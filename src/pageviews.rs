@@ -109,7 +109,11 @@ impl Segment {
             largest[ENTRY] = largest[ENTRY].max(v.entry);
             has_vhosts |= v.vhost != NO_VHOST;
         }
-        let span = last.checked_sub(first).and_then(|s| u32::try_from(s).ok());
+        // No page views span nothing: an empty segment allocates nothing.
+        let span = match len {
+            0 => Some(0),
+            _ => last.checked_sub(first).and_then(|s| u32::try_from(s).ok()),
+        };
         largest[TIME] = span.unwrap_or(0);
         let mut wide = 0u8;
         for (c, &max) in largest.iter().enumerate() {
@@ -561,7 +565,7 @@ mod tests {
         // Vhosts, some lines without one.
         let hosts = round_trip(&[view(10, 1, 4), view(11, 2, NO_VHOST), view(12, 1, 0)]);
         assert!(hosts.rare.as_ref().is_some_and(|r| r.times.is_none()));
-        round_trip(&[]);
+        assert_eq!(round_trip(&[]).rare, None);
     }
 
     #[test]
