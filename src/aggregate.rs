@@ -10,10 +10,12 @@
 use hashbrown::HashMap;
 
 pub use crate::bytes_map::BytesMap;
+use crate::bytes_map::RecentIds;
 use crate::classify;
 use crate::latency::Latency;
 use crate::pageviews::{
-    ChunkSizes, ChunkViews, ClientInfo, PageView, PairMap, Partitions, Segment, PARTITIONS,
+    ChunkSizes, ChunkViews, ClientInfo, FirstPair, PageView, PairMap, Partitions, Segment,
+    PARTITIONS,
 };
 use crate::parse::LogLine;
 
@@ -138,7 +140,8 @@ pub struct Figures {
     /// clients table is asked for, with hits); referrers and query strings
     /// of candidate page views.
     pub clients: BytesMap<ClientInfo>,
-    pub referrers: BytesMap<()>,
+    /// Each referrer's first entry, see [`PairMap`].
+    pub referrers: BytesMap<FirstPair>,
     pub queries: BytesMap<()>,
     /// (client id, agent id) of each visitor of a candidate page view.
     pub visitors: PairMap,
@@ -150,6 +153,8 @@ pub struct Figures {
     pub views: Partitions,
     /// Ids of the fields of the last line added, tried first.
     last: LastIds,
+    /// Ids of recent user agents, tried first.
+    recent_agents: RecentIds,
     /// Table sizes of the last chunk, to size the next one's.
     chunk_sizes: ChunkSizes,
 }
@@ -173,7 +178,6 @@ impl AgentHits {
 /// The ids [`BytesMap::intern_after`] tries first; `u32::MAX` for none.
 #[derive(Debug, Clone, Copy)]
 struct LastIds {
-    agent: u32,
     client: u32,
     vhost: u32,
 }
@@ -181,7 +185,6 @@ struct LastIds {
 impl Default for LastIds {
     fn default() -> Self {
         LastIds {
-            agent: u32::MAX,
             client: u32::MAX,
             vhost: u32::MAX,
         }
@@ -210,6 +213,7 @@ impl Default for Figures {
             vhosts: BytesMap::default(),
             views: Partitions::default(),
             last: LastIds::default(),
+            recent_agents: RecentIds::default(),
             chunk_sizes: ChunkSizes::default(),
         }
     }
@@ -284,7 +288,7 @@ impl Figures {
         // A layout without a user agent has no bots.
         let (agent, word_bot) = match line.user_agent {
             Some(ua) => {
-                let (id, a) = self.agents.intern_after(ua.raw, &mut self.last.agent);
+                let (id, a) = self.agents.intern_recent(ua.raw, &mut self.recent_agents);
                 a.hits += 1;
                 let bot = *a.word_bot.get_or_insert_with(|| {
                     classify::is_bot_by_words(&String::from_utf8_lossy(&ua.text()))
@@ -354,15 +358,17 @@ impl Figures {
             .iter()
             .map(|&(client, agent)| {
                 let (client, partition) = clients[client as usize];
-                (self.visitors.intern((client, agent)), partition)
+                let first = &mut self.clients.value_mut(client).visitor;
+                (self.visitors.intern((client, agent), first), partition)
             })
             .collect();
         let entries: Vec<u32> = views
             .entries()
             .iter()
             .map(|&(r, q)| {
-                self.entries
-                    .intern((referrers[r as usize], queries[q as usize]))
+                let referrer = referrers[r as usize];
+                let first = self.referrers.value_mut(referrer);
+                self.entries.intern((referrer, queries[q as usize]), first)
             })
             .collect();
         // Each partition's page views of the chunk, with run-wide ids, make
@@ -496,8 +502,17 @@ impl Figures {
         let vhosts = self.vhosts.merge(other.vhosts, |a, b| *a += b);
         let paths = self.paths.merge(other.paths, |a, b| a.merge(b));
         let agents = self.agents.merge(other.agents, |a, b| a.merge(b));
+        // The first pairs of keys new to `self` hold `other`'s pair ids:
+        // they are forgotten, and made again as `other`'s pairs come in.
+        let (old_clients, old_referrers) = (self.clients.len(), self.referrers.len());
         let clients = self.clients.merge(other.clients, ClientInfo::merge);
         let referrers = self.referrers.merge(other.referrers, |_, _| {});
+        for id in old_clients..self.clients.len() {
+            self.clients.value_mut(id as u32).visitor = FirstPair::default();
+        }
+        for id in old_referrers..self.referrers.len() {
+            *self.referrers.value_mut(id as u32) = FirstPair::default();
+        }
         let queries = self.queries.merge(other.queries, |_, _| {});
         let agent = |a: u32| {
             if a == NO_AGENT {
@@ -509,14 +524,17 @@ impl Figures {
         let visitors: Vec<u32> = (0..other.visitors.len() as u32)
             .map(|v| {
                 let (client, a) = other.visitors.pair(v);
-                self.visitors.intern((clients[client as usize], agent(a)))
+                let client = clients[client as usize];
+                let first = &mut self.clients.value_mut(client).visitor;
+                self.visitors.intern((client, agent(a)), first)
             })
             .collect();
         let entries: Vec<u32> = (0..other.entries.len() as u32)
             .map(|e| {
                 let (r, q) = other.entries.pair(e);
-                self.entries
-                    .intern((referrers[r as usize], queries[q as usize]))
+                let referrer = referrers[r as usize];
+                let first = self.referrers.value_mut(referrer);
+                self.entries.intern((referrer, queries[q as usize]), first)
             })
             .collect();
         self.views.merge(other.views, |v| {

@@ -290,6 +290,8 @@ pub struct ClientInfo {
     pub ip: Option<IpAddr>,
     pub partition: u32,
     resolved: bool,
+    /// Its first visitor (with which agent), see [`PairMap`].
+    pub visitor: FirstPair,
 }
 
 impl ClientInfo {
@@ -310,23 +312,62 @@ impl ClientInfo {
 
 /// Pairs of ids numbered in insertion order: visitors (client, agent) and
 /// entries (referrer, query), run-wide or of one chunk.
+///
+/// Nearly every client is seen with one user agent, and nearly every
+/// referrer with one query (none): the first pair of each first id is kept
+/// beside that id's own record (a [`FirstPair`] in the client's or the
+/// referrer's entry, which the caller has just looked up anyway), and only
+/// later pairs go to the hash map. That spares most pairs a probe of a
+/// table too large for the cache.
 #[derive(Debug, Clone, Default)]
 pub struct PairMap {
+    /// Pairs that are not the first of their first id.
     ids: HashMap<u64, u32>,
     pairs: Vec<(u32, u32)>,
+}
+
+/// The first pair a first id was interned with: its second id and the
+/// pair's id. `id` is `u32::MAX` until then.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FirstPair {
+    second: u32,
+    id: u32,
+}
+
+impl Default for FirstPair {
+    fn default() -> Self {
+        FirstPair {
+            second: u32::MAX,
+            id: u32::MAX,
+        }
+    }
 }
 
 impl PairMap {
     fn with_capacity(n: usize) -> Self {
         PairMap {
-            ids: HashMap::with_capacity(n),
+            ids: HashMap::with_capacity(n / 8),
             pairs: Vec::with_capacity(n),
         }
     }
 
+    /// The id of `pair`, numbered anew if it is new. `first` must be the
+    /// [`FirstPair`] of `pair.0`, the same one every time: every pair of
+    /// a map is interned this way.
     #[inline]
-    pub fn intern(&mut self, pair: (u32, u32)) -> u32 {
+    pub fn intern(&mut self, pair: (u32, u32), first: &mut FirstPair) -> u32 {
+        if first.second == pair.1 && first.id != u32::MAX {
+            return first.id;
+        }
         let next = self.pairs.len() as u32;
+        if first.id == u32::MAX {
+            *first = FirstPair {
+                second: pair.1,
+                id: next,
+            };
+            self.pairs.push(pair);
+            return next;
+        }
         let id = *self
             .ids
             .entry((pair.0 as u64) << 32 | pair.1 as u64)
@@ -364,6 +405,9 @@ impl Eq for PairMap {}
 struct LocalKeys<'t> {
     index: HashTable<u32>,
     keys: Vec<(u64, Cow<'t, [u8]>)>,
+    /// The first pair of each key, for the chunk's [`PairMap`] whose
+    /// pairs start with these keys' ids.
+    first: Vec<FirstPair>,
 }
 
 impl<'t> LocalKeys<'t> {
@@ -371,6 +415,7 @@ impl<'t> LocalKeys<'t> {
         LocalKeys {
             index: HashTable::with_capacity(n),
             keys: Vec::with_capacity(n),
+            first: Vec::with_capacity(n),
         }
     }
 
@@ -387,6 +432,7 @@ impl<'t> LocalKeys<'t> {
             None => {
                 let id = self.keys.len() as u32;
                 self.keys.push((hash, key));
+                self.first.push(FirstPair::default());
                 let keys = &self.keys;
                 self.index.insert_unique(hash, id, |&i| keys[i as usize].0);
                 id
@@ -455,9 +501,15 @@ impl<'t> ChunkViews<'t> {
         vhost: u32,
     ) {
         let client = self.clients.intern(Cow::Borrowed(client));
-        let visitor = self.visitors.intern((client, agent));
+        let visitor = self
+            .visitors
+            .intern((client, agent), &mut self.clients.first[client as usize]);
         let referrer = self.referrers.intern(Cow::Borrowed(referrer));
-        let entry = self.entries.intern((referrer, self.queries.intern(query)));
+        let query = self.queries.intern(query);
+        let entry = self.entries.intern(
+            (referrer, query),
+            &mut self.referrers.first[referrer as usize],
+        );
         self.views.push(PageView {
             time,
             visitor,
