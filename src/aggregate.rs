@@ -499,21 +499,51 @@ impl Figures {
         self.last_time = max_opt(self.last_time, other.last_time);
         self.static_hits += other.static_hits;
         // Ids in `other`'s page views are rewritten to the merged maps' ids.
-        let vhosts = self.vhosts.merge(other.vhosts, |a, b| *a += b);
-        let paths = self.paths.merge(other.paths, |a, b| a.merge(b));
-        let agents = self.agents.merge(other.agents, |a, b| a.merge(b));
-        // The first pairs of keys new to `self` hold `other`'s pair ids:
-        // they are forgotten, and made again as `other`'s pairs come in.
-        let (old_clients, old_referrers) = (self.clients.len(), self.referrers.len());
-        let clients = self.clients.merge(other.clients, ClientInfo::merge);
-        let referrers = self.referrers.merge(other.referrers, |_, _| {});
-        for id in old_clients..self.clients.len() {
-            self.clients.value_mut(id as u32).visitor = FirstPair::default();
-        }
-        for id in old_referrers..self.referrers.len() {
-            *self.referrers.value_mut(id as u32) = FirstPair::default();
-        }
-        let queries = self.queries.merge(other.queries, |_, _| {});
+        // The last merges of a run are its tail, when the other threads may
+        // have nothing left to do: the maps that do not depend on each other
+        // are merged side by side, then the pairs, then the page views
+        // partition by partition.
+        let (vhosts, paths, agents, clients) = (
+            &mut self.vhosts,
+            &mut self.paths,
+            &mut self.agents,
+            &mut self.clients,
+        );
+        let (referrers, queries) = (&mut self.referrers, &mut self.queries);
+        let ((vhosts, paths), ((agents, clients), (referrers, queries))) = rayon::join(
+            || {
+                (
+                    vhosts.merge(other.vhosts, |a, b| *a += b),
+                    paths.merge(other.paths, |a, b| a.merge(b)),
+                )
+            },
+            || {
+                rayon::join(
+                    || {
+                        (
+                            agents.merge(other.agents, |a, b| a.merge(b)),
+                            merge_forgetting_first_pairs(
+                                clients,
+                                other.clients,
+                                ClientInfo::merge,
+                                |c| &mut c.visitor,
+                            ),
+                        )
+                    },
+                    || {
+                        (
+                            merge_forgetting_first_pairs(
+                                referrers,
+                                other.referrers,
+                                |_, _| {},
+                                |r| r,
+                            ),
+                            queries.merge(other.queries, |_, _| {}),
+                        )
+                    },
+                )
+            },
+        );
         let agent = |a: u32| {
             if a == NO_AGENT {
                 NO_AGENT
@@ -521,22 +551,31 @@ impl Figures {
                 agents[a as usize]
             }
         };
-        let visitors: Vec<u32> = (0..other.visitors.len() as u32)
-            .map(|v| {
-                let (client, a) = other.visitors.pair(v);
-                let client = clients[client as usize];
-                let first = &mut self.clients.value_mut(client).visitor;
-                self.visitors.intern((client, agent(a)), first)
-            })
-            .collect();
-        let entries: Vec<u32> = (0..other.entries.len() as u32)
-            .map(|e| {
-                let (r, q) = other.entries.pair(e);
-                let referrer = referrers[r as usize];
-                let first = self.referrers.value_mut(referrer);
-                self.entries.intern((referrer, queries[q as usize]), first)
-            })
-            .collect();
+        let (self_clients, self_visitors) = (&mut self.clients, &mut self.visitors);
+        let (self_referrers, self_entries) = (&mut self.referrers, &mut self.entries);
+        let (other_visitors, other_entries) = (&other.visitors, &other.entries);
+        let (visitors, entries): (Vec<u32>, Vec<u32>) = rayon::join(
+            || {
+                (0..other_visitors.len() as u32)
+                    .map(|v| {
+                        let (client, a) = other_visitors.pair(v);
+                        let client = clients[client as usize];
+                        let first = &mut self_clients.value_mut(client).visitor;
+                        self_visitors.intern((client, agent(a)), first)
+                    })
+                    .collect()
+            },
+            || {
+                (0..other_entries.len() as u32)
+                    .map(|e| {
+                        let (r, q) = other_entries.pair(e);
+                        let referrer = referrers[r as usize];
+                        let first = self_referrers.value_mut(referrer);
+                        self_entries.intern((referrer, queries[q as usize]), first)
+                    })
+                    .collect()
+            },
+        );
         self.views.merge(other.views, |v| {
             v.visitor = visitors[v.visitor as usize];
             v.path = paths[v.path as usize];
@@ -627,6 +666,23 @@ impl PartialEq for Figures {
 }
 
 impl Eq for Figures {}
+
+/// [`BytesMap::merge`] of a map whose values hold the [`FirstPair`] of a
+/// [`PairMap`]: those of the keys new to `into` hold `from`'s pair ids, so
+/// they are forgotten, to be made again as `from`'s pairs are merged.
+fn merge_forgetting_first_pairs<V>(
+    into: &mut BytesMap<V>,
+    from: BytesMap<V>,
+    combine: impl FnMut(&mut V, V),
+    first: impl Fn(&mut V) -> &mut FirstPair,
+) -> Vec<u32> {
+    let old = into.len();
+    let remap = into.merge(from, combine);
+    for id in old..into.len() {
+        *first(into.value_mut(id as u32)) = FirstPair::default();
+    }
+    remap
+}
 
 /// Merges `from` into `into`, moving the larger map's entries as little as
 /// possible: the smaller map is walked, the larger one kept.

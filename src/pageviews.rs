@@ -28,6 +28,7 @@ use std::borrow::Cow;
 use std::net::IpAddr;
 
 use hashbrown::{HashMap, HashTable};
+use rayon::prelude::*;
 
 use crate::aggregate::NO_VHOST;
 use crate::bytes_map::{bytes_eq, hash_of, hasher};
@@ -210,7 +211,7 @@ impl Segment {
 
     /// Rewrites the ids of every page view: new ids may need wider
     /// columns, so the segment is stored anew.
-    fn rewrite(&mut self, rewrite: &mut impl FnMut(&mut PageView)) {
+    fn rewrite(&mut self, rewrite: &impl Fn(&mut PageView)) {
         let mut views: Vec<PageView> = self.iter().collect();
         views.iter_mut().for_each(rewrite);
         *self = Segment::new(self.chunk, views.into_iter());
@@ -219,13 +220,9 @@ impl Segment {
     /// Sets the vhost of page view `i`: for tests.
     #[cfg(test)]
     pub fn set_vhost(&mut self, i: usize, vhost: u32) {
-        let mut n = 0;
-        self.rewrite(&mut |v| {
-            if n == i {
-                v.vhost = vhost;
-            }
-            n += 1;
-        });
+        let mut views: Vec<PageView> = self.iter().collect();
+        views[i].vhost = vhost;
+        *self = Segment::new(self.chunk, views.into_iter());
     }
 }
 
@@ -250,14 +247,22 @@ impl Partitions {
         }
     }
 
-    /// Moves `other`'s segments in, with their ids rewritten by `rewrite`.
-    pub fn merge(&mut self, other: Partitions, mut rewrite: impl FnMut(&mut PageView)) {
-        for (p, segments) in other.parts.into_iter().enumerate() {
-            for mut segment in segments {
-                segment.rewrite(&mut rewrite);
-                self.part(p).push(segment);
-            }
+    /// Moves `other`'s segments in, with their ids rewritten by `rewrite`,
+    /// partitions in parallel.
+    pub fn merge(&mut self, other: Partitions, rewrite: impl Fn(&mut PageView) + Sync) {
+        if other.parts.is_empty() {
+            return;
         }
+        self.part(0);
+        self.parts
+            .par_iter_mut()
+            .zip(other.parts)
+            .for_each(|(mine, theirs)| {
+                for mut segment in theirs {
+                    segment.rewrite(&rewrite);
+                    mine.push(segment);
+                }
+            });
     }
 
     /// Each partition's page views in input order (segments by chunk).
