@@ -85,7 +85,9 @@ fn stages(c: &mut Criterion) {
                 sites: &[],
                 geo: None,
             };
-            logstats::visits::compute(&mut scanned.figures.clone(), &visit_opts).visits
+            let mut figures = scanned.figures.clone();
+            let views = std::mem::take(&mut figures.views);
+            logstats::visits::compute(&figures, views, &visit_opts).visits
         })
     });
     g.bench_function("report + json", |b| {

@@ -329,19 +329,28 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
         (Some(first), Some(last)) => Bucket::for_period(first, last),
         _ => Bucket::Hour,
     };
-    let mut v = if opts.visits {
-        visits::compute(
-            &mut figures,
-            &VisitOptions {
-                zone: &zone,
-                bucket,
-                sites: opts.sites,
-                geo: opts.geo,
-            },
-        )
-    } else {
-        visits::VisitFigures::default()
-    };
+    // Visits and the hit-level route table need nothing of each other:
+    // one is worked out while the other is.
+    let views = std::mem::take(&mut figures.views);
+    let (mut v, (routes, response_time)) = rayon::join(
+        || {
+            if opts.visits {
+                visits::compute(
+                    &figures,
+                    views,
+                    &VisitOptions {
+                        zone: &zone,
+                        bucket,
+                        sites: opts.sites,
+                        geo: opts.geo,
+                    },
+                )
+            } else {
+                visits::VisitFigures::default()
+            }
+        },
+        || routes(&figures, opts.top),
+    );
     let summary = Summary {
         hits: total.hits,
         pageviews: v.pageviews,
@@ -363,7 +372,6 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
         error_rate_5xx: rate(total.status_5xx, total.hits),
     };
     let top = opts.top;
-    let (routes, response_time) = routes(&figures, top);
     let clients_table = if opts.clients {
         clients(&figures, &v, opts.show_ips, top)
     } else {
