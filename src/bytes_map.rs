@@ -216,7 +216,7 @@ impl<V> BytesMap<V> {
 #[derive(Debug, Clone)]
 pub struct RecentIds([u32; RECENT_SLOTS]);
 
-const RECENT_SLOTS: usize = 64;
+const RECENT_SLOTS: usize = 256;
 
 impl Default for RecentIds {
     fn default() -> Self {
@@ -236,7 +236,7 @@ fn fingerprint(key: &[u8]) -> usize {
     } else {
         key.iter().fold(n as u64, |h, &b| h << 5 ^ b as u64)
     };
-    (mixed.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58) as usize
+    (mixed.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - RECENT_SLOTS.trailing_zeros())) as usize
 }
 
 /// The probe of the index: does the id stand for `key`, whose hash is

@@ -141,36 +141,48 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
         })
         .collect();
     out.client_ips = figures.clients.iter().map(|(_, info)| info.ip).collect();
-    // Then equal clients get one id (SPEC §1: two spellings of one
-    // address are one client). Fields that hold no address are distinct
-    // clients already: the table of fields has each text once.
-    let mut by_address: FastMap<IpAddr, u32> =
-        FastMap::with_capacity_and_hasher(figures.clients.len(), Default::default());
-    let mut country_names: Vec<String> = Vec::new();
-    let mut country_ids: FastMap<&str, u32> = FastMap::default();
-    let mut country_of_client: Vec<u32> = Vec::with_capacity(figures.clients.len());
-    let client_of: Vec<u32> = figures
-        .clients
-        .iter()
-        .zip(countries)
-        .map(|((_, info), country)| {
-            let next = country_of_client.len() as u32;
-            let id = match info.ip {
-                Some(ip) => *by_address.entry(ip).or_insert(next),
-                None => next,
-            };
-            if id == next {
-                let country = country.unwrap_or(UNKNOWN_COUNTRY);
-                let country_id = *country_ids.entry(country).or_insert_with(|| {
-                    country_names.push(country.to_owned());
-                    country_names.len() as u32 - 1
-                });
-                country_of_client.push(country_id);
-            }
-            id
+    // Then equal clients get one id, that of the first spelling of their
+    // address (SPEC §1: two spellings of one address are one client).
+    // Fields that hold no address are distinct clients already: the table
+    // of fields has each text once. All spellings of an address are in
+    // one partition, so each partition is unified on its own, in parallel,
+    // with a map of its addresses small enough for the cache.
+    let mut in_partition: Vec<Vec<u32>> = vec![Vec::new(); PARTITIONS];
+    for id in 0..figures.clients.len() as u32 {
+        in_partition[figures.clients.value(id).partition as usize].push(id);
+    }
+    let firsts: Vec<Vec<u32>> = in_partition
+        .par_iter()
+        .map(|ids| {
+            let mut first: FastMap<IpAddr, u32> =
+                FastMap::with_capacity_and_hasher(ids.len(), Default::default());
+            ids.iter()
+                .map(|&id| match figures.clients.value(id).ip {
+                    Some(ip) => *first.entry(ip).or_insert(id),
+                    None => id,
+                })
+                .collect()
         })
         .collect();
-    drop(by_address);
+    let mut client_of = vec![0u32; figures.clients.len()];
+    for (ids, firsts) in in_partition.iter().zip(&firsts) {
+        for (&id, &first) in ids.iter().zip(firsts) {
+            client_of[id as usize] = first;
+        }
+    }
+    drop((in_partition, firsts));
+    let mut country_names: Vec<String> = Vec::new();
+    let mut country_ids: FastMap<&str, u32> = FastMap::default();
+    let country_of_client: Vec<u32> = countries
+        .into_iter()
+        .map(|country| {
+            let country = country.unwrap_or(UNKNOWN_COUNTRY);
+            *country_ids.entry(country).or_insert_with(|| {
+                country_names.push(country.to_owned());
+                country_names.len() as u32 - 1
+            })
+        })
+        .collect();
 
     // A visitor is a (client, user agent) pair; two visitor ids are one
     // visitor when their clients are two spellings of one address. Each
