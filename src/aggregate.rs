@@ -324,7 +324,9 @@ impl Figures {
                 agent,
                 path_id,
                 line.referer.map_or(&b""[..], |r| r.raw),
-                line.request.query_of_log().unwrap_or_default(),
+                line.request
+                    .query_of_log_after(path_text.len())
+                    .unwrap_or_default(),
                 vhost,
             );
         }

@@ -413,6 +413,9 @@ struct LocalKeys<'t> {
     /// The first pair of each key, for the chunk's [`PairMap`] whose
     /// pairs start with these keys' ids.
     first: Vec<FirstPair>,
+    /// The id of the empty key, once it is in: most page views have no
+    /// query, and need no hash for it.
+    empty: Option<u32>,
 }
 
 impl<'t> LocalKeys<'t> {
@@ -421,11 +424,18 @@ impl<'t> LocalKeys<'t> {
             index: HashTable::with_capacity(n),
             keys: Vec::with_capacity(n),
             first: Vec::with_capacity(n),
+            empty: None,
         }
     }
 
     #[inline]
     fn intern(&mut self, key: Cow<'t, [u8]>) -> u32 {
+        if key.is_empty() {
+            if let Some(id) = self.empty {
+                return id;
+            }
+        }
+        let key_is_empty = key.is_empty();
         let hash = hash_of(&key);
         let keys = &self.keys;
         let found = self.index.find(hash, |&i| {
@@ -438,6 +448,9 @@ impl<'t> LocalKeys<'t> {
                 let id = self.keys.len() as u32;
                 self.keys.push((hash, key));
                 self.first.push(FirstPair::default());
+                if key_is_empty {
+                    self.empty = Some(id);
+                }
                 let keys = &self.keys;
                 self.index.insert_unique(hash, id, |&i| keys[i as usize].0);
                 id

@@ -108,6 +108,20 @@ impl<'a> Request<'a> {
         }
     }
 
+    /// [`query_of_log`](Self::query_of_log), given the length of
+    /// [`path`](Self::path): no `?` comes before the path's end, so the
+    /// search starts there, and for the many targets without a query there
+    /// is nothing left to search.
+    pub fn query_of_log_after(&self, path_len: usize) -> Option<Cow<'a, [u8]>> {
+        match &self.text {
+            Cow::Borrowed(text) => {
+                let target = &text[self.parts.as_ref()?.target.clone()];
+                query_in(target.get(path_len..)?).map(Cow::Borrowed)
+            }
+            Cow::Owned(_) => self.query_of_log(),
+        }
+    }
+
     pub fn protocol(&self) -> Option<&[u8]> {
         let p = self.parts.as_ref()?;
         p.protocol.clone().map(|r| &self.text[r])
@@ -176,6 +190,29 @@ fn protocol_start(rest: &[u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn query_after_the_path_is_the_query() {
+        for target in [
+            &b"/a"[..],
+            b"/a?x=1",
+            b"/a?x=1#f",
+            b"/a#f?x=1",
+            b"/?",
+            b"/a#",
+            b"/a??b",
+        ] {
+            let line = [&b"GET "[..], target, b" HTTP/1.1"].concat();
+            let r = Request::parse(Cow::Borrowed(&line));
+            let after = r.query_of_log_after(r.path().len());
+            assert_eq!(
+                after,
+                r.query_of_log(),
+                "{:?}",
+                String::from_utf8_lossy(target)
+            );
+        }
+    }
 
     fn req(s: &[u8]) -> Request<'_> {
         Request::parse(Cow::Borrowed(s))
