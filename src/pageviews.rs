@@ -253,7 +253,7 @@ impl Partitions {
         if other.parts.is_empty() {
             return;
         }
-        self.part(0);
+        self.part(0); // makes every partition's list
         self.parts
             .par_iter_mut()
             .zip(other.parts)
@@ -572,6 +572,31 @@ impl<'t> ChunkViews<'t> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pairs_are_numbered_once_whether_first_of_their_first_id_or_not() {
+        let mut map = PairMap::default();
+        let mut firsts = [FirstPair::default(); 3];
+        let pairs = [
+            (1, 5),
+            (1, 5),
+            (1, 6),
+            (2, 5),
+            (1, 6),
+            (2, 7),
+            (1, 5),
+            (2, 7),
+        ];
+        let ids: Vec<u32> = pairs
+            .iter()
+            .map(|&p| map.intern(p, &mut firsts[p.0 as usize]))
+            .collect();
+        assert_eq!(ids, vec![0, 0, 1, 2, 1, 3, 0, 3]);
+        assert_eq!(map.len(), 4);
+        for (&p, &id) in pairs.iter().zip(&ids) {
+            assert_eq!(map.pair(id), p);
+        }
+    }
 
     fn view(time: i64, visitor: u32, vhost: u32) -> PageView {
         PageView {
