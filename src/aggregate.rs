@@ -360,17 +360,16 @@ impl Figures {
             .iter()
             .map(|&(client, agent)| {
                 let (client, partition) = clients[client as usize];
-                let first = &mut self.clients.value_mut(client).visitor;
-                (self.visitors.intern((client, agent), first), partition)
+                let visitor = intern_visitor(&mut self.visitors, &mut self.clients, client, agent);
+                (visitor, partition)
             })
             .collect();
         let entries: Vec<u32> = views
             .entries()
             .iter()
             .map(|&(r, q)| {
-                let referrer = referrers[r as usize];
-                let first = self.referrers.value_mut(referrer);
-                self.entries.intern((referrer, queries[q as usize]), first)
+                let (referrer, query) = (referrers[r as usize], queries[q as usize]);
+                intern_entry(&mut self.entries, &mut self.referrers, referrer, query)
             })
             .collect();
         // Each partition's page views of the chunk, with run-wide ids, make
@@ -562,8 +561,7 @@ impl Figures {
                     .map(|v| {
                         let (client, a) = other_visitors.pair(v);
                         let client = clients[client as usize];
-                        let first = &mut self_clients.value_mut(client).visitor;
-                        self_visitors.intern((client, agent(a)), first)
+                        intern_visitor(self_visitors, self_clients, client, agent(a))
                     })
                     .collect()
             },
@@ -571,9 +569,8 @@ impl Figures {
                 (0..other_entries.len() as u32)
                     .map(|e| {
                         let (r, q) = other_entries.pair(e);
-                        let referrer = referrers[r as usize];
-                        let first = self_referrers.value_mut(referrer);
-                        self_entries.intern((referrer, queries[q as usize]), first)
+                        let (referrer, query) = (referrers[r as usize], queries[q as usize]);
+                        intern_entry(self_entries, self_referrers, referrer, query)
                     })
                     .collect()
             },
@@ -668,6 +665,28 @@ impl PartialEq for Figures {
 }
 
 impl Eq for Figures {}
+
+/// The id of visitor (client, agent), a pair whose first of each client
+/// is kept in the client's record.
+fn intern_visitor(
+    visitors: &mut PairMap,
+    clients: &mut BytesMap<ClientInfo>,
+    client: u32,
+    agent: u32,
+) -> u32 {
+    visitors.intern((client, agent), &mut clients.value_mut(client).visitor)
+}
+
+/// The id of entry (referrer, query), a pair whose first of each referrer
+/// is the referrer's value.
+fn intern_entry(
+    entries: &mut PairMap,
+    referrers: &mut BytesMap<FirstPair>,
+    referrer: u32,
+    query: u32,
+) -> u32 {
+    entries.intern((referrer, query), referrers.value_mut(referrer))
+}
 
 /// [`BytesMap::merge`] of a map whose values hold the [`FirstPair`] of a
 /// [`PairMap`]: those of the keys new to `into` hold `from`'s pair ids, so

@@ -126,26 +126,17 @@ impl<V> BytesMap<V> {
     /// [`intern`](Self::intern) for long keys that take turns, such as
     /// user agents: a line's agent is the line before's only a third of the
     /// time, but nearly always one of the last few. `recent` remembers an
-    /// id per [`Fingerprint`] of a few bytes of the key; a stored id whose
-    /// key is equal is the answer without hashing all of the key (150 bytes
-    /// for a browser's agent) or probing the table. Equality is checked in
-    /// full, so a fingerprint that two keys share costs time, never a
-    /// wrong id.
+    /// id per [`fingerprint`] of a few bytes of the key, tried as
+    /// [`intern_after`](Self::intern_after) tries its one: without hashing
+    /// all of the key (150 bytes for a browser's agent) or probing the
+    /// table. Equality is checked in full, so a fingerprint that two keys
+    /// share costs time, never a wrong id.
     #[inline]
     pub fn intern_recent(&mut self, key: &[u8], recent: &mut RecentIds) -> (u32, &mut V)
     where
         V: Default,
     {
-        let slot = fingerprint(key);
-        let last = recent.0[slot];
-        if let Some(e) = self.entries.get(last as usize) {
-            if bytes_eq(&e.key, key) {
-                return (last, &mut self.entries[last as usize].value);
-            }
-        }
-        let (id, _) = self.intern(key);
-        recent.0[slot] = id;
-        (id, &mut self.entries[id as usize].value)
+        self.intern_after(key, &mut recent.0[fingerprint(key)])
     }
 
     pub fn get(&self, key: &[u8]) -> Option<&V> {

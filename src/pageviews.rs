@@ -212,16 +212,19 @@ impl Segment {
     /// Rewrites the ids of every page view: new ids may need wider
     /// columns, so the segment is stored anew.
     fn rewrite(&mut self, rewrite: &impl Fn(&mut PageView)) {
-        let mut views: Vec<PageView> = self.iter().collect();
-        views.iter_mut().for_each(rewrite);
-        *self = Segment::new(self.chunk, views.into_iter());
+        self.edit(|views| views.iter_mut().for_each(rewrite));
     }
 
     /// Sets the vhost of page view `i`: for tests.
     #[cfg(test)]
     pub fn set_vhost(&mut self, i: usize, vhost: u32) {
+        self.edit(|views| views[i].vhost = vhost);
+    }
+
+    /// Stores the page views anew after `change`.
+    fn edit(&mut self, change: impl FnOnce(&mut [PageView])) {
         let mut views: Vec<PageView> = self.iter().collect();
-        views[i].vhost = vhost;
+        change(&mut views);
         *self = Segment::new(self.chunk, views.into_iter());
     }
 }
@@ -430,12 +433,12 @@ impl<'t> LocalKeys<'t> {
 
     #[inline]
     fn intern(&mut self, key: Cow<'t, [u8]>) -> u32 {
-        if key.is_empty() {
+        let key_is_empty = key.is_empty();
+        if key_is_empty {
             if let Some(id) = self.empty {
                 return id;
             }
         }
-        let key_is_empty = key.is_empty();
         let hash = hash_of(&key);
         let keys = &self.keys;
         let found = self.index.find(hash, |&i| {

@@ -20,7 +20,7 @@ use rayon::prelude::*;
 use crate::aggregate::{Figures, NO_AGENT, NO_VHOST, SLOT_SECONDS};
 use crate::classify::{classify_agent, AgentInfo};
 use crate::geoip::GeoDb;
-use crate::pageviews::{Partitions, Segment, PARTITIONS};
+use crate::pageviews::{FirstPair, PairMap, Partitions, Segment, PARTITIONS};
 use crate::parse::Quoted;
 use crate::sources::{self, Channel};
 use crate::zone::{Bucket, ReportZone};
@@ -187,12 +187,13 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
     // A visitor is a (client, user agent) pair; two visitor ids are one
     // visitor when their clients are two spellings of one address. Each
     // is numbered within its partition (where all its page views are);
-    // bots are no visitors: u32::MAX.
-    // Nearly every client has one agent: its (agent, number) is kept by
-    // client id, and only other agents go to the map.
+    // bots are no visitors: u32::MAX. The unified pairs are a `PairMap`
+    // too, with the first pair of each client kept by client id.
     let mut walkers: Vec<Vec<Visitor>> = vec![Vec::new(); PARTITIONS];
-    let mut first_number: Vec<(u32, u32)> = vec![(u32::MAX, u32::MAX); country_of_client.len()];
-    let mut numbers: FastMap<(u32, u32), u32> = FastMap::default();
+    let mut unified = PairMap::default();
+    let mut firsts = vec![FirstPair::default(); figures.clients.len()];
+    // Per unified visitor: its number in its partition.
+    let mut number_of: Vec<u32> = Vec::new();
     let visitor_number: Vec<u32> = (0..figures.visitors.len() as u32)
         .map(|v| {
             let (client, agent) = figures.visitors.pair(v);
@@ -201,26 +202,20 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
                 return u32::MAX;
             }
             let client_id = client_of[client as usize];
-            let part = &mut walkers[figures.clients.value(client).partition as usize];
-            let mut number_new = || {
+            let next = unified.len() as u32;
+            let id = unified.intern((client_id, agent), &mut firsts[client_id as usize]);
+            if id == next {
+                let part = &mut walkers[figures.clients.value(client).partition as usize];
                 part.push(Visitor {
                     client: client_id,
                     agent,
                 });
-                part.len() as u32 - 1
-            };
-            let first = &mut first_number[client_id as usize];
-            if first.0 == agent {
-                first.1
-            } else if first.0 == u32::MAX {
-                *first = (agent, number_new());
-                first.1
-            } else {
-                *numbers.entry((client_id, agent)).or_insert_with(number_new)
+                number_of.push(part.len() as u32 - 1);
             }
+            number_of[id as usize]
         })
         .collect();
-    drop((numbers, first_number));
+    drop((unified, firsts, number_of));
 
     let calendar = Calendar::new(figures, opts);
     let empty = || Tally {
@@ -1001,6 +996,17 @@ mod tests {
             .all(|&(views, visitors)| (views, visitors) == (4, 1)));
     }
 
+    /// Records (time, client, vhost) page views of `/` by Firefox, each
+    /// a chunk of its own, in the order given.
+    fn record_on_vhosts(f: &mut Figures, views: &[(i64, &[u8; 7], u32)]) {
+        for (seq, &(time, client, vhost)) in views.iter().enumerate() {
+            candidate(f, time, seq as u64, client, FIREFOX, b"/", b"-", b"");
+            let segment = f.views.parts.iter_mut().flatten();
+            let mut segment = segment.filter(|s| s.chunk == seq as u32);
+            segment.next().unwrap().set_vhost(0, vhost);
+        }
+    }
+
     #[test]
     fn page_views_and_visitor_days_per_virtual_host() {
         let mut f = Figures::default();
@@ -1011,19 +1017,16 @@ mod tests {
         let day = 24 * 3600;
         // Visitor 1: two views on a and one on b on the first day, one on
         // a the next day. Visitor 2: one view on b on the first day.
-        let views = [
-            (T0, b"1.1.1.1", a),
-            (T0 + 10, b"1.1.1.1", a),
-            (T0 + 20, b"1.1.1.1", b),
-            (T0 + day, b"1.1.1.1", a),
-            (T0 + 30, b"2.2.2.2", b),
-        ];
-        for (seq, &(time, client, vhost)) in views.iter().enumerate() {
-            candidate(&mut f, time, seq as u64, client, FIREFOX, b"/", b"-", b"");
-            let segment = f.views.parts.iter_mut().flatten();
-            let mut segment = segment.filter(|s| s.chunk == seq as u32);
-            segment.next().unwrap().set_vhost(0, vhost);
-        }
+        record_on_vhosts(
+            &mut f,
+            &[
+                (T0, b"1.1.1.1", a),
+                (T0 + 10, b"1.1.1.1", a),
+                (T0 + 20, b"1.1.1.1", b),
+                (T0 + day, b"1.1.1.1", a),
+                (T0 + 30, b"2.2.2.2", b),
+            ],
+        );
         let v = run(&f);
         // a: 3 views, visitor-days (1, day 1) and (1, day 2); b: 2 views,
         // visitor-days (1, day 1) and (2, day 1).
@@ -1043,15 +1046,11 @@ mod tests {
         // Recorded out of time order: sorted, b's two views are on the
         // first day and a's on the second. Were the hosts left in input
         // order, b would have a view on each day: two visitor-days.
-        let views = [(T0 + day, a), (T0, b), (T0 + 10, b)];
-        for (seq, &(time, vhost)) in views.iter().enumerate() {
-            candidate(
-                &mut f, time, seq as u64, b"1.1.1.1", FIREFOX, b"/", b"-", b"",
-            );
-            let segment = f.views.parts.iter_mut().flatten();
-            let mut segment = segment.filter(|s| s.chunk == seq as u32);
-            segment.next().unwrap().set_vhost(0, vhost);
-        }
+        let client = b"1.1.1.1";
+        record_on_vhosts(
+            &mut f,
+            &[(T0 + day, client, a), (T0, client, b), (T0 + 10, client, b)],
+        );
         let v = run(&f);
         assert_eq!(v.vhosts[&a], (1, 1));
         assert_eq!(v.vhosts[&b], (2, 1));
