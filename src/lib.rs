@@ -25,6 +25,7 @@ pub mod filter;
 pub mod geoip;
 pub mod input;
 pub mod latency;
+pub mod lines;
 pub mod output;
 pub mod pageviews;
 pub mod parse;

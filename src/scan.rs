@@ -12,6 +12,7 @@ use rayon::prelude::*;
 use crate::aggregate::{Figures, Record};
 use crate::chunk::{split_lines_evenly, LineBlocks, MAX_LINE_BYTES};
 use crate::filter::{Filter, FilterCache};
+use crate::lines::{Line, Lines};
 use crate::parse::{is_blank, Format};
 
 /// How many malformed lines are kept as samples (SPEC §1).
@@ -103,19 +104,16 @@ impl Partial {
         }
         let mut lines = 0u64;
         let mut first_offset = None;
-        let mut start = 0;
         let chunk = opts.chunk_base.saturating_add(index);
         let mut views = self.figures.chunk_views(chunk);
-        let mut newlines = memchr::memchr_iter(b'\n', text);
-        while start < text.len() {
-            let end = newlines.next().unwrap_or(text.len());
-            let raw = &text[start..end];
-            start = end + 1;
-            let line = raw.strip_suffix(b"\r").unwrap_or(raw);
+        let mut cut = Lines::new(text, opts.format.uses_quote_marks());
+        while let Some(Line { text: line, quotes }) = cut.next_line() {
             lines += 1;
             // Longer than any log line: malformed, however it looks.
             let parsed = if line.len() > MAX_LINE_BYTES {
                 None
+            } else if let Some(mut quotes) = quotes {
+                opts.format.parse_with(line, &mut quotes)
             } else {
                 opts.format.parse(line)
             };

@@ -43,9 +43,9 @@ pub fn token(input: &[u8]) -> IResult<&[u8], &[u8]> {
 /// field, so `vhost client` is two fields, and layouts with a vhost in front
 /// are told apart from `combined` (SPEC §1 lists what servers write here).
 #[inline]
-pub fn client_field(input: &[u8]) -> IResult<&[u8], &[u8]> {
+pub fn client_field<'a>(input: &'a [u8], quotes: &mut impl FindQuote) -> IResult<&'a [u8], &'a [u8]> {
     if input.first() == Some(&b'"') {
-        let (rest, q) = quoted(input)?;
+        let (rest, q) = quoted_with(input, quotes)?;
         return Ok((rest, q.raw));
     }
     // The field ends at the first space not preceded by a comma.
@@ -132,6 +132,15 @@ impl<'a> Quoted<'a> {
 /// and escaped quotes are rare.
 #[inline]
 pub fn quoted(input: &[u8]) -> IResult<&[u8], Quoted<'_>> {
+    quoted_with(input, &mut SearchQuotes)
+}
+
+/// [`quoted`], with the closing quote found by `quotes`.
+#[inline(always)]
+pub fn quoted_with<'a>(
+    input: &'a [u8],
+    quotes: &mut impl FindQuote,
+) -> IResult<&'a [u8], Quoted<'a>> {
     let Some(body) = input.strip_prefix(b"\"") else {
         return fail(input);
     };
@@ -140,16 +149,43 @@ pub fn quoted(input: &[u8]) -> IResult<&[u8], Quoted<'_>> {
     if let [b'-', b'"', ..] = body {
         return Ok((&body[2..], Quoted { raw: &body[..1] }));
     }
-    let mut at = 0;
-    while let Some(i) = memchr(b'"', &body[at..]) {
-        let i = at + i;
-        let backslashes = body[..i].iter().rev().take_while(|&&b| b == b'\\').count();
-        if backslashes % 2 == 0 {
-            return Ok((&body[i + 1..], Quoted { raw: &body[..i] }));
-        }
-        at = i + 1;
+    match quotes.close(body) {
+        Some(i) => Ok((&body[i + 1..], Quoted { raw: &body[..i] })),
+        None => fail(input),
     }
-    fail(input)
+}
+
+/// How the quote that ends a quoted field is found.
+pub trait FindQuote {
+    /// Where in `body`, the text after an opening quote, the quote that
+    /// closes it is: the first one that no backslash escapes.
+    fn close(&mut self, body: &[u8]) -> Option<usize>;
+    /// Whether the line is known to hold no backslash, and so no escapes.
+    fn unescaped(&self) -> bool;
+}
+
+/// Closing quotes searched for in the text, escapes counted.
+pub struct SearchQuotes;
+
+impl FindQuote for SearchQuotes {
+    #[inline(always)]
+    fn close(&mut self, body: &[u8]) -> Option<usize> {
+        let mut at = 0;
+        while let Some(i) = memchr(b'"', &body[at..]) {
+            let i = at + i;
+            let backslashes = body[..i].iter().rev().take_while(|&&b| b == b'\\').count();
+            if backslashes % 2 == 0 {
+                return Some(i);
+            }
+            at = i + 1;
+        }
+        None
+    }
+
+    #[inline(always)]
+    fn unescaped(&self) -> bool {
+        false
+    }
 }
 
 /// Decodes the escapes servers write inside quoted fields: `\"`, `\\` and
@@ -313,7 +349,7 @@ mod tests {
             ),
         ];
         for (input, field, rest) in cases {
-            let (r, f) = client_field(input).unwrap();
+            let (r, f) = client_field(input, &mut SearchQuotes).unwrap();
             assert_eq!((f, r), (field, rest), "{}", String::from_utf8_lossy(input));
         }
     }

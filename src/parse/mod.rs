@@ -9,13 +9,17 @@ pub mod pattern;
 pub mod request;
 pub mod time;
 
+use std::borrow::Cow;
 use std::fmt;
 
 use nom::error::ErrorKind;
 use nom::IResult;
 
 pub use fields::Quoted;
-use fields::{bracketed, byte_count, client_field, quoted, spaces, status, token};
+use fields::{
+    bracketed, byte_count, client_field, quoted_with, spaces, status, token, FindQuote,
+    SearchQuotes,
+};
 pub use pattern::Pattern;
 pub use request::Request;
 pub use time::{parse_log_time, LogTime};
@@ -76,10 +80,27 @@ impl Format {
     /// Parses one line (without its line terminator). `None`: malformed.
     #[inline]
     pub fn parse(self, line: &[u8]) -> Option<LogLine<'_>> {
+        self.parse_with(line, &mut SearchQuotes)
+    }
+
+    /// Whether [`parse_with`](Self::parse_with) uses what it is told of
+    /// quotes: the layouts whose quoted fields are found by position.
+    pub fn uses_quote_marks(self) -> bool {
+        matches!(self, Format::Combined | Format::VCombined | Format::Common)
+    }
+
+    /// [`parse`](Self::parse), with the closing quotes of the CLF layouts
+    /// found by `quotes` (a line's quote marks, see [`crate::lines`]).
+    #[inline]
+    pub fn parse_with<'a>(
+        self,
+        line: &'a [u8],
+        quotes: &mut impl FindQuote,
+    ) -> Option<LogLine<'a>> {
         let parsed = match self {
-            Format::Combined => combined(line),
-            Format::VCombined => vcombined(line),
-            Format::Common => common(line),
+            Format::Combined => combined_with(line, None, quotes),
+            Format::VCombined => vcombined(line, quotes),
+            Format::Common => common(line, quotes),
             Format::Json => return json::parse_line(line),
             Format::Custom(p) => return p.parse(line),
         };
@@ -130,7 +151,7 @@ struct ClfFields<'a> {
 #[inline(always)]
 fn spaced<'a, T>(
     input: &'a [u8],
-    field: impl Fn(&'a [u8]) -> IResult<&'a [u8], T>,
+    mut field: impl FnMut(&'a [u8]) -> IResult<&'a [u8], T>,
 ) -> IResult<&'a [u8], T> {
     let (input, _) = spaces(input)?;
     field(input)
@@ -141,15 +162,15 @@ fn mismatch<T>(input: &[u8], kind: ErrorKind) -> IResult<&[u8], T> {
 }
 
 #[inline(always)]
-fn clf_fields(input: &[u8]) -> IResult<&[u8], ClfFields<'_>> {
-    let (input, client) = client_field(input)?;
+fn clf_fields<'a>(input: &'a [u8], q: &mut impl FindQuote) -> IResult<&'a [u8], ClfFields<'a>> {
+    let (input, client) = client_field(input, q)?;
     let (input, _ident) = spaced(input, token)?;
     let (input, user) = spaced(input, token)?;
     let (input, time_text) = spaced(input, bracketed)?;
     let Some(time) = parse_log_time(time_text) else {
         return mismatch(input, ErrorKind::Verify);
     };
-    let (input, request) = spaced(input, quoted)?;
+    let (input, request) = spaced(input, |i| quoted_with(i, q))?;
     let (input, status) = spaced(input, status)?;
     let (input, bytes) = spaced(input, byte_count)?;
     Ok((
@@ -181,13 +202,20 @@ fn assemble<'a>(
     f: ClfFields<'a>,
     referer: Option<Quoted<'a>>,
     agent: Option<Quoted<'a>>,
+    unescaped: bool,
 ) -> LogLine<'a> {
+    // A line known to hold no backslash needs no search for escapes.
+    let request = if unescaped {
+        Cow::Borrowed(f.request.raw)
+    } else {
+        f.request.text()
+    };
     LogLine {
         vhost,
         client: f.client,
         user: f.user,
         time: f.time,
-        request: Request::parse(f.request.text()),
+        request: Request::parse(request),
         status: f.status,
         bytes: f.bytes,
         referer,
@@ -198,33 +226,34 @@ fn assemble<'a>(
 
 /// `... "referer" "user agent"` and anything after a space.
 #[inline(always)]
-fn combined_with<'a>(input: &'a [u8], vhost: Option<&'a [u8]>) -> IResult<&'a [u8], LogLine<'a>> {
-    let (input, fields) = clf_fields(input)?;
-    let (input, referer) = spaced(input, quoted)?;
-    let (input, agent) = spaced(input, quoted)?;
+fn combined_with<'a>(
+    input: &'a [u8],
+    vhost: Option<&'a [u8]>,
+    q: &mut impl FindQuote,
+) -> IResult<&'a [u8], LogLine<'a>> {
+    let (input, fields) = clf_fields(input, q)?;
+    let (input, referer) = spaced(input, |i| quoted_with(i, q))?;
+    let (input, agent) = spaced(input, |i| quoted_with(i, q))?;
     let (input, ()) = trailing_fields(input)?;
-    Ok((input, assemble(vhost, fields, Some(referer), Some(agent))))
+    let line = assemble(vhost, fields, Some(referer), Some(agent), q.unescaped());
+    Ok((input, line))
 }
 
 #[inline]
-fn combined(input: &[u8]) -> IResult<&[u8], LogLine<'_>> {
-    combined_with(input, None)
-}
-
-#[inline]
-fn vcombined(input: &[u8]) -> IResult<&[u8], LogLine<'_>> {
+fn vcombined<'a>(input: &'a [u8], q: &mut impl FindQuote) -> IResult<&'a [u8], LogLine<'a>> {
     let (input, vhost) = token(input)?;
     let (input, _) = spaces(input)?;
-    combined_with(input, Some(strip_port(vhost)))
+    combined_with(input, Some(strip_port(vhost)), q)
 }
 
 #[inline]
-fn common(input: &[u8]) -> IResult<&[u8], LogLine<'_>> {
-    let (input, fields) = clf_fields(input)?;
+fn common<'a>(input: &'a [u8], q: &mut impl FindQuote) -> IResult<&'a [u8], LogLine<'a>> {
+    let (input, fields) = clf_fields(input, q)?;
     if !input.iter().all(|&b| b == b' ' || b == b'\t') {
         return mismatch(input, ErrorKind::Eof);
     }
-    Ok((&input[input.len()..], assemble(None, fields, None, None)))
+    let line = assemble(None, fields, None, None, q.unescaped());
+    Ok((&input[input.len()..], line))
 }
 
 /// `host:port` → `host` (Apache writes `%v:%p`).
