@@ -19,7 +19,7 @@ use rayon::prelude::*;
 
 use crate::aggregate::{Figures, NO_AGENT, NO_VHOST, SLOT_SECONDS};
 use crate::classify::{classify_agent, AgentInfo};
-use crate::geoip::GeoDb;
+use crate::geoip::{CountryCache, GeoDb};
 use crate::pageviews::{FirstPair, PairMap, Partitions, Segment, PARTITIONS};
 use crate::parse::Quoted;
 use crate::sources::{self, Channel};
@@ -135,9 +135,9 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
     // (its address was worked out when it was first seen).
     let countries: Vec<Option<&str>> = (0..figures.clients.len() as u32)
         .into_par_iter()
-        .map(|id| {
+        .map_init(CountryCache::default, |cache, id| {
             let ip = figures.clients.value(id).ip;
-            ip.and_then(|ip| opts.geo.and_then(|db| db.country(ip)))
+            ip.and_then(|ip| opts.geo.and_then(|db| db.country_cached(ip, cache)))
         })
         .collect();
     out.client_ips = figures.clients.iter().map(|(_, info)| info.ip).collect();
@@ -775,24 +775,42 @@ fn attribute_sources(
         .map(|h| own.binary_search(h).is_err())
         .collect();
 
-    let mut referrer_visits = vec![0u64; hosts.len()];
-    for (&(referrer, query), &visits) in entries {
-        let host = host_of[referrer as usize];
-        let external = (host != NO_HOST && external[host as usize]).then_some(host);
-        let external_name = external.map(|h| hosts[h as usize].as_str());
-        let query_text = figures.queries.key(query);
-        let landing_query = (!query_text.is_empty()).then_some(query_text);
-        let channel = sources::channel(landing_query, external_name);
-        *out.channels.entry(channel).or_default() += visits;
-        if let (Some(host), Some(name)) = (external, external_name) {
-            referrer_visits[host as usize] += visits;
-            if channel == Channel::Search {
-                if let Some(term) = sources::search_term(&referrer_text(referrer), name) {
-                    *out.search_terms.entry(term).or_default() += visits;
+    // Each entry's channel, search term and campaign, in parallel; then
+    // summed in one pass.
+    let entries: Vec<((u32, u32), u64)> = entries.iter().map(|(&e, &v)| (e, v)).collect();
+    let sourced: Vec<EntrySource> = entries
+        .par_iter()
+        .map(|&((referrer, query), _)| {
+            let host = host_of[referrer as usize];
+            let external = (host != NO_HOST && external[host as usize]).then_some(host);
+            let external_name = external.map(|h| hosts[h as usize].as_str());
+            let query_text = figures.queries.key(query);
+            let landing_query = (!query_text.is_empty()).then_some(query_text);
+            let channel = sources::channel(landing_query, external_name);
+            let term = match external_name {
+                Some(name) if channel == Channel::Search => {
+                    sources::search_term(&referrer_text(referrer), name)
                 }
+                _ => None,
+            };
+            EntrySource {
+                external,
+                channel,
+                term,
+                campaign: sources::campaign(landing_query),
             }
+        })
+        .collect();
+    let mut referrer_visits = vec![0u64; hosts.len()];
+    for ((_, visits), source) in entries.into_iter().zip(sourced) {
+        *out.channels.entry(source.channel).or_default() += visits;
+        if let Some(host) = source.external {
+            referrer_visits[host as usize] += visits;
         }
-        if let Some(campaign) = sources::campaign(landing_query) {
+        if let Some(term) = source.term {
+            *out.search_terms.entry(term).or_default() += visits;
+        }
+        if let Some(campaign) = source.campaign {
             *out.campaigns.entry(campaign).or_default() += visits;
         }
     }
@@ -803,6 +821,15 @@ fn attribute_sources(
     }
     out.own_hosts = own;
     out.own_hosts_from = from;
+}
+
+/// Where the visits of one entry (referrer, landing query) came from.
+struct EntrySource {
+    /// The referrer's host number, when it is external.
+    external: Option<u32>,
+    channel: Channel,
+    term: Option<String>,
+    campaign: Option<(String, String, String)>,
 }
 
 /// Candidate page views are recorded by the scan; this is how a test

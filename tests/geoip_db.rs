@@ -5,7 +5,7 @@ use std::ffi::OsString;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
-use logstats::geoip::{open_with_env, GeoDb, GeoError};
+use logstats::geoip::{open_with_env, CountryCache, GeoDb, GeoError};
 use serde_json::Value;
 
 fn geo(rel: &str) -> PathBuf {
@@ -63,6 +63,9 @@ fn maxmind_layout_matches_its_source_json() {
     let source: Value = serde_json::from_slice(&source).unwrap();
     let mut checked = 0;
     let mut without_country = 0;
+    // One cache across every lookup: a record decoded for one network must
+    // not answer for another's.
+    let mut cache = CountryCache::default();
     for entry in source.as_array().unwrap() {
         for (network, record) in entry.as_object().unwrap() {
             let want = record["country"]["iso_code"].as_str().map(str::to_owned);
@@ -70,6 +73,8 @@ fn maxmind_layout_matches_its_source_json() {
             let (first, last) = ends(network);
             assert_eq!(db.country(first), want.as_deref(), "{network} first");
             assert_eq!(db.country(last), want.as_deref(), "{network} last");
+            let cached = db.country_cached(last, &mut cache);
+            assert_eq!(cached, want.as_deref(), "{network} cached");
             checked += 1;
         }
     }
@@ -123,6 +128,20 @@ fn dbip_layout() {
     }
     assert_eq!(db.country(ip("10.0.0.1")), None);
     assert_eq!(db.country(ip("::1")), None);
+    // The same with one cache, each country twice and in turn with others.
+    let mut cache = CountryCache::default();
+    for (addr, want) in [
+        ("8.8.8.8", Some("US")),
+        ("77.179.66.156", Some("DE")),
+        ("10.0.0.1", None),
+        ("8.8.4.4", Some("US")),
+        ("81.2.69.143", Some("GB")),
+        ("2a01:4f8::1", Some("DE")),
+        ("::1", None),
+        ("81.2.69.143", Some("GB")),
+    ] {
+        assert_eq!(db.country_cached(ip(addr), &mut cache), want, "{addr}");
+    }
 }
 
 #[test]
