@@ -336,10 +336,8 @@ fn scan_input(
             let format = choose(&map)?;
             let scanned = scan_slice(&map, &scan_opts(format, zoning.filter.as_ref()));
             // Unmapping a large file takes the kernel a while (17 ms for
-            // 1 GiB): done on a thread of its own, it overlaps the work
-            // that is left instead of delaying it. (If no thread can be
-            // started, the map is dropped here all the same.)
-            let _ = std::thread::Builder::new().spawn(move || drop(map));
+            // 1 GiB).
+            drop_in_background(map);
             Ok((format, scanned))
         }
         Source::Bytes(bytes) => {
@@ -383,6 +381,13 @@ fn scan_input(
             Ok((format, result))
         }
     }
+}
+
+/// Drops `value` on a thread of its own, so that freeing a large structure
+/// overlaps the work that is left instead of delaying it. (If no thread
+/// can be started, it is dropped here all the same.)
+pub(crate) fn drop_in_background<T: Send + 'static>(value: T) {
+    let _ = std::thread::Builder::new().spawn(move || drop(value));
 }
 
 fn progress_bar(total: u64) -> ProgressBar {
