@@ -250,7 +250,11 @@ impl GeoDb {
     /// in `cache`: a country database holds a few hundred records that
     /// all addresses point to, and decoding one (two path lookups for
     /// DB-IP's layout) cost more than finding it.
-    pub fn country_cached<'a>(&'a self, ip: IpAddr, cache: &mut CountryCache<'a>) -> Option<&'a str> {
+    pub fn country_cached<'a>(
+        &'a self,
+        ip: IpAddr,
+        cache: &mut CountryCache<'a>,
+    ) -> Option<&'a str> {
         let found = self.reader.lookup(ip).ok()?;
         let offset = found.offset()?;
         *cache

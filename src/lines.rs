@@ -286,7 +286,9 @@ mod tests {
         let mut out = Vec::new();
         while let Some(line) = lines.next_line() {
             let start = line.text.as_ptr() as usize - text.as_ptr() as usize;
-            let quotes = line.quotes.map(|q| q.at.iter().map(|&a| a - start).collect());
+            let quotes = line
+                .quotes
+                .map(|q| q.at.iter().map(|&a| a - start).collect());
             out.push((line.text.to_vec(), quotes));
         }
         out
@@ -300,9 +302,8 @@ mod tests {
             let end = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
             let raw = &rest[..end];
             let line = raw.strip_suffix(b"\r").unwrap_or(raw);
-            let quotes = (!raw.contains(&b'\\')).then(|| {
-                (0..line.len()).filter(|&i| line[i] == b'"').collect()
-            });
+            let quotes = (!raw.contains(&b'\\'))
+                .then(|| (0..line.len()).filter(|&i| line[i] == b'"').collect());
             out.push((line.to_vec(), quotes));
             rest = &rest[(end + 1).min(rest.len())..];
         }

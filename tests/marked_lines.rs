@@ -53,7 +53,11 @@ fn corpus_and_fixture_lines_parse_alike_with_marks() {
     let corpus = root.join("../shared/corpus/logs");
     let mut files: Vec<PathBuf> = files_in(&corpus)
         .into_iter()
-        .chain(std::fs::read_dir(&corpus).unwrap().flat_map(|d| files_in(&d.unwrap().path())))
+        .chain(
+            std::fs::read_dir(&corpus)
+                .unwrap()
+                .flat_map(|d| files_in(&d.unwrap().path())),
+        )
         .collect();
     files.extend(
         files_in(&root.join("fixtures"))

@@ -43,7 +43,10 @@ pub fn token(input: &[u8]) -> IResult<&[u8], &[u8]> {
 /// field, so `vhost client` is two fields, and layouts with a vhost in front
 /// are told apart from `combined` (SPEC §1 lists what servers write here).
 #[inline]
-pub fn client_field<'a>(input: &'a [u8], quotes: &mut impl FindQuote) -> IResult<&'a [u8], &'a [u8]> {
+pub fn client_field<'a>(
+    input: &'a [u8],
+    quotes: &mut impl FindQuote,
+) -> IResult<&'a [u8], &'a [u8]> {
     if input.first() == Some(&b'"') {
         let (rest, q) = quoted_with(input, quotes)?;
         return Ok((rest, q.raw));
