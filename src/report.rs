@@ -378,6 +378,60 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
         Vec::new()
     };
     let redactor = Redactor::new(std::mem::take(&mut v.client_ips), opts.show_ips);
+    // The tables keyed by path turn each of tens of thousands of ids into
+    // text: side by side, they are not the last thing a run waits for.
+    let ((pages, landing_pages), (exit_pages, (not_found, server_errors))) = rayon::join(
+        || {
+            rayon::join(
+                || {
+                    top_rows(
+                        by_path_text(&figures, v.pages.iter().map(|(&id, &c)| (id, c)))
+                            .map(|(path, (pageviews, visitors))| PageRow {
+                                path,
+                                pageviews,
+                                visitors,
+                            })
+                            .collect(),
+                        top,
+                        |r| (r.pageviews, r.path.clone()),
+                    )
+                },
+                || {
+                    top_rows(
+                        by_path_text(&figures, v.landing.iter().map(|(&id, &c)| (id, c)))
+                            .map(|(path, (visits, bounces))| LandingRow {
+                                path,
+                                visits,
+                                bounces,
+                                bounce_rate: rate(bounces, visits),
+                            })
+                            .collect(),
+                        top,
+                        |r| (r.visits, r.path.clone()),
+                    )
+                },
+            )
+        },
+        || {
+            rayon::join(
+                || {
+                    top_rows(
+                        by_path_text(&figures, v.exits.iter().map(|(&id, &n)| (id, (n, 0))))
+                            .map(|(path, (visits, _))| ExitRow { path, visits })
+                            .collect(),
+                        top,
+                        |r| (r.visits, r.path.clone()),
+                    )
+                },
+                || {
+                    rayon::join(
+                        || path_table(&figures, top, |p| p.status_404),
+                        || path_table(&figures, top, |p| p.status_5xx),
+                    )
+                },
+            )
+        },
+    );
     let mut report = Report {
         schema: SCHEMA,
         version: env!("CARGO_PKG_VERSION"),
@@ -386,37 +440,10 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
         period,
         summary,
         timeseries: timeseries(&figures, &zone, bucket, &v.buckets),
-        pages: top_rows(
-            by_path_text(&figures, v.pages.iter().map(|(&id, &c)| (id, c)))
-                .map(|(path, (pageviews, visitors))| PageRow {
-                    path,
-                    pageviews,
-                    visitors,
-                })
-                .collect(),
-            top,
-            |r| (r.pageviews, r.path.clone()),
-        ),
+        pages,
         vhosts: vhosts(&figures, &v, top),
-        landing_pages: top_rows(
-            by_path_text(&figures, v.landing.iter().map(|(&id, &c)| (id, c)))
-                .map(|(path, (visits, bounces))| LandingRow {
-                    path,
-                    visits,
-                    bounces,
-                    bounce_rate: rate(bounces, visits),
-                })
-                .collect(),
-            top,
-            |r| (r.visits, r.path.clone()),
-        ),
-        exit_pages: top_rows(
-            by_path_text(&figures, v.exits.iter().map(|(&id, &n)| (id, (n, 0))))
-                .map(|(path, (visits, _))| ExitRow { path, visits })
-                .collect(),
-            top,
-            |r| (r.visits, r.path.clone()),
-        ),
+        landing_pages,
+        exit_pages,
         referrers: top_rows(
             v.referrers
                 .iter()
@@ -517,8 +544,8 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
             top,
             |r| (r.hits, r.method.clone()),
         ),
-        not_found: path_table(&figures, top, |p| p.status_404),
-        server_errors: path_table(&figures, top, |p| p.status_5xx),
+        not_found,
+        server_errors,
         routes,
         response_time,
         zone,
