@@ -165,6 +165,9 @@ pub trait FindQuote {
     fn close(&mut self, body: &[u8]) -> Option<usize>;
     /// Whether the line is known to hold no backslash, and so no escapes.
     fn unescaped(&self) -> bool;
+    /// Where the path of a request `target` (a slice of the line) ends:
+    /// its first `?` or `#`, if it has one.
+    fn path_end(&self, target: &[u8]) -> Option<usize>;
 }
 
 /// Closing quotes searched for in the text, escapes counted.
@@ -188,6 +191,11 @@ impl FindQuote for SearchQuotes {
     #[inline(always)]
     fn unescaped(&self) -> bool {
         false
+    }
+
+    #[inline(always)]
+    fn path_end(&self, target: &[u8]) -> Option<usize> {
+        super::request::path_end(target)
     }
 }
 

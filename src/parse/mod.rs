@@ -202,20 +202,22 @@ fn assemble<'a>(
     f: ClfFields<'a>,
     referer: Option<Quoted<'a>>,
     agent: Option<Quoted<'a>>,
-    unescaped: bool,
+    q: &impl FindQuote,
 ) -> LogLine<'a> {
     // A line known to hold no backslash needs no search for escapes.
-    let request = if unescaped {
+    let request = if q.unescaped() {
         Cow::Borrowed(f.request.raw)
     } else {
         f.request.text()
     };
+    let mut request = Request::parse(request);
+    request.set_path_end(|target| q.path_end(target));
     LogLine {
         vhost,
         client: f.client,
         user: f.user,
         time: f.time,
-        request: Request::parse(request),
+        request,
         status: f.status,
         bytes: f.bytes,
         referer,
@@ -235,7 +237,7 @@ fn combined_with<'a>(
     let (input, referer) = spaced(input, |i| quoted_with(i, q))?;
     let (input, agent) = spaced(input, |i| quoted_with(i, q))?;
     let (input, ()) = trailing_fields(input)?;
-    let line = assemble(vhost, fields, Some(referer), Some(agent), q.unescaped());
+    let line = assemble(vhost, fields, Some(referer), Some(agent), q);
     Ok((input, line))
 }
 
@@ -252,7 +254,7 @@ fn common<'a>(input: &'a [u8], q: &mut impl FindQuote) -> IResult<&'a [u8], LogL
     if !input.iter().all(|&b| b == b' ' || b == b'\t') {
         return mismatch(input, ErrorKind::Eof);
     }
-    let line = assemble(None, fields, None, None, q.unescaped());
+    let line = assemble(None, fields, None, None, q);
     Ok((&input[input.len()..], line))
 }
 

@@ -11,14 +11,28 @@ pub const INVALID_PATH: &[u8] = b"(invalid)";
 /// a target logged as fields of their own (`$request_method $request_uri`,
 /// JSON logs). Either way it borrows from the log, or owns its text when
 /// escapes had to be decoded.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Request<'a> {
     text: Cow<'a, [u8]>,
     /// `None` for a request that is `-`, empty or junk.
     parts: Option<Parts>,
     /// The method, when it was its own field: `text` is then the target.
     method: Option<Cow<'a, [u8]>>,
+    /// The length of [`path`](Self::path) when the parser knew it (see
+    /// [`set_path_end`](Self::set_path_end)); else it is searched for.
+    path_len: Option<usize>,
 }
+
+/// Equal requests are the same text split the same way; whether the end
+/// of the path was found by the parser or is still to be searched for is
+/// no part of it.
+impl PartialEq for Request<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text && self.parts == other.parts && self.method == other.method
+    }
+}
+
+impl Eq for Request<'_> {}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Parts {
@@ -34,6 +48,7 @@ impl<'a> Request<'a> {
             text,
             parts,
             method: None,
+            path_len: None,
         }
     }
 
@@ -48,6 +63,7 @@ impl<'a> Request<'a> {
                 text: Cow::Borrowed(b""),
                 parts: None,
                 method: None,
+                path_len: None,
             };
         }
         let parts = Some(Parts {
@@ -59,6 +75,7 @@ impl<'a> Request<'a> {
             text: target,
             parts,
             method: Some(method),
+            path_len: None,
         }
     }
 
@@ -85,9 +102,21 @@ impl<'a> Request<'a> {
     /// The target without query string and fragment, not percent-decoded.
     pub fn path(&self) -> &[u8] {
         let target = self.target();
-        match memchr::memchr2(b'?', b'#', target) {
-            Some(cut) => &target[..cut],
-            None => target,
+        if let Some(len) = self.path_len {
+            return &target[..len];
+        }
+        path_end(target).map(|cut| &target[..cut]).unwrap_or(target)
+    }
+
+    /// Fixes where the path ends, as `path_end` finds it in the target
+    /// (`None`: the target is all path), for a parser that knows where the
+    /// target's `?` and `#` are without searching. Nothing for a request
+    /// without a target.
+    pub fn set_path_end(&mut self, path_end: impl FnOnce(&[u8]) -> Option<usize>) {
+        if self.parts.is_some() {
+            let target = self.target();
+            let len = path_end(target).unwrap_or(target.len()).min(target.len());
+            self.path_len = Some(len);
         }
     }
 
@@ -126,6 +155,11 @@ impl<'a> Request<'a> {
         let p = self.parts.as_ref()?;
         p.protocol.clone().map(|r| &self.text[r])
     }
+}
+
+/// Where the path of a request target ends: at its first `?` or `#`.
+pub fn path_end(target: &[u8]) -> Option<usize> {
+    memchr::memchr2(b'?', b'#', target)
 }
 
 /// The query string of a request target.
