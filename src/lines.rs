@@ -80,13 +80,14 @@ impl FindQuote for QuoteMarks<'_, '_> {
             // Not a slice of the line after all: searched.
             return crate::parse::request::path_end(target);
         }
-        let to = from + target.len();
-        // A target lies between the request's quotes: its marks are the
-        // `?` and `#` in it.
+        // A target lies between the request's quotes, and the line has no
+        // escapes: no quote is inside it, and any mark in it is a `?` or a
+        // `#`. The first mark from its start on is that, or after it.
+        let first = self.line.partition_point(|&m| m < from);
         self.line
-            .iter()
-            .find(|&&m| (from..to).contains(&m) && self.text[m] != b'"')
+            .get(first)
             .map(|&m| m - from)
+            .filter(|&at| at < target.len())
     }
 }
 

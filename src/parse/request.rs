@@ -112,6 +112,7 @@ impl<'a> Request<'a> {
     /// (`None`: the target is all path), for a parser that knows where the
     /// target's `?` and `#` are without searching. Nothing for a request
     /// without a target.
+    #[inline]
     pub fn set_path_end(&mut self, path_end: impl FnOnce(&[u8]) -> Option<usize>) {
         if self.parts.is_some() {
             let target = self.target();
