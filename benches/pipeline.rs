@@ -10,6 +10,7 @@ use std::path::Path;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use logstats::aggregate::{Figures, Record};
 use logstats::chunk::split_lines_evenly;
+use logstats::lines::{MarkedLines, PlainLines};
 use logstats::parse::Format;
 use logstats::report::{build, ReportOptions, ScannedInput};
 use logstats::scan::{scan_slice, ScanOptions};
@@ -43,6 +44,32 @@ fn stages(c: &mut Criterion) {
             b.iter(|| lines.iter().filter(|l| format.parse(l).is_some()).count())
         });
     }
+    // Lines cut and parsed the way a scan does: every quote searched for
+    // in turn, or taken from the marks of one pass over the text.
+    g.bench_function("cut + parse combined, searched", |b| {
+        b.iter(|| {
+            let mut cut = PlainLines::new(black_box(&text));
+            let mut n = 0;
+            while let Some(line) = cut.next_line() {
+                n += usize::from(Format::Combined.parse(line.text).is_some());
+            }
+            n
+        })
+    });
+    g.bench_function("cut + parse combined, marked", |b| {
+        b.iter(|| {
+            let mut cut = MarkedLines::new(black_box(&text));
+            let mut n = 0;
+            while let Some(line) = cut.next_line() {
+                let parsed = match line.quotes {
+                    Some(mut quotes) => Format::Combined.parse_with(line.text, &mut quotes),
+                    None => Format::Combined.parse(line.text),
+                };
+                n += usize::from(parsed.is_some());
+            }
+            n
+        })
+    });
     let parsed: Vec<_> = lines
         .iter()
         .filter_map(|l| Format::Combined.parse(l))
