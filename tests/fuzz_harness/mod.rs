@@ -6,6 +6,7 @@
 // Each fuzz target uses one of the functions.
 #![allow(dead_code)]
 
+use logstats::lines::MarkedLines;
 use logstats::parse::{check_fit, parse_log_time, time::parse_epoch, Format, LogLine};
 
 /// Reads every field of a parsed line, decoding the quoted ones, so that
@@ -21,11 +22,29 @@ fn touch(line: &LogLine<'_>) {
     black_box((line.status, line.bytes, line.response_time_us, line.time));
 }
 
-/// `parse_line`: the input as one line, in every predefined format.
+/// `parse_line`: the input as one line, in every predefined format; then
+/// cut into lines as a scan cuts them, each parsed with its quotes taken
+/// from the marks, which must give what searching for them gives (a
+/// failed assertion is a crash to the fuzzer).
 pub fn parse_line(data: &[u8]) {
     for format in Format::ALL {
         if let Some(line) = format.parse(data) {
             touch(&line);
+        }
+    }
+    let mut cut = MarkedLines::new(data);
+    while let Some(line) = cut.next_line() {
+        let Some(quotes) = line.quotes else {
+            continue;
+        };
+        for format in Format::ALL.into_iter().filter(|f| f.uses_quote_marks()) {
+            let marked = format.parse_with(line.text, &mut { quotes });
+            let searched = format.parse(line.text);
+            assert_eq!(marked, searched, "{format}");
+            if let (Some(m), Some(s)) = (marked, searched) {
+                assert_eq!(m.request.path(), s.request.path(), "{format}");
+                touch(&m);
+            }
         }
     }
 }
