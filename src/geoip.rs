@@ -200,15 +200,15 @@ pub enum GeoError {
     },
 }
 
-/// An opened MaxMind-format country database, memory-mapped.
-#[derive(Debug)]
 /// Countries already decoded, by the place of their record in the
 /// database: for one thread's lookups with [`GeoDb::country_cached`].
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct CountryCache<'a> {
     records: hashbrown::HashMap<usize, Option<&'a str>>,
 }
 
+/// An opened MaxMind-format country database, memory-mapped.
+#[derive(Debug)]
 pub struct GeoDb {
     reader: Reader<Mmap>,
     path: PathBuf,

@@ -17,16 +17,17 @@
 use crate::chunk::MAX_LINE_BYTES;
 use crate::parse::fields::FindQuote;
 
-/// How much text is marked at a time: about a hundred lines, well inside
-/// the cache of one core.
+/// How much text is marked at a time: about seventy combined lines, well
+/// inside the cache of one core.
 const WINDOW_BYTES: usize = 16 << 10;
 
 /// One line of a chunk, without its `\n` (and a `\r` before it). The text
 /// lives as long as the chunk, the marks until the next line is cut.
 pub struct Line<'a, 'm> {
     pub text: &'a [u8],
-    /// Where the line's quotes are, when it holds no backslash and was
-    /// marked (not a line too long to be one, nor cut by [`PlainLines`]).
+    /// The line's marks (quotes, `?` and `#`), when it holds no backslash
+    /// and was marked (not a line too long to be one, nor cut by
+    /// [`PlainLines`]).
     pub quotes: Option<QuoteMarks<'a, 'm>>,
 }
 
@@ -245,7 +246,7 @@ impl<'a> Lines<'a> {
 }
 
 /// Appends to `out` the places (counted from `offset`) of the newlines,
-/// quotes and backslashes of `text`.
+/// quotes, backslashes, `?` and `#` of `text`.
 fn mark(text: &[u8], offset: usize, out: &mut Vec<usize>) {
     let mut blocks = text.chunks_exact(64);
     let mut base = offset;

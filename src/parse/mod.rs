@@ -89,8 +89,9 @@ impl Format {
         matches!(self, Format::Combined | Format::VCombined | Format::Common)
     }
 
-    /// [`parse`](Self::parse), with the closing quotes of the CLF layouts
-    /// found by `quotes` (a line's quote marks, see [`crate::lines`]).
+    /// [`parse`](Self::parse), with the closing quotes of the CLF layouts,
+    /// and the end of the request's path, found by `quotes` (a line's
+    /// marks, see [`crate::lines`]).
     #[inline]
     pub fn parse_with<'a>(
         self,
