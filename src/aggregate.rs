@@ -324,9 +324,7 @@ impl Figures {
                 agent,
                 path_id,
                 line.referer.map_or(&b""[..], |r| r.raw),
-                line.request
-                    .query_of_log_after(path_text.len())
-                    .unwrap_or_default(),
+                line.request.query_of_log().unwrap_or_default(),
                 vhost,
             );
         }
@@ -504,47 +502,30 @@ impl Figures {
         // have nothing left to do: the maps that do not depend on each other
         // are merged side by side, then the pairs, then the page views
         // partition by partition.
-        let (vhosts, paths, agents, clients) = (
-            &mut self.vhosts,
-            &mut self.paths,
-            &mut self.agents,
-            &mut self.clients,
-        );
-        let (referrers, queries) = (&mut self.referrers, &mut self.queries);
-        let ((vhosts, paths), ((agents, clients), (referrers, queries))) = rayon::join(
-            || {
-                (
-                    vhosts.merge(other.vhosts, |a, b| *a += b),
-                    paths.merge(other.paths, |a, b| a.merge(b)),
+        let (mut vhosts, mut paths, mut agents) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut clients, mut referrers, mut queries) = (Vec::new(), Vec::new(), Vec::new());
+        rayon::scope(|s| {
+            s.spawn(|_| vhosts = self.vhosts.merge(other.vhosts, |a, b| *a += b));
+            s.spawn(|_| paths = self.paths.merge(other.paths, |a, b| a.merge(b)));
+            s.spawn(|_| agents = self.agents.merge(other.agents, |a, b| a.merge(b)));
+            s.spawn(|_| {
+                clients = merge_forgetting_first_pairs(
+                    &mut self.clients,
+                    other.clients,
+                    ClientInfo::merge,
+                    |c| &mut c.visitor,
                 )
-            },
-            || {
-                rayon::join(
-                    || {
-                        (
-                            agents.merge(other.agents, |a, b| a.merge(b)),
-                            merge_forgetting_first_pairs(
-                                clients,
-                                other.clients,
-                                ClientInfo::merge,
-                                |c| &mut c.visitor,
-                            ),
-                        )
-                    },
-                    || {
-                        (
-                            merge_forgetting_first_pairs(
-                                referrers,
-                                other.referrers,
-                                |_, _| {},
-                                |r| r,
-                            ),
-                            queries.merge(other.queries, |_, _| {}),
-                        )
-                    },
+            });
+            s.spawn(|_| {
+                referrers = merge_forgetting_first_pairs(
+                    &mut self.referrers,
+                    other.referrers,
+                    |_, _| {},
+                    |r| r,
                 )
-            },
-        );
+            });
+            s.spawn(|_| queries = self.queries.merge(other.queries, |_, _| {}));
+        });
         let agent = |a: u32| {
             if a == NO_AGENT {
                 NO_AGENT

@@ -380,58 +380,40 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
     let redactor = Redactor::new(std::mem::take(&mut v.client_ips), opts.show_ips);
     // The tables keyed by path turn each of tens of thousands of ids into
     // text: side by side, they are not the last thing a run waits for.
-    let ((pages, landing_pages), (exit_pages, (not_found, server_errors))) = rayon::join(
-        || {
-            rayon::join(
-                || {
-                    top_rows(
-                        by_path_text(&figures, v.pages.iter().map(|(&id, &c)| (id, c)))
-                            .map(|(path, (pageviews, visitors))| PageRow {
-                                path,
-                                pageviews,
-                                visitors,
-                            })
-                            .collect(),
-                        top,
-                        |r| (r.pageviews, r.path.clone()),
-                    )
-                },
-                || {
-                    top_rows(
-                        by_path_text(&figures, v.landing.iter().map(|(&id, &c)| (id, c)))
-                            .map(|(path, (visits, bounces))| LandingRow {
-                                path,
-                                visits,
-                                bounces,
-                                bounce_rate: rate(bounces, visits),
-                            })
-                            .collect(),
-                        top,
-                        |r| (r.visits, r.path.clone()),
-                    )
-                },
-            )
-        },
-        || {
-            rayon::join(
-                || {
-                    top_rows(
-                        by_path_text(&figures, v.exits.iter().map(|(&id, &n)| (id, (n, 0))))
-                            .map(|(path, (visits, _))| ExitRow { path, visits })
-                            .collect(),
-                        top,
-                        |r| (r.visits, r.path.clone()),
-                    )
-                },
-                || {
-                    rayon::join(
-                        || path_table(&figures, top, |p| p.status_404),
-                        || path_table(&figures, top, |p| p.status_5xx),
-                    )
-                },
-            )
-        },
-    );
+    let (mut pages, mut landing_pages, mut exit_pages) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut not_found, mut server_errors) = (Vec::new(), Vec::new());
+    rayon::scope(|s| {
+        s.spawn(|_| {
+            let counts = v.pages.iter().map(|(&id, &c)| (id, c));
+            pages = path_rows(&figures, counts, top, |path, (pageviews, visitors)| {
+                PageRow {
+                    path,
+                    pageviews,
+                    visitors,
+                }
+            });
+        });
+        s.spawn(|_| {
+            let counts = v.landing.iter().map(|(&id, &c)| (id, c));
+            landing_pages = path_rows(&figures, counts, top, |path, (visits, bounces)| {
+                LandingRow {
+                    path,
+                    visits,
+                    bounces,
+                    bounce_rate: rate(bounces, visits),
+                }
+            });
+        });
+        s.spawn(|_| {
+            let counts = v.exits.iter().map(|(&id, &n)| (id, (n, 0)));
+            exit_pages = path_rows(&figures, counts, top, |path, (visits, _)| ExitRow {
+                path,
+                visits,
+            });
+        });
+        s.spawn(|_| not_found = path_table(&figures, top, |p| p.status_404));
+        s.spawn(|_| server_errors = path_table(&figures, top, |p| p.status_5xx));
+    });
     let mut report = Report {
         schema: SCHEMA,
         version: env!("CARGO_PKG_VERSION"),
@@ -700,10 +682,25 @@ fn path_table(
             let n = count(stats);
             (n > 0).then_some((id as u32, (n, 0)))
         });
-    let rows = by_path_text(figures, counts)
-        .map(|(path, (hits, _))| PathHits { path, hits })
-        .collect();
-    top_rows(rows, top, |r| (r.hits, r.path.clone()))
+    path_rows(figures, counts, top, |path, (hits, _)| PathHits {
+        path,
+        hits,
+    })
+}
+
+/// The top rows of a table keyed by path: counts by path id, added up by
+/// path text (see [`by_path_text`]), ranked by their first count (then by
+/// path), made rows by `row`.
+fn path_rows<R>(
+    figures: &Figures,
+    counts: impl IntoIterator<Item = (u32, (u64, u64))>,
+    top: usize,
+    row: impl Fn(String, (u64, u64)) -> R,
+) -> Vec<R> {
+    let ranked = top_rows(by_path_text(figures, counts).collect(), top, |(path, c)| {
+        (c.0, path.clone())
+    });
+    ranked.into_iter().map(|(path, c)| row(path, c)).collect()
 }
 
 /// Hits per virtual host, with page views and visitor-days from the walk.

@@ -211,9 +211,10 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
             *out.os.entry(info.os.clone()).or_default() += days;
         }
     }
-    // Per entry (referrer, landing query): visits; per referrer: page
-    // views that were not the first of their visit.
-    let mut entries: FastMap<(u32, u32), u64> = FastMap::default();
+    // Per entry (referrer, landing query) that began visits: their
+    // number (an entry id is one pair: nothing to add up); per referrer:
+    // page views that were not the first of their visit.
+    let mut entries: Vec<((u32, u32), u64)> = Vec::new();
     let mut later_referrers = vec![0u64; figures.referrers.len()];
     for (e, (&visits, &later)) in tally
         .entry_visits
@@ -223,7 +224,7 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
     {
         let (referrer, query) = figures.entries.pair(e as u32);
         if visits > 0 {
-            *entries.entry((referrer, query)).or_default() += visits;
+            entries.push(((referrer, query), visits));
         }
         later_referrers[referrer as usize] += later;
     }
@@ -389,15 +390,16 @@ fn by_visitor(segments: Vec<Segment>, visitors: usize, number: &[u32], vhosts: b
         }
         if vhosts {
             // Both arrays in the order of a stable sort by time.
-            let mut order: Vec<usize> = (0..group.len()).collect();
-            order.sort_by_key(|&i| group[i].time);
-            let sorted: Vec<(WalkView, u32)> = order
+            let group_hosts = &mut hosts[range];
+            let mut sorted: Vec<(WalkView, u32)> = group
                 .iter()
-                .map(|&i| (group[i], hosts[range.start + i]))
+                .copied()
+                .zip(group_hosts.iter().copied())
                 .collect();
-            for (i, (view, host)) in sorted.into_iter().enumerate() {
-                group[i] = view;
-                hosts[range.start + i] = host;
+            sorted.sort_by_key(|(view, _)| view.time);
+            for ((view, host), (v, h)) in sorted.into_iter().zip(group.iter_mut().zip(group_hosts))
+            {
+                (*v, *h) = (view, host);
             }
         } else {
             group.sort_by_key(|v| v.time);
@@ -723,7 +725,7 @@ impl Tally {
 fn attribute_sources(
     figures: &Figures,
     opts: &VisitOptions<'_>,
-    entries: &FastMap<(u32, u32), u64>,
+    entries: &[((u32, u32), u64)],
     later_referrers: &[u64],
     out: &mut VisitFigures,
 ) {
@@ -744,7 +746,7 @@ fn attribute_sources(
         .filter(|(_, &n)| n > 0)
         .map(|(id, _)| id as u32)
         .collect();
-    wanted.extend(entries.keys().map(|&(referrer, _)| referrer));
+    wanted.extend(entries.iter().map(|&((referrer, _), _)| referrer));
     wanted.sort_unstable();
     wanted.dedup();
     let parsed: Vec<Option<String>> = wanted
@@ -803,7 +805,6 @@ fn attribute_sources(
 
     // Each entry's channel, search term and campaign, in parallel; then
     // summed in one pass.
-    let entries: Vec<((u32, u32), u64)> = entries.iter().map(|(&e, &v)| (e, v)).collect();
     let sourced: Vec<EntrySource> = entries
         .par_iter()
         .map(|&((referrer, query), _)| {
@@ -828,7 +829,7 @@ fn attribute_sources(
         })
         .collect();
     let mut referrer_visits = vec![0u64; hosts.len()];
-    for ((_, visits), source) in entries.into_iter().zip(sourced) {
+    for (&(_, visits), source) in entries.iter().zip(sourced) {
         *out.channels.entry(source.channel).or_default() += visits;
         if let Some(host) = source.external {
             referrer_visits[host as usize] += visits;
@@ -1049,6 +1050,17 @@ mod tests {
             .all(|&(views, visitors)| (views, visitors) == (4, 1)));
     }
 
+    const DAY: i64 = 24 * 3600;
+
+    /// Figures with the virtual hosts a.example and b.example, and their
+    /// ids.
+    fn two_vhosts() -> (Figures, u32, u32) {
+        let mut f = Figures::default();
+        let a = f.vhosts.intern(b"a.example").0;
+        let b = f.vhosts.intern(b"b.example").0;
+        (f, a, b)
+    }
+
     /// Records (time, client, vhost) page views of `/` by Firefox, each
     /// a chunk of its own, in the order given.
     fn record_on_vhosts(f: &mut Figures, views: &[(i64, &[u8; 7], u32)]) {
@@ -1062,12 +1074,7 @@ mod tests {
 
     #[test]
     fn page_views_and_visitor_days_per_virtual_host() {
-        let mut f = Figures::default();
-        let (a, b) = (
-            f.vhosts.intern(b"a.example").0,
-            f.vhosts.intern(b"b.example").0,
-        );
-        let day = 24 * 3600;
+        let (mut f, a, b) = two_vhosts();
         // Visitor 1: two views on a and one on b on the first day, one on
         // a the next day. Visitor 2: one view on b on the first day.
         record_on_vhosts(
@@ -1076,7 +1083,7 @@ mod tests {
                 (T0, b"1.1.1.1", a),
                 (T0 + 10, b"1.1.1.1", a),
                 (T0 + 20, b"1.1.1.1", b),
-                (T0 + day, b"1.1.1.1", a),
+                (T0 + DAY, b"1.1.1.1", a),
                 (T0 + 30, b"2.2.2.2", b),
             ],
         );
@@ -1090,19 +1097,14 @@ mod tests {
 
     #[test]
     fn virtual_hosts_follow_their_page_views_when_those_are_put_in_time_order() {
-        let mut f = Figures::default();
-        let (a, b) = (
-            f.vhosts.intern(b"a.example").0,
-            f.vhosts.intern(b"b.example").0,
-        );
-        let day = 24 * 3600;
+        let (mut f, a, b) = two_vhosts();
         // Recorded out of time order: sorted, b's two views are on the
         // first day and a's on the second. Were the hosts left in input
         // order, b would have a view on each day: two visitor-days.
         let client = b"1.1.1.1";
         record_on_vhosts(
             &mut f,
-            &[(T0 + day, client, a), (T0, client, b), (T0 + 10, client, b)],
+            &[(T0 + DAY, client, a), (T0, client, b), (T0 + 10, client, b)],
         );
         let v = run(&f);
         assert_eq!(v.vhosts[&a], (1, 1));
