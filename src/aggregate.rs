@@ -359,7 +359,7 @@ impl Figures {
             .map(|&(client, agent)| {
                 let (client, partition) = clients[client as usize];
                 let visitor = intern_visitor(&mut self.visitors, &mut self.clients, client, agent);
-                (visitor, partition)
+                (self.views.number(partition as usize, visitor), partition)
             })
             .collect();
         let entries: Vec<u32> = views
@@ -370,8 +370,9 @@ impl Figures {
                 intern_entry(&mut self.entries, &mut self.referrers, referrer, query)
             })
             .collect();
-        // Each partition's page views of the chunk, with run-wide ids, make
-        // one segment: put in partition order by a counting sort first.
+        // Each partition's page views of the chunk, with run-wide ids (but
+        // visitor numbers of the partition), make one segment: put in
+        // partition order by a counting sort first.
         let mut starts = [0usize; PARTITIONS + 1];
         for v in views.views() {
             starts[visitors[v.visitor as usize].1 as usize + 1] += 1;
@@ -556,8 +557,7 @@ impl Figures {
                     .collect()
             },
         );
-        self.views.merge(other.views, |v| {
-            v.visitor = visitors[v.visitor as usize];
+        self.views.merge(other.views, &visitors, |v| {
             v.path = paths[v.path as usize];
             v.entry = entries[v.entry as usize];
             if v.vhost != NO_VHOST {
@@ -574,12 +574,13 @@ impl Figures {
             .clone()
             .in_order()
             .iter()
-            .map(|segments| {
-                segments
+            .map(|part| {
+                part.segments
                     .iter()
                     .flat_map(|s| s.iter())
                     .map(|v| {
-                        let (client, agent) = self.visitors.pair(v.visitor);
+                        let visitor = part.visitors[v.visitor as usize];
+                        let (client, agent) = self.visitors.pair(visitor);
                         let (referrer, query) = self.entries.pair(v.entry);
                         (
                             v.time,
@@ -871,7 +872,8 @@ mod tests {
         b.add_line(&l2, 2, Record::ALL);
         b.add_line(&l1, 3, Record::ALL);
         a.merge(b);
-        let views = a.views.clone().in_order().into_iter().flatten();
+        let parts = a.views.clone().in_order().into_iter();
+        let views = parts.flat_map(|p| p.segments);
         let views: Vec<PageView> = views.flat_map(|s| s.iter().collect::<Vec<_>>()).collect();
         let hosts: Vec<&[u8]> = views.iter().map(|v| a.vhosts.key(v.vhost)).collect();
         assert_eq!(hosts, [&b"a.example"[..], b"b.example", b"a.example"]);

@@ -162,8 +162,15 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
     let tally = parts
         .into_par_iter()
         .zip(walkers.par_iter())
-        .fold(empty, |mut tally, (segments, walkers)| {
-            let views = by_visitor(segments, walkers.len(), &visitor_number, has_vhosts);
+        .fold(empty, |mut tally, (part, walkers)| {
+            // Segments hold numbers of the partition; walkers are numbered
+            // anew, unified and without bots.
+            let number: Vec<u32> = part
+                .visitors
+                .iter()
+                .map(|&v| visitor_number[v as usize])
+                .collect();
+            let views = by_visitor(part.segments, walkers.len(), &number, has_vhosts);
             for (number, one_visitor, vhosts) in views.iter() {
                 let visitor = walkers[number as usize];
                 tally.walk_visitor(
