@@ -307,7 +307,8 @@ impl Partitions {
             return;
         }
         self.part(0); // makes every partition's list
-                      // Numbers are given out serially: they share one table.
+
+        // Numbers are given out serially: they share one table.
         let numbers: Vec<Vec<u32>> = (0..PARTITIONS)
             .map(|p| {
                 let theirs = other.visitors.get(p).map_or(&[][..], |v| &v[..]);
