@@ -1,8 +1,10 @@
 //! The report: finished, sorted and cut tables built from the merged
 //! figures (SPEC §6). Renderers only read it; nothing here prints.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
+use hashbrown::hash_map::Entry;
 use hashbrown::HashMap;
 use serde::Serialize;
 
@@ -332,7 +334,7 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
     // Visits and the hit-level route table need nothing of each other:
     // one is worked out while the other is.
     let views = std::mem::take(&mut figures.views);
-    let (mut v, (routes, response_time)) = rayon::join(
+    let (mut v, ((routes, response_time), paths_utf8)) = rayon::join(
         || {
             if opts.visits {
                 visits::compute(
@@ -349,7 +351,10 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
                 visits::VisitFigures::default()
             }
         },
-        || routes(&figures, opts.top),
+        || {
+            let utf8 = paths_are_utf8(&figures);
+            (routes(&figures, utf8, opts.top), utf8)
+        },
     );
     let summary = Summary {
         hits: total.hits,
@@ -385,34 +390,41 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
     rayon::scope(|s| {
         s.spawn(|_| {
             let counts = v.pages.iter().map(|(&id, &c)| (id, c));
-            pages = path_rows(&figures, counts, top, |path, (pageviews, visitors)| {
-                PageRow {
+            pages = path_rows(
+                &figures,
+                paths_utf8,
+                counts,
+                top,
+                |path, (pageviews, visitors)| PageRow {
                     path,
                     pageviews,
                     visitors,
-                }
-            });
+                },
+            );
         });
         s.spawn(|_| {
             let counts = v.landing.iter().map(|(&id, &c)| (id, c));
-            landing_pages = path_rows(&figures, counts, top, |path, (visits, bounces)| {
-                LandingRow {
+            landing_pages = path_rows(
+                &figures,
+                paths_utf8,
+                counts,
+                top,
+                |path, (visits, bounces)| LandingRow {
                     path,
                     visits,
                     bounces,
                     bounce_rate: rate(bounces, visits),
-                }
-            });
+                },
+            );
         });
         s.spawn(|_| {
             let counts = v.exits.iter().map(|(&id, &n)| (id, (n, 0)));
-            exit_pages = path_rows(&figures, counts, top, |path, (visits, _)| ExitRow {
-                path,
-                visits,
+            exit_pages = path_rows(&figures, paths_utf8, counts, top, |path, (visits, _)| {
+                ExitRow { path, visits }
             });
         });
-        s.spawn(|_| not_found = path_table(&figures, top, |p| p.status_404));
-        s.spawn(|_| server_errors = path_table(&figures, top, |p| p.status_5xx));
+        s.spawn(|_| not_found = path_table(&figures, paths_utf8, top, |p| p.status_404));
+        s.spawn(|_| server_errors = path_table(&figures, paths_utf8, top, |p| p.status_5xx));
     });
     let mut report = Report {
         schema: SCHEMA,
@@ -601,20 +613,63 @@ fn redact(r: &mut Report, redactor: &Redactor) {
     r.routes.iter_mut().for_each(|x| fix(&mut x.route));
 }
 
-/// Rows keyed by path id, turned into text. Paths that differ only in
-/// invalid UTF-8 print the same; their figures are added together so that
-/// no key appears twice.
-fn by_path_text(
-    figures: &Figures,
-    by_id: impl IntoIterator<Item = (u32, (u64, u64))>,
-) -> impl Iterator<Item = (String, (u64, u64))> {
-    let mut by_text: HashMap<String, (u64, u64)> = HashMap::new();
-    for (id, (a, b)) in by_id {
-        let row = by_text.entry(text(figures.paths.key(id))).or_default();
-        row.0 += a;
-        row.1 += b;
+/// Rows keyed by bytes of the log, with the keys that print the same
+/// made one row. Invalid UTF-8 prints as U+FFFD ([`text`]), so keys that
+/// differ only there, or a valid key that reads as another's replaced
+/// text, would show twice: their figures are combined by `merge`, under
+/// the replaced text. `all_utf8` says that no key holds invalid UTF-8 (the
+/// usual case, checked once per table of paths): the rows are then kept
+/// as they are, since distinct valid keys print differently and order as
+/// their text does. Either way no key is copied but those of the rows a
+/// table keeps: turning a million paths into text cost more than the rest
+/// of such a report.
+fn by_text<'a, V>(
+    rows: Vec<(Cow<'a, [u8]>, V)>,
+    all_utf8: bool,
+    merge: impl Fn(&mut V, V),
+) -> Vec<(Cow<'a, [u8]>, V)> {
+    if all_utf8 {
+        return rows;
     }
-    by_text.into_iter()
+    let mut valid = Vec::with_capacity(rows.len());
+    let mut replaced: HashMap<String, V> = HashMap::new();
+    for (key, value) in rows {
+        if std::str::from_utf8(&key).is_ok() {
+            valid.push((key, value));
+            continue;
+        }
+        match replaced.entry(text(&key)) {
+            Entry::Occupied(mut row) => merge(row.get_mut(), value),
+            Entry::Vacant(row) => {
+                row.insert(value);
+            }
+        }
+    }
+    let mut rows = Vec::with_capacity(valid.len() + replaced.len());
+    for (key, value) in valid {
+        // Valid UTF-8: the lookup by text is a lookup by these bytes.
+        match std::str::from_utf8(&key)
+            .ok()
+            .and_then(|k| replaced.get_mut(k))
+        {
+            Some(row) => merge(row, value),
+            None => rows.push((key, value)),
+        }
+    }
+    rows.extend(
+        replaced
+            .into_iter()
+            .map(|(key, v)| (Cow::Owned(key.into_bytes()), v)),
+    );
+    rows
+}
+
+/// Whether every path of the run is valid UTF-8 (see [`by_text`]).
+fn paths_are_utf8(figures: &Figures) -> bool {
+    figures
+        .paths
+        .iter()
+        .all(|(path, _)| std::str::from_utf8(path).is_ok())
 }
 
 fn name_visitors(counts: &std::collections::HashMap<String, u64>, top: usize) -> Vec<NameVisitors> {
@@ -666,10 +721,10 @@ pub fn top_rows<T, K: Ord>(
 }
 
 /// A path table of one per-path counter, rows with a zero count left out.
-/// Paths that differ only in invalid UTF-8 bytes print the same; they are
-/// added together so that no key appears twice.
+/// Paths that print the same are added together (see [`by_text`]).
 fn path_table(
     figures: &Figures,
+    paths_utf8: bool,
     top: usize,
     count: impl Fn(&crate::aggregate::PathStats) -> u64,
 ) -> Vec<PathHits> {
@@ -682,25 +737,34 @@ fn path_table(
             let n = count(stats);
             (n > 0).then_some((id as u32, (n, 0)))
         });
-    path_rows(figures, counts, top, |path, (hits, _)| PathHits {
-        path,
-        hits,
+    path_rows(figures, paths_utf8, counts, top, |path, (hits, _)| {
+        PathHits { path, hits }
     })
 }
 
 /// The top rows of a table keyed by path: counts by path id, added up by
-/// path text (see [`by_path_text`]), ranked by their first count (then by
+/// path text (see [`by_text`]), ranked by their first count (then by
 /// path), made rows by `row`.
 fn path_rows<R>(
     figures: &Figures,
+    paths_utf8: bool,
     counts: impl IntoIterator<Item = (u32, (u64, u64))>,
     top: usize,
     row: impl Fn(String, (u64, u64)) -> R,
 ) -> Vec<R> {
-    let ranked = top_rows(by_path_text(figures, counts).collect(), top, |(path, c)| {
-        (c.0, path.clone())
+    let by_path = counts
+        .into_iter()
+        .map(|(id, c)| (Cow::Borrowed(figures.paths.key(id)), c))
+        .collect();
+    let rows = by_text(by_path, paths_utf8, |a, b| {
+        a.0 += b.0;
+        a.1 += b.1;
     });
-    ranked.into_iter().map(|(path, c)| row(path, c)).collect()
+    let ranked = top_rows(rows, top, |(path, c)| (c.0, path.clone()));
+    ranked
+        .into_iter()
+        .map(|(path, c)| row(text(&path), c))
+        .collect()
 }
 
 /// Hits per virtual host, with page views and visitor-days from the walk.
@@ -740,10 +804,22 @@ struct RouteFigures {
 /// cost 8.8 million instructions on a 100 MB log with a time on each of its
 /// 433,709 lines, where a second histogram recording every line cost 16
 /// million, in the hot loop.
-fn routes(figures: &Figures, top: usize) -> (Vec<RouteRow>, Option<ResponseTime>) {
-    let mut by_route: HashMap<String, RouteFigures> = HashMap::new();
+fn routes(
+    figures: &Figures,
+    paths_utf8: bool,
+    top: usize,
+) -> (Vec<RouteRow>, Option<ResponseTime>) {
+    // Routes are looked up by key once per path, and their figures kept
+    // apart by index: a table of small entries, sized once, where a log
+    // of a million distinct paths has nearly as many routes.
+    let mut index: HashMap<Cow<[u8]>, u32> = HashMap::with_capacity(figures.paths.len());
+    let mut sums: Vec<RouteFigures> = Vec::with_capacity(figures.paths.len());
     for (path, stats) in figures.paths.iter() {
-        let r = by_route.entry(text(&route_of(path))).or_default();
+        let at = *index.entry(route_of(path)).or_insert_with(|| {
+            sums.push(RouteFigures::default());
+            sums.len() as u32 - 1
+        });
+        let r = &mut sums[at as usize];
         r.hits += stats.hits;
         r.status_5xx += stats.status_5xx;
         r.bytes += stats.bytes;
@@ -752,23 +828,33 @@ fn routes(figures: &Figures, top: usize) -> (Vec<RouteRow>, Option<ResponseTime>
         }
     }
     let mut all = Latency::default();
-    for r in by_route.values() {
+    for r in &sums {
         all.merge(&r.times);
     }
+    // A route's text is valid UTF-8 when its path's is: only whole
+    // segments, split at `/`, are replaced, and by ASCII.
+    let by_route = index
+        .into_iter()
+        .map(|(route, at)| (route, std::mem::take(&mut sums[at as usize])))
+        .collect();
+    let by_route = by_text(by_route, paths_utf8, |a, b| {
+        a.hits += b.hits;
+        a.status_5xx += b.status_5xx;
+        a.bytes += b.bytes;
+        a.times.merge(&b.times);
+    });
     // Percentiles only for the rows that are printed.
-    let rows = top_rows(by_route.into_iter().collect(), top, |(route, r)| {
-        (r.hits, route.clone())
-    })
-    .into_iter()
-    .map(|(route, r)| RouteRow {
-        route,
-        hits: r.hits,
-        status_5xx: r.status_5xx,
-        bytes: r.bytes,
-        p50_ms: r.times.quantile(0.5).map(ms),
-        p95_ms: r.times.quantile(0.95).map(ms),
-    })
-    .collect();
+    let rows = top_rows(by_route, top, |(route, r)| (r.hits, route.clone()))
+        .into_iter()
+        .map(|(route, r)| RouteRow {
+            route: text(&route),
+            hits: r.hits,
+            status_5xx: r.status_5xx,
+            bytes: r.bytes,
+            p50_ms: r.times.quantile(0.5).map(ms),
+            p95_ms: r.times.quantile(0.95).map(ms),
+        })
+        .collect();
     (rows, ResponseTime::of(&all))
 }
 

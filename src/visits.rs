@@ -54,12 +54,13 @@ pub struct VisitFigures {
     pub bot_hits: u64,
     /// Per time-series bucket start: page views, and distinct visitors.
     pub buckets: HashMap<i64, (u64, u64)>,
-    /// Per path id: page views, and distinct (visitor, day) pairs.
-    pub pages: HashMap<u32, (u64, u64)>,
+    /// Per path id: page views, and distinct (visitor, day) pairs. Keyed
+    /// by id with a fast hash: a log can have a million paths viewed.
+    pub pages: FastMap<u32, (u64, u64)>,
     /// Per landing path id: visits and bounces.
-    pub landing: HashMap<u32, (u64, u64)>,
+    pub landing: FastMap<u32, (u64, u64)>,
     /// Per exit path id: visits.
-    pub exits: HashMap<u32, u64>,
+    pub exits: FastMap<u32, u64>,
     /// Per vhost id: page views, and distinct (visitor, day) pairs.
     pub vhosts: HashMap<u32, (u64, u64)>,
     pub referrers: HashMap<String, u64>,
@@ -159,9 +160,15 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
     // on whichever thread takes it, and the tallies are summed.
     let parts = views.in_order();
     let has_vhosts = !figures.vhosts.is_empty();
+    // One tally per thread, not per piece rayon would split the work into:
+    // a tally has counters per path and per entry, tens of megabytes to
+    // zero and to sum on a log of a million distinct paths. Partitions are
+    // spread by a hash, so equal groups of them are equal work.
+    let per_thread = parts.len().div_ceil(rayon::current_num_threads()).max(1);
     let tally = parts
         .into_par_iter()
         .zip(walkers.par_iter())
+        .with_min_len(per_thread)
         .fold(empty, |mut tally, (part, walkers)| {
             // Segments hold numbers of the partition; walkers are numbered
             // anew, unified and without bots.
@@ -183,7 +190,8 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
             }
             tally
         })
-        .reduce(empty, Tally::merge);
+        .reduce_with(Tally::merge)
+        .unwrap_or_else(empty);
 
     // From ids back to text, keeping only what occurred.
     out.pageviews = tally.pageviews;
@@ -444,7 +452,7 @@ impl ByVisitor {
 }
 
 /// The entries of a tally indexed by path id that counted something.
-fn occurred<T: Copy>(tally: &[T], counted: impl Fn(&T) -> bool) -> HashMap<u32, T> {
+fn occurred<T: Copy>(tally: &[T], counted: impl Fn(&T) -> bool) -> FastMap<u32, T> {
     (0..tally.len() as u32)
         .zip(tally)
         .filter(|(_, c)| counted(c))
@@ -454,7 +462,7 @@ fn occurred<T: Copy>(tally: &[T], counted: impl Fn(&T) -> bool) -> HashMap<u32, 
 
 /// hashbrown's default hasher: these maps are keyed by ids and addresses
 /// built here, not by log text, and SipHash showed in the profile.
-type FastMap<K, V> = hashbrown::HashMap<K, V>;
+pub type FastMap<K, V> = hashbrown::HashMap<K, V>;
 
 /// Day and time-series bucket of each 15-minute slot that holds a hit,
 /// worked out once: zone arithmetic per page view would cost more

@@ -272,6 +272,55 @@ fn nul_bytes_and_crlf_lines() {
     assert!(input["malformed"].as_u64().unwrap() >= 1);
 }
 
+/// Invalid UTF-8 prints as U+FFFD: paths that differ only there, and a
+/// valid path that reads as their text, must be one row, in every path
+/// table and in routes, with their figures added.
+#[test]
+fn paths_that_print_the_same_are_one_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let line = |client: u8, second: u8, path: &[u8], status: u16| {
+        let mut l =
+            format!("1.1.1.{client} - - [01/May/2024:10:00:{second:02} +0000] \"GET ").into_bytes();
+        l.extend_from_slice(path);
+        l.extend(format!(" HTTP/1.1\" {status} 5 \"-\" \"Mozilla/5.0 Firefox/125.0\"\n").bytes());
+        l
+    };
+    let log: Vec<u8> = [
+        line(1, 0, b"/a\xff", 404),
+        line(2, 1, b"/a\xfe", 404),
+        // U+FFFD itself, valid UTF-8: the same text.
+        line(3, 2, "/a\u{fffd}".as_bytes(), 404),
+        // The route of the first is the path of the second.
+        line(3, 3, b"/u/12/\xff", 500),
+        line(3, 4, b"/u/:id/\xfe", 500),
+        line(4, 5, b"/b", 200),
+    ]
+    .concat();
+    let log = write(dir.path(), "utf8.log", &log);
+    let report = json(&run(&[s(&log)]));
+    let rows = |table: &str, key: &str, figure: &str| -> Vec<(String, u64)> {
+        report[table]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                let key = r[key].as_str().unwrap().to_owned();
+                (key, r[figure].as_u64().unwrap())
+            })
+            .collect()
+    };
+    let text = |s: &str| s.replace('?', "\u{fffd}");
+    assert_eq!(rows("not_found", "path", "hits"), [(text("/a?"), 3)]);
+    assert_eq!(
+        rows("server_errors", "path", "hits"),
+        [(text("/u/12/?"), 1), (text("/u/:id/?"), 1)]
+    );
+    assert_eq!(
+        rows("routes", "route", "hits"),
+        [(text("/a?"), 3), (text("/u/:id/?"), 2), ("/b".into(), 1)]
+    );
+}
+
 #[test]
 fn an_empty_file_is_an_empty_report() {
     let dir = tempfile::tempdir().unwrap();
