@@ -698,20 +698,29 @@ pub fn top_rows<T, K: Ord>(
     top: usize,
     figure_and_key: impl Fn(&T) -> (u64, K),
 ) -> Vec<T> {
-    // Each key is computed once; only the kept rows are fully sorted (a
-    // path table can have a hundred thousand rows for ten shown).
-    let mut keyed: Vec<((std::cmp::Reverse<u64>, K), usize)> = rows
-        .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            let (figure, key) = figure_and_key(r);
-            ((std::cmp::Reverse(figure), key), i)
-        })
-        .collect();
-    if top > 0 && keyed.len() > top {
-        keyed.select_nth_unstable(top - 1);
-        keyed.truncate(top);
-    }
+    type Ranked<K> = ((std::cmp::Reverse<u64>, K), usize);
+    let ranked = |(i, r): (usize, &T)| -> Ranked<K> {
+        let (figure, key) = figure_and_key(r);
+        ((std::cmp::Reverse(figure), key), i)
+    };
+    let mut keyed: Vec<Ranked<K>> = if top > 0 && rows.len() > top {
+        // The best `top` so far, the worst of them on top of the heap: a
+        // row is compared with that one alone, where a selection among
+        // all rows compared each several times (a path table can have a
+        // million rows, nearly all of one hit, for ten shown).
+        let mut best = std::collections::BinaryHeap::with_capacity(top + 1);
+        for row in rows.iter().enumerate().map(ranked) {
+            if best.len() < top {
+                best.push(row);
+            } else if best.peek().is_some_and(|worst| row < *worst) {
+                best.pop();
+                best.push(row);
+            }
+        }
+        best.into_vec()
+    } else {
+        rows.iter().enumerate().map(ranked).collect()
+    };
     keyed.sort_unstable();
     // The kept rows moved out in rank order, the others dropped where
     // they are: no copy of a table of a million rows.
@@ -958,6 +967,29 @@ mod tests {
         );
         assert_eq!(top_rows(rows.clone(), 4, |r| (r.1, r.0)).len(), 4);
         assert_eq!(top_rows(rows, 9, |r| (r.1, r.0)).len(), 4);
+    }
+
+    #[test]
+    fn the_top_of_many_rows_is_the_start_of_all_of_them_sorted() {
+        // Many ties on the figure, as in a table of paths of one hit each,
+        // and keys in no order.
+        let mut x = 12345u64;
+        let rows: Vec<(String, u64)> = (0..3000)
+            .map(|i| {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                (format!("/p/{}", x >> 40), [1, 1, 1, 2, 7][i % 5])
+            })
+            .collect();
+        let all = top_rows(rows.clone(), 0, |r| (r.1, r.0.clone()));
+        assert!(all
+            .windows(2)
+            .all(|w| (w[1].1, &w[0].0) <= (w[0].1, &w[1].0)));
+        for top in [1, 10, 599, 600, 601, 2999, 3000] {
+            let best = top_rows(rows.clone(), top, |r| (r.1, r.0.clone()));
+            assert_eq!(best, all[..top], "top {top}");
+        }
     }
 
     #[test]
