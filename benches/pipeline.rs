@@ -7,7 +7,7 @@
 use std::hint::black_box;
 use std::path::Path;
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use logstats::aggregate::{Figures, Record};
 use logstats::chunk::split_lines_evenly;
 use logstats::lines::{MarkedLines, PlainLines};
@@ -141,7 +141,57 @@ fn stages(c: &mut Criterion) {
             logstats::output::json::write(&report, &mut out).map(|()| out.len())
         })
     });
+    // The same log with every request's path made its own (a log of
+    // scanners, or of ids in paths): the report's work grows with the
+    // number of paths, and must stay in proportion.
+    // Only the report is timed: the scan is done for each run beforehand.
+    let distinct = with_distinct_paths(&text);
+    g.bench_function("report + json, every path distinct", |b| {
+        let scan = || scan_slice(&distinct, &opts);
+        b.iter_batched(
+            scan,
+            |scanned| {
+                let input = ScannedInput {
+                    path: "bench".into(),
+                    format: Format::Combined,
+                    scanned,
+                };
+                let report = build(
+                    vec![input],
+                    &ReportOptions {
+                        top: 10,
+                        zone: None,
+                        sites: &[],
+                        geo: None,
+                        visits: true,
+                        show_ips: false,
+                        clients: false,
+                    },
+                );
+                let mut out = Vec::new();
+                logstats::output::json::write(&report, &mut out).map(|()| out.len())
+            },
+            BatchSize::LargeInput,
+        )
+    });
     g.finish();
+}
+
+/// `text` with `/u` and the line's number appended to each request's
+/// target, before ` HTTP/`.
+fn with_distinct_paths(text: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len() + text.len() / 20);
+    for (i, line) in text.split_inclusive(|&b| b == b'\n').enumerate() {
+        match line.windows(6).position(|w| w == b" HTTP/") {
+            Some(at) => {
+                out.extend_from_slice(&line[..at]);
+                out.extend_from_slice(format!("/u{i}").as_bytes());
+                out.extend_from_slice(&line[at..]);
+            }
+            None => out.extend_from_slice(line),
+        }
+    }
+    out
 }
 
 /// User agents are classified once per distinct agent, at the end of a
