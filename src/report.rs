@@ -817,10 +817,10 @@ struct RouteFigures {
 }
 
 /// The routes table, and the response times of all hits: both merged from
-/// the paths' histograms. Merging histograms into one overall histogram
-/// at the end cost 8.8 million instructions on a 100 MB log with a time on each of its
-/// 433,709 lines, where a second histogram recording every line cost 16
-/// million, in the hot loop.
+/// the paths' histograms. Merging histograms into one overall histogram at
+/// the end cost 8.8 million instructions on a 100 MB log with a time on
+/// each of its 433,709 lines, where a second histogram recording every
+/// line cost 16 million, in the hot loop.
 fn routes(
     figures: &Figures,
     paths_utf8: bool,
