@@ -13,7 +13,7 @@ use logstats::chunk::split_lines_evenly;
 use logstats::lines::{MarkedLines, PlainLines};
 use logstats::parse::Format;
 use logstats::report::{build, ReportOptions, ScannedInput};
-use logstats::scan::{scan_slice, ScanOptions};
+use logstats::scan::{scan_slice, ScanOptions, Scanned};
 
 fn corpus_log() -> Vec<u8> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -118,28 +118,7 @@ fn stages(c: &mut Criterion) {
         })
     });
     g.bench_function("report + json", |b| {
-        b.iter(|| {
-            let scanned = scan_slice(&text, &opts);
-            let input = ScannedInput {
-                path: "bench".into(),
-                format: Format::Combined,
-                scanned,
-            };
-            let report = build(
-                vec![input],
-                &ReportOptions {
-                    top: 10,
-                    zone: None,
-                    sites: &[],
-                    geo: None,
-                    visits: true,
-                    show_ips: false,
-                    clients: false,
-                },
-            );
-            let mut out = Vec::new();
-            logstats::output::json::write(&report, &mut out).map(|()| out.len())
-        })
+        b.iter(|| report_json(scan_slice(&text, &opts)))
     });
     // The same log with every request's path made its own (a log of
     // scanners, or of ids in paths): the report's work grows with the
@@ -148,33 +127,34 @@ fn stages(c: &mut Criterion) {
     let distinct = with_distinct_paths(&text);
     g.bench_function("report + json, every path distinct", |b| {
         let scan = || scan_slice(&distinct, &opts);
-        b.iter_batched(
-            scan,
-            |scanned| {
-                let input = ScannedInput {
-                    path: "bench".into(),
-                    format: Format::Combined,
-                    scanned,
-                };
-                let report = build(
-                    vec![input],
-                    &ReportOptions {
-                        top: 10,
-                        zone: None,
-                        sites: &[],
-                        geo: None,
-                        visits: true,
-                        show_ips: false,
-                        clients: false,
-                    },
-                );
-                let mut out = Vec::new();
-                logstats::output::json::write(&report, &mut out).map(|()| out.len())
-            },
-            BatchSize::LargeInput,
-        )
+        b.iter_batched(scan, report_json, BatchSize::LargeInput)
     });
     g.finish();
+}
+
+/// The full report of one scanned combined log, written as JSON: its
+/// length.
+fn report_json(scanned: Scanned) -> usize {
+    let input = ScannedInput {
+        path: "bench".into(),
+        format: Format::Combined,
+        scanned,
+    };
+    let report = build(
+        vec![input],
+        &ReportOptions {
+            top: 10,
+            zone: None,
+            sites: &[],
+            geo: None,
+            visits: true,
+            show_ips: false,
+            clients: false,
+        },
+    );
+    let mut out = Vec::new();
+    logstats::output::json::write(&report, &mut out).unwrap();
+    out.len()
 }
 
 /// `text` with `/u` and the line's number appended to each request's

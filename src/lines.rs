@@ -95,6 +95,11 @@ impl FindQuote for QuoteMarks<'_, '_> {
     }
 }
 
+/// A line cut at its `\n`, without the `\r` before it, if any.
+fn without_cr(raw: &[u8]) -> &[u8] {
+    raw.strip_suffix(b"\r").unwrap_or(raw)
+}
+
 /// The lines of a chunk, for the layouts that use quote marks.
 pub struct MarkedLines<'a> {
     text: &'a [u8],
@@ -170,7 +175,7 @@ impl<'a> MarkedLines<'a> {
             text: chunk,
         });
         Some(Line {
-            text: raw.strip_suffix(b"\r").unwrap_or(raw),
+            text: without_cr(raw),
             quotes,
         })
     }
@@ -186,7 +191,7 @@ impl<'a> MarkedLines<'a> {
         self.start = end + 1;
         self.marked = self.start.min(self.text.len());
         Line {
-            text: raw.strip_suffix(b"\r").unwrap_or(raw),
+            text: without_cr(raw),
             quotes: None,
         }
     }
@@ -218,7 +223,7 @@ impl<'a> PlainLines<'a> {
         let raw = &self.text[self.start..end];
         self.start = end + 1;
         Some(Line {
-            text: raw.strip_suffix(b"\r").unwrap_or(raw),
+            text: without_cr(raw),
             quotes: None,
         })
     }

@@ -258,19 +258,25 @@ pub struct Partition {
 }
 
 impl Partitions {
-    fn part(&mut self, p: usize) -> &mut Vec<Segment> {
+    /// Makes the segment and visitor lists of every partition, both at
+    /// once, on first use: one that never gets a page view allocates
+    /// nothing.
+    fn lists(&mut self) {
         if self.parts.is_empty() {
             self.parts.resize_with(PARTITIONS, Vec::new);
+            self.visitors.resize_with(PARTITIONS, Vec::new);
         }
+    }
+
+    fn part(&mut self, p: usize) -> &mut Vec<Segment> {
+        self.lists();
         &mut self.parts[p]
     }
 
     /// The number of visitor id `visitor` in partition `p`, the next one if
     /// it has none yet. A visitor is in one partition only.
     pub fn number(&mut self, p: usize, visitor: u32) -> u32 {
-        if self.visitors.is_empty() {
-            self.visitors.resize_with(PARTITIONS, Vec::new);
-        }
+        self.lists();
         let i = visitor as usize;
         if i >= self.numbers.len() {
             self.numbers.resize(i + 1, u32::MAX);
@@ -283,6 +289,7 @@ impl Partitions {
     }
 
     /// The visitor id of number `n` of partition `p`.
+    #[cfg(test)]
     pub fn visitor(&self, p: usize, n: u32) -> u32 {
         self.visitors[p][n as usize]
     }
@@ -306,12 +313,10 @@ impl Partitions {
         if other.parts.is_empty() {
             return;
         }
-        self.part(0); // makes every partition's list
-
+        self.lists();
         // Numbers are given out serially: they share one table.
-        let numbers: Vec<Vec<u32>> = (0..PARTITIONS)
-            .map(|p| {
-                let theirs = other.visitors.get(p).map_or(&[][..], |v| &v[..]);
+        let numbers: Vec<Vec<u32>> = (other.visitors.iter().enumerate())
+            .map(|(p, theirs)| {
                 theirs
                     .iter()
                     .map(|&v| self.number(p, visitors[v as usize]))
@@ -336,11 +341,9 @@ impl Partitions {
 
     /// Each partition's page views in input order (segments by chunk).
     pub fn in_order(self) -> Vec<Partition> {
-        let mut visitors = self.visitors;
-        visitors.resize_with(self.parts.len(), Vec::new);
         self.parts
             .into_iter()
-            .zip(visitors)
+            .zip(self.visitors)
             .map(|(mut segments, visitors)| {
                 segments.sort_unstable_by_key(|s| s.chunk);
                 Partition { segments, visitors }

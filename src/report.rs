@@ -334,7 +334,7 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
     // Visits and the hit-level route table need nothing of each other:
     // one is worked out while the other is.
     let views = std::mem::take(&mut figures.views);
-    let (mut v, ((routes, response_time), paths_utf8)) = rayon::join(
+    let (mut v, ((routes, response_time), paths)) = rayon::join(
         || {
             if opts.visits {
                 visits::compute(
@@ -352,8 +352,8 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
             }
         },
         || {
-            let utf8 = paths_are_utf8(&figures);
-            (routes(&figures, utf8, opts.top), utf8)
+            let paths = PathTables::new(&figures, opts.top);
+            (routes(paths), paths)
         },
     );
     let summary = Summary {
@@ -390,41 +390,27 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
     rayon::scope(|s| {
         s.spawn(|_| {
             let counts = v.pages.iter().map(|(&id, &c)| (id, c));
-            pages = path_rows(
-                &figures,
-                paths_utf8,
-                counts,
-                top,
-                |path, (pageviews, visitors)| PageRow {
-                    path,
-                    pageviews,
-                    visitors,
-                },
-            );
+            pages = paths.rows(counts, |path, (pageviews, visitors)| PageRow {
+                path,
+                pageviews,
+                visitors,
+            });
         });
         s.spawn(|_| {
             let counts = v.landing.iter().map(|(&id, &c)| (id, c));
-            landing_pages = path_rows(
-                &figures,
-                paths_utf8,
-                counts,
-                top,
-                |path, (visits, bounces)| LandingRow {
-                    path,
-                    visits,
-                    bounces,
-                    bounce_rate: rate(bounces, visits),
-                },
-            );
+            landing_pages = paths.rows(counts, |path, (visits, bounces)| LandingRow {
+                path,
+                visits,
+                bounces,
+                bounce_rate: rate(bounces, visits),
+            });
         });
         s.spawn(|_| {
             let counts = v.exits.iter().map(|(&id, &n)| (id, (n, 0)));
-            exit_pages = path_rows(&figures, paths_utf8, counts, top, |path, (visits, _)| {
-                ExitRow { path, visits }
-            });
+            exit_pages = paths.rows(counts, |path, (visits, _)| ExitRow { path, visits });
         });
-        s.spawn(|_| not_found = path_table(&figures, paths_utf8, top, |p| p.status_404));
-        s.spawn(|_| server_errors = path_table(&figures, paths_utf8, top, |p| p.status_5xx));
+        s.spawn(|_| not_found = paths.counter(|p| p.status_404));
+        s.spawn(|_| server_errors = paths.counter(|p| p.status_5xx));
     });
     let mut report = Report {
         schema: SCHEMA,
@@ -664,14 +650,6 @@ fn by_text<'a, V>(
     rows
 }
 
-/// Whether every path of the run is valid UTF-8 (see [`by_text`]).
-fn paths_are_utf8(figures: &Figures) -> bool {
-    figures
-        .paths
-        .iter()
-        .all(|(path, _)| std::str::from_utf8(path).is_ok())
-}
-
 fn name_visitors(counts: &std::collections::HashMap<String, u64>, top: usize) -> Vec<NameVisitors> {
     let rows = counts
         .iter()
@@ -737,51 +715,54 @@ pub fn top_rows<T, K: Ord>(
     kept.into_iter().flatten().collect()
 }
 
-/// A path table of one per-path counter, rows with a zero count left out.
-/// Paths that print the same are added together (see [`by_text`]).
-fn path_table(
-    figures: &Figures,
-    paths_utf8: bool,
+/// What every table keyed by path is made from: the run's paths, whether
+/// all of them are valid UTF-8 (checked once, see [`by_text`]), and how
+/// many rows to keep.
+#[derive(Clone, Copy)]
+struct PathTables<'a> {
+    figures: &'a Figures,
+    utf8: bool,
     top: usize,
-    count: impl Fn(&crate::aggregate::PathStats) -> u64,
-) -> Vec<PathHits> {
-    // Path ids are the positions in the map's id order.
-    let counts = figures
-        .paths
-        .iter()
-        .enumerate()
-        .filter_map(|(id, (_, stats))| {
+}
+
+impl<'a> PathTables<'a> {
+    fn new(figures: &'a Figures, top: usize) -> Self {
+        let utf8 = (figures.paths.iter()).all(|(path, _)| std::str::from_utf8(path).is_ok());
+        PathTables { figures, utf8, top }
+    }
+
+    /// The top rows of a table keyed by path: counts by path id, added up
+    /// by path text (see [`by_text`]), ranked by their first count (then
+    /// by path), made rows by `row`.
+    fn rows<R>(
+        self,
+        counts: impl IntoIterator<Item = (u32, (u64, u64))>,
+        row: impl Fn(String, (u64, u64)) -> R,
+    ) -> Vec<R> {
+        let by_path = counts
+            .into_iter()
+            .map(|(id, c)| (Cow::Borrowed(self.figures.paths.key(id)), c))
+            .collect();
+        let rows = by_text(by_path, self.utf8, |a, b| {
+            a.0 += b.0;
+            a.1 += b.1;
+        });
+        let ranked = top_rows(rows, self.top, |(path, c)| (c.0, path.clone()));
+        ranked
+            .into_iter()
+            .map(|(path, c)| row(text(&path), c))
+            .collect()
+    }
+
+    /// A table of one per-path counter, rows with a zero count left out.
+    fn counter(self, count: impl Fn(&crate::aggregate::PathStats) -> u64) -> Vec<PathHits> {
+        // Path ids are the positions in the map's id order.
+        let counts = (self.figures.paths.iter().enumerate()).filter_map(|(id, (_, stats))| {
             let n = count(stats);
             (n > 0).then_some((id as u32, (n, 0)))
         });
-    path_rows(figures, paths_utf8, counts, top, |path, (hits, _)| {
-        PathHits { path, hits }
-    })
-}
-
-/// The top rows of a table keyed by path: counts by path id, added up by
-/// path text (see [`by_text`]), ranked by their first count (then by
-/// path), made rows by `row`.
-fn path_rows<R>(
-    figures: &Figures,
-    paths_utf8: bool,
-    counts: impl IntoIterator<Item = (u32, (u64, u64))>,
-    top: usize,
-    row: impl Fn(String, (u64, u64)) -> R,
-) -> Vec<R> {
-    let by_path = counts
-        .into_iter()
-        .map(|(id, c)| (Cow::Borrowed(figures.paths.key(id)), c))
-        .collect();
-    let rows = by_text(by_path, paths_utf8, |a, b| {
-        a.0 += b.0;
-        a.1 += b.1;
-    });
-    let ranked = top_rows(rows, top, |(path, c)| (c.0, path.clone()));
-    ranked
-        .into_iter()
-        .map(|(path, c)| row(text(&path), c))
-        .collect()
+        self.rows(counts, |path, (hits, _)| PathHits { path, hits })
+    }
 }
 
 /// Hits per virtual host, with page views and visitor-days from the walk.
@@ -821,11 +802,8 @@ struct RouteFigures {
 /// the end cost 8.8 million instructions on a 100 MB log with a time on
 /// each of its 433,709 lines, where a second histogram recording every
 /// line cost 16 million, in the hot loop.
-fn routes(
-    figures: &Figures,
-    paths_utf8: bool,
-    top: usize,
-) -> (Vec<RouteRow>, Option<ResponseTime>) {
+fn routes(paths: PathTables<'_>) -> (Vec<RouteRow>, Option<ResponseTime>) {
+    let figures = paths.figures;
     // Each path's route, numbered, and the hits of each route: all that
     // ranking needs. The other figures are added up afterwards for the
     // routes kept, so that a log of a million distinct paths (nearly as
@@ -851,11 +829,13 @@ fn routes(
         .into_iter()
         .map(|(route, at)| (route, (hits[at as usize], at)))
         .collect();
-    let by_route = by_text(by_route, paths_utf8, |a, b| {
+    let by_route = by_text(by_route, paths.utf8, |a, b| {
         a.0 += b.0;
         row_of[b.1 as usize] = a.1;
     });
-    let ranked = top_rows(by_route, top, |(route, (hits, _))| (*hits, route.clone()));
+    let ranked = top_rows(by_route, paths.top, |(route, (hits, _))| {
+        (*hits, route.clone())
+    });
     let mut rank = vec![u32::MAX; row_of.len()];
     for (i, (_, (_, route))) in ranked.iter().enumerate() {
         rank[*route as usize] = i as u32;

@@ -462,7 +462,7 @@ fn occurred<T: Copy>(tally: &[T], counted: impl Fn(&T) -> bool) -> FastMap<u32, 
 
 /// hashbrown's default hasher: these maps are keyed by ids and addresses
 /// built here, not by log text, and SipHash showed in the profile.
-pub type FastMap<K, V> = hashbrown::HashMap<K, V>;
+type FastMap<K, V> = hashbrown::HashMap<K, V>;
 
 /// Day and time-series bucket of each 15-minute slot that holds a hit,
 /// worked out once: zone arithmetic per page view would cost more
