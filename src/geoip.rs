@@ -243,7 +243,9 @@ impl GeoDb {
     /// is not a fallback: it is where the network is registered, not where
     /// the client is.
     pub fn country(&self, ip: IpAddr) -> Option<&str> {
-        self.country_cached(ip, &mut CountryCache::default())
+        let found = self.reader.lookup(ip).ok()?;
+        found.offset()?;
+        Self::decode_country(&found)
     }
 
     /// [`country`](Self::country), with the records already decoded kept

@@ -754,8 +754,9 @@ mod tests {
             Segment::new(1, [view(20, 0, 1), view(21, 1, NO_VHOST)].into_iter()),
         );
         b.add(5, Segment::new(1, std::iter::empty()));
+        // Paths past 16 bits: their column widens.
         a.merge(b, &[9, 4], |v| {
-            v.path += 1000;
+            v.path += 100_000;
             if v.vhost != NO_VHOST {
                 v.vhost += 100
             }
@@ -765,10 +766,13 @@ mod tests {
         let parts = a.in_order();
         assert!(parts[5].segments.is_empty());
         assert_eq!(parts[3].visitors, [4, 9]);
+        // The moved segment's paths are 32 bits wide now, its visitors not.
+        let moved_in = &parts[3].segments[1];
+        assert_eq!((moved_in.width(PATH), moved_in.width(VISITOR)), (2, 1));
         let views: Vec<PageView> = parts[3].segments.iter().flat_map(|s| s.iter()).collect();
         let moved = |v: PageView, visitor: u32| PageView {
             visitor,
-            path: v.path + 1000,
+            path: v.path + 100_000,
             ..v
         };
         assert_eq!(
