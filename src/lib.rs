@@ -15,26 +15,37 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod aggregate;
+#[path = "aggregate/bytes_map.rs"]
 pub mod bytes_map;
+#[path = "input/chunk.rs"]
 pub mod chunk;
+#[path = "enrich/classify.rs"]
 pub mod classify;
 pub mod cli;
 pub mod config;
 pub mod error;
 pub mod filter;
+#[path = "enrich/geoip.rs"]
 pub mod geoip;
 pub mod input;
+#[path = "aggregate/latency.rs"]
 pub mod latency;
+#[path = "input/lines.rs"]
 pub mod lines;
 pub mod output;
+#[path = "aggregate/pageviews/mod.rs"]
 pub mod pageviews;
 pub mod parse;
+#[path = "enrich/privacy.rs"]
 pub mod privacy;
 pub mod report;
+#[path = "enrich/route.rs"]
 pub mod route;
 pub mod scan;
+#[path = "enrich/sources.rs"]
 pub mod sources;
 pub mod visits;
+#[path = "enrich/zone.rs"]
 pub mod zone;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
