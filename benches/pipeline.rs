@@ -9,8 +9,8 @@ use std::path::Path;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use logstats::aggregate::{Figures, Record};
-use logstats::chunk::split_lines_evenly;
-use logstats::lines::{MarkedLines, PlainLines};
+use logstats::input::chunk::split_lines_evenly;
+use logstats::input::lines::{MarkedLines, PlainLines};
 use logstats::parse::Format;
 use logstats::report::{build, ReportOptions, ScannedInput};
 use logstats::scan::{scan_slice, ScanOptions, Scanned};
@@ -105,10 +105,10 @@ fn stages(c: &mut Criterion) {
     let scanned = scan_slice(&text, &opts);
     g.bench_function("visits (sessions, sources, enrichment)", |b| {
         b.iter(|| {
-            let zone = logstats::zone::ReportZone::UTC;
+            let zone = logstats::enrich::zone::ReportZone::UTC;
             let visit_opts = logstats::visits::VisitOptions {
                 zone: &zone,
-                bucket: logstats::zone::Bucket::Day,
+                bucket: logstats::enrich::zone::Bucket::Day,
                 sites: &[],
                 geo: None,
             };
@@ -192,7 +192,7 @@ fn agents(c: &mut Criterion) {
         b.iter(|| {
             agents
                 .iter()
-                .filter(|a| logstats::classify::classify_agent(a.as_bytes()).is_bot)
+                .filter(|a| logstats::enrich::classify::classify_agent(a.as_bytes()).is_bot)
                 .count()
         })
     });

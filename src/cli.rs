@@ -6,10 +6,10 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use globset::Glob;
 
+use crate::enrich::zone::ReportZone;
 use crate::filter::{parse_glob, parse_host, IpList, MethodSet, StatusSet, TimeArg};
 use crate::output::{OutputFormat, SECTION_NAMES};
 use crate::parse::Format;
-use crate::zone::ReportZone;
 
 /// Web analytics from the access logs your server already writes.
 ///

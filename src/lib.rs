@@ -15,50 +15,29 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod aggregate;
-#[path = "aggregate/bytes_map.rs"]
-pub mod bytes_map;
-#[path = "input/chunk.rs"]
-pub mod chunk;
-#[path = "enrich/classify.rs"]
-pub mod classify;
 pub mod cli;
 pub mod config;
+pub mod enrich;
 pub mod error;
 pub mod filter;
-#[path = "enrich/geoip.rs"]
-pub mod geoip;
 pub mod input;
-#[path = "aggregate/latency.rs"]
-pub mod latency;
-#[path = "input/lines.rs"]
-pub mod lines;
 pub mod output;
-#[path = "aggregate/pageviews/mod.rs"]
-pub mod pageviews;
 pub mod parse;
-#[path = "enrich/privacy.rs"]
-pub mod privacy;
 pub mod report;
-#[path = "enrich/route.rs"]
-pub mod route;
 pub mod scan;
-#[path = "enrich/sources.rs"]
-pub mod sources;
 pub mod visits;
-#[path = "enrich/zone.rs"]
-pub mod zone;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::chunk::{LineBlocks, DEFAULT_CHUNK_BYTES};
 use crate::cli::ProgressMode;
+use crate::enrich::zone::ReportZone;
 use crate::error::Error;
 use crate::filter::{Filter, FilterSpec};
+use crate::input::chunk::{LineBlocks, DEFAULT_CHUNK_BYTES};
 use crate::input::{InputPath, Source};
 use crate::parse::{check_fit, detect, Format};
 use crate::report::{Report, ReportOptions, ScannedInput};
 use crate::scan::{scan_slice, scan_stream, ScanOptions, Scanned};
-use crate::zone::ReportZone;
 
 /// The first block of a stream, from which its format is detected.
 const DETECT_BLOCK_BYTES: usize = 1 << 20;
@@ -136,7 +115,7 @@ pub struct Outcome {
 pub fn run_report(opts: &RunOptions) -> Result<Outcome, Error> {
     // A wrong --geoip fails the run before any log is read.
     let geo = if opts.visits {
-        geoip::open_configured(opts.geoip.as_deref(), opts.geoip_config.as_deref())?
+        enrich::geoip::open_configured(opts.geoip.as_deref(), opts.geoip_config.as_deref())?
     } else {
         None
     };

@@ -134,7 +134,7 @@ fn report(args: ReportArgs) -> Result<u8, Error> {
         mmap: !args.no_mmap,
         chunk_bytes: args
             .chunk_bytes
-            .unwrap_or(logstats::chunk::DEFAULT_CHUNK_BYTES),
+            .unwrap_or(logstats::input::chunk::DEFAULT_CHUNK_BYTES),
         progress,
         visits: !args
             .section

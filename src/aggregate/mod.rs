@@ -7,16 +7,20 @@
 //! new to the partial result it lands in: [`BytesMap`] hashes the borrowed
 //! slice once and copies it only on insertion.
 
+pub mod bytes_map;
+pub mod latency;
+pub mod pageviews;
+
 use hashbrown::HashMap;
 
-pub use crate::bytes_map::BytesMap;
-use crate::bytes_map::RecentIds;
-use crate::classify;
-use crate::latency::Latency;
-use crate::pageviews::{
+pub use crate::aggregate::bytes_map::BytesMap;
+use crate::aggregate::bytes_map::RecentIds;
+use crate::aggregate::latency::Latency;
+use crate::aggregate::pageviews::{
     ChunkSizes, ChunkViews, ClientInfo, FirstPair, PageView, PairMap, Partitions, Segment,
     PARTITIONS,
 };
+use crate::enrich::classify;
 use crate::parse::LogLine;
 
 /// Length of a time slot. Hits are counted per 15-minute slot of UTC; the

@@ -13,11 +13,11 @@ use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use globset::{Candidate, Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 use ipnet::{IpNet, Ipv4Net};
 
-use crate::bytes_map::BytesMap;
-use crate::classify::classify_agent;
-use crate::geoip::client_ip;
+use crate::aggregate::bytes_map::BytesMap;
+use crate::enrich::classify::classify_agent;
+use crate::enrich::geoip::client_ip;
+use crate::enrich::zone::{Bucket, ReportZone};
 use crate::parse::{LogLine, Quoted};
-use crate::zone::{Bucket, ReportZone};
 
 /// A `--since` / `--until` value, as written: what instant it names may
 /// depend on the report zone and the clock, known only when the run starts.

@@ -4,6 +4,9 @@
 //! [`LIVE_WINDOW`] and `--no-mmap` are streamed. A regular file is read only
 //! up to the size it had when it was opened.
 
+pub mod chunk;
+pub mod lines;
+
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Seek};
 use std::path::{Path, PathBuf};

@@ -231,8 +231,8 @@ pub fn sections(report: &Report) -> Vec<Section> {
         table(
             "timeseries",
             match report.timeseries.bucket {
-                crate::zone::Bucket::Hour => "Traffic per hour",
-                crate::zone::Bucket::Day => "Traffic per day",
+                crate::enrich::zone::Bucket::Hour => "Traffic per hour",
+                crate::enrich::zone::Bucket::Day => "Traffic per day",
             },
             &[
                 "start",

@@ -75,7 +75,7 @@ fn note(report: &Report, section: &str) -> Option<String> {
     match section {
         "countries" => Some(match &report.geoip {
             Some(g) => format!("countries from {}", g.database),
-            None => crate::geoip::missing_database_hint(),
+            None => crate::enrich::geoip::missing_database_hint(),
         }),
         "referrers" => {
             let (hosts, from) = &report.own_hosts;

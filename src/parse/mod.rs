@@ -91,7 +91,7 @@ impl Format {
 
     /// [`parse`](Self::parse), with the closing quotes of the CLF layouts,
     /// and the end of the request's path, found by `quotes` (a line's
-    /// marks, see [`crate::lines`]).
+    /// marks, see [`crate::input::lines`]).
     #[inline]
     pub fn parse_with<'a>(
         self,

@@ -8,15 +8,15 @@ use hashbrown::hash_map::Entry;
 use hashbrown::HashMap;
 use serde::Serialize;
 
+use crate::aggregate::latency::Latency;
 use crate::aggregate::{Figures, Traffic, SLOT_SECONDS};
-use crate::geoip::GeoDb;
-use crate::latency::Latency;
+use crate::enrich::geoip::GeoDb;
+use crate::enrich::privacy::{self, Redactor};
+use crate::enrich::route::route_of;
+use crate::enrich::zone::{Bucket, ReportZone};
 use crate::parse::Format;
-use crate::privacy::{self, Redactor};
-use crate::route::route_of;
 use crate::scan::{Counts, Scanned};
 use crate::visits::{self, OwnHostsFrom, VisitOptions};
-use crate::zone::{Bucket, ReportZone};
 
 pub const SCHEMA: &str = "logstats.report/1";
 

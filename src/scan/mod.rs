@@ -10,9 +10,9 @@ use indicatif::ProgressBar;
 use rayon::prelude::*;
 
 use crate::aggregate::{Figures, Record};
-use crate::chunk::{split_lines_evenly, LineBlocks, MAX_LINE_BYTES};
 use crate::filter::{Filter, FilterCache};
-use crate::lines::{Line, Lines};
+use crate::input::chunk::{split_lines_evenly, LineBlocks, MAX_LINE_BYTES};
+use crate::input::lines::{Line, Lines};
 use crate::parse::{is_blank, Format};
 
 /// How many malformed lines are kept as samples (SPEC §1).

@@ -7,7 +7,7 @@
 //! files given in any order do not provide; and the own host of the
 //! referrer rule is decided from visits. So the scan records each candidate
 //! page view as a small record of ids (filed by partition:
-//! see [`crate::pageviews`]), and this module classifies every distinct
+//! see [`crate::aggregate::pageviews`]), and this module classifies every distinct
 //! agent once, looks up every distinct client's country once, drops bots,
 //! puts each partition's page views in (visitor, time, input order) and
 //! walks each visitor's page views once, partitions in parallel.
@@ -17,13 +17,13 @@ use std::net::IpAddr;
 
 use rayon::prelude::*;
 
+use crate::aggregate::pageviews::{FirstPair, PairMap, Partitions, Segment, PARTITIONS};
 use crate::aggregate::{Figures, NO_AGENT, NO_VHOST, SLOT_SECONDS};
-use crate::classify::{classify_agent, AgentInfo};
-use crate::geoip::{CountryCache, GeoDb};
-use crate::pageviews::{FirstPair, PairMap, Partitions, Segment, PARTITIONS};
+use crate::enrich::classify::{classify_agent, AgentInfo};
+use crate::enrich::geoip::{CountryCache, GeoDb};
+use crate::enrich::sources::{self, Channel};
+use crate::enrich::zone::{Bucket, ReportZone};
 use crate::parse::Quoted;
-use crate::sources::{self, Channel};
-use crate::zone::{Bucket, ReportZone};
 
 /// A gap of exactly this many seconds continues a visit; one more ends it.
 pub const VISIT_GAP_SECONDS: i64 = 1800;

@@ -31,9 +31,9 @@ use std::net::IpAddr;
 use hashbrown::{HashMap, HashTable};
 use rayon::prelude::*;
 
+use crate::aggregate::bytes_map::{bytes_eq, hash_of, hasher};
 use crate::aggregate::NO_VHOST;
-use crate::bytes_map::{bytes_eq, hash_of, hasher};
-use crate::geoip::client_ip;
+use crate::enrich::geoip::client_ip;
 use std::hash::BuildHasher;
 
 /// How many partitions page views are spread over: enough that one fits in
