@@ -16,10 +16,11 @@ use hashbrown::HashMap;
 pub use crate::aggregate::bytes_map::BytesMap;
 use crate::aggregate::bytes_map::RecentIds;
 use crate::aggregate::latency::Latency;
-use crate::aggregate::pageviews::{
-    ChunkSizes, ChunkViews, ClientInfo, FirstPair, PageView, PairMap, Partitions, Segment,
-    PARTITIONS,
-};
+use crate::aggregate::pageviews::chunk_views::{ChunkSizes, ChunkViews};
+use crate::aggregate::pageviews::pairs::{FirstPair, PairMap};
+use crate::aggregate::pageviews::partitions::Partitions;
+use crate::aggregate::pageviews::segment::Segment;
+use crate::aggregate::pageviews::{ClientInfo, PageView, NO_VHOST, PARTITIONS};
 use crate::enrich::classify;
 use crate::parse::LogLine;
 
@@ -115,9 +116,6 @@ fn known_method_index(method: &[u8]) -> Option<usize> {
 
 /// The agent id of a line whose layout has no user agent field.
 pub const NO_AGENT: u32 = u32::MAX;
-
-/// [`PageView::vhost`] of a line whose layout has no virtual host.
-pub const NO_VHOST: u32 = u32::MAX;
 
 /// The figures of a set of kept lines: hit-level counts, and what the
 /// visit-level report is computed from at the end.

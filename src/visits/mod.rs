@@ -17,8 +17,11 @@ use std::net::IpAddr;
 
 use rayon::prelude::*;
 
-use crate::aggregate::pageviews::{FirstPair, PairMap, Partitions, Segment, PARTITIONS};
-use crate::aggregate::{Figures, NO_AGENT, NO_VHOST, SLOT_SECONDS};
+use crate::aggregate::pageviews::pairs::{FirstPair, PairMap};
+use crate::aggregate::pageviews::partitions::Partitions;
+use crate::aggregate::pageviews::segment::Segment;
+use crate::aggregate::pageviews::{NO_VHOST, PARTITIONS};
+use crate::aggregate::{Figures, NO_AGENT, SLOT_SECONDS};
 use crate::enrich::classify::{classify_agent, AgentInfo};
 use crate::enrich::geoip::{CountryCache, GeoDb};
 use crate::enrich::sources::{self, Channel};
