@@ -7,8 +7,8 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Attribute, CellAlignment, ContentArrangement, Table};
 
 use super::{sections, Cell, Section};
+use crate::report::model::{Counts, OwnHostsFrom};
 use crate::report::Report;
-use crate::visits::OwnHostsFrom;
 
 /// Widest bar of the time series, in block characters.
 const BAR_WIDTH: usize = 30;
@@ -102,9 +102,7 @@ fn header(report: &Report) -> String {
     let mut formats: Vec<&str> = report.inputs.iter().map(|i| i.format).collect();
     formats.dedup();
     let lines: u64 = report.inputs.iter().map(|i| i.counts.lines).sum();
-    let sum = |f: fn(&crate::scan::Counts) -> u64| -> u64 {
-        report.inputs.iter().map(|i| f(&i.counts)).sum()
-    };
+    let sum = |f: fn(&Counts) -> u64| -> u64 { report.inputs.iter().map(|i| f(&i.counts)).sum() };
     let what = if files == 1 {
         terminal_safe(&report.inputs[0].path)
     } else {
