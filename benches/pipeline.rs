@@ -12,8 +12,8 @@ use logstats::aggregate::{Figures, Record};
 use logstats::input::chunk::split_lines_evenly;
 use logstats::input::lines::{MarkedLines, PlainLines};
 use logstats::parse::Format;
-use logstats::report::{build, ReportOptions, ScannedInput};
-use logstats::scan::{scan_slice, ScanOptions, Scanned};
+use logstats::report::{build, ReportOptions};
+use logstats::scan::{scan_slice, ScanOptions, Scanned, ScannedInput};
 
 fn corpus_log() -> Vec<u8> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -21,8 +21,7 @@ use crate::aggregate::Figures;
 use crate::enrich::geoip::GeoDb;
 use crate::enrich::privacy::{self, Redactor};
 use crate::enrich::zone::{Bucket, ReportZone};
-use crate::parse::Format;
-use crate::scan::Scanned;
+use crate::scan::{drop_in_background, ScannedInput, MAX_SAMPLES};
 use crate::visits::{self, VisitOptions};
 use model::{
     BotRow, CampaignRow, ChannelRow, ClientRow, CountryRow, ExitRow, GeoipInfo, InputRow,
@@ -34,14 +33,6 @@ use routes::routes;
 use tables::{name_visitors, PathTables};
 pub use tables::{rate, text, top_rows};
 use timeseries::timeseries;
-
-/// One input, scanned.
-pub struct ScannedInput {
-    /// The name shown for it: the path as given, or `-` for standard input.
-    pub path: String,
-    pub format: Format,
-    pub scanned: Scanned,
-}
 
 pub struct ReportOptions<'a> {
     /// Rows kept per table; 0 keeps all.
@@ -88,7 +79,7 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
         });
         figures.merge(s.figures);
     }
-    samples.truncate(crate::scan::MAX_SAMPLES);
+    samples.truncate(MAX_SAMPLES);
 
     let total = figures.total;
     let period = Period {
@@ -302,7 +293,7 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
     redact(&mut report, &redactor);
     // The tables of the run, a few hundred thousand allocations on the
     // 1 GiB log, took 8 ms to free after the report was done.
-    crate::drop_in_background(figures);
+    drop_in_background(figures);
     report
 }
 
