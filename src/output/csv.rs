@@ -5,7 +5,7 @@
 
 use std::io::Write;
 
-use super::{sections, Cell, Section};
+use super::sections::{sections, Cell, Section};
 use crate::report::Report;
 
 pub fn write(

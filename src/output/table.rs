@@ -6,7 +6,7 @@ use std::io::Write;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Attribute, CellAlignment, ContentArrangement, Table};
 
-use super::{sections, Cell, Section};
+use super::sections::{sections, Cell, Section};
 use crate::report::model::{Counts, OwnHostsFrom};
 use crate::report::Report;
 
