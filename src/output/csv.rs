@@ -21,7 +21,7 @@ pub fn write(
             let Some(s) = all.iter().find(|s| s.name == name) else {
                 anyhow::bail!(
                     "no section '{name}'; choose one of: {}",
-                    super::SECTION_NAMES.join(", ")
+                    super::sections::SECTION_NAMES.join(", ")
                 );
             };
             w.write_record(&s.columns)?;

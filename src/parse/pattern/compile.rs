@@ -13,6 +13,13 @@ impl Pattern {
     /// `LogFormat "..." combined`, `access_log_format = '...'`) are taken
     /// apart first.
     pub fn compile(given: &str) -> Result<Pattern, PatternError> {
+        Pattern::compile_among(given, &[])
+    }
+
+    /// As [`compile`](Self::compile), where `layouts` names the layouts that
+    /// are no pattern (the predefined ones), for the message that says what
+    /// a value that is neither could have been.
+    pub fn compile_among(given: &str, layouts: &[&str]) -> Result<Pattern, PatternError> {
         if let Some((name, text)) = PRESETS.iter().find(|(n, _)| *n == given) {
             let mut p = Pattern::compile(text)?;
             p.name = (*name).to_string();
@@ -25,7 +32,7 @@ impl Pattern {
                  server's configuration, e.g. nginx '$remote_addr [$time_local] \"$request\" \
                  $status', Apache '%h %t \"%r\" %>s' or gunicorn '%(h)s %(t)s \"%(r)s\" %(s)s', \
                  or name one of: {}",
-                known_names()
+                known_names(layouts)
             ))
         })?;
         let tokens = match syntax {

@@ -9,9 +9,9 @@ use memchr::memchr;
 
 use super::{Field, Item, Mismatch, Pattern, Shape, Unit};
 use crate::parse::fields::{bracketed, byte_count, quoted, status, Quoted};
+use crate::parse::line::{strip_port, LogLine};
 use crate::parse::request::Request;
 use crate::parse::time::{parse_log_time, LogTime};
-use crate::parse::{strip_port, LogLine};
 
 /// A field's extent in the line; `NONE` when the layout has no such field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

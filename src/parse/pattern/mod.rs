@@ -177,9 +177,10 @@ impl Pattern {
     }
 }
 
-/// Every name `--log-format` accepts, for messages.
-pub fn known_names() -> String {
-    let mut names: Vec<&str> = super::Format::ALL.iter().map(|f| f.name()).collect();
+/// Every name `--log-format` accepts, for messages: `layouts`, the names
+/// of the layouts that are no pattern, then the presets.
+fn known_names(layouts: &[&str]) -> String {
+    let mut names = layouts.to_vec();
     names.extend(PRESETS.iter().map(|(n, _)| *n));
     names.join(", ")
 }
