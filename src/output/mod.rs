@@ -5,12 +5,15 @@
 //! [`render_styled`] picks by [`OutputFormat`]: [`table`], [`json`],
 //! [`csv`]. [`sections`] lays the report out as tables of cells for the
 //! formats that print tables. A new format is a file here, a variant of
-//! `OutputFormat` and an arm of `render_styled`. Depends on
-//! [`report`](crate::report) alone (and the report zone's
-//! [`Bucket`](crate::enrich::zone::Bucket) and the GeoIP hint of
-//! [`enrich`](crate::enrich), for words).
+//! `OutputFormat` and an arm of `render_styled`. [`destination`] writes
+//! what they render to standard output or a file. Depends on
+//! [`report`](crate::report) and nothing else of the data path: the words
+//! for a report zone's [`Bucket`](crate::enrich::zone::Bucket) and the
+//! GeoIP hint come from [`enrich`](crate::enrich), a failed write is an
+//! [`error`](crate::error).
 
 pub mod csv;
+pub mod destination;
 pub mod json;
 pub mod sections;
 pub mod table;
