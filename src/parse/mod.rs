@@ -4,12 +4,12 @@
 //! input, and only a field with escapes in it is decoded into a copy.
 //!
 //! Here: the predefined layouts, their detection and the check that a
-//! layout fits a file. Beside them: [`line`] (the [`LogLine`] every layout
-//! gives), [`fields`] (the field parsers layouts are built from),
-//! [`request`] and [`time`] (a request line and a timestamp taken apart),
-//! [`json`] (JSON lines) and [`pattern`] (a layout given in a server's own
-//! syntax). Depends on no other module of the crate: parsing never
-//! formats, counts or enriches.
+//! layout fits a file. Beside them: [`line`](mod@line) (the [`LogLine`]
+//! every layout gives), [`fields`] (the field parsers layouts are built
+//! from), [`request`] and [`time`] (a request line and a timestamp taken
+//! apart), [`json`] (JSON lines) and [`pattern`] (a layout given in a
+//! server's own syntax). Depends on no other module of the crate: parsing
+//! never formats, counts or enriches.
 
 pub mod fields;
 pub mod json;

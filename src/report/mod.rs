@@ -7,7 +7,7 @@
 //! `routes.rs` and `timeseries.rs`. A new table is a field of the model
 //! and a few lines here. Depends on [`scan`](crate::scan) for what each
 //! input gave, on [`aggregate`](crate::aggregate) and
-//! [`visits`](crate::visits) for the figures, and on
+//! [`visits`] for the figures, and on
 //! [`enrich`](crate::enrich) for routes, addresses and the report zone.
 
 pub mod model;
