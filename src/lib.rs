@@ -23,10 +23,11 @@
 //! zone). At the edges, [`cli`] and [`config`] read the command line and
 //! the configuration file, and [`error`] says what ends a run, with which
 //! exit status. Each folder's module says what it may use; no two modules
-//! use each other. What keeps figures between runs would sit between
-//! [`scan`] and [`report`], and what else reads a finished report (a check
-//! against thresholds, an export) beside [`output`], each in a folder of
-//! its own.
+//! use each other. A new stage gets a folder of its own: what keeps
+//! figures between runs sits between [`scan`] and [`report`], what else
+//! reads a finished report (a check against thresholds) beside [`output`],
+//! and what writes the kept lines elsewhere (a columnar export) is fed by
+//! [`scan`].
 
 // Input decides nothing by panicking: a value from a log, a file or the
 // command line is handled, never unwrapped. Tests may unwrap.
