@@ -34,6 +34,7 @@ pub mod report;
 pub mod route;
 pub mod scan;
 pub mod sources;
+pub mod text;
 pub mod visits;
 pub mod zone;
 

@@ -310,7 +310,7 @@ fn align_numbers(t: &mut Table, keys: usize) {
 /// them could recolour, retitle or rewrite the terminal of the person
 /// reading the report, and a bidi override could make text read backwards.
 /// Control characters (C0, DEL, C1) are shown as `\x1b`, bidi controls as
-/// `\u{202e}`; bytes that were not UTF-8 already show as U+FFFD.
+/// `\u{202e}`; bytes that were not UTF-8 already show as `\xHH`.
 pub fn terminal_safe(s: &str) -> String {
     let unsafe_char = |c: char| {
         c.is_control()
