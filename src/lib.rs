@@ -229,6 +229,9 @@ pub fn run_report(opts: &RunOptions) -> Result<Outcome, Error> {
             clients: opts.clients && opts.visits,
         },
     );
+    if let Some(g) = &report.geoip {
+        warnings.extend(geoip::lookup_warning(&g.database, g.lookup_errors));
+    }
     Ok(Outcome {
         report,
         warnings,

@@ -211,6 +211,9 @@ pub struct CountryRow {
 #[derive(Debug, Serialize)]
 pub struct GeoipInfo {
     pub database: String,
+    /// Distinct client addresses whose lookup failed because the database
+    /// is damaged there (they count as `unknown`).
+    pub lookup_errors: u64,
 }
 
 #[derive(Debug, Serialize)]
@@ -489,6 +492,7 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
         ),
         geoip: opts.geo.map(|db| GeoipInfo {
             database: db.path().display().to_string(),
+            lookup_errors: v.geoip_lookup_errors,
         }),
         devices: name_visitors(&v.devices, top),
         browsers: name_visitors(&v.browsers, top),

@@ -19,7 +19,7 @@ use rayon::prelude::*;
 
 use crate::aggregate::{Figures, NO_AGENT, NO_VHOST, SLOT_SECONDS};
 use crate::classify::{classify_agent, AgentInfo};
-use crate::geoip::{CountryCache, GeoDb};
+use crate::geoip::{CountryCache, GeoDb, LookupFailed};
 use crate::pageviews::{FirstPair, PairMap, Partitions, Segment, PARTITIONS};
 use crate::parse::Quoted;
 use crate::sources::{self, Channel};
@@ -78,6 +78,8 @@ pub struct VisitFigures {
     pub own_hosts_from: OwnHostsFrom,
     /// Per client id of the figures: its address, if it has one.
     pub client_ips: Vec<Option<IpAddr>>,
+    /// Distinct client addresses the GeoIP database failed to look up.
+    pub geoip_lookup_errors: u64,
 }
 
 /// Which rule of SPEC §4 named the own hosts.
@@ -132,8 +134,9 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
     });
     // Countries on one side; clients unified and visitors numbered on the
     // other, whose loops are serial: the lookups fill the idle core.
+    let failed_lookups = &mut out.geoip_lookup_errors;
     let ((country_names, country_of_client), (client_ips, walkers, visitor_number)) = rayon::join(
-        || countries_of_clients(figures, opts.geo),
+        || countries_of_clients(figures, opts.geo, failed_lookups),
         || {
             let client_ips = figures.clients.iter().map(|(_, info)| info.ip).collect();
             let client_of = unify_clients(figures);
@@ -249,20 +252,33 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
 
 /// Each distinct client field's country, looked up once, in parallel (its
 /// address was worked out when it was first seen): the names of the
-/// countries found, and the index of each client's among them.
-fn countries_of_clients(figures: &Figures, geo: Option<&GeoDb>) -> (Vec<String>, Vec<u32>) {
-    let countries: Vec<Option<&str>> = (0..figures.clients.len() as u32)
+/// countries found, and the index of each client's among them. Lookups a
+/// damaged database failed are unknown, and `failed` is set to the number
+/// of distinct addresses they were of.
+fn countries_of_clients(
+    figures: &Figures,
+    geo: Option<&GeoDb>,
+    failed: &mut u64,
+) -> (Vec<String>, Vec<u32>) {
+    let countries: Vec<Result<Option<&str>, LookupFailed>> = (0..figures.clients.len() as u32)
         .into_par_iter()
         .map_init(CountryCache::default, |cache, id| {
-            let ip = figures.clients.value(id).ip;
-            ip.and_then(|ip| geo.and_then(|db| db.country_cached(ip, cache)))
+            match (figures.clients.value(id).ip, geo) {
+                (Some(ip), Some(db)) => db.try_country_cached(ip, cache),
+                _ => Ok(None),
+            }
         })
         .collect();
+    let mut failed_ips: Vec<IpAddr> = Vec::new();
     let mut country_names: Vec<String> = Vec::new();
     let mut country_ids: FastMap<&str, u32> = FastMap::default();
-    let country_of_client: Vec<u32> = countries
-        .into_iter()
-        .map(|country| {
+    let country_of_client: Vec<u32> = (0u32..)
+        .zip(countries)
+        .map(|(id, country)| {
+            let country = country.unwrap_or_else(|LookupFailed| {
+                failed_ips.extend(figures.clients.value(id).ip);
+                None
+            });
             let country = country.unwrap_or(UNKNOWN_COUNTRY);
             *country_ids.entry(country).or_insert_with(|| {
                 country_names.push(country.to_owned());
@@ -270,6 +286,10 @@ fn countries_of_clients(figures: &Figures, geo: Option<&GeoDb>) -> (Vec<String>,
             })
         })
         .collect();
+    // An address written two ways (`::ffff:1.2.3.4`) is one address.
+    failed_ips.sort_unstable();
+    failed_ips.dedup();
+    *failed = failed_ips.len() as u64;
     (country_names, country_of_client)
 }
 
