@@ -155,9 +155,10 @@ pub struct ReportArgs {
     pub section: Option<String>,
 
     /// With --format csv: put a ' before text cells that a spreadsheet
-    /// would run as a formula (those starting with = + - @, a tab or a
-    /// carriage return), as OWASP recommends for CSV opened in Excel or
-    /// LibreOffice. Log data is written by whoever sends the requests.
+    /// would run as a formula (those starting with = + - or @), as OWASP
+    /// recommends for CSV opened in Excel or LibreOffice. Log data is
+    /// written by whoever sends the requests; control characters in it are
+    /// escaped (\x1b) with or without this.
     #[arg(long, help_heading = "Output")]
     pub csv_safe: bool,
 
