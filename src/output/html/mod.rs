@@ -234,8 +234,13 @@ fn tiles(summary: &Section, response_time: Option<&Section>) -> Markup {
 }
 
 /// A figure as a reader reads it, with its exact value for programs.
+/// Rates under 1 % get two decimals: a 5xx rate of 0.03 % is not 0.0 %.
 fn figure(column: &str, cell: &Cell) -> Markup {
-    html! { span data-col=(column) data-v=(cell.raw()) { (human(cell)) } }
+    let shown = match cell {
+        Cell::Rate(r) if *r > 0.0 && *r < 0.01 => format!("{:.2} %", r * 100.0),
+        _ => human(cell),
+    };
+    html! { span data-col=(column) data-v=(cell.raw()) { (shown) } }
 }
 
 /// The time series as charts: page views and visitors as lines, hits

@@ -15,8 +15,9 @@
     return n.toLocaleString("en-US");
   }
 
+  // As the summary's tiles: two decimals under 1 %.
   function percent(rate) {
-    return (rate * 100).toFixed(1) + " %";
+    return (rate * 100).toFixed(rate > 0 && rate < 0.01 ? 2 : 1) + " %";
   }
 
   function humanBytes(n) {
