@@ -21,13 +21,18 @@ use common::{fixture, logstats};
 const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0";
 
 /// The HTML page and the JSON report of one run's arguments, both written
-/// with -o into `dir`.
+/// with -o into `dir`, which the run is started in.
 fn page_and_json(dir: &Path, args: &[&str]) -> (PathBuf, String, Value) {
+    page_and_json_from(dir, dir, args)
+}
+
+/// As [`page_and_json`], the run started in `cwd`.
+fn page_and_json_from(cwd: &Path, dir: &Path, args: &[&str]) -> (PathBuf, String, Value) {
     let page = dir.join("report.html");
     let json = dir.join("report.json");
     for (format, out) in [("html", &page), ("json", &json)] {
         let run = logstats()
-            .current_dir(dir)
+            .current_dir(cwd)
             .arg("report")
             .args(args)
             .args(["--format", format, "-o"])
@@ -644,7 +649,11 @@ fn screenshots_light_and_dark() {
     // A real log of four days (Elastic's Apache sample) as a reader sees it.
     let dir = tempfile::tempdir().unwrap();
     let log = common::corpus("apache/elastic_apache_logs.log");
-    let (page, _html, _json) = page_and_json(dir.path(), &[log.to_str().unwrap()]);
+    let (page, _html, _json) = page_and_json_from(
+        log.parent().unwrap(),
+        dir.path(),
+        &["elastic_apache_logs.log"],
+    );
     let url = file_url(&page);
     let update = std::env::var_os("LOGSTATS_UPDATE_SCREENSHOTS").is_some();
     for (dark, name, background) in [
@@ -655,7 +664,7 @@ fn screenshots_light_and_dark() {
         let shown = b.eval(&tab, "getComputedStyle(document.body).backgroundColor");
         assert_eq!(shown, background, "the page follows prefers-color-scheme");
         assert_clean(&mut b, &tab, &url);
-        let png = b.screenshot(&tab, 1200, 1500);
+        let png = b.screenshot(&tab, 1200, 1400);
         assert!(png.starts_with(b"\x89PNG"));
         let out = if update {
             Path::new(env!("CARGO_MANIFEST_DIR"))
