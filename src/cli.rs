@@ -14,8 +14,8 @@ use crate::zone::ReportZone;
 /// Web analytics from the access logs your server already writes.
 ///
 /// logstats reads nginx, Apache and gunicorn access logs (plain, rotated or
-/// gzipped) and reports traffic, errors and routes as terminal tables, JSON
-/// or CSV. No cookies, no JavaScript.
+/// gzipped) and reports traffic, errors and routes as terminal tables, JSON,
+/// CSV or an HTML page. No cookies, no JavaScript on your site.
 #[derive(Debug, Parser)]
 #[command(name = "logstats", version, propagate_version = true)]
 pub struct Cli {
