@@ -51,9 +51,14 @@ fn page_and_json_from(cwd: &Path, dir: &Path, args: &[&str]) -> (PathBuf, String
 }
 
 fn fixture_page() -> (tempfile::TempDir, PathBuf, String, Value) {
+    fixtures_page(&["access.log"])
+}
+
+fn fixtures_page(names: &[&str]) -> (tempfile::TempDir, PathBuf, String, Value) {
     let dir = tempfile::tempdir().unwrap();
-    let log = fixture("access.log");
-    let (page, html, json) = page_and_json(dir.path(), &[log.to_str().unwrap()]);
+    let logs: Vec<PathBuf> = names.iter().map(|n| fixture(n)).collect();
+    let args: Vec<&str> = logs.iter().map(|l| l.to_str().unwrap()).collect();
+    let (page, html, json) = page_and_json(dir.path(), &args);
     (dir, page, html, json)
 }
 
@@ -467,18 +472,26 @@ fn fixture_in_the_browser_shows_the_json_figures() {
     let Some(mut b) = browser_or_skip() else {
         return;
     };
-    let (_dir, page, _html, json) = fixture_page();
-    let url = file_url(&page);
-    for script in [true, false] {
-        let tab = b.open(&url, 1280, false, script);
-        let dom = b.eval(&tab, READ_FIGURES);
-        assert_figures_match(&dom, &json);
-        assert_nothing_injected(&mut b, &tab);
-        assert_clean(&mut b, &tab, &url);
-        // The range controls are there only when script runs.
-        let controls = b.eval(&tab, r#"document.querySelector("div.range").hidden"#);
-        assert_eq!(controls, Value::Bool(!script));
-        b.close(tab);
+    // The sample log; two logs with response times (the routes' p50 and
+    // p95, the response-time tile); one with virtual hosts.
+    for logs in [
+        &["access.log"][..],
+        &["caddy.log", "nginx-json.log"],
+        &["vhost.log"],
+    ] {
+        let (_dir, page, _html, json) = fixtures_page(logs);
+        let url = file_url(&page);
+        for script in [true, false] {
+            let tab = b.open(&url, 1280, false, script);
+            let dom = b.eval(&tab, READ_FIGURES);
+            assert_figures_match(&dom, &json);
+            assert_nothing_injected(&mut b, &tab);
+            assert_clean(&mut b, &tab, &url);
+            // The range controls are there only when script runs.
+            let controls = b.eval(&tab, r#"document.querySelector("div.range").hidden"#);
+            assert_eq!(controls, Value::Bool(!script));
+            b.close(tab);
+        }
     }
 }
 

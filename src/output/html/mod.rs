@@ -48,8 +48,12 @@ fn page(report: &Report) -> anyhow::Result<Markup> {
     let all = sections(report);
     let section = |name: &str| all.iter().find(|s| s.name == name);
     let data = escape::script_json(report)?;
+    // The inputs by name, unless there are too many for a title.
     let title = match report.inputs.as_slice() {
-        [one] => escape::shown(&one.path),
+        few @ [_, ..] if few.len() <= 3 => {
+            let names: Vec<String> = few.iter().map(|i| escape::shown(&i.path)).collect();
+            names.join(", ")
+        }
         many => format!("{} files", many.len()),
     };
     Ok(html! {
@@ -222,8 +226,9 @@ fn tiles(summary: &Section, response_time: Option<&Section>) -> Markup {
                         div class="label" { "Response time" }
                         div class="value" { (figure(times.columns[0], &row[0])) " " span class="unit" { "p50" } }
                         div class="sub" {
-                            @for (name, cell) in times.columns.iter().zip(row).skip(1) {
-                                span { (heading(name)) " " (figure(name, cell)) } " "
+                            @for (i, (name, cell)) in times.columns.iter().zip(row).enumerate().skip(1) {
+                                @if i > 1 { " · " }
+                                span { (heading(name)) " " (figure(name, cell)) }
                             }
                         }
                     }

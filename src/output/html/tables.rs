@@ -43,7 +43,7 @@ pub fn table(s: &Section) -> Markup {
                 thead {
                     tr {
                         @for &c in &columns {
-                            @let numeric = c >= s.keys || !matches!(s.rows[0][c], Cell::Text(_));
+                            @let numeric = !matches!(s.rows[0][c], Cell::Text(_));
                             th scope="col" class=[numeric.then_some("num")] data-type=(if numeric { "num" } else { "text" }) {
                                 (heading(s.columns[c]))
                             }
