@@ -272,6 +272,32 @@ fn html_goes_to_a_file_or_a_pipe_and_holds_every_table() {
     );
 }
 
+#[test]
+fn a_page_is_not_written_to_a_terminal() {
+    // util-linux's script(1) runs the command with a terminal as its
+    // standard output.
+    let log = fixture("access.log");
+    let command = format!(
+        "'{}' report '{}' --format html",
+        env!("CARGO_BIN_EXE_logstats"),
+        log.display()
+    );
+    let Ok(out) = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .output()
+    else {
+        eprintln!("skipped: script(1) from util-linux is not installed");
+        return;
+    };
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("--format html writes a web page: add -o report.html"),
+        "{said}"
+    );
+    assert!(!said.contains("<!DOCTYPE"), "{said}");
+}
+
 // ---- in the browser
 
 fn file_url(path: &Path) -> String {
