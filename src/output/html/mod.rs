@@ -272,46 +272,15 @@ fn traffic(report: &Report) -> Markup {
         r.hits
             .saturating_sub(r.status_2xx + r.status_3xx + r.status_4xx + r.status_5xx)
     });
-    let mut classes = vec![
-        svg::Series {
-            name: "2xx",
-            class: "s2",
-            values: &s2,
-        },
-        svg::Series {
-            name: "3xx",
-            class: "s3",
-            values: &s3,
-        },
-    ];
+    use svg::Series;
+    let mut classes = vec![Series::new("2xx", "s2", &s2), Series::new("3xx", "s3", &s3)];
     if other.iter().any(|&n| n > 0) {
-        classes.push(svg::Series {
-            name: "other",
-            class: "s1",
-            values: &other,
-        });
+        classes.push(Series::new("other", "s1", &other));
     }
-    classes.push(svg::Series {
-        name: "4xx",
-        class: "s4",
-        values: &s4,
-    });
-    classes.push(svg::Series {
-        name: "5xx",
-        class: "s5",
-        values: &s5,
-    });
+    classes.extend([Series::new("4xx", "s4", &s4), Series::new("5xx", "s5", &s5)]);
     let lines = [
-        svg::Series {
-            name: "page views",
-            class: "pv",
-            values: &pageviews,
-        },
-        svg::Series {
-            name: "visitors",
-            class: "vi",
-            values: &visitors,
-        },
+        Series::new("page views", "pv", &pageviews),
+        Series::new("visitors", "vi", &visitors),
     ];
     html! {
         section class="card wide" id="traffic" {

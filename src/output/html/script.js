@@ -216,6 +216,10 @@
       plot.setPointerCapture(event.pointerId);
       event.preventDefault();
     });
+    plot.addEventListener("pointercancel", function () {
+      drag = null;
+      selection(plot, null);
+    });
     plot.addEventListener("pointerup", function (event) {
       if (!drag || drag.plot !== plot) return;
       var end = bucketAt(plot, event.clientX);

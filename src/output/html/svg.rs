@@ -31,6 +31,16 @@ pub struct Series<'a> {
     pub values: &'a [u64],
 }
 
+impl<'a> Series<'a> {
+    pub fn new(name: &'static str, class: &'static str, values: &'a [u64]) -> Self {
+        Series {
+            name,
+            class,
+            values,
+        }
+    }
+}
+
 /// How a time chart draws its series.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Shape {
@@ -338,18 +348,7 @@ mod tests {
             "M0.5 1000L0.5 900.0L1.5 700.0L1.5 1000Z"
         );
         let (a, b) = ([1, 0], [2, 4]);
-        let series = [
-            Series {
-                name: "2xx",
-                class: "s2",
-                values: &a,
-            },
-            Series {
-                name: "4xx",
-                class: "s4",
-                values: &b,
-            },
-        ];
+        let series = [Series::new("2xx", "s2", &a), Series::new("4xx", "s4", &b)];
         assert_eq!(stack_path(&series, 0, &y), "M0.1 1000.0h.8V900.0h-.8z");
         assert_eq!(
             stack_path(&series, 1, &y),
@@ -357,11 +356,7 @@ mod tests {
         );
         // Many buckets: bars without gaps.
         let many = [1; BARS_WITH_GAPS + 1];
-        let one = [Series {
-            name: "2xx",
-            class: "s2",
-            values: &many,
-        }];
+        let one = [Series::new("2xx", "s2", &many)];
         assert!(stack_path(&one, 0, &y).starts_with("M0 1000.0h1V900.0h-1zM1 1000.0h1"));
         assert_eq!(
             tooltip(
