@@ -615,8 +615,8 @@ fn the_script_sorts_zooms_and_shows_exact_figures() {
         &tab,
         "new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))",
     );
-    b.mouse(&tab, "mouseMoved", x - 2.0, top + height / 2.0);
-    b.mouse(&tab, "mouseMoved", x, top + height / 2.0);
+    b.mouse(&tab, "mouseMoved", x - 2.0, top + height / 2.0, false);
+    b.mouse(&tab, "mouseMoved", x, top + height / 2.0, false);
     let shown_rows = rows.len() - 2;
     let bucket = 2 + ((x - left) / width * shown_rows as f64).floor() as usize;
     // Mouse moves reach the page with the next frame.
@@ -641,6 +641,38 @@ fn the_script_sorts_zooms_and_shows_exact_figures() {
         tip.as_str().unwrap().starts_with(&expected),
         "{tip} vs {expected}"
     );
+
+    // Dragging across the first chart (the second is below the tab's
+    // 900 pixels), from bucket 3 to bucket 6 of the whole period,
+    // chooses that range for both.
+    b.eval(
+        &tab,
+        r#"document.querySelector('button[name="all"]').click();
+new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"#,
+    );
+    let first_plot = b.eval(
+        &tab,
+        r#"(() => {
+  const plot = document.querySelector("svg.plot");
+  const chart = plot.ownerSVGElement.getBoundingClientRect();
+  const scale = chart.width / plot.ownerSVGElement.viewBox.baseVal.width;
+  return [chart.left + plot.getAttribute("x") * scale, chart.top + plot.getAttribute("y") * scale,
+          plot.getAttribute("width") * scale, plot.getAttribute("height") * scale];
+})()"#,
+    );
+    let [left, top, width, height] = [0, 1, 2, 3].map(|i| first_plot[i].as_f64().unwrap());
+    let at = |bucket: f64| left + (bucket + 0.5) / rows.len() as f64 * width;
+    let y = top + height / 2.0;
+    b.mouse(&tab, "mouseMoved", at(3.0), y, false);
+    b.mouse(&tab, "mousePressed", at(3.0), y, true);
+    b.mouse(&tab, "mouseMoved", at(5.0), y, true);
+    b.mouse(&tab, "mouseReleased", at(6.0), y, false);
+    let chosen = b.eval(
+        &tab,
+        r#"[document.querySelector('select[name="from"]').value, document.querySelector('select[name="to"]').value,
+  document.querySelectorAll("svg.plot")[1].getAttribute("viewBox").split(" ")[0]]"#,
+    );
+    assert_eq!(chosen, serde_json::json!(["3", "6", "3"]));
     assert_clean(&mut b, &tab, &url);
 }
 

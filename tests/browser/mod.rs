@@ -243,12 +243,20 @@ impl Browser {
             .unwrap()
     }
 
-    /// A mouse event at a point of the viewport.
-    pub fn mouse(&mut self, tab: &Tab, kind: &str, x: f64, y: f64) {
+    /// A mouse event at a point of the viewport: `mouseMoved`,
+    /// `mousePressed` or `mouseReleased`, with the left button held
+    /// (`pressed`) or not.
+    pub fn mouse(&mut self, tab: &Tab, kind: &str, x: f64, y: f64, pressed: bool) {
+        let buttons = if pressed { 1 } else { 0 };
+        let button = if kind == "mouseMoved" && !pressed {
+            "none"
+        } else {
+            "left"
+        };
         self.call(
             Some(&tab.session),
             "Input.dispatchMouseEvent",
-            json!({"type": kind, "x": x, "y": y, "button": "left", "buttons": if kind == "mouseMoved" { 0 } else { 1 }, "clickCount": 1}),
+            json!({"type": kind, "x": x, "y": y, "button": button, "buttons": buttons, "clickCount": 1}),
         );
     }
 
