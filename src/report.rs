@@ -141,6 +141,12 @@ pub struct TimeRow {
     pub pageviews: u64,
     pub visitors: u64,
     pub bytes: u64,
+    /// Hits of status 2xx and 3xx, for charts (the HTML report); not part
+    /// of the JSON contract, nor of the tables and CSV.
+    #[serde(skip)]
+    pub status_2xx: u64,
+    #[serde(skip)]
+    pub status_3xx: u64,
     pub status_4xx: u64,
     pub status_5xx: u64,
 }
@@ -925,6 +931,8 @@ fn timeseries(
                 pageviews,
                 visitors,
                 bytes: t.bytes,
+                status_2xx: t.status_2xx,
+                status_3xx: t.status_3xx,
                 status_4xx: t.status_4xx,
                 status_5xx: t.status_5xx,
             }

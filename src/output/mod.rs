@@ -1,7 +1,9 @@
-//! Output: a finished [`Report`] rendered as terminal tables, JSON or CSV.
+//! Output: a finished [`Report`] rendered as terminal tables, JSON, CSV or
+//! an HTML page.
 //! Renderers read the report and write; none of them computes a figure.
 
 pub mod csv;
+pub mod html;
 pub mod json;
 pub mod table;
 
@@ -14,6 +16,7 @@ pub enum OutputFormat {
     Table,
     Json,
     Csv,
+    Html,
 }
 
 /// How output is decorated beyond its format.
@@ -49,6 +52,7 @@ pub fn render_styled(
         OutputFormat::Table => table::write_styled(report, section, style.color, out)?,
         OutputFormat::Json => json::write(report, out)?,
         OutputFormat::Csv => csv::write(report, section, style.csv_safe, out)?,
+        OutputFormat::Html => html::write(report, out)?,
     }
     Ok(())
 }

@@ -71,7 +71,7 @@ pub fn write_styled(
 
 /// What a reader needs to know to trust a table: where countries come
 /// from, which hosts count as the site's own.
-fn note(report: &Report, section: &str) -> Option<String> {
+pub(crate) fn note(report: &Report, section: &str) -> Option<String> {
     match section {
         "countries" => Some(match &report.geoip {
             Some(g) => format!("countries from {}", g.database),
@@ -138,7 +138,7 @@ fn header(report: &Report) -> String {
 }
 
 /// `2015-05-17T10:05:03+00:00` → `2015-05-17 10:05:03`; the zone is said once.
-fn short_time(rfc3339: &str) -> String {
+pub(crate) fn short_time(rfc3339: &str) -> String {
     rfc3339.get(..19).unwrap_or(rfc3339).replacen('T', " ", 1)
 }
 
@@ -149,7 +149,7 @@ fn new_table() -> Table {
     t
 }
 
-fn human(cell: &Cell) -> String {
+pub(crate) fn human(cell: &Cell) -> String {
     match cell {
         Cell::Text(s) => terminal_safe(s),
         Cell::Count(n) => thousands(*n),
