@@ -20,9 +20,10 @@
 //!
 //! [`enrich`] holds the rules for single values that several stages apply
 //! (bots, countries, channels, routes, anonymised addresses, the report
-//! zone). At the edges, [`cli`] and [`config`] read the command line and
-//! the configuration file, and [`error`] says what ends a run, with which
-//! exit status. Each folder's module says what it may use; no two modules
+//! zone), and [`text`] is the one conversion of log bytes to printed text.
+//! At the edges, [`cli`] and [`config`] read the command line and the
+//! configuration file, and [`error`] says what ends a run, with which exit
+//! status. Each folder's module says what it may use; no two modules
 //! use each other. A new stage gets a folder of its own: what keeps
 //! figures between runs sits between [`scan`] and [`report`], what else
 //! reads a finished report (a check against thresholds) beside [`output`],
@@ -45,6 +46,7 @@ pub mod output;
 pub mod parse;
 pub mod report;
 pub mod scan;
+pub mod text;
 pub mod visits;
 
 use crate::cli::ProgressMode;
@@ -153,9 +155,13 @@ pub fn run_report(opts: &RunOptions) -> Result<Outcome, Error> {
             clients: opts.clients && opts.visits,
         },
     );
+    let mut warnings = scanned.warnings;
+    if let Some(g) = &report.geoip {
+        warnings.extend(geoip::lookup_warning(&g.database, g.lookup_errors));
+    }
     Ok(Outcome {
         report,
-        warnings: scanned.warnings,
+        warnings,
         partial: scanned.partial,
     })
 }

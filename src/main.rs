@@ -76,6 +76,18 @@ fn report(args: ReportArgs) -> Result<u8, Error> {
             "--section goes with --format csv or table; with JSON, pick a section with jq, e.g. jq .routes".into(),
         ));
     }
+    if args.section.is_some() && args.format == OutputFormat::Html {
+        return Err(Error::Usage(
+            "--section goes with --format csv or table; the HTML page holds every table".into(),
+        ));
+    }
+    // A page of markup is for a browser; checked before the run, not after.
+    if args.format == OutputFormat::Html && args.output.is_none() && io::stdout().is_terminal() {
+        return Err(Error::Usage(
+            "--format html writes a web page: add -o report.html, or redirect it (> report.html)"
+                .into(),
+        ));
+    }
     if args.csv_safe && args.format != OutputFormat::Csv {
         return Err(Error::Usage("--csv-safe goes with --format csv".into()));
     }

@@ -4,11 +4,15 @@
 
 use super::latency::Latency;
 
-/// Hits, bytes and error counts: the figures a summary and a time bucket share.
+/// Hits, bytes and hits per status class: the figures a summary and a
+/// time bucket share. 2xx and 3xx are for charts of the time series (the
+/// HTML report stacks the four classes); the JSON shows 4xx and 5xx only.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Traffic {
     pub hits: u64,
     pub bytes: u64,
+    pub status_2xx: u64,
+    pub status_3xx: u64,
     pub status_4xx: u64,
     pub status_5xx: u64,
 }
@@ -17,6 +21,8 @@ impl Traffic {
     pub(super) fn add(&mut self, status: u16, bytes: u64) {
         self.hits += 1;
         self.bytes += bytes;
+        self.status_2xx += (200..300).contains(&status) as u64;
+        self.status_3xx += (300..400).contains(&status) as u64;
         self.status_4xx += (400..500).contains(&status) as u64;
         self.status_5xx += (500..600).contains(&status) as u64;
     }
@@ -24,6 +30,8 @@ impl Traffic {
     pub fn merge(&mut self, other: &Traffic) {
         self.hits += other.hits;
         self.bytes += other.bytes;
+        self.status_2xx += other.status_2xx;
+        self.status_3xx += other.status_3xx;
         self.status_4xx += other.status_4xx;
         self.status_5xx += other.status_5xx;
     }

@@ -476,6 +476,8 @@ mod tests {
             Traffic {
                 hits: 3,
                 bytes: 111,
+                status_2xx: 1,
+                status_3xx: 0,
                 status_4xx: 1,
                 status_5xx: 1
             }

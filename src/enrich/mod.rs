@@ -8,7 +8,8 @@
 //!
 //! These are rules applied to single values, consulted by the stages that
 //! filter, aggregate, walk visits and build the report. They depend on no
-//! other module of the crate.
+//! other module of the crate but [`text`](crate::text), for bot names as
+//! printed.
 
 pub mod classify;
 pub mod geoip;

@@ -1,12 +1,14 @@
-//! Output: a finished [`Report`] rendered as terminal tables, JSON or CSV.
-//! Renderers read the report and write; none of them computes a figure.
+//! Output: a finished [`Report`] rendered as terminal tables, JSON, CSV or
+//! an HTML page. Renderers read the report and write; none of them
+//! computes a figure.
 //!
-//! One file per format, each with a `write` function that
+//! One file (or folder) per format, each with a `write` function that
 //! [`render_styled`] picks by [`OutputFormat`]: [`table`], [`json`],
-//! [`csv`]. [`sections`] lays the report out as tables of cells for the
-//! formats that print tables. A new format is a file here, a variant of
-//! `OutputFormat` and an arm of `render_styled`. [`destination`] writes
-//! what they render to standard output or a file. Depends on
+//! [`csv`], [`html`]. [`sections`] lays the report out as tables of cells
+//! for the formats that print tables. A new format is a file here, a
+//! variant of `OutputFormat` and an arm of `render_styled`.
+//! [`destination`] writes what they render to standard output or a file.
+//! Depends on
 //! [`report`](crate::report) and nothing else of the data path: the words
 //! for a report zone's [`Bucket`](crate::enrich::zone::Bucket) and the
 //! GeoIP hint come from [`enrich`](crate::enrich), a failed write is an
@@ -14,6 +16,7 @@
 
 pub mod csv;
 pub mod destination;
+pub mod html;
 pub mod json;
 pub mod sections;
 pub mod table;
@@ -28,6 +31,7 @@ pub enum OutputFormat {
     Table,
     Json,
     Csv,
+    Html,
 }
 
 /// How output is decorated beyond its format.
@@ -63,6 +67,7 @@ pub fn render_styled(
         OutputFormat::Table => table::write_styled(report, section, style.color, out)?,
         OutputFormat::Json => json::write(report, out)?,
         OutputFormat::Csv => csv::write(report, section, style.csv_safe, out)?,
+        OutputFormat::Html => html::write(report, out)?,
     }
     Ok(())
 }

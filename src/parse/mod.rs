@@ -8,8 +8,9 @@
 //! every layout gives), [`fields`] (the field parsers layouts are built
 //! from), [`request`] and [`time`] (a request line and a timestamp taken
 //! apart), [`json`] (JSON lines) and [`pattern`] (a layout given in a
-//! server's own syntax). Depends on no other module of the crate: parsing
-//! never formats, counts or enriches.
+//! server's own syntax). Depends on no other module of the crate but
+//! [`text`](crate::text), for a line shown in a message: parsing never
+//! formats, counts or enriches.
 
 pub mod fields;
 pub mod json;
@@ -335,8 +336,8 @@ pub fn check_fit(text: &[u8], format: Format, given: bool) -> Result<(), String>
 }
 
 /// A log line as it can be shown in a message: at most 200 bytes of it,
-/// around byte `focus` (where it stops fitting), invalid UTF-8 and control
-/// characters made visible.
+/// around byte `focus` (where it stops fitting), invalid UTF-8 (as `\xHH`)
+/// and control characters made visible.
 fn display_line(line: &[u8], focus: usize) -> String {
     const WIDTH: usize = 200;
     let start = if focus < WIDTH - 40 {
@@ -349,7 +350,7 @@ fn display_line(line: &[u8], focus: usize) -> String {
     if start > 0 {
         s.push_str("...");
     }
-    s.extend(String::from_utf8_lossy(&line[start..end]).chars().map(|c| {
+    s.extend(crate::text::from_log(&line[start..end]).chars().map(|c| {
         if c.is_control() {
             '\u{fffd}'
         } else {

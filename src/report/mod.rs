@@ -7,8 +7,9 @@
 //! `routes.rs` and `timeseries.rs`. A new table is a field of the model
 //! and a few lines here. Depends on [`scan`](crate::scan) for what each
 //! input gave, on [`aggregate`](crate::aggregate) and
-//! [`visits`] for the figures, and on
-//! [`enrich`](crate::enrich) for routes, addresses and the report zone.
+//! [`visits`] for the figures, on [`enrich`](crate::enrich) for routes,
+//! addresses and the report zone, and on [`text`](crate::text) for log
+//! bytes as text.
 
 pub mod model;
 mod routes;
@@ -248,6 +249,7 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
         ),
         geoip: opts.geo.map(|db| GeoipInfo {
             database: db.path().display().to_string(),
+            lookup_errors: v.geoip_lookup_errors,
         }),
         devices: name_visitors(&v.devices, top),
         browsers: name_visitors(&v.browsers, top),

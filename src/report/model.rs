@@ -105,6 +105,12 @@ pub struct TimeRow {
     pub pageviews: u64,
     pub visitors: u64,
     pub bytes: u64,
+    /// Hits of status 2xx and 3xx, for charts (the HTML report); not part
+    /// of the JSON contract, nor of the tables and CSV.
+    #[serde(skip)]
+    pub status_2xx: u64,
+    #[serde(skip)]
+    pub status_3xx: u64,
     pub status_4xx: u64,
     pub status_5xx: u64,
 }
@@ -175,6 +181,9 @@ pub struct CountryRow {
 #[derive(Debug, Serialize)]
 pub struct GeoipInfo {
     pub database: String,
+    /// Distinct client addresses whose lookup failed because the database
+    /// is damaged there (they count as `unknown`).
+    pub lookup_errors: u64,
 }
 
 #[derive(Debug, Serialize)]

@@ -9,17 +9,18 @@ use hashbrown::HashMap;
 use super::model::{NameVisitors, PathHits};
 use crate::aggregate::{Figures, PathStats};
 
-/// Log text is bytes; reports are text. Invalid UTF-8 is replaced with
-/// U+FFFD, the same way every time.
+/// Log text is bytes; reports are text: [`crate::text::from_log`], each
+/// byte that is not UTF-8 as `\xHH`.
 pub fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    crate::text::from_log(bytes).into_owned()
 }
 
 /// Rows keyed by bytes of the log, with the keys that print the same
-/// made one row. Invalid UTF-8 prints as U+FFFD ([`text`]), so keys that
-/// differ only there, or a valid key that reads as another's replaced
-/// text, would show twice: their figures are combined by `merge`, under
-/// the replaced text. `all_utf8` says that no key holds invalid UTF-8 (the
+/// made one row. Invalid UTF-8 prints as `\xHH` ([`text`]), so a valid key
+/// that reads as another's escaped text (`/a\xff` written out, and `/a`
+/// with the byte 0xff) would show twice: their figures are combined by
+/// `merge`, under the printed text, which is also what the rows are then
+/// sorted by. `all_utf8` says that no key holds invalid UTF-8 (the
 /// usual case, checked once per table of paths): the rows are then kept
 /// as they are, since distinct valid keys print differently and order as
 /// their text does. Either way no key is copied but those of the rows a

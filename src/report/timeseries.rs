@@ -55,6 +55,8 @@ pub(super) fn timeseries(
                 pageviews,
                 visitors,
                 bytes: t.bytes,
+                status_2xx: t.status_2xx,
+                status_3xx: t.status_3xx,
                 status_4xx: t.status_4xx,
                 status_5xx: t.status_5xx,
             }

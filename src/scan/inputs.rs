@@ -112,7 +112,7 @@ pub fn scan_inputs(
                     path: name,
                     line: first.line,
                     format: format.name(),
-                    text: String::from_utf8_lossy(&first.text).into_owned(),
+                    text: crate::text::from_log(&first.text).into_owned(),
                 });
             }
         }

@@ -9,7 +9,8 @@
 //! `partial.rs` is what one worker makes of its chunks and how two such
 //! results merge; `scanned.rs` holds what a scan is given and gives.
 //! Depends on the stages it drives, on [`enrich`](crate::enrich) for the
-//! report zone and on [`error`](crate::error) for what ends a run.
+//! report zone, and on [`error`](crate::error) and [`text`](crate::text)
+//! for what ends a run and how its line is shown.
 
 mod chunks;
 mod inputs;

@@ -68,7 +68,7 @@ pub(super) fn attribute_sources(
         let vhosts = figures
             .vhosts
             .iter()
-            .map(|(v, _)| sources::normalize_host(&String::from_utf8_lossy(v)));
+            .map(|(v, _)| sources::normalize_host(&crate::text::from_log(v)));
         (vhosts.collect(), OwnHostsFrom::Vhost)
     } else {
         let mut counts = vec![0u64; hosts.len()];

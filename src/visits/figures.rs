@@ -61,6 +61,8 @@ pub struct VisitFigures {
     pub own_hosts_from: OwnHostsFrom,
     /// Per client id of the figures: its address, if it has one.
     pub client_ips: Vec<Option<IpAddr>>,
+    /// Distinct client addresses the GeoIP database failed to look up.
+    pub geoip_lookup_errors: u64,
 }
 
 /// Which rule of SPEC §4 named the own hosts.

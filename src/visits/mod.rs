@@ -18,7 +18,8 @@
 //!
 //! Depends on [`aggregate`](crate::aggregate) for the figures and the
 //! page-view store, on [`enrich`](crate::enrich) for the rules, and on
-//! [`parse`](crate::parse) for the text of logged fields.
+//! [`parse`](crate::parse) and [`text`](crate::text) for the text of
+//! logged fields.
 
 mod attribution;
 mod calendar;
@@ -75,8 +76,9 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
     });
     // Countries on one side; clients unified and visitors numbered on the
     // other, whose loops are serial: the lookups fill the idle core.
+    let failed_lookups = &mut out.geoip_lookup_errors;
     let ((country_names, country_of_client), (client_ips, walkers, visitor_number)) = rayon::join(
-        || countries_of_clients(figures, opts.geo),
+        || countries_of_clients(figures, opts.geo, failed_lookups),
         || {
             let client_ips = figures.clients.iter().map(|(_, info)| info.ip).collect();
             let client_of = unify_clients(figures);

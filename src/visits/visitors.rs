@@ -11,7 +11,7 @@ use crate::aggregate::pageviews::pairs::{FirstPair, PairMap};
 use crate::aggregate::pageviews::PARTITIONS;
 use crate::aggregate::{Figures, NO_AGENT};
 use crate::enrich::classify::AgentInfo;
-use crate::enrich::geoip::{CountryCache, GeoDb};
+use crate::enrich::geoip::{CountryCache, GeoDb, LookupFailed};
 
 /// A visitor as the walk knows it: its client (spellings unified) and the
 /// index of its classified agent.
@@ -23,23 +23,33 @@ pub(super) struct Visitor {
 
 /// Each distinct client field's country, looked up once, in parallel (its
 /// address was worked out when it was first seen): the names of the
-/// countries found, and the index of each client's among them.
+/// countries found, and the index of each client's among them. Lookups a
+/// damaged database failed are unknown, and `failed` is set to the number
+/// of distinct addresses they were of.
 pub(super) fn countries_of_clients(
     figures: &Figures,
     geo: Option<&GeoDb>,
+    failed: &mut u64,
 ) -> (Vec<String>, Vec<u32>) {
-    let countries: Vec<Option<&str>> = (0..figures.clients.len() as u32)
+    let countries: Vec<Result<Option<&str>, LookupFailed>> = (0..figures.clients.len() as u32)
         .into_par_iter()
         .map_init(CountryCache::default, |cache, id| {
-            let ip = figures.clients.value(id).ip;
-            ip.and_then(|ip| geo.and_then(|db| db.country_cached(ip, cache)))
+            match (figures.clients.value(id).ip, geo) {
+                (Some(ip), Some(db)) => db.try_country_cached(ip, cache),
+                _ => Ok(None),
+            }
         })
         .collect();
+    let mut failed_ips: Vec<IpAddr> = Vec::new();
     let mut country_names: Vec<String> = Vec::new();
     let mut country_ids: FastMap<&str, u32> = FastMap::default();
-    let country_of_client: Vec<u32> = countries
-        .into_iter()
-        .map(|country| {
+    let country_of_client: Vec<u32> = (0u32..)
+        .zip(countries)
+        .map(|(id, country)| {
+            let country = country.unwrap_or_else(|LookupFailed| {
+                failed_ips.extend(figures.clients.value(id).ip);
+                None
+            });
             let country = country.unwrap_or(UNKNOWN_COUNTRY);
             *country_ids.entry(country).or_insert_with(|| {
                 country_names.push(country.to_owned());
@@ -47,6 +57,10 @@ pub(super) fn countries_of_clients(
             })
         })
         .collect();
+    // An address written two ways (`::ffff:1.2.3.4`) is one address.
+    failed_ips.sort_unstable();
+    failed_ips.dedup();
+    *failed = failed_ips.len() as u64;
     (country_names, country_of_client)
 }
 
