@@ -13,6 +13,7 @@ pub use crate::bytes_map::BytesMap;
 use crate::bytes_map::RecentIds;
 use crate::classify;
 use crate::latency::Latency;
+use crate::metrics::hits::{Cell, HitMetrics};
 use crate::pageviews::{
     ChunkSizes, ChunkViews, ClientInfo, FirstPair, PageView, PairMap, Partitions, Segment,
     PARTITIONS,
@@ -87,7 +88,7 @@ impl PathStats {
 
 /// Methods a server sees nearly always get a fixed counter, so the common
 /// case is a comparison, not a hash.
-const KNOWN_METHODS: [&[u8]; 10] = [
+pub(crate) const KNOWN_METHODS: [&[u8]; 10] = [
     b"GET", b"POST", b"HEAD", b"PUT", b"DELETE", b"OPTIONS", b"PATCH", b"-", b"CONNECT", b"TRACE",
 ];
 
@@ -157,6 +158,9 @@ pub struct Figures {
     recent_agents: RecentIds,
     /// Table sizes of the last chunk, to size the next one's.
     chunk_sizes: ChunkSizes,
+    /// What `--format prometheus` counts per hit; `None` unless
+    /// [`Record::metrics`] asked for it.
+    pub metrics: Option<Box<HitMetrics>>,
 }
 
 /// What is kept per distinct user agent while lines are scanned.
@@ -215,6 +219,7 @@ impl Default for Figures {
             last: LastIds::default(),
             recent_agents: RecentIds::default(),
             chunk_sizes: ChunkSizes::default(),
+            metrics: None,
         }
     }
 }
@@ -228,12 +233,17 @@ pub struct Record {
     /// every line (not only of page views) costs about 9 % of a full
     /// report, so it is done only when the table is asked for.
     pub clients: bool,
+    /// Requests and bytes by (path, virtual host, method, status class)
+    /// for `--format prometheus`: a hash lookup per hit, so only when that
+    /// format is asked for. Needs `visits` (the virtual host's id).
+    pub metrics: bool,
 }
 
 impl Record {
     pub const ALL: Record = Record {
         visits: true,
         clients: true,
+        metrics: true,
     };
 }
 
@@ -253,7 +263,8 @@ impl Figures {
         self.status[status as usize % 1000] += 1;
 
         let method = line.request.method();
-        match known_method_index(method) {
+        let known_method = known_method_index(method);
+        match known_method {
             Some(i) => self.known_methods[i] += 1,
             None => *self.other_methods.get_or_default(method) += 1,
         }
@@ -305,6 +316,9 @@ impl Figures {
             }
             None => NO_VHOST,
         };
+        if record.metrics {
+            self.count_for_metrics(path_id, vhost, known_method, status, bytes);
+        }
         if record.clients {
             let (_, info) = self
                 .clients
@@ -328,6 +342,21 @@ impl Figures {
                 vhost,
             );
         }
+    }
+
+    /// Out of line, like [`PathStats::record_time`]: a run without
+    /// `--format prometheus` keeps the hot loop as it was.
+    #[inline(never)]
+    fn count_for_metrics(
+        &mut self,
+        path: u32,
+        vhost: u32,
+        known_method: Option<usize>,
+        status: u16,
+        bytes: u64,
+    ) {
+        let cell = Cell::new(path, vhost, known_method, status);
+        self.metrics.get_or_insert_default().add(cell, bytes);
     }
 
     /// Resolves the chunk-local ids of a chunk's candidate page views to
@@ -485,6 +514,7 @@ impl Figures {
             *self = other;
             return;
         }
+        let other_metrics = other.metrics.take();
         self.total.merge(&other.total);
         for (a, b) in self.status.iter_mut().zip(&other.status) {
             *a += b;
@@ -557,6 +587,10 @@ impl Figures {
                     .collect()
             },
         );
+        if let Some(theirs) = other_metrics {
+            let mine = self.metrics.get_or_insert_default();
+            mine.merge(*theirs, &paths, &vhosts);
+        }
         self.views.merge(other.views, &visitors, |v| {
             v.path = paths[v.path as usize];
             v.entry = entries[v.entry as usize];
@@ -643,6 +677,8 @@ impl PartialEq for Figures {
             && self.agents == o.agents
             && self.vhosts == o.vhosts
             && self.canonical_views() == o.canonical_views()
+            && HitMetrics::canonical(self.metrics.as_deref(), &self.paths, &self.vhosts)
+                == HitMetrics::canonical(o.metrics.as_deref(), &o.paths, &o.vhosts)
     }
 }
 

@@ -143,7 +143,11 @@ pub struct ReportArgs {
     pub geoip: Option<PathBuf>,
 
     /// Output format: table (for people), json (for programs), csv (for
-    /// pipes).
+    /// pipes), prometheus (metrics for node_exporter's textfile collector,
+    /// e.g. -o /var/lib/prometheus/node-exporter/logstats.prom). A
+    /// Prometheus label whose values come from the log (route, path,
+    /// vhost, referrer_host, bot) keeps its --top values with the largest
+    /// totals and adds the rest up under "other".
     #[arg(long, value_enum, default_value_t = OutputFormat::Table, help_heading = "Output")]
     pub format: OutputFormat,
 

@@ -26,6 +26,7 @@ pub mod geoip;
 pub mod input;
 pub mod latency;
 pub mod lines;
+pub mod metrics;
 pub mod output;
 pub mod pageviews;
 pub mod parse;
@@ -86,6 +87,9 @@ pub struct RunOptions {
     pub show_ips: bool,
     /// `--clients`: count hits per client for the clients table.
     pub clients: bool,
+    /// `--format prometheus`: count and build its figures (see
+    /// [`metrics`]). Counted per hit, so only when asked for.
+    pub metrics: bool,
 }
 
 impl Default for RunOptions {
@@ -107,6 +111,7 @@ impl Default for RunOptions {
             visits: true,
             show_ips: false,
             clients: false,
+            metrics: false,
         }
     }
 }
@@ -226,6 +231,7 @@ pub fn run_report(opts: &RunOptions) -> Result<Outcome, Error> {
             visits: opts.visits,
             show_ips: opts.show_ips,
             clients: opts.clients && opts.visits,
+            metrics: opts.metrics && opts.visits,
         },
     );
     Ok(Outcome {
@@ -325,6 +331,7 @@ fn scan_input(
         chunk_base,
         visits: opts.visits,
         clients: opts.clients && opts.visits,
+        metrics: opts.metrics && opts.visits,
         chunk_bytes: opts.chunk_bytes,
         strict: opts.strict,
         // Compressed input is counted as it is read, on the compressed side.

@@ -76,6 +76,11 @@ fn report(args: ReportArgs) -> Result<u8, Error> {
             "--section goes with --format csv or table; with JSON, pick a section with jq, e.g. jq .routes".into(),
         ));
     }
+    if args.section.is_some() && args.format == OutputFormat::Prometheus {
+        return Err(Error::Usage(
+            "--section goes with --format csv or table; a Prometheus file holds every metric family, pick one in PromQL".into(),
+        ));
+    }
     if args.csv_safe && args.format != OutputFormat::Csv {
         return Err(Error::Usage("--csv-safe goes with --format csv".into()));
     }
@@ -144,6 +149,7 @@ fn report(args: ReportArgs) -> Result<u8, Error> {
         geoip: args.geoip,
         show_ips: args.show_ips,
         clients: args.clients || args.section.as_deref() == Some("clients"),
+        metrics: args.format == OutputFormat::Prometheus,
         geoip_config: config.geoip,
         filters,
         now: None,

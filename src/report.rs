@@ -11,6 +11,7 @@ use serde::Serialize;
 use crate::aggregate::{Figures, Traffic, SLOT_SECONDS};
 use crate::geoip::GeoDb;
 use crate::latency::Latency;
+use crate::metrics::{self, Metrics, MetricsInput};
 use crate::parse::Format;
 use crate::privacy::{self, Redactor};
 use crate::route::route_of;
@@ -43,6 +44,8 @@ pub struct ReportOptions<'a> {
     pub show_ips: bool,
     /// Whether hits per client were counted (the clients table).
     pub clients: bool,
+    /// Build the figures of `--format prometheus` (see [`crate::metrics`]).
+    pub metrics: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -85,6 +88,10 @@ pub struct Report {
     /// The hosts counted as the site's own, and from which rule.
     #[serde(skip)]
     pub own_hosts: (Vec<String>, OwnHostsFrom),
+    /// The figures of `--format prometheus`, when they were asked for: no
+    /// part of the report's other formats.
+    #[serde(skip)]
+    pub metrics: Option<Box<Metrics>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -345,6 +352,7 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
                         bucket,
                         sites: opts.sites,
                         geo: opts.geo,
+                        metrics: opts.metrics,
                     },
                 )
             } else {
@@ -387,6 +395,7 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
     // text: side by side, they are not the last thing a run waits for.
     let (mut pages, mut landing_pages, mut exit_pages) = (Vec::new(), Vec::new(), Vec::new());
     let (mut not_found, mut server_errors) = (Vec::new(), Vec::new());
+    let mut metrics = None;
     rayon::scope(|s| {
         s.spawn(|_| {
             let counts = v.pages.iter().map(|(&id, &c)| (id, c));
@@ -411,6 +420,22 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
         });
         s.spawn(|_| not_found = paths.counter(|p| p.status_404));
         s.spawn(|_| server_errors = paths.counter(|p| p.status_5xx));
+        if opts.metrics {
+            s.spawn(|_| {
+                let mut lines = Counts::default();
+                for row in &rows {
+                    lines.merge(&row.counts);
+                }
+                let input = MetricsInput {
+                    visits: &v,
+                    lines,
+                    top,
+                    redactor: &redactor,
+                    previous: None,
+                };
+                metrics = Some(Box::new(metrics::build(&figures, &input)));
+            });
+        }
     });
     let mut report = Report {
         schema: SCHEMA,
@@ -530,6 +555,7 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
         response_time,
         zone,
         own_hosts: (v.own_hosts, v.own_hosts_from),
+        metrics,
     };
     redact(&mut report, &redactor);
     // The tables of the run, a few hundred thousand allocations on the

@@ -32,7 +32,7 @@ pub struct Counts {
 }
 
 impl Counts {
-    fn merge(&mut self, o: &Counts) {
+    pub fn merge(&mut self, o: &Counts) {
         self.lines += o.lines;
         self.parsed += o.parsed;
         self.malformed += o.malformed;
@@ -67,6 +67,8 @@ pub struct ScanOptions<'a> {
     pub visits: bool,
     /// Count hits per client (the clients table).
     pub clients: bool,
+    /// Count what `--format prometheus` needs (see [`Record::metrics`]).
+    pub metrics: bool,
     pub chunk_bytes: usize,
     /// With `--strict`, chunks after the first one found to hold a
     /// malformed line are skipped: the result is only used for the error.
@@ -135,6 +137,7 @@ impl Partial {
                     let record = Record {
                         visits: opts.visits,
                         clients: opts.clients,
+                        metrics: opts.metrics,
                     };
                     self.figures.add(parsed, &mut views, record);
                 }
@@ -349,6 +352,7 @@ mod tests {
             chunk_base: 0,
             visits: true,
             clients: true,
+            metrics: true,
             chunk_bytes,
             strict,
             progress: None,

@@ -20,6 +20,7 @@ use rayon::prelude::*;
 use crate::aggregate::{Figures, NO_AGENT, NO_VHOST, SLOT_SECONDS};
 use crate::classify::{classify_agent, AgentInfo};
 use crate::geoip::{CountryCache, GeoDb};
+use crate::metrics::visits::VisitMetrics;
 use crate::pageviews::{FirstPair, PairMap, Partitions, Segment, PARTITIONS};
 use crate::parse::Quoted;
 use crate::sources::{self, Channel};
@@ -39,6 +40,8 @@ pub struct VisitOptions<'a> {
     /// `--site` hosts, as given.
     pub sites: &'a [String],
     pub geo: Option<&'a GeoDb>,
+    /// Count what `--format prometheus` needs beyond the tables.
+    pub metrics: bool,
 }
 
 /// Visit-level figures, keyed by ids of the [`Figures`] they came from
@@ -78,6 +81,9 @@ pub struct VisitFigures {
     pub own_hosts_from: OwnHostsFrom,
     /// Per client id of the figures: its address, if it has one.
     pub client_ips: Vec<Option<IpAddr>>,
+    /// What `--format prometheus` needs beyond the tables; `None` unless
+    /// [`VisitOptions::metrics`] asked for it.
+    pub metrics: Option<Box<VisitMetrics>>,
 }
 
 /// Which rule of SPEC §4 named the own hosts.
@@ -100,7 +106,10 @@ struct Visitor {
 
 /// `views` are the candidate page views of `figures` (consumed here).
 pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) -> VisitFigures {
-    let mut out = VisitFigures::default();
+    let mut out = VisitFigures {
+        metrics: opts.metrics.then(Box::default),
+        ..VisitFigures::default()
+    };
 
     // Each distinct user agent, classified once, in parallel. A layout
     // without a user agent (NO_AGENT) gets the last index: never a bot.
@@ -121,6 +130,9 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
             out.bot_hits += hits;
             *out.bots.entry(name.clone()).or_default() += hits;
         }
+    }
+    if let Some(m) = out.metrics.as_deref_mut() {
+        m.count_bots(figures, &agents);
     }
     // NO_AGENT's entry, at the index `number_visitors` gives it.
     agents.push(AgentInfo {
@@ -154,6 +166,11 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
         agent_days: vec![0; agents.len()],
         entry_visits: vec![0; figures.entries.len()],
         later_entries: vec![0; figures.entries.len()],
+        visit_pageviews: if opts.metrics {
+            vec![0; figures.entries.len()]
+        } else {
+            Vec::new()
+        },
         ..Tally::default()
     };
     // Partitions are independent: each is put in visitor order and walked
@@ -230,6 +247,8 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
     // number (an entry id is one pair: nothing to add up); per referrer:
     // page views that were not the first of their visit.
     let mut entries: Vec<((u32, u32), u64)> = Vec::new();
+    // With `entries`, the page views of the visits each began (metrics).
+    let mut visit_pageviews: Vec<u64> = Vec::new();
     let mut later_referrers = vec![0u64; figures.referrers.len()];
     for (e, (&visits, &later)) in tally
         .entry_visits
@@ -240,10 +259,21 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
         let (referrer, query) = figures.entries.pair(e as u32);
         if visits > 0 {
             entries.push(((referrer, query), visits));
+            visit_pageviews.extend(tally.visit_pageviews.get(e));
         }
         later_referrers[referrer as usize] += later;
     }
-    attribute_sources(figures, opts, &entries, &later_referrers, &mut out);
+    attribute_sources(
+        figures,
+        opts,
+        &entries,
+        &later_referrers,
+        &visit_pageviews,
+        &mut out,
+    );
+    if let Some(m) = out.metrics.as_deref_mut() {
+        m.count_referrers(figures, &entries, &later_referrers, &out.own_hosts);
+    }
     out
 }
 
@@ -618,6 +648,9 @@ struct Tally {
     later_entries: Vec<u64>,
     /// Per entry id: visits it began.
     entry_visits: Vec<u64>,
+    /// Per entry id: page views of the visits it began; empty unless
+    /// metrics are asked for.
+    visit_pageviews: Vec<u64>,
     /// The paths of the current visitor-day, kept here so that its memory
     /// serves every visitor.
     pages_today: SmallSet,
@@ -656,6 +689,7 @@ impl Tally {
         add_all(&mut self.agent_days, &o.agent_days, add);
         add_all(&mut self.later_entries, &o.later_entries, add);
         add_all(&mut self.entry_visits, &o.entry_visits, add);
+        add_all(&mut self.visit_pageviews, &o.visit_pageviews, add);
         self
     }
 
@@ -731,6 +765,9 @@ impl Tally {
         landing.1 += bounce as u64;
         self.exits[last.path as usize] += 1;
         self.entry_visits[first.entry as usize] += 1;
+        if let Some(views) = self.visit_pageviews.get_mut(first.entry as usize) {
+            *views += visit.len() as u64;
+        }
     }
 }
 
@@ -742,6 +779,7 @@ fn attribute_sources(
     opts: &VisitOptions<'_>,
     entries: &[((u32, u32), u64)],
     later_referrers: &[u64],
+    visit_pageviews: &[u64],
     out: &mut VisitFigures,
 ) {
     let referrer_text = |id: u32| {
@@ -844,8 +882,11 @@ fn attribute_sources(
         })
         .collect();
     let mut referrer_visits = vec![0u64; hosts.len()];
-    for (&(_, visits), source) in entries.iter().zip(sourced) {
+    for (i, (&(_, visits), source)) in entries.iter().zip(sourced).enumerate() {
         *out.channels.entry(source.channel).or_default() += visits;
+        if let (Some(m), Some(&views)) = (out.metrics.as_deref_mut(), visit_pageviews.get(i)) {
+            m.add_channel_pageviews(source.channel, views);
+        }
         if let Some(host) = source.external {
             referrer_visits[host as usize] += visits;
         }
@@ -906,6 +947,7 @@ mod tests {
             bucket: Bucket::Hour,
             sites: &[],
             geo: None,
+            metrics: true,
         };
         let mut figures = figures.clone();
         let views = std::mem::take(&mut figures.views);
@@ -960,6 +1002,7 @@ mod tests {
                 bucket: Bucket::Hour,
                 sites: &[],
                 geo: None,
+                metrics: false,
             };
             let calendar = Calendar::new(&f, &opts);
             assert_eq!(calendar.dense.is_empty(), span > 86_400, "span {span}");

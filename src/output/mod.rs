@@ -1,8 +1,10 @@
-//! Output: a finished [`Report`] rendered as terminal tables, JSON or CSV.
+//! Output: a finished [`Report`] rendered as terminal tables, JSON, CSV
+//! or Prometheus metrics.
 //! Renderers read the report and write; none of them computes a figure.
 
 pub mod csv;
 pub mod json;
+pub mod prometheus;
 pub mod table;
 
 use std::io::Write;
@@ -14,6 +16,8 @@ pub enum OutputFormat {
     Table,
     Json,
     Csv,
+    /// The Prometheus text format, for node_exporter's textfile collector.
+    Prometheus,
 }
 
 /// How output is decorated beyond its format.
@@ -49,6 +53,7 @@ pub fn render_styled(
         OutputFormat::Table => table::write_styled(report, section, style.color, out)?,
         OutputFormat::Json => json::write(report, out)?,
         OutputFormat::Csv => csv::write(report, section, style.csv_safe, out)?,
+        OutputFormat::Prometheus => prometheus::write(report, out)?,
     }
     Ok(())
 }
@@ -521,6 +526,7 @@ mod tests {
                 visits: true,
                 show_ips: false,
                 clients: true,
+                metrics: false,
             },
         );
         let names: Vec<&str> = sections(&report).iter().map(|s| s.name).collect();
