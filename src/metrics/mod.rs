@@ -390,6 +390,69 @@ fn durations(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::latency::Latency;
+
+    /// The duration series of one path with `times` (µs), counted as the
+    /// format's `le` buckets are by definition: times at most each bound.
+    fn one_path(times: &[u64]) -> (DurationSeries, Vec<u64>) {
+        let mut figures = Figures::default();
+        let mut latency = Latency::default();
+        times.iter().for_each(|&t| latency.record(t));
+        figures.paths.intern(b"/x").1.latency = Some(Box::new(latency));
+        let series = durations(&figures, &[0], &["/x".to_string()]);
+        let exact = DURATION_BOUNDS_US
+            .iter()
+            .map(|&b| times.iter().filter(|&&t| t <= b).count() as u64)
+            .collect();
+        (series.into_iter().next().unwrap(), exact)
+    }
+
+    #[test]
+    fn whole_milliseconds_are_counted_exactly_up_to_a_quarter_second() {
+        // Times in whole ms (nginx's $request_time) at, below and above
+        // each bound up to 0.25 s: far more than a histogram keeps as
+        // they are.
+        let mut times = Vec::new();
+        for &bound in &DURATION_BOUNDS_US[..7] {
+            for t in [bound - 1000, bound, bound + 1000] {
+                times.extend(std::iter::repeat_n(t, 30));
+            }
+        }
+        let (series, exact) = one_path(&times);
+        assert_eq!(series.buckets[..7], exact[..7]);
+        assert_eq!(series.count, times.len() as u64);
+        // The sum takes the middle of each bucket: within 1/256.
+        let sum: u64 = times.iter().sum();
+        assert!(series.sum_us.abs_diff(sum) as f64 <= sum as f64 / 256.0);
+    }
+
+    #[test]
+    fn other_times_are_off_by_at_most_those_within_1_128_over_a_bound() {
+        let mut x = 7u64;
+        let times: Vec<u64> = (0..20_000)
+            .map(|_| {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                1000 + (x >> 33) % 12_000_000
+            })
+            .collect();
+        let (series, exact) = one_path(&times);
+        for (i, &bound) in DURATION_BOUNDS_US.iter().enumerate() {
+            let near = times
+                .iter()
+                .filter(|&&t| t > bound && t <= bound + bound / 128)
+                .count() as u64;
+            let got = series.buckets[i];
+            assert!(
+                exact[i] <= got && got <= exact[i] + near,
+                "le {bound}: {got}, exactly {}",
+                exact[i]
+            );
+        }
+        let sum: u64 = times.iter().sum();
+        assert!(series.sum_us.abs_diff(sum) as f64 <= sum as f64 / 256.0);
+    }
 
     #[test]
     fn every_channel_is_listed_once() {

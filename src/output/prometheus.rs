@@ -65,7 +65,7 @@ fn write_metrics(m: &Metrics, out: &mut dyn Write) -> std::io::Result<()> {
         w.header(
             DURATION,
             "histogram",
-            "Time to serve a request, by route, for hits whose line has a time; a time within 0.4 % of a bucket bound may count in the next bucket past 64 times per path.",
+            "Time to serve a request, by route, for hits whose line has one. Past 64 times per path, a time up to 1/128 over a bucket bound may count under it.",
         )?;
         let bucket = format!("{DURATION}_bucket");
         for d in &m.durations {
