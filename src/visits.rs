@@ -773,7 +773,9 @@ impl Tally {
 
 /// Own hosts (SPEC §4), then the referrer, channel, search term and
 /// campaign of every visit, from its entry page view. Each distinct entry
-/// (referrer, landing query) is worked out once.
+/// (referrer, landing query) is worked out once. `visit_pageviews`, beside
+/// `entries` when metrics are asked for (else empty), gives page views by
+/// channel.
 fn attribute_sources(
     figures: &Figures,
     opts: &VisitOptions<'_>,

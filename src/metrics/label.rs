@@ -11,13 +11,21 @@
 
 use std::borrow::Cow;
 
-use hashbrown::HashMap;
+use hashbrown::hash_table::Entry as TableEntry;
+use hashbrown::HashTable;
 
+use crate::bytes_map::hash_of;
 use crate::output::table::{is_terminal_unsafe, push_terminal_safe};
 
 /// `bytes` as a label shows them; borrowed when they are valid UTF-8
 /// without a control character, as nearly all log text is.
 pub fn label_text(bytes: &[u8]) -> Cow<'_, str> {
+    // Printable ASCII, nearly every path: one pass over the bytes.
+    if bytes.iter().all(|b| (b' '..=b'~').contains(b)) {
+        if let Ok(text) = std::str::from_utf8(bytes) {
+            return Cow::Borrowed(text);
+        }
+    }
     if let Ok(text) = std::str::from_utf8(bytes) {
         if !text.chars().any(is_terminal_unsafe) {
             return Cow::Borrowed(text);
@@ -49,22 +57,42 @@ pub fn label_of(bytes: Cow<'_, [u8]>) -> Cow<'_, str> {
 }
 
 /// The distinct label values of one label, numbered, each with the total
-/// it is ranked by (see [`super::fold`]).
+/// it is ranked by (see [`super::fold`]). Every path of a log can be a
+/// value: each is hashed once, and the hash kept for when the table grows.
 #[derive(Debug, Default)]
 pub struct Labels<'a> {
-    ids: HashMap<Cow<'a, str>, u32>,
+    index: HashTable<u32>,
+    hashes: Vec<u64>,
     names: Vec<Cow<'a, str>>,
     totals: Vec<u64>,
 }
 
 impl<'a> Labels<'a> {
+    /// Room for `n` labels.
+    pub fn with_capacity(n: usize) -> Self {
+        Labels {
+            index: HashTable::with_capacity(n),
+            hashes: Vec::with_capacity(n),
+            names: Vec::with_capacity(n),
+            totals: Vec::with_capacity(n),
+        }
+    }
+
     /// The id of label `text`, whose total grows by `n`.
     pub fn add(&mut self, text: Cow<'a, str>, n: u64) -> u32 {
-        let next = self.names.len() as u32;
-        let id = match self.ids.get(text.as_ref()) {
-            Some(&id) => id,
-            None => {
-                self.ids.insert(text.clone(), next);
+        let hash = hash_of(text.as_bytes());
+        let names = &self.names;
+        let hashes = &self.hashes;
+        let next = names.len() as u32;
+        let id = match self.index.entry(
+            hash,
+            |&id| names[id as usize] == text,
+            |&id| hashes[id as usize],
+        ) {
+            TableEntry::Occupied(e) => *e.get(),
+            TableEntry::Vacant(e) => {
+                e.insert(next);
+                self.hashes.push(hash);
                 self.names.push(text);
                 self.totals.push(0);
                 next

@@ -149,11 +149,11 @@ pub fn build(figures: &Figures, input: &MetricsInput<'_>) -> Metrics {
         .collect();
 
     let visit_metrics = v.metrics.as_deref();
-    let one_label = |pairs: &mut dyn Iterator<Item = (Cow<'_, str>, u64)>,
+    let one_label = |pairs: &mut dyn ExactSizeIterator<Item = (Cow<'_, str>, u64)>,
                      previous: Option<&BTreeSet<String>>,
                      fixed: &[&str],
                      kept: &mut BTreeSet<String>| {
-        let mut labels = Labels::default();
+        let mut labels = Labels::with_capacity(pairs.len());
         for (label, n) in pairs {
             labels.add(label, n);
         }
