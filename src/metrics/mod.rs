@@ -127,6 +127,9 @@ pub struct MetricsInput<'a> {
     pub previous: Option<&'a KeptLabels>,
 }
 
+/// Every family, from the merged figures of the run and its visit
+/// figures (built with their `metrics` options, or their families are
+/// empty).
 pub fn build(figures: &Figures, input: &MetricsInput<'_>) -> Metrics {
     let v = input.visits;
     let shown = Shown {
