@@ -14,7 +14,7 @@ use std::borrow::Cow;
 use hashbrown::hash_table::Entry as TableEntry;
 use hashbrown::HashTable;
 
-use crate::bytes_map::hash_of;
+use crate::aggregate::bytes_map::hash_of;
 use crate::output::table::{is_terminal_unsafe, push_terminal_safe};
 
 /// `bytes` as a label shows them; borrowed when they are valid UTF-8

@@ -17,11 +17,12 @@ use std::collections::BTreeSet;
 
 use hashbrown::HashMap;
 
-use crate::aggregate::{Figures, NO_VHOST};
-use crate::privacy::Redactor;
-use crate::route::route_of;
+use crate::aggregate::pageviews::NO_VHOST;
+use crate::aggregate::Figures;
+use crate::enrich::privacy::Redactor;
+use crate::enrich::route::route_of;
+use crate::enrich::sources::Channel;
 use crate::scan::Counts as LineCounts;
-use crate::sources::Channel;
 use crate::visits::VisitFigures;
 use fold::{Fold, OTHER};
 use label::{label_of, label_text, Labels};
@@ -393,7 +394,7 @@ fn durations(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::latency::Latency;
+    use crate::aggregate::latency::Latency;
 
     /// The duration series of one path with `times` (µs), counted as the
     /// format's `le` buckets are by definition: times at most each bound.

@@ -10,9 +10,9 @@ use rayon::prelude::*;
 
 use super::label::label_text;
 use crate::aggregate::Figures;
-use crate::classify::{bot_name, AgentInfo};
+use crate::enrich::classify::{bot_name, AgentInfo};
+use crate::enrich::sources::{self, Channel};
 use crate::parse::Quoted;
-use crate::sources::{self, Channel};
 
 /// The referrer label of page views whose referrer has no host (none, `-`,
 /// or text that is no URL).
