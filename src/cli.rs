@@ -147,7 +147,12 @@ pub struct ReportArgs {
     /// pipes), html (one page with charts, for a browser: a file that
     /// holds its style and data and loads nothing, to open from disk, a web
     /// server or an e-mail; written with -o FILE or into a redirection,
-    /// never to a terminal).
+    /// never to a terminal), prometheus (metrics for node_exporter's
+    /// textfile collector, e.g. -o
+    /// /var/lib/prometheus/node-exporter/logstats.prom). A Prometheus label
+    /// whose values come from the log (route, path, vhost, referrer_host,
+    /// bot) keeps its --top values with the largest totals and adds the rest
+    /// up under "other".
     #[arg(long, value_enum, default_value_t = OutputFormat::Table, help_heading = "Output")]
     pub format: OutputFormat,
 

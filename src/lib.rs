@@ -16,6 +16,9 @@
 //!   accounts for every line;
 //! - [`visits`] walks the page views into visitors, visits and sources;
 //! - [`report`] sorts and cuts every table into a [`Report`];
+//! - [`metrics`] is what `--format prometheus` adds: a cross-tab that
+//!   [`aggregate`] counts per hit and [`visits`] per visit when that format
+//!   is asked for, folded by [`report`] into labelled series;
 //! - [`output`] renders the report, one format per file.
 //!
 //! [`enrich`] holds the rules for single values that several stages apply
@@ -42,6 +45,7 @@ pub mod enrich;
 pub mod error;
 pub mod filter;
 pub mod input;
+pub mod metrics;
 pub mod output;
 pub mod parse;
 pub mod report;
@@ -94,6 +98,9 @@ pub struct RunOptions {
     pub show_ips: bool,
     /// `--clients`: count hits per client for the clients table.
     pub clients: bool,
+    /// `--format prometheus`: count and build its figures (see
+    /// [`metrics`]). Counted per hit, so only when asked for.
+    pub metrics: bool,
 }
 
 impl Default for RunOptions {
@@ -115,6 +122,7 @@ impl Default for RunOptions {
             visits: true,
             show_ips: false,
             clients: false,
+            metrics: false,
         }
     }
 }
@@ -153,6 +161,7 @@ pub fn run_report(opts: &RunOptions) -> Result<Outcome, Error> {
             visits: opts.visits,
             show_ips: opts.show_ips,
             clients: opts.clients && opts.visits,
+            metrics: opts.metrics && opts.visits,
         },
     );
     let mut warnings = scanned.warnings;
@@ -189,5 +198,6 @@ fn inputs_options(opts: &RunOptions) -> InputsOptions {
         },
         visits: opts.visits,
         clients: opts.clients && opts.visits,
+        metrics: opts.metrics && opts.visits,
     }
 }

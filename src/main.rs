@@ -76,6 +76,11 @@ fn report(args: ReportArgs) -> Result<u8, Error> {
             "--section goes with --format csv or table; with JSON, pick a section with jq, e.g. jq .routes".into(),
         ));
     }
+    if args.section.is_some() && args.format == OutputFormat::Prometheus {
+        return Err(Error::Usage(
+            "--section goes with --format csv or table; a Prometheus file holds every metric family, pick one in PromQL".into(),
+        ));
+    }
     if args.section.is_some() && args.format == OutputFormat::Html {
         return Err(Error::Usage(
             "--section goes with --format csv or table; the HTML page holds every table".into(),
@@ -156,6 +161,7 @@ fn report(args: ReportArgs) -> Result<u8, Error> {
         geoip: args.geoip,
         show_ips: args.show_ips,
         clients: args.clients || args.section.as_deref() == Some("clients"),
+        metrics: args.format == OutputFormat::Prometheus,
         geoip_config: config.geoip,
         filters,
         now: None,

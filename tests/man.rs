@@ -35,6 +35,8 @@ const DEFINITIONS: &[(&str, &str)] = &[
     ("days and hours", "Those of the report zone: --tz, else the offset on the log's first line. The time series is per hour when the period spans under 3 days, else per day."),
     ("text from the log", "Bytes that are not UTF-8 print as \\xHH, one escape a byte; escaped UTF-8 (\\xD0\\x9F) prints as its character. Tables and CSV show control characters and bidi overrides as escapes (\\x1b, \\u{202e}); JSON escapes them by its own rules."),
     ("tables", "Sorted by their first figure, descending, then by key (as printed), and cut at --top. Hit tables (status codes, methods, 404s, 5xx, routes, bots) count every hit; visitor tables count page views only."),
+    ("prometheus labels", "With --format prometheus, a label whose values come from the log (route, path, vhost, referrer_host, bot) keeps the --top values with the largest totals (requests for routes, vhosts and bots, page views for paths and referrer hosts), ties to the alphabetically first, and adds the others up under the value other; --top 0 keeps every value. (none), (internal) and an empty vhost are always kept and take no place. Values that show the same (invalid UTF-8 as \\xHH, control characters as \\x1b) are one series. Each run ranks the logs it is given: the same logs give the same labels."),
+    ("prometheus counters", "Each file describes the logs it was given: its counters grow with the log and drop when logrotate starts a new one, which Prometheus reads as a counter reset. Give the current log alone, without --since."),
 ];
 
 /// What people do with a report: description, then command lines.
@@ -46,6 +48,7 @@ const EXAMPLES: &[(&str, &[&str])] = &[
     ("Into SQLite, every table as rows of section,key,metric,value:", &["logstats report access.log --format csv > report.csv", "sqlite3 stats.db '.import --csv report.csv report'", "sqlite3 stats.db \"SELECT key, CAST(value AS INTEGER) AS views FROM report WHERE section = 'pages' AND metric = 'pageviews' ORDER BY views DESC\""]),
     ("Into DuckDB, the slowest routes (needs a layout with times):", &["logstats report access.log --log-format nginx-timed --format csv --section routes > routes.csv", "duckdb -c \"SELECT route, hits, p95_ms FROM 'routes.csv' ORDER BY p95_ms DESC NULLS LAST LIMIT 10\""]),
     ("Errors only, without bots, for the last day:", &["logstats report access.log --status 5xx --no-bots --since 24h"]),
+    ("Metrics for Prometheus, every five minutes from cron, for node_exporter's textfile collector (--collector.textfile.directory):", &["*/5 * * * *  logstats report /var/log/nginx/access.log --format prometheus -o /var/lib/prometheus/node-exporter/logstats.prom"]),
     ("Shell completions for bash:", &["logstats completions bash > ~/.local/share/bash-completion/completions/logstats"]),
 ];
 

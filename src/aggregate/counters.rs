@@ -74,7 +74,7 @@ impl PathStats {
 
 /// Methods a server sees nearly always get a fixed counter, so the common
 /// case is a comparison, not a hash.
-pub(super) const KNOWN_METHODS: [&[u8]; 10] = [
+pub(crate) const KNOWN_METHODS: [&[u8]; 10] = [
     b"GET", b"POST", b"HEAD", b"PUT", b"DELETE", b"OPTIONS", b"PATCH", b"-", b"CONNECT", b"TRACE",
 ];
 

@@ -218,9 +218,31 @@ impl Latency {
         if rank == 1 {
             return Some(self.min);
         }
-        let (low, width) = bucket_bounds(bucket);
-        let (low, high) = (low.max(self.min), (low + (width - 1)).min(self.max));
+        let (low, high) = self.bucket_range(bucket);
         Some(low + (high - low) / 2)
+    }
+
+    /// The times a bucket may hold: its range, within the minimum and
+    /// maximum recorded.
+    fn bucket_range(&self, bucket: u32) -> (u64, u64) {
+        let (low, width) = bucket_bounds(bucket);
+        (low.max(self.min), (low + (width - 1)).min(self.max))
+    }
+
+    /// Calls `f(low, high, how many)` over the recorded times: each time
+    /// as `(t, t, 1)` while they are kept as they are, else each bucket
+    /// that holds some, with the range its times lie in (under 1/128 of
+    /// `low` wide). For a histogram of other bounds.
+    pub fn for_each_range(&self, mut f: impl FnMut(u64, u64, u64)) {
+        let mut bucket = |(b, n)| {
+            let (low, high) = self.bucket_range(b);
+            f(low, high, n)
+        };
+        match &self.store {
+            Store::Exact(times) => times.iter().for_each(|&us| f(us, us, 1)),
+            Store::Narrow(d) => d.iter().for_each(&mut bucket),
+            Store::Wide(d) => d.iter().for_each(&mut bucket),
+        }
     }
 
     /// Switches from times to buckets, keeping the times' counts.
@@ -401,6 +423,40 @@ mod tests {
             h.record(t);
         }
         h
+    }
+
+    /// `for_each_range` as (low, high, count), sorted.
+    fn ranges(h: &Latency) -> Vec<(u64, u64, u64)> {
+        let mut v = Vec::new();
+        h.for_each_range(|low, high, n| v.push((low, high, n)));
+        v.sort_unstable();
+        v
+    }
+
+    #[test]
+    fn ranges_are_the_times_then_buckets_that_hold_them() {
+        assert_eq!(ranges(&histogram(&[])), []);
+        assert_eq!(
+            ranges(&histogram(&[7, 3, 7])),
+            [(3, 3, 1), (7, 7, 1), (7, 7, 1)]
+        );
+        // Past EXACT_MAX: 65 times of 5 ms and one of 20 ms. 5000 µs is in
+        // the bucket 4992..=5023 and is the minimum: the range starts there.
+        let mut times = vec![5000; EXACT_MAX + 1];
+        times.push(20_000);
+        assert_eq!(
+            ranges(&histogram(&times)),
+            [(5000, 5023, 65), (19_968, 20_000, 1)]
+        );
+        let mut rng = Rng(3);
+        let times: Vec<u64> = (0..1000).map(|_| 1000 + rng.next() % 100_000).collect();
+        let v = ranges(&histogram(&times));
+        assert_eq!(v.iter().map(|&(_, _, n)| n).sum::<u64>(), 1000);
+        for &(low, high, n) in &v {
+            let held = times.iter().filter(|&&t| low <= t && t <= high).count();
+            assert_eq!(held as u64, n, "{low}..={high}");
+            assert!(((high - low) as f64) < low as f64 / 128.0);
+        }
     }
 
     /// The definition itself: sort, take rank `ceil(q·n)`.

@@ -7,6 +7,7 @@ use super::bytes_map::BytesMap;
 use super::pageviews::pairs::FirstPair;
 use super::pageviews::{ClientInfo, NO_VHOST};
 use super::{intern_entry, intern_visitor, Figures, NO_AGENT};
+use crate::metrics::hits::HitMetrics;
 
 impl Figures {
     pub fn merge(&mut self, mut other: Figures) {
@@ -18,6 +19,7 @@ impl Figures {
             *self = other;
             return;
         }
+        let other_metrics = other.metrics.take();
         self.total.merge(&other.total);
         for (a, b) in self.status.iter_mut().zip(&other.status) {
             *a += b;
@@ -90,6 +92,10 @@ impl Figures {
                     .collect()
             },
         );
+        if let Some(theirs) = other_metrics {
+            let mine = self.metrics.get_or_insert_default();
+            mine.merge(*theirs, &paths, &vhosts);
+        }
         self.views.merge(other.views, &visitors, |v| {
             v.path = paths[v.path as usize];
             v.entry = entries[v.entry as usize];
@@ -157,6 +163,8 @@ impl PartialEq for Figures {
             && self.agents == o.agents
             && self.vhosts == o.vhosts
             && self.canonical_views() == o.canonical_views()
+            && HitMetrics::canonical(self.metrics.as_deref(), &self.paths, &self.vhosts)
+                == HitMetrics::canonical(o.metrics.as_deref(), &o.paths, &o.vhosts)
     }
 }
 

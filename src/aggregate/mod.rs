@@ -26,9 +26,11 @@ pub mod pageviews;
 use hashbrown::HashMap;
 
 use crate::enrich::classify;
+use crate::metrics::hits::{Cell, HitMetrics};
 use crate::parse::LogLine;
 use bytes_map::{BytesMap, RecentIds};
-use counters::{known_method_index, KNOWN_METHODS};
+use counters::known_method_index;
+pub(crate) use counters::KNOWN_METHODS;
 pub use counters::{AgentHits, PathStats, Traffic};
 use pageviews::chunk_views::{ChunkSizes, ChunkViews};
 use pageviews::pairs::{FirstPair, PairMap};
@@ -87,6 +89,9 @@ pub struct Figures {
     recent_agents: RecentIds,
     /// Table sizes of the last chunk, to size the next one's.
     chunk_sizes: ChunkSizes,
+    /// What `--format prometheus` counts per hit; `None` unless
+    /// [`Record::metrics`] asked for it.
+    pub metrics: Option<Box<HitMetrics>>,
 }
 
 /// The ids [`BytesMap::intern_after`] tries first; `u32::MAX` for none.
@@ -129,6 +134,7 @@ impl Default for Figures {
             last: LastIds::default(),
             recent_agents: RecentIds::default(),
             chunk_sizes: ChunkSizes::default(),
+            metrics: None,
         }
     }
 }
@@ -142,12 +148,17 @@ pub struct Record {
     /// every line (not only of page views) costs about 9 % of a full
     /// report, so it is done only when the table is asked for.
     pub clients: bool,
+    /// Requests and bytes by (path, virtual host, method, status class)
+    /// for `--format prometheus`: a hash lookup per hit, so only when that
+    /// format is asked for. Needs `visits` (the virtual host's id).
+    pub metrics: bool,
 }
 
 impl Record {
     pub const ALL: Record = Record {
         visits: true,
         clients: true,
+        metrics: true,
     };
 }
 
@@ -167,7 +178,8 @@ impl Figures {
         self.status[status as usize % 1000] += 1;
 
         let method = line.request.method();
-        match known_method_index(method) {
+        let known_method = known_method_index(method);
+        match known_method {
             Some(i) => self.known_methods[i] += 1,
             None => *self.other_methods.get_or_default(method) += 1,
         }
@@ -219,6 +231,9 @@ impl Figures {
             }
             None => NO_VHOST,
         };
+        if record.metrics {
+            self.count_for_metrics(path_id, vhost, known_method, status, bytes);
+        }
         if record.clients {
             let (_, info) = self
                 .clients
@@ -242,6 +257,21 @@ impl Figures {
                 vhost,
             );
         }
+    }
+
+    /// Out of line, like [`PathStats::record_time`]: a run without
+    /// `--format prometheus` keeps the hot loop as it was.
+    #[inline(never)]
+    fn count_for_metrics(
+        &mut self,
+        path: u32,
+        vhost: u32,
+        known_method: Option<usize>,
+        status: u16,
+        bytes: u64,
+    ) {
+        let cell = Cell::new(path, vhost, known_method, status);
+        self.metrics.get_or_insert_default().add(cell, bytes);
     }
 
     /// Resolves the chunk-local ids of a chunk's candidate page views to

@@ -178,7 +178,7 @@ fn or_unknown(s: &str) -> &str {
 }
 
 /// SPEC §5 bot name of an agent already known to be a bot.
-fn bot_name(text: &str, blank: bool, category: &str, name: &str) -> String {
+pub(crate) fn bot_name(text: &str, blank: bool, category: &str, name: &str) -> String {
     // Woothee's curated names ("Googlebot", "Yahoo! Slurp") are better than
     // anything cut from the text, except its catch-all, which says nothing.
     // An UNKNOWN name would be no name either, so it falls through too.

@@ -1,10 +1,10 @@
-//! Output: a finished [`Report`] rendered as terminal tables, JSON, CSV or
-//! an HTML page. Renderers read the report and write; none of them
-//! computes a figure.
+//! Output: a finished [`Report`] rendered as terminal tables, JSON, CSV,
+//! an HTML page or Prometheus metrics. Renderers read the report and
+//! write; none of them computes a figure.
 //!
 //! One file (or folder) per format, each with a `write` function that
 //! [`render_styled`] picks by [`OutputFormat`]: [`table`], [`json`],
-//! [`csv`], [`html`]. [`sections`] lays the report out as tables of cells
+//! [`csv`], [`html`], [`prometheus`]. [`sections`] lays the report out as tables of cells
 //! for the formats that print tables. A new format is a file here, a
 //! variant of `OutputFormat` and an arm of `render_styled`.
 //! [`destination`] writes what they render to standard output or a file.
@@ -18,6 +18,7 @@ pub mod csv;
 pub mod destination;
 pub mod html;
 pub mod json;
+pub mod prometheus;
 pub mod sections;
 pub mod table;
 
@@ -32,6 +33,8 @@ pub enum OutputFormat {
     Json,
     Csv,
     Html,
+    /// The Prometheus text format, for node_exporter's textfile collector.
+    Prometheus,
 }
 
 /// How output is decorated beyond its format.
@@ -68,6 +71,7 @@ pub fn render_styled(
         OutputFormat::Json => json::write(report, out)?,
         OutputFormat::Csv => csv::write(report, section, style.csv_safe, out)?,
         OutputFormat::Html => html::write(report, out)?,
+        OutputFormat::Prometheus => prometheus::write(report, out)?,
     }
     Ok(())
 }

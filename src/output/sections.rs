@@ -473,6 +473,7 @@ mod tests {
                 visits: true,
                 show_ips: false,
                 clients: true,
+                metrics: false,
             },
         );
         let names: Vec<&str> = sections(&report).iter().map(|s| s.name).collect();

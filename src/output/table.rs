@@ -310,24 +310,32 @@ fn align_numbers(t: &mut Table, keys: usize) {
 /// Control characters (C0, DEL, C1) are shown as `\x1b`, bidi controls as
 /// `\u{202e}`; bytes that were not UTF-8 already show as `\xHH`.
 pub fn terminal_safe(s: &str) -> String {
-    let unsafe_char = |c: char| {
-        c.is_control()
-            || matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-    };
-    if !s.chars().any(unsafe_char) {
+    if !s.chars().any(is_terminal_unsafe) {
         return s.to_string();
     }
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
-        if !unsafe_char(c) {
-            out.push(c);
-        } else if (c as u32) < 0x100 {
-            out.push_str(&format!("\\x{:02x}", c as u32));
-        } else {
-            out.push_str(&format!("\\u{{{:x}}}", c as u32));
-        }
+        push_terminal_safe(&mut out, c);
     }
     out
+}
+
+/// Whether [`terminal_safe`] shows `c` as an escape: a control character
+/// (C0, DEL, C1) or a bidi control.
+pub fn is_terminal_unsafe(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Appends `c` as [`terminal_safe`] shows it.
+pub fn push_terminal_safe(out: &mut String, c: char) {
+    if !is_terminal_unsafe(c) {
+        out.push(c);
+    } else if (c as u32) < 0x100 {
+        out.push_str(&format!("\\x{:02x}", c as u32));
+    } else {
+        out.push_str(&format!("\\u{{{:x}}}", c as u32));
+    }
 }
 
 pub fn thousands(n: u64) -> String {

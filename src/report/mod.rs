@@ -22,10 +22,11 @@ use crate::aggregate::Figures;
 use crate::enrich::geoip::GeoDb;
 use crate::enrich::privacy::{self, Redactor};
 use crate::enrich::zone::{Bucket, ReportZone};
+use crate::metrics::{self, MetricsInput};
 use crate::scan::{drop_in_background, ScannedInput, MAX_SAMPLES};
 use crate::visits::{self, VisitOptions};
 use model::{
-    BotRow, CampaignRow, ChannelRow, ClientRow, CountryRow, ExitRow, GeoipInfo, InputRow,
+    BotRow, CampaignRow, ChannelRow, ClientRow, CountryRow, Counts, ExitRow, GeoipInfo, InputRow,
     LandingRow, MalformedSample, MethodRow, PageRow, Period, ReferrerRow, StatusRow, Summary,
     TermRow, VhostRow,
 };
@@ -50,6 +51,8 @@ pub struct ReportOptions<'a> {
     pub show_ips: bool,
     /// Whether hits per client were counted (the clients table).
     pub clients: bool,
+    /// Build the figures of `--format prometheus` (see [`crate::metrics`]).
+    pub metrics: bool,
 }
 
 pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
@@ -105,6 +108,7 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
                         bucket,
                         sites: opts.sites,
                         geo: opts.geo,
+                        metrics: opts.metrics,
                     },
                 )
             } else {
@@ -147,6 +151,7 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
     // text: side by side, they are not the last thing a run waits for.
     let (mut pages, mut landing_pages, mut exit_pages) = (Vec::new(), Vec::new(), Vec::new());
     let (mut not_found, mut server_errors) = (Vec::new(), Vec::new());
+    let mut metrics = None;
     rayon::scope(|s| {
         s.spawn(|_| {
             let counts = v.pages.iter().map(|(&id, &c)| (id, c));
@@ -171,6 +176,22 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
         });
         s.spawn(|_| not_found = paths.counter(|p| p.status_404));
         s.spawn(|_| server_errors = paths.counter(|p| p.status_5xx));
+        if opts.metrics {
+            s.spawn(|_| {
+                let mut lines = Counts::default();
+                for row in &rows {
+                    lines.merge(&row.counts);
+                }
+                let input = MetricsInput {
+                    visits: &v,
+                    lines,
+                    top,
+                    redactor: &redactor,
+                    previous: None,
+                };
+                metrics = Some(Box::new(metrics::build(&figures, &input)));
+            });
+        }
     });
     let mut report = Report {
         schema: SCHEMA,
@@ -291,6 +312,7 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
         response_time,
         zone,
         own_hosts: (v.own_hosts, v.own_hosts_from),
+        metrics,
     };
     redact(&mut report, &redactor);
     // The tables of the run, a few hundred thousand allocations on the

@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::enrich::zone::{Bucket, ReportZone};
+use crate::metrics::Metrics;
 pub use crate::scan::Counts;
 pub use crate::visits::OwnHostsFrom;
 
@@ -49,6 +50,10 @@ pub struct Report {
     /// The hosts counted as the site's own, and from which rule.
     #[serde(skip)]
     pub own_hosts: (Vec<String>, OwnHostsFrom),
+    /// The figures of `--format prometheus`, when they were asked for: no
+    /// part of the report's other formats.
+    #[serde(skip)]
+    pub metrics: Option<Box<Metrics>>,
 }
 
 #[derive(Debug, Serialize)]

@@ -108,6 +108,7 @@ mod tests {
             chunk_base: 0,
             visits: true,
             clients: true,
+            metrics: true,
             chunk_bytes,
             strict,
             progress: None,

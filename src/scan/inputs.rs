@@ -34,6 +34,9 @@ pub struct InputsOptions {
     pub visits: bool,
     /// Count hits per client (the clients table).
     pub clients: bool,
+    /// Count what `--format prometheus` needs (see
+    /// [`Record::metrics`](crate::aggregate::Record::metrics)).
+    pub metrics: bool,
 }
 
 /// Every input of a run, scanned.
@@ -224,6 +227,7 @@ fn scan_input(
         chunk_base,
         visits: opts.visits,
         clients: opts.clients,
+        metrics: opts.metrics,
         chunk_bytes: opts.chunk_bytes,
         strict: opts.strict,
         // Compressed input is counted as it is read, on the compressed side.

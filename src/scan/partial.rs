@@ -77,6 +77,7 @@ impl Partial {
                     let record = Record {
                         visits: opts.visits,
                         clients: opts.clients,
+                        metrics: opts.metrics,
                     };
                     self.figures.add(parsed, &mut views, record);
                 }

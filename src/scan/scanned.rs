@@ -24,7 +24,7 @@ pub struct Counts {
 }
 
 impl Counts {
-    pub(super) fn merge(&mut self, o: &Counts) {
+    pub fn merge(&mut self, o: &Counts) {
         self.lines += o.lines;
         self.parsed += o.parsed;
         self.malformed += o.malformed;
@@ -51,6 +51,9 @@ pub struct ScanOptions<'a> {
     pub visits: bool,
     /// Count hits per client (the clients table).
     pub clients: bool,
+    /// Count what `--format prometheus` needs (see
+    /// [`Record::metrics`](crate::aggregate::Record::metrics)).
+    pub metrics: bool,
     pub chunk_bytes: usize,
     /// With `--strict`, chunks after the first one found to hold a
     /// malformed line are skipped: the result is only used for the error.

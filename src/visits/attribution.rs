@@ -10,12 +10,15 @@ use crate::parse::Quoted;
 
 /// Own hosts (SPEC §4), then the referrer, channel, search term and
 /// campaign of every visit, from its entry page view. Each distinct entry
-/// (referrer, landing query) is worked out once.
+/// (referrer, landing query) is worked out once. `visit_pageviews`, beside
+/// `entries` when metrics are asked for (else empty), gives page views by
+/// channel.
 pub(super) fn attribute_sources(
     figures: &Figures,
     opts: &VisitOptions<'_>,
     entries: &[((u32, u32), u64)],
     later_referrers: &[u64],
+    visit_pageviews: &[u64],
     out: &mut VisitFigures,
 ) {
     let referrer_text = |id: u32| {
@@ -118,8 +121,11 @@ pub(super) fn attribute_sources(
         })
         .collect();
     let mut referrer_visits = vec![0u64; hosts.len()];
-    for (&(_, visits), source) in entries.iter().zip(sourced) {
+    for (i, (&(_, visits), source)) in entries.iter().zip(sourced).enumerate() {
         *out.channels.entry(source.channel).or_default() += visits;
+        if let (Some(m), Some(&views)) = (out.metrics.as_deref_mut(), visit_pageviews.get(i)) {
+            m.add_channel_pageviews(source.channel, views);
+        }
         if let Some(host) = source.external {
             referrer_visits[host as usize] += visits;
         }

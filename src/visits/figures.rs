@@ -7,6 +7,7 @@ use std::net::IpAddr;
 use crate::enrich::geoip::GeoDb;
 use crate::enrich::sources::Channel;
 use crate::enrich::zone::{Bucket, ReportZone};
+use crate::metrics::visits::VisitMetrics;
 
 /// A gap of exactly this many seconds continues a visit; one more ends it.
 pub const VISIT_GAP_SECONDS: i64 = 1800;
@@ -22,6 +23,8 @@ pub struct VisitOptions<'a> {
     /// `--site` hosts, as given.
     pub sites: &'a [String],
     pub geo: Option<&'a GeoDb>,
+    /// Count what `--format prometheus` needs beyond the tables.
+    pub metrics: bool,
 }
 
 /// Visit-level figures, keyed by ids of the [`Figures`](crate::aggregate::Figures) they came from
@@ -63,6 +66,9 @@ pub struct VisitFigures {
     pub client_ips: Vec<Option<IpAddr>>,
     /// Distinct client addresses the GeoIP database failed to look up.
     pub geoip_lookup_errors: u64,
+    /// What `--format prometheus` needs beyond the tables; `None` unless
+    /// [`VisitOptions::metrics`] asked for it.
+    pub metrics: Option<Box<VisitMetrics>>,
 }
 
 /// Which rule of SPEC §4 named the own hosts.

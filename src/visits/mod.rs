@@ -44,7 +44,10 @@ use walk::{HostTally, Tally};
 
 /// `views` are the candidate page views of `figures` (consumed here).
 pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) -> VisitFigures {
-    let mut out = VisitFigures::default();
+    let mut out = VisitFigures {
+        metrics: opts.metrics.then(Box::default),
+        ..VisitFigures::default()
+    };
 
     // Each distinct user agent, classified once, in parallel. A layout
     // without a user agent (NO_AGENT) gets the last index: never a bot.
@@ -65,6 +68,9 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
             out.bot_hits += hits;
             *out.bots.entry(name.clone()).or_default() += hits;
         }
+    }
+    if let Some(m) = out.metrics.as_deref_mut() {
+        m.count_bots(figures, &agents);
     }
     // NO_AGENT's entry, at the index `number_visitors` gives it.
     agents.push(AgentInfo {
@@ -99,6 +105,11 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
         agent_days: vec![0; agents.len()],
         entry_visits: vec![0; figures.entries.len()],
         later_entries: vec![0; figures.entries.len()],
+        visit_pageviews: if opts.metrics {
+            vec![0; figures.entries.len()]
+        } else {
+            Vec::new()
+        },
         ..Tally::default()
     };
     // Partitions are independent: each is put in visitor order and walked
@@ -175,6 +186,8 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
     // number (an entry id is one pair: nothing to add up); per referrer:
     // page views that were not the first of their visit.
     let mut entries: Vec<((u32, u32), u64)> = Vec::new();
+    // With `entries`, the page views of the visits each began (metrics).
+    let mut visit_pageviews: Vec<u64> = Vec::new();
     let mut later_referrers = vec![0u64; figures.referrers.len()];
     for (e, (&visits, &later)) in tally
         .entry_visits
@@ -185,10 +198,21 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
         let (referrer, query) = figures.entries.pair(e as u32);
         if visits > 0 {
             entries.push(((referrer, query), visits));
+            visit_pageviews.extend(tally.visit_pageviews.get(e));
         }
         later_referrers[referrer as usize] += later;
     }
-    attribute_sources(figures, opts, &entries, &later_referrers, &mut out);
+    attribute_sources(
+        figures,
+        opts,
+        &entries,
+        &later_referrers,
+        &visit_pageviews,
+        &mut out,
+    );
+    if let Some(m) = out.metrics.as_deref_mut() {
+        m.count_referrers(figures, &entries, &later_referrers, &out.own_hosts);
+    }
     out
 }
 
@@ -235,6 +259,7 @@ mod tests {
             bucket: Bucket::Hour,
             sites: &[],
             geo: None,
+            metrics: true,
         };
         let mut figures = figures.clone();
         let views = std::mem::take(&mut figures.views);
@@ -289,6 +314,7 @@ mod tests {
                 bucket: Bucket::Hour,
                 sites: &[],
                 geo: None,
+                metrics: false,
             };
             let calendar = Calendar::new(&f, &opts);
             assert_eq!(calendar.dense.is_empty(), span > 86_400, "span {span}");

@@ -76,6 +76,9 @@ pub(super) struct Tally {
     pub(super) later_entries: Vec<u64>,
     /// Per entry id: visits it began.
     pub(super) entry_visits: Vec<u64>,
+    /// Per entry id: page views of the visits it began; empty unless
+    /// metrics are asked for.
+    pub(super) visit_pageviews: Vec<u64>,
     /// The paths of the current visitor-day, kept here so that its memory
     /// serves every visitor.
     pub(super) pages_today: SmallSet,
@@ -114,6 +117,7 @@ impl Tally {
         add_all(&mut self.agent_days, &o.agent_days, add);
         add_all(&mut self.later_entries, &o.later_entries, add);
         add_all(&mut self.entry_visits, &o.entry_visits, add);
+        add_all(&mut self.visit_pageviews, &o.visit_pageviews, add);
         self
     }
 
@@ -189,6 +193,9 @@ impl Tally {
         landing.1 += bounce as u64;
         self.exits[last.path as usize] += 1;
         self.entry_visits[first.entry as usize] += 1;
+        if let Some(views) = self.visit_pageviews.get_mut(first.entry as usize) {
+            *views += visit.len() as u64;
+        }
     }
 }
 
