@@ -24,6 +24,7 @@ pub mod error;
 pub mod filter;
 pub mod geoip;
 pub mod input;
+pub mod language;
 pub mod latency;
 pub mod lines;
 pub mod output;

@@ -85,6 +85,12 @@ impl Format {
 
     /// Whether [`parse_with`](Self::parse_with) uses what it is told of
     /// quotes: the layouts whose quoted fields are found by position.
+    /// Whether lines of this layout carry the `Accept-Language` header
+    /// (SPEC §5: the languages table exists only then).
+    pub fn logs_accept_language(self) -> bool {
+        matches!(self, Format::Custom(p) if p.logs_accept_language())
+    }
+
     pub fn uses_quote_marks(self) -> bool {
         matches!(self, Format::Combined | Format::VCombined | Format::Common)
     }
@@ -133,6 +139,9 @@ pub struct LogLine<'a> {
     /// How long the server took, in microseconds, for layouts that log it
     /// (`$request_time`, `%D`, `%(L)s`, ...); `None` also for `-`.
     pub response_time_us: Option<u64>,
+    /// The `Accept-Language` header as written, for layouts that log it
+    /// (`$http_accept_language`, `%{Accept-Language}i`).
+    pub accept_language: Option<Quoted<'a>>,
 }
 
 /// The fields every layout shares, `%h %l %u [%t] "%r" %>s %b`, with the
@@ -224,6 +233,7 @@ fn assemble<'a>(
         referer,
         user_agent: agent,
         response_time_us: None,
+        accept_language: None,
     }
 }
 

@@ -94,6 +94,8 @@ enum Field {
     Bytes,
     Referer,
     UserAgent,
+    /// The `Accept-Language` request header.
+    AcceptLanguage,
     Vhost,
     Duration(Unit),
     /// A field logstats does not use: matched, then ignored.
@@ -136,6 +138,7 @@ pub struct Pattern {
     syntax: Syntax,
     items: Vec<Item>,
     has_client: bool,
+    has_accept_language: bool,
 }
 
 /// Why a pattern cannot be used, in words meant for the person who wrote it.
@@ -191,6 +194,7 @@ struct Captures {
     query: Span,
     referer: Span,
     user_agent: Span,
+    accept_language: Span,
     vhost: Span,
     time: Option<LogTime>,
     status: Option<u16>,
@@ -211,6 +215,7 @@ impl Default for Captures {
             query: NONE,
             referer: NONE,
             user_agent: NONE,
+            accept_language: NONE,
             vhost: NONE,
             time: None,
             status: None,
@@ -275,6 +280,7 @@ impl Pattern {
         Ok(Pattern {
             name: syntax.name().to_string(),
             has_client: has(Field::Client),
+            has_accept_language: has(Field::AcceptLanguage),
             text,
             syntax,
             items,
@@ -293,6 +299,11 @@ impl Pattern {
 
     pub fn syntax(&self) -> Syntax {
         self.syntax
+    }
+
+    /// Whether the layout logs the `Accept-Language` header.
+    pub fn logs_accept_language(&self) -> bool {
+        self.has_accept_language
     }
 
     /// Parses one line (without its line terminator). `None`: malformed.
@@ -501,6 +512,7 @@ fn store(caps: &mut Captures, field: Field, line: &[u8], start: usize, end: usiz
         }
         Field::Referer => caps.referer = range,
         Field::UserAgent => caps.user_agent = range,
+        Field::AcceptLanguage => caps.accept_language = range,
         Field::Vhost => caps.vhost = range,
         Field::Duration(unit) => caps.duration_us = duration_us(text, unit)?,
         Field::Skip => {}
@@ -597,6 +609,7 @@ fn assemble<'a>(line: &'a [u8], c: &Captures, has_client: bool) -> Option<LogLin
         referer: quoted(c.referer),
         user_agent: quoted(c.user_agent),
         response_time_us: c.duration_us,
+        accept_language: quoted(c.accept_language),
     })
 }
 
@@ -743,6 +756,7 @@ fn nginx_field(var: &str) -> Field {
         "body_bytes_sent" | "bytes_sent" => Field::Bytes,
         "http_referer" => Field::Referer,
         "http_user_agent" => Field::UserAgent,
+        "http_accept_language" => Field::AcceptLanguage,
         "host" | "server_name" | "http_host" => Field::Vhost,
         "request_time" => Field::Duration(Unit::Seconds),
         _ => Field::Skip,
@@ -821,6 +835,7 @@ fn header_field(header: &str) -> Field {
     match header.to_ascii_lowercase().as_str() {
         "referer" | "referrer" => Field::Referer,
         "user-agent" => Field::UserAgent,
+        "accept-language" => Field::AcceptLanguage,
         "x-forwarded-for" => Field::ForwardedFor,
         "host" => Field::Vhost,
         _ => Field::Skip,
