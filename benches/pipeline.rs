@@ -82,6 +82,7 @@ fn stages(c: &mut Criterion) {
                 let record = Record {
                     visits: true,
                     clients: false,
+                    goals: None,
                 };
                 f.add(line, &mut views, record);
             }
@@ -94,6 +95,7 @@ fn stages(c: &mut Criterion) {
         chunk_base: 0,
         visits: true,
         clients: false,
+        goals: None,
         chunk_bytes: 1 << 20,
         strict: false,
         progress: None,
@@ -111,6 +113,7 @@ fn stages(c: &mut Criterion) {
                 bucket: logstats::zone::Bucket::Day,
                 sites: &[],
                 geo: None,
+                goals: None,
             };
             let mut figures = scanned.figures.clone();
             let views = std::mem::take(&mut figures.views);
@@ -150,6 +153,7 @@ fn report_json(scanned: Scanned) -> usize {
             visits: true,
             show_ips: false,
             clients: false,
+            goals: None,
         },
     );
     let mut out = Vec::new();

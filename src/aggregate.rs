@@ -12,6 +12,7 @@ use hashbrown::HashMap;
 pub use crate::bytes_map::BytesMap;
 use crate::bytes_map::RecentIds;
 use crate::classify;
+use crate::goals::{GoalHit, GoalHits, GoalSet};
 use crate::latency::Latency;
 use crate::pageviews::{
     ChunkSizes, ChunkViews, ClientInfo, FirstPair, PageView, PairMap, Partitions, Segment,
@@ -115,6 +116,9 @@ pub const NO_AGENT: u32 = u32::MAX;
 /// [`PageView::vhost`] of a line whose layout has no virtual host.
 pub const NO_VHOST: u32 = u32::MAX;
 
+/// [`PageView::language`] of a line whose layout has no `Accept-Language`.
+pub const NO_LANGUAGE: u32 = u32::MAX;
+
 /// The figures of a set of kept lines: hit-level counts, and what the
 /// visit-level report is computed from at the end.
 #[derive(Debug, Clone)]
@@ -149,12 +153,20 @@ pub struct Figures {
     pub entries: PairMap,
     /// Hits per virtual host, for layouts that log one.
     pub vhosts: BytesMap<u64>,
+    /// `Accept-Language` headers of candidate page views, as logged, for
+    /// layouts that log them.
+    pub accept_languages: BytesMap<()>,
     /// Candidate page views: a page view unless its agent is a bot's.
     pub views: Partitions,
+    /// Hits that matched a goal or funnel-step pattern (only when some
+    /// are given).
+    pub goal_hits: GoalHits,
     /// Ids of the fields of the last line added, tried first.
     last: LastIds,
     /// Ids of recent user agents, tried first.
     recent_agents: RecentIds,
+    /// Ids of recent `Accept-Language` headers, tried first.
+    recent_languages: RecentIds,
     /// Table sizes of the last chunk, to size the next one's.
     chunk_sizes: ChunkSizes,
 }
@@ -211,9 +223,12 @@ impl Default for Figures {
             visitors: PairMap::default(),
             entries: PairMap::default(),
             vhosts: BytesMap::default(),
+            accept_languages: BytesMap::default(),
             views: Partitions::default(),
+            goal_hits: GoalHits::default(),
             last: LastIds::default(),
             recent_agents: RecentIds::default(),
+            recent_languages: RecentIds::default(),
             chunk_sizes: ChunkSizes::default(),
         }
     }
@@ -221,19 +236,23 @@ impl Default for Figures {
 
 /// What [`Figures::add`] records beyond the hit-level figures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Record {
+pub struct Record<'g> {
     /// What visit-level tables need: agents, vhosts, candidate page views.
     pub visits: bool,
     /// Hits per client for the clients table. Interning the client of
     /// every line (not only of page views) costs about 9 % of a full
     /// report, so it is done only when the table is asked for.
     pub clients: bool,
+    /// Goal and funnel-step patterns to test each hit against (with
+    /// `visits` only); `None`, the usual case, tests nothing.
+    pub goals: Option<&'g GoalSet>,
 }
 
-impl Record {
-    pub const ALL: Record = Record {
+impl Record<'static> {
+    pub const ALL: Record<'static> = Record {
         visits: true,
         clients: true,
+        goals: None,
     };
 }
 
@@ -246,7 +265,7 @@ impl Figures {
     /// Counts one kept line of the chunk `views` was made for. Without
     /// `record.visits`, only hit-level figures are kept: nothing a
     /// visit-level table needs is recorded.
-    pub fn add<'t>(&mut self, line: &LogLine<'t>, views: &mut ChunkViews<'t>, record: Record) {
+    pub fn add<'t>(&mut self, line: &LogLine<'t>, views: &mut ChunkViews<'t>, record: Record<'_>) {
         let visits = record.visits;
         let (status, bytes) = (line.status, line.bytes);
         self.total.add(status, bytes);
@@ -312,12 +331,22 @@ impl Figures {
             info.resolve(line.client);
             info.hits += 1;
         }
+        if let Some(goals) = record.goals.filter(|_| !word_bot) {
+            self.record_goal_hit(goals, line, agent);
+        }
         let is_static = classify::is_static(path_text);
         self.static_hits += is_static as u64;
         // The page-view rule with the bot test's cheap part: the rest of
         // it waits for the end, as it needs woothee, run once per distinct
         // agent. Most bots name themselves, and are not recorded at all.
         if classify::is_pageview(word_bot, is_static, method, status) {
+            let language = match line.accept_language {
+                Some(header) => {
+                    let recent = &mut self.recent_languages;
+                    self.accept_languages.intern_recent(header.raw, recent).0
+                }
+                None => NO_LANGUAGE,
+            };
             views.push(
                 t,
                 line.client,
@@ -326,8 +355,29 @@ impl Figures {
                 line.referer.map_or(&b""[..], |r| r.raw),
                 line.request.query_of_log().unwrap_or_default(),
                 vhost,
+                language,
             );
         }
+    }
+
+    /// Keeps the line as a goal hit when it matches a pattern of `goals`.
+    /// Out of line: runs without goals keep the hot loop as it was.
+    #[inline(never)]
+    fn record_goal_hit(&mut self, goals: &GoalSet, line: &LogLine<'_>, agent: u32) {
+        let mask = goals.matching(line.request.method(), line.request.path(), line.status);
+        if mask == 0 {
+            return;
+        }
+        let (client, info) = self
+            .clients
+            .intern_after(line.client, &mut self.last.client);
+        info.resolve(line.client);
+        self.goal_hits.push(GoalHit {
+            time: line.time.unix,
+            client,
+            agent,
+            mask,
+        });
     }
 
     /// Resolves the chunk-local ids of a chunk's candidate page views to
@@ -428,13 +478,14 @@ impl Figures {
             referrer,
             std::borrow::Cow::Borrowed(query),
             NO_VHOST,
+            NO_LANGUAGE,
         );
         self.flush_chunk(views);
     }
 
     /// Counts one line as a chunk of its own numbered `chunk`: for tests.
     #[cfg(test)]
-    pub fn add_line(&mut self, line: &LogLine<'_>, chunk: u32, record: Record) {
+    pub fn add_line(&mut self, line: &LogLine<'_>, chunk: u32, record: Record<'_>) {
         let mut views = self.chunk_views(chunk);
         self.add(line, &mut views, record);
         self.flush_chunk(views);
@@ -505,8 +556,14 @@ impl Figures {
         // partition by partition.
         let (mut vhosts, mut paths, mut agents) = (Vec::new(), Vec::new(), Vec::new());
         let (mut clients, mut referrers, mut queries) = (Vec::new(), Vec::new(), Vec::new());
+        let mut languages = Vec::new();
         rayon::scope(|s| {
             s.spawn(|_| vhosts = self.vhosts.merge(other.vhosts, |a, b| *a += b));
+            s.spawn(|_| {
+                languages = self
+                    .accept_languages
+                    .merge(other.accept_languages, |_, _| {})
+            });
             s.spawn(|_| paths = self.paths.merge(other.paths, |a, b| a.merge(b)));
             s.spawn(|_| agents = self.agents.merge(other.agents, |a, b| a.merge(b)));
             s.spawn(|_| {
@@ -563,7 +620,12 @@ impl Figures {
             if v.vhost != NO_VHOST {
                 v.vhost = vhosts[v.vhost as usize];
             }
+            if v.language != NO_LANGUAGE {
+                v.language = languages[v.language as usize];
+            }
         });
+        self.goal_hits
+            .merge(other.goal_hits, |c| clients[c as usize], agent);
     }
 
     /// The candidate page views of each partition in input order, with
@@ -590,11 +652,21 @@ impl Figures {
                             self.referrers.key(referrer),
                             self.queries.key(query),
                             (v.vhost != NO_VHOST).then(|| self.vhosts.key(v.vhost)),
+                            (v.language != NO_LANGUAGE)
+                                .then(|| self.accept_languages.key(v.language)),
                         )
                     })
                     .collect()
             })
             .collect()
+    }
+
+    /// The goal hits with their client and agent as text.
+    fn canonical_goal_hits(&self) -> Vec<(i64, Sender<'_>, u64)> {
+        self.goal_hits.canonical(|h| {
+            let agent = (h.agent != NO_AGENT).then(|| self.agents.key(h.agent));
+            (self.clients.key(h.client), agent)
+        })
     }
 
     /// `(status, hits)` for every status code seen.
@@ -617,8 +689,11 @@ impl Figures {
     }
 }
 
+/// Who sent a goal hit, as text: (client, agent).
+type Sender<'a> = (&'a [u8], Option<&'a [u8]>);
+
 /// A candidate page view as text: (time, client, agent, path, referrer,
-/// query, vhost).
+/// query, vhost, Accept-Language).
 type CanonicalView<'a> = (
     i64,
     &'a [u8],
@@ -626,6 +701,7 @@ type CanonicalView<'a> = (
     &'a [u8],
     &'a [u8],
     &'a [u8],
+    Option<&'a [u8]>,
     Option<&'a [u8]>,
 );
 
@@ -642,7 +718,9 @@ impl PartialEq for Figures {
                 == (o.first_time, o.last_time, o.static_hits)
             && self.agents == o.agents
             && self.vhosts == o.vhosts
+            && self.accept_languages == o.accept_languages
             && self.canonical_views() == o.canonical_views()
+            && self.canonical_goal_hits() == o.canonical_goal_hits()
     }
 }
 

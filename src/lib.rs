@@ -23,6 +23,7 @@ pub mod config;
 pub mod error;
 pub mod filter;
 pub mod geoip;
+pub mod goals;
 pub mod input;
 pub mod language;
 pub mod latency;
@@ -87,6 +88,9 @@ pub struct RunOptions {
     pub show_ips: bool,
     /// `--clients`: count hits per client for the clients table.
     pub clients: bool,
+    /// `--goal` and `--funnel` (or the configuration's tables); `None`:
+    /// no goal hit is looked for.
+    pub goals: Option<goals::GoalSet>,
 }
 
 impl Default for RunOptions {
@@ -108,6 +112,7 @@ impl Default for RunOptions {
             visits: true,
             show_ips: false,
             clients: false,
+            goals: None,
         }
     }
 }
@@ -227,6 +232,7 @@ pub fn run_report(opts: &RunOptions) -> Result<Outcome, Error> {
             visits: opts.visits,
             show_ips: opts.show_ips,
             clients: opts.clients && opts.visits,
+            goals: opts.goals.as_ref().filter(|_| opts.visits),
         },
     );
     Ok(Outcome {
@@ -326,6 +332,7 @@ fn scan_input(
         chunk_base,
         visits: opts.visits,
         clients: opts.clients && opts.visits,
+        goals: opts.goals.as_ref().filter(|_| opts.visits),
         chunk_bytes: opts.chunk_bytes,
         strict: opts.strict,
         // Compressed input is counted as it is read, on the compressed side.

@@ -31,7 +31,7 @@ use std::net::IpAddr;
 use hashbrown::{HashMap, HashTable};
 use rayon::prelude::*;
 
-use crate::aggregate::NO_VHOST;
+use crate::aggregate::{NO_LANGUAGE, NO_VHOST};
 use crate::bytes_map::{bytes_eq, hash_of, hasher};
 use crate::geoip::client_ip;
 use std::hash::BuildHasher;
@@ -45,7 +45,7 @@ pub const PARTITIONS: usize = 32;
 /// be a bot. Ids are those of the [`Figures`](crate::aggregate::Figures)
 /// holding it. This is the form a chunk collects and the visit walk reads;
 /// between the two, a [`Segment`] keeps it in about 8 bytes.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PageView {
     pub time: i64,
     /// Into [`PairMap`] `visitors`: (client id, agent id); in a
@@ -57,6 +57,22 @@ pub struct PageView {
     pub entry: u32,
     /// [`NO_VHOST`] when the layout has none.
     pub vhost: u32,
+    /// The id of its `Accept-Language` header; [`NO_LANGUAGE`] when the
+    /// layout has none.
+    pub language: u32,
+}
+
+impl Default for PageView {
+    fn default() -> Self {
+        PageView {
+            time: 0,
+            visitor: 0,
+            path: 0,
+            entry: 0,
+            vhost: NO_VHOST,
+            language: NO_LANGUAGE,
+        }
+    }
 }
 
 /// The columns of a [`Segment`], in the order they are laid out.
@@ -97,6 +113,8 @@ struct RareFields {
     times: Option<Box<[i64]>>,
     /// Vhost ids, when the layout logs one.
     vhosts: Option<Box<[u32]>>,
+    /// `Accept-Language` ids, when the layout logs the header.
+    languages: Option<Box<[u32]>>,
 }
 
 impl Segment {
@@ -106,6 +124,7 @@ impl Segment {
         let (mut first, mut last) = (i64::MAX, i64::MIN);
         let mut largest = [0u32; COLUMNS];
         let mut has_vhosts = false;
+        let mut has_languages = false;
         for v in views.clone() {
             first = first.min(v.time);
             last = last.max(v.time);
@@ -113,6 +132,7 @@ impl Segment {
             largest[PATH] = largest[PATH].max(v.path);
             largest[ENTRY] = largest[ENTRY].max(v.entry);
             has_vhosts |= v.vhost != NO_VHOST;
+            has_languages |= v.language != NO_LANGUAGE;
         }
         // No page views span nothing: an empty segment allocates nothing.
         let span = match len {
@@ -161,7 +181,8 @@ impl Segment {
             times: span
                 .is_none()
                 .then(|| views.clone().map(|v| v.time).collect()),
-            vhosts: has_vhosts.then(|| views.map(|v| v.vhost).collect()),
+            vhosts: has_vhosts.then(|| views.clone().map(|v| v.vhost).collect()),
+            languages: has_languages.then(|| views.map(|v| v.language).collect()),
         };
         if rare != RareFields::default() {
             segment.rare = Some(Box::new(rare));
@@ -200,6 +221,7 @@ impl Segment {
     pub fn iter(&self) -> impl Iterator<Item = PageView> + '_ {
         let times = self.rare.as_ref().and_then(|r| r.times.as_deref());
         let vhosts = self.rare.as_ref().and_then(|r| r.vhosts.as_deref());
+        let languages = self.rare.as_ref().and_then(|r| r.languages.as_deref());
         let columns = self.column(TIME).zip(self.column(VISITOR));
         let columns = columns.zip(self.column(PATH).zip(self.column(ENTRY)));
         columns
@@ -210,6 +232,7 @@ impl Segment {
                 path,
                 entry,
                 vhost: vhosts.map_or(NO_VHOST, |h| h[i]),
+                language: languages.map_or(NO_LANGUAGE, |l| l[i]),
             })
     }
 
@@ -594,6 +617,7 @@ impl<'t> ChunkViews<'t> {
         referrer: &'t [u8],
         query: Cow<'t, [u8]>,
         vhost: u32,
+        language: u32,
     ) {
         let client = self.clients.intern(Cow::Borrowed(client));
         let visitor = self
@@ -611,6 +635,7 @@ impl<'t> ChunkViews<'t> {
             path,
             entry,
             vhost,
+            language,
         });
     }
 
@@ -682,6 +707,7 @@ mod tests {
             path: visitor + 1,
             entry: visitor + 2,
             vhost,
+            language: NO_LANGUAGE,
         }
     }
 

@@ -10,6 +10,8 @@ use serde::Serialize;
 
 use crate::aggregate::{Figures, Traffic, SLOT_SECONDS};
 use crate::geoip::GeoDb;
+use crate::goals::rows::{FunnelRow, GoalChannelRow, GoalRow};
+use crate::goals::GoalSet;
 use crate::latency::Latency;
 use crate::parse::Format;
 use crate::privacy::{self, Redactor};
@@ -43,6 +45,8 @@ pub struct ReportOptions<'a> {
     pub show_ips: bool,
     /// Whether hits per client were counted (the clients table).
     pub clients: bool,
+    /// Goals and funnels, when some are given (with `visits` only).
+    pub goals: Option<&'a GoalSet>,
 }
 
 #[derive(Debug, Serialize)]
@@ -69,6 +73,9 @@ pub struct Report {
     pub devices: Vec<NameVisitors>,
     pub browsers: Vec<NameVisitors>,
     pub os: Vec<NameVisitors>,
+    /// Only when a layout of the run logs `Accept-Language` (SPEC §5).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub languages: Option<Vec<LanguageRow>>,
     pub bots: Vec<BotRow>,
     /// Hits per client, addresses anonymised unless `--show-ips`.
     pub clients: Vec<ClientRow>,
@@ -79,6 +86,13 @@ pub struct Report {
     pub routes: Vec<RouteRow>,
     /// Null when no kept hit had a time (no predefined layout logs one).
     pub response_time: Option<ResponseTime>,
+    /// SPEC §7, only when goals or funnels are given; never cut by --top.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub goals: Option<Vec<GoalRow>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub goal_channels: Option<Vec<GoalChannelRow>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub funnels: Option<Vec<FunnelRow>>,
     /// The zone days, hours and times are given in.
     #[serde(skip)]
     pub zone: ReportZone,
@@ -220,6 +234,12 @@ pub struct NameVisitors {
 }
 
 #[derive(Debug, Serialize)]
+pub struct LanguageRow {
+    pub language: String,
+    pub visitors: u64,
+}
+
+#[derive(Debug, Serialize)]
 pub struct BotRow {
     pub name: String,
     pub hits: u64,
@@ -300,6 +320,8 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
             .map_or(ReportZone::UTC, ReportZone::from_offset_seconds)
     });
 
+    // SPEC §5: the languages table exists when the layout logs the header.
+    let logs_languages = inputs.iter().any(|i| i.format.logs_accept_language());
     let mut figures = Figures::default();
     let mut rows = Vec::with_capacity(inputs.len());
     let mut samples = Vec::new();
@@ -345,6 +367,7 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
                         bucket,
                         sites: opts.sites,
                         geo: opts.geo,
+                        goals: opts.goals,
                     },
                 )
             } else {
@@ -383,6 +406,23 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
         Vec::new()
     };
     let redactor = Redactor::new(std::mem::take(&mut v.client_ips), opts.show_ips);
+    let (goals, goal_channels, funnels) = match opts.goals {
+        Some(set) => {
+            let figures = v.goals.take().unwrap_or_default();
+            let s = crate::goals::rows::sections(set, &figures, v.visits, &v.channels);
+            (Some(s.goals), Some(s.goal_channels), Some(s.funnels))
+        }
+        None => (None, None, None),
+    };
+    let languages = logs_languages.then(|| {
+        let rows = (v.languages.iter())
+            .map(|(language, &visitors)| LanguageRow {
+                language: language.clone(),
+                visitors,
+            })
+            .collect();
+        top_rows(rows, top, |r| (r.visitors, r.language.clone()))
+    });
     // The tables keyed by path turn each of tens of thousands of ids into
     // text: side by side, they are not the last thing a run waits for.
     let (mut pages, mut landing_pages, mut exit_pages) = (Vec::new(), Vec::new(), Vec::new());
@@ -493,6 +533,7 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
         devices: name_visitors(&v.devices, top),
         browsers: name_visitors(&v.browsers, top),
         os: name_visitors(&v.os, top),
+        languages,
         clients: clients_table,
         bots: top_rows(
             v.bots
@@ -528,6 +569,9 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
         server_errors,
         routes,
         response_time,
+        goals,
+        goal_channels,
+        funnels,
         zone,
         own_hosts: (v.own_hosts, v.own_hosts_from),
     };

@@ -12,6 +12,7 @@ use rayon::prelude::*;
 use crate::aggregate::{Figures, Record};
 use crate::chunk::{split_lines_evenly, LineBlocks, MAX_LINE_BYTES};
 use crate::filter::{Filter, FilterCache};
+use crate::goals::GoalSet;
 use crate::lines::{Line, Lines};
 use crate::parse::{is_blank, Format};
 
@@ -67,6 +68,8 @@ pub struct ScanOptions<'a> {
     pub visits: bool,
     /// Count hits per client (the clients table).
     pub clients: bool,
+    /// Look for goal hits (only with `visits`).
+    pub goals: Option<&'a GoalSet>,
     pub chunk_bytes: usize,
     /// With `--strict`, chunks after the first one found to hold a
     /// malformed line are skipped: the result is only used for the error.
@@ -135,6 +138,7 @@ impl Partial {
                     let record = Record {
                         visits: opts.visits,
                         clients: opts.clients,
+                        goals: opts.goals,
                     };
                     self.figures.add(parsed, &mut views, record);
                 }
@@ -349,6 +353,7 @@ mod tests {
             chunk_base: 0,
             visits: true,
             clients: true,
+            goals: None,
             chunk_bytes,
             strict,
             progress: None,

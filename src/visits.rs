@@ -17,9 +17,11 @@ use std::net::IpAddr;
 
 use rayon::prelude::*;
 
-use crate::aggregate::{Figures, NO_AGENT, NO_VHOST, SLOT_SECONDS};
+use crate::aggregate::{Figures, NO_AGENT, NO_LANGUAGE, NO_VHOST, SLOT_SECONDS};
 use crate::classify::{classify_agent, AgentInfo};
 use crate::geoip::{CountryCache, GeoDb};
+use crate::goals::attribute::{self as goal_walk, PartitionHits, VisitTally};
+use crate::goals::{GoalFigures, GoalSet};
 use crate::pageviews::{FirstPair, PairMap, Partitions, Segment, PARTITIONS};
 use crate::parse::Quoted;
 use crate::sources::{self, Channel};
@@ -39,6 +41,8 @@ pub struct VisitOptions<'a> {
     /// `--site` hosts, as given.
     pub sites: &'a [String],
     pub geo: Option<&'a GeoDb>,
+    /// Goals and funnels, when some are given.
+    pub goals: Option<&'a GoalSet>,
 }
 
 /// Visit-level figures, keyed by ids of the [`Figures`] they came from
@@ -72,12 +76,17 @@ pub struct VisitFigures {
     pub devices: HashMap<String, u64>,
     pub browsers: HashMap<String, u64>,
     pub os: HashMap<String, u64>,
+    /// Per preferred language: visitors (visitor-days), for layouts that
+    /// log `Accept-Language`.
+    pub languages: HashMap<String, u64>,
     pub bots: HashMap<String, u64>,
     /// The hosts counted as the site's own, and which rule gave them.
     pub own_hosts: Vec<String>,
     pub own_hosts_from: OwnHostsFrom,
     /// Per client id of the figures: its address, if it has one.
     pub client_ips: Vec<Option<IpAddr>>,
+    /// Goals and funnels, when some were given.
+    pub goals: Option<GoalFigures>,
 }
 
 /// Which rule of SPEC §4 named the own hosts.
@@ -132,18 +141,36 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
     });
     // Countries on one side; clients unified and visitors numbered on the
     // other, whose loops are serial: the lookups fill the idle core.
-    let ((country_names, country_of_client), (client_ips, walkers, visitor_number)) = rayon::join(
-        || countries_of_clients(figures, opts.geo),
-        || {
-            let client_ips = figures.clients.iter().map(|(_, info)| info.ip).collect();
-            let client_of = unify_clients(figures);
-            let (walkers, numbers) = number_visitors(figures, &agents, &client_of);
-            (client_ips, walkers, numbers)
-        },
-    );
+    let ((country_names, country_of_client), (client_ips, client_of, walkers, visitor_number)) =
+        rayon::join(
+            || countries_of_clients(figures, opts.geo),
+            || {
+                let client_ips = figures.clients.iter().map(|(_, info)| info.ip).collect();
+                let client_of = unify_clients(figures);
+                let (walkers, numbers) = number_visitors(figures, &agents, &client_of);
+                (client_ips, client_of, walkers, numbers)
+            },
+        );
     out.client_ips = client_ips;
+    // Each distinct Accept-Language header's language, once.
+    let (language_names, language_of) = crate::language::languages_of(&figures.accept_languages);
 
     let calendar = Calendar::new(figures, opts);
+    // Goal hits filed by the visitor the walk will meet them with.
+    let mut goals_prepared = opts.goals.map(|set| {
+        let visitors = goal_walk::Visitors {
+            client_of: &client_of,
+            number: &visitor_number,
+            per_partition: walkers.iter().map(Vec::len).collect(),
+        };
+        let is_bot = |a: u32| a != NO_AGENT && agents[a as usize].is_bot;
+        goal_walk::prepare(set, figures, &visitors, is_bot, |t| calendar.at(t).0)
+    });
+    let goal_parts: Vec<PartitionHits> = match &mut goals_prepared {
+        Some(p) => std::mem::take(&mut p.partitions),
+        None => walkers.iter().map(|_| PartitionHits::default()).collect(),
+    };
+    drop(client_of);
     let empty = || Tally {
         pages: vec![(0, 0); figures.paths.len()],
         landing: vec![(0, 0); figures.paths.len()],
@@ -154,12 +181,15 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
         agent_days: vec![0; agents.len()],
         entry_visits: vec![0; figures.entries.len()],
         later_entries: vec![0; figures.entries.len()],
+        languages: vec![HostTally::default(); language_names.len()],
+        goals: opts.goals.map(VisitTally::new).unwrap_or_default(),
         ..Tally::default()
     };
     // Partitions are independent: each is put in visitor order and walked
     // on whichever thread takes it, and the tallies are summed.
     let parts = views.in_order();
     let has_vhosts = !figures.vhosts.is_empty();
+    let languages = (!figures.accept_languages.is_empty()).then_some(&language_of[..]);
     // One tally per thread, not per piece rayon would split the work into:
     // a tally has counters per path and per entry, tens of megabytes to
     // zero and to sum on a log of a million distinct paths. Partitions are
@@ -168,8 +198,9 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
     let tally = parts
         .into_par_iter()
         .zip(walkers.par_iter())
+        .zip(goal_parts.par_iter())
         .with_min_len(per_thread)
-        .fold(empty, |mut tally, (part, walkers)| {
+        .fold(empty, |mut tally, ((part, walkers), goal_hits)| {
             // Segments hold numbers of the partition; walkers are numbered
             // anew, unified and without bots.
             let number: Vec<u32> = part
@@ -177,16 +208,21 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
                 .iter()
                 .map(|&v| visitor_number[v as usize])
                 .collect();
-            let views = by_visitor(part.segments, walkers.len(), &number, has_vhosts);
-            for (number, one_visitor, vhosts) in views.iter() {
+            let views = by_visitor(part.segments, walkers.len(), &number, has_vhosts, languages);
+            for (number, one_visitor, vhosts, languages) in views.iter() {
                 let visitor = walkers[number as usize];
                 tally.walk_visitor(
                     one_visitor,
                     vhosts,
+                    languages,
                     &calendar,
                     country_of_client[visitor.client as usize],
                     visitor.agent,
                 );
+                if let Some(set) = opts.goals {
+                    let times = one_visitor.iter().map(|v| (v.time, v.entry));
+                    tally.goals.visitor(set, times, goal_hits.of(number));
+                }
             }
             tally
         })
@@ -219,6 +255,11 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
             out.countries.insert(name.clone(), counts);
         }
     }
+    for (name, counts) in language_names.iter().zip(&tally.languages) {
+        if counts.visitors > 0 {
+            out.languages.insert(name.clone(), counts.visitors);
+        }
+    }
     for (info, &days) in agents.iter().zip(&tally.agent_days) {
         if days > 0 {
             *out.devices.entry(info.device.clone()).or_default() += days;
@@ -230,6 +271,8 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
     // number (an entry id is one pair: nothing to add up); per referrer:
     // page views that were not the first of their visit.
     let mut entries: Vec<((u32, u32), u64)> = Vec::new();
+    // Their ids, for goals' conversions by channel.
+    let mut entry_ids: Vec<u32> = Vec::new();
     let mut later_referrers = vec![0u64; figures.referrers.len()];
     for (e, (&visits, &later)) in tally
         .entry_visits
@@ -240,10 +283,18 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
         let (referrer, query) = figures.entries.pair(e as u32);
         if visits > 0 {
             entries.push(((referrer, query), visits));
+            if opts.goals.is_some() {
+                entry_ids.push(e as u32);
+            }
         }
         later_referrers[referrer as usize] += later;
     }
-    attribute_sources(figures, opts, &entries, &later_referrers, &mut out);
+    let channels = attribute_sources(figures, opts, &entries, &later_referrers, &mut out);
+    if let Some(prepared) = goals_prepared {
+        let channel_of: FastMap<u32, Channel> = entry_ids.into_iter().zip(channels).collect();
+        let channel = |entry| channel_of.get(&entry).copied().unwrap_or(Channel::Direct);
+        out.goals = Some(tally.goals.finish(prepared, channel));
+    }
     out
 }
 
@@ -364,7 +415,15 @@ struct WalkView {
 /// counting sort by visitor keeps input order (segments come in chunk
 /// order), and a visitor's page views are nearly always in time order
 /// already, so the stable sort by time that follows is mostly a check.
-fn by_visitor(segments: Vec<Segment>, visitors: usize, number: &[u32], vhosts: bool) -> ByVisitor {
+/// `languages` maps Accept-Language ids to language numbers, for layouts
+/// that log the header.
+fn by_visitor(
+    segments: Vec<Segment>,
+    visitors: usize,
+    number: &[u32],
+    vhosts: bool,
+    languages: Option<&[u32]>,
+) -> ByVisitor {
     let mut starts = vec![0u32; visitors + 1];
     for visitor in segments.iter().flat_map(|s| s.visitors()) {
         let n = number[visitor as usize];
@@ -378,6 +437,7 @@ fn by_visitor(segments: Vec<Segment>, visitors: usize, number: &[u32], vhosts: b
     let total = starts[visitors] as usize;
     let mut views = vec![WalkView::default(); total];
     let mut hosts = vec![NO_VHOST; if vhosts { total } else { 0 }];
+    let mut langs = vec![0u32; if languages.is_some() { total } else { 0 }];
     let mut next = starts.clone();
     // Segments are dropped as they are read: memory does not double.
     for segment in segments {
@@ -393,6 +453,14 @@ fn by_visitor(segments: Vec<Segment>, visitors: usize, number: &[u32], vhosts: b
                 if vhosts {
                     hosts[at] = v.vhost;
                 }
+                if let Some(language_of) = languages {
+                    // A page view of a layout without the header (beside
+                    // one with it) has no language: unknown.
+                    langs[at] = match v.language {
+                        NO_LANGUAGE => crate::language::UNKNOWN_INDEX,
+                        id => language_of[id as usize],
+                    };
+                }
                 next[n as usize] += 1;
             }
         }
@@ -403,18 +471,22 @@ fn by_visitor(segments: Vec<Segment>, visitors: usize, number: &[u32], vhosts: b
         if group.is_sorted_by_key(|v| v.time) {
             continue;
         }
-        if vhosts {
-            // Both arrays in the order of a stable sort by time.
-            let group_hosts = &mut hosts[range];
-            let mut sorted: Vec<(WalkView, u32)> = group
-                .iter()
-                .copied()
-                .zip(group_hosts.iter().copied())
+        if vhosts || languages.is_some() {
+            // Every array in the order of a stable sort by time.
+            let side = |column: &[u32], i: usize| column.get(i).copied().unwrap_or_default();
+            let mut sorted: Vec<(WalkView, u32, u32)> = range
+                .clone()
+                .map(|i| (views[i], side(&hosts, i), side(&langs, i)))
                 .collect();
-            sorted.sort_by_key(|(view, _)| view.time);
-            for ((view, host), (v, h)) in sorted.into_iter().zip(group.iter_mut().zip(group_hosts))
-            {
-                (*v, *h) = (view, host);
+            sorted.sort_by_key(|(view, _, _)| view.time);
+            for (i, (view, host, lang)) in range.zip(sorted) {
+                views[i] = view;
+                if let Some(h) = hosts.get_mut(i) {
+                    *h = host;
+                }
+                if let Some(l) = langs.get_mut(i) {
+                    *l = lang;
+                }
             }
         } else {
             group.sort_by_key(|v| v.time);
@@ -423,6 +495,7 @@ fn by_visitor(segments: Vec<Segment>, visitors: usize, number: &[u32], vhosts: b
     ByVisitor {
         views,
         vhosts: hosts,
+        languages: langs,
         starts,
     }
 }
@@ -431,14 +504,17 @@ struct ByVisitor {
     views: Vec<WalkView>,
     /// The virtual host of each of `views`; empty when the layout has none.
     vhosts: Vec<u32>,
+    /// The language number of each of `views`; empty when the layout logs
+    /// no Accept-Language.
+    languages: Vec<u32>,
     /// Where each visitor number's page views start in `views`.
     starts: Vec<u32>,
 }
 
 impl ByVisitor {
-    /// (visitor number, page views, their virtual hosts or nothing) of
-    /// each visitor with page views.
-    fn iter(&self) -> impl Iterator<Item = (u32, &[WalkView], &[u32])> + '_ {
+    /// (visitor number, page views, their virtual hosts or nothing, their
+    /// languages or nothing) of each visitor with page views.
+    fn iter(&self) -> impl Iterator<Item = (u32, &[WalkView], &[u32], &[u32])> + '_ {
         self.starts
             .windows(2)
             .enumerate()
@@ -446,7 +522,8 @@ impl ByVisitor {
             .map(|(n, w)| {
                 let range = w[0] as usize..w[1] as usize;
                 let hosts = self.vhosts.get(range.clone()).unwrap_or_default();
-                (n as u32, &self.views[range], hosts)
+                let languages = self.languages.get(range.clone()).unwrap_or_default();
+                (n as u32, &self.views[range], hosts, languages)
             })
     }
 }
@@ -582,7 +659,8 @@ impl SmallSet {
     }
 }
 
-/// Page views and distinct visitor-days of a virtual host.
+/// Page views and distinct visitor-days of a virtual host (or of a
+/// language).
 #[derive(Default, Clone, Copy)]
 struct HostTally {
     pageviews: u64,
@@ -590,6 +668,19 @@ struct HostTally {
     /// The visitor-day (numbered as [`Tally::visitors`] counts them) that
     /// last counted here; 0 for none, as numbering starts at 1.
     counted_visitor_day: u64,
+}
+
+impl HostTally {
+    /// A page view of the visitor-day numbered `visitor_day`.
+    fn count(&mut self, visitor_day: u64) {
+        self.pageviews += 1;
+        // `Tally::visitors` numbers the current (visitor, day): a host
+        // counts it once, with no set of hosts per day.
+        if self.counted_visitor_day != visitor_day {
+            self.counted_visitor_day = visitor_day;
+            self.visitors += 1;
+        }
+    }
 }
 
 /// Counters of the walk, indexed by the ids of what they count.
@@ -613,6 +704,8 @@ struct Tally {
     countries: Vec<(u64, u64)>,
     /// Per agent index: visitor-days.
     agent_days: Vec<u64>,
+    /// Per language number: visitor-days (and page views).
+    languages: Vec<HostTally>,
     /// Per entry id (referrer, query): page views that are not the first
     /// of their visit.
     later_entries: Vec<u64>,
@@ -621,6 +714,8 @@ struct Tally {
     /// The paths of the current visitor-day, kept here so that its memory
     /// serves every visitor.
     pages_today: SmallSet,
+    /// Goal conversions and funnel steps, when goals are given.
+    goals: VisitTally,
 }
 
 /// Adds `b` into `a`, element by element.
@@ -647,10 +742,13 @@ impl Tally {
         add_all(&mut self.pages, &o.pages, add_pair);
         add_all(&mut self.landing, &o.landing, add_pair);
         add_all(&mut self.exits, &o.exits, add);
-        add_all(&mut self.vhosts, &o.vhosts, |a, b| {
+        let add_host = |a: &mut HostTally, b: HostTally| {
             a.pageviews += b.pageviews;
             a.visitors += b.visitors;
-        });
+        };
+        add_all(&mut self.vhosts, &o.vhosts, add_host);
+        add_all(&mut self.languages, &o.languages, add_host);
+        self.goals = std::mem::take(&mut self.goals).merge(o.goals);
         add_all(&mut self.buckets, &o.buckets, add_pair);
         add_all(&mut self.countries, &o.countries, add_pair);
         add_all(&mut self.agent_days, &o.agent_days, add);
@@ -660,11 +758,13 @@ impl Tally {
     }
 
     /// One visitor's page views, in time order: visits, visitor-days, pages.
-    /// `vhosts` are those of `views`, or empty for a layout without.
+    /// `vhosts` and `languages` are those of `views`, or empty for a
+    /// layout without.
     fn walk_visitor(
         &mut self,
         views: &[WalkView],
         vhosts: &[u32],
+        languages: &[u32],
         calendar: &Calendar,
         country: u32,
         agent: u32,
@@ -695,14 +795,10 @@ impl Tally {
                 page.1 += 1;
             }
             if let Some(&vhost) = vhosts.get(i).filter(|&&h| h != NO_VHOST) {
-                let host = &mut self.vhosts[vhost as usize];
-                host.pageviews += 1;
-                // `self.visitors` numbers the current (visitor, day): a
-                // host counts it once, with no set of hosts per day.
-                if host.counted_visitor_day != self.visitors {
-                    host.counted_visitor_day = self.visitors;
-                    host.visitors += 1;
-                }
+                self.vhosts[vhost as usize].count(self.visitors);
+            }
+            if let Some(&language) = languages.get(i) {
+                self.languages[language as usize].count(self.visitors);
             }
             self.countries[country as usize].1 += 1;
 
@@ -737,13 +833,15 @@ impl Tally {
 /// Own hosts (SPEC §4), then the referrer, channel, search term and
 /// campaign of every visit, from its entry page view. Each distinct entry
 /// (referrer, landing query) is worked out once.
+///
+/// Returns the channel of each entry, in the order of `entries`.
 fn attribute_sources(
     figures: &Figures,
     opts: &VisitOptions<'_>,
     entries: &[((u32, u32), u64)],
     later_referrers: &[u64],
     out: &mut VisitFigures,
-) {
+) -> Vec<Channel> {
     let referrer_text = |id: u32| {
         Quoted {
             raw: figures.referrers.key(id),
@@ -843,6 +941,7 @@ fn attribute_sources(
             }
         })
         .collect();
+    let channels = sourced.iter().map(|s| s.channel).collect();
     let mut referrer_visits = vec![0u64; hosts.len()];
     for (&(_, visits), source) in entries.iter().zip(sourced) {
         *out.channels.entry(source.channel).or_default() += visits;
@@ -863,6 +962,7 @@ fn attribute_sources(
     }
     out.own_hosts = own;
     out.own_hosts_from = from;
+    channels
 }
 
 /// Where the visits of one entry (referrer, landing query) came from.
@@ -906,6 +1006,7 @@ mod tests {
             bucket: Bucket::Hour,
             sites: &[],
             geo: None,
+            goals: None,
         };
         let mut figures = figures.clone();
         let views = std::mem::take(&mut figures.views);
@@ -960,6 +1061,7 @@ mod tests {
                 bucket: Bucket::Hour,
                 sites: &[],
                 geo: None,
+                goals: None,
             };
             let calendar = Calendar::new(&f, &opts);
             assert_eq!(calendar.dense.is_empty(), span > 86_400, "span {span}");

@@ -89,6 +89,7 @@ fn filtering_allocates_nothing_per_line() {
         chunk_base: 0,
         visits: false,
         clients: false,
+        goals: None,
         chunk_bytes: 1 << 30,
         strict: false,
         progress: None,

@@ -64,6 +64,7 @@ fn report(inputs: Vec<ScannedInput>, top: usize) -> Report {
             visits: true,
             show_ips: false,
             clients: true,
+            goals: None,
         },
     )
 }

@@ -1,0 +1,22 @@
+//! Goals and funnels (SPEC §7): what a tracking script's "events" are for
+//! (sign-ups, purchases, downloads), read from requests the server logs
+//! anyway.
+//!
+//! The data path: [`define`] checks what the user defined (flags or the
+//! [`config`] tables) and compiles the [`pattern`]s into a [`GoalSet`];
+//! the scan tests each kept hit that is no self-named bot against it and
+//! records the matches as [`hits`] (only when goals or funnels are given:
+//! otherwise nothing here runs); at the end, [`attribute`] gives each goal
+//! hit to its visitor and visit and walks the funnels; [`rows`] makes the
+//! report sections.
+
+pub mod attribute;
+pub mod config;
+pub mod define;
+pub mod hits;
+pub mod pattern;
+pub mod rows;
+
+pub use attribute::GoalFigures;
+pub use define::{FunnelDef, GoalDef, GoalSet};
+pub use hits::{GoalHit, GoalHits};
