@@ -332,7 +332,7 @@ impl Figures {
             info.hits += 1;
         }
         if let Some(goals) = record.goals.filter(|_| !word_bot) {
-            self.record_goal_hit(goals, line, agent);
+            self.record_goal_hit(goals, line, method, path_text, agent);
         }
         let is_static = classify::is_static(path_text);
         self.static_hits += is_static as u64;
@@ -363,8 +363,15 @@ impl Figures {
     /// Keeps the line as a goal hit when it matches a pattern of `goals`.
     /// Out of line: runs without goals keep the hot loop as it was.
     #[inline(never)]
-    fn record_goal_hit(&mut self, goals: &GoalSet, line: &LogLine<'_>, agent: u32) {
-        let mask = goals.matching(line.request.method(), line.request.path(), line.status);
+    fn record_goal_hit(
+        &mut self,
+        goals: &GoalSet,
+        line: &LogLine<'_>,
+        method: &[u8],
+        path: &[u8],
+        agent: u32,
+    ) {
+        let mask = goals.matching(method, path, line.status);
         if mask == 0 {
             return;
         }

@@ -5,6 +5,7 @@
 use std::fmt;
 
 use super::pattern::{GoalPattern, PATTERN_FORMS};
+use super::prefilter::Prefilter;
 use crate::error::Error;
 
 /// How many distinct patterns (goals and funnel steps written as patterns)
@@ -149,6 +150,8 @@ pub struct GoalSet {
     patterns: Vec<GoalPattern>,
     goals: Vec<String>,
     funnels: Vec<Funnel>,
+    /// Made once every pattern is known.
+    prefilter: Prefilter,
 }
 
 impl GoalSet {
@@ -163,6 +166,7 @@ impl GoalSet {
             patterns: Vec::new(),
             goals: Vec::new(),
             funnels: Vec::new(),
+            prefilter: Prefilter::new(&[]),
         };
         for (i, goal) in goals.iter().enumerate() {
             if let Some(first) = goals[..i].iter().find(|g| g.name == goal.name) {
@@ -225,6 +229,7 @@ impl GoalSet {
                 ),
             ));
         }
+        set.prefilter = Prefilter::new(&set.patterns);
         Ok(Some(set))
     }
 
@@ -260,11 +265,16 @@ impl GoalSet {
     }
 
     /// The patterns a hit matches, as bits of their indices; 0 for none.
+    /// The prefilter has checked status and method: only the candidates'
+    /// globs are left to test.
     #[inline]
     pub fn matching(&self, method: &[u8], path: &[u8], status: u16) -> u64 {
+        let mut candidates = self.prefilter.candidates(method, path, status);
         let mut mask = 0;
-        for (i, p) in self.patterns.iter().enumerate() {
-            if p.matches(method, path, status) {
+        while candidates != 0 {
+            let i = candidates.trailing_zeros() as usize;
+            candidates &= candidates - 1;
+            if self.patterns[i].path_matches(path) {
                 mask |= 1 << i;
             }
         }
@@ -369,6 +379,44 @@ mod tests {
         }
         let e = FunnelDef::from_flag("f=/a,,/b").unwrap_err();
         assert!(e.contains("empty step"), "{e}");
+    }
+
+    #[test]
+    fn the_prefilter_changes_no_answer() {
+        let goals = [
+            "a=POST /signup 3xx",
+            "b=/pricing",
+            "c=*.pdf",
+            "d=/",
+            "e=/p*",
+            "f=GET /a 404",
+            "g=*",
+            "h=/a*b*c 200-299",
+            "i=post /",
+        ];
+        let set = build(&goals, &[]).unwrap();
+        for method in ["GET", "POST", "HEAD", "-"] {
+            for path in [
+                "",
+                "/",
+                "/a",
+                "/abc",
+                "/a/b/c",
+                "/p",
+                "/pricing",
+                "/x.pdf",
+                "/signup",
+                "(invalid)",
+            ] {
+                for status in [0, 200, 204, 302, 399, 404, 500, 999] {
+                    let naive = (set.patterns().iter().enumerate())
+                        .filter(|(_, p)| p.matches(method.as_bytes(), path.as_bytes(), status))
+                        .fold(0u64, |m, (i, _)| m | 1 << i);
+                    let fast = set.matching(method.as_bytes(), path.as_bytes(), status);
+                    assert_eq!(fast, naive, "{method} {path} {status}");
+                }
+            }
+        }
     }
 
     #[test]

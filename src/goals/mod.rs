@@ -4,7 +4,8 @@
 //!
 //! The data path: [`define`] checks what the user defined (flags or the
 //! [`config`] tables) and compiles the [`pattern`]s into a [`GoalSet`];
-//! the scan tests each kept hit that is no self-named bot against it and
+//! the scan tests each kept hit that is no self-named bot against it (a
+//! [`prefilter`] leaves few globs to test) and
 //! records the matches as [`hits`] (only when goals or funnels are given:
 //! otherwise nothing here runs); at the end, [`attribute`] gives each goal
 //! hit to its visitor and visit and walks the funnels; [`rows`] makes the
@@ -15,6 +16,7 @@ pub mod config;
 pub mod define;
 pub mod hits;
 pub mod pattern;
+pub mod prefilter;
 pub mod rows;
 
 pub use attribute::GoalFigures;
