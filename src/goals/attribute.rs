@@ -412,6 +412,43 @@ mod tests {
     }
 
     #[test]
+    fn a_hit_belongs_to_the_visit_whose_span_holds_it() {
+        use crate::goals::define::{FunnelDef, GoalDef};
+        let set = GoalSet::build(
+            vec![GoalDef::from_flag("g=/g").unwrap()],
+            vec![FunnelDef::from_flag("f=/a,g").unwrap()],
+        )
+        .unwrap()
+        .unwrap();
+        let (g, a) = (0, 1);
+        // Visit 1: page views at 0 and 100 (entry 7), its span to 1900.
+        // Visit 2: from 5000 (entry 8), its span to 6800.
+        let views = [(0, 7), (100, 7), (5000, 8)];
+        let hits = [
+            hit(-1, &[g]),   // before any page view: no visit
+            hit(50, &[a]),   // visit 1, funnel step 1
+            hit(1900, &[g]), // exactly 30 minutes after the last: visit 1
+            hit(1901, &[g]), // one second more: no visit
+            hit(4999, &[g]), // before visit 2 starts: no visit
+            hit(6800, &[a]), // visit 2, but no goal hit after it
+        ];
+        let mut tally = VisitTally::new(&set);
+        tally.visitor(&set, views, &hits);
+        assert_eq!(tally.conversions, [1]);
+        assert_eq!(tally.by_entry.get(&(0, 7)), Some(&1));
+        assert_eq!(tally.by_entry.get(&(0, 8)), None);
+        // Visit 1 reached /a then g; visit 2 /a only.
+        assert_eq!(tally.reached, [vec![2, 1]]);
+        // Merged with another thread's tally, figures add up.
+        let mut other = VisitTally::new(&set);
+        other.visitor(&set, [(0, 8)], &[hit(10, &[g])]);
+        let merged = VisitTally::default().merge(tally).merge(other);
+        assert_eq!(merged.conversions, [2]);
+        assert_eq!(merged.reached, [vec![2, 1]]);
+        assert_eq!(merged.by_entry.get(&(0, 8)), Some(&1));
+    }
+
+    #[test]
     fn hits_of_one_instant_take_steps_in_any_order() {
         let s = steps(&[0, 1, 2]);
         // Written step 2 first, at the same second: non-decreasing times.
