@@ -47,24 +47,32 @@ pub fn read(text: &str, path: &Path) -> Result<Defined, Error> {
             message.trim_end()
         ))
     })?;
-    let line_of = |at: usize| text[..at.min(text.len())].matches('\n').count() + 1;
-    let in_file_order = |table: BTreeMap<String, Spanned<Value>>| {
+    // Each entry of a table in the order written, with its line; the name
+    // checked as a flag's would be.
+    let file = &file;
+    let entries = |table: BTreeMap<String, Spanned<Value>>, what: &'static str| {
         let mut entries: Vec<(String, Spanned<Value>)> = table.into_iter().collect();
         entries.sort_by_key(|(_, v)| v.span().start);
-        entries
+        entries.into_iter().map(move |(name, value)| {
+            let start = value.span().start.min(text.len());
+            let origin = Origin::Config {
+                path: file.clone(),
+                line: text[..start].matches('\n').count() + 1,
+            };
+            match check_name(&name) {
+                Ok(()) => Ok((name, value.into_inner(), origin)),
+                Err(why) => Err(origin.error(what, &name, why)),
+            }
+        })
     };
     let goals = match tables.goals {
         None => None,
         Some(table) => {
             let mut goals = Vec::new();
-            for (name, value) in in_file_order(table) {
-                let origin = Origin::Config {
-                    path: file.clone(),
-                    line: line_of(value.span().start),
-                };
+            for entry in entries(table, "goal") {
+                let (name, value, origin) = entry?;
                 let bad = |why: String| origin.error("goal", &name, why);
-                check_name(&name).map_err(bad)?;
-                let Value::String(pattern) = value.into_inner() else {
+                let Value::String(pattern) = value else {
                     return Err(bad(
                         "expected a pattern, like signup = \"POST /signup 3xx\"".into(),
                     ));
@@ -82,14 +90,10 @@ pub fn read(text: &str, path: &Path) -> Result<Defined, Error> {
         None => None,
         Some(table) => {
             let mut funnels = Vec::new();
-            for (name, value) in in_file_order(table) {
-                let origin = Origin::Config {
-                    path: file.clone(),
-                    line: line_of(value.span().start),
-                };
+            for entry in entries(table, "funnel") {
+                let (name, value, origin) = entry?;
                 let bad = |why: String| origin.error("funnel", &name, why);
-                check_name(&name).map_err(bad)?;
-                let steps = match value.into_inner() {
+                let steps = match value {
                     Value::String(s) => split_steps(&s).map_err(bad)?,
                     Value::Array(items) => {
                         let mut steps = Vec::with_capacity(items.len());

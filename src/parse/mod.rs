@@ -83,14 +83,14 @@ impl Format {
         self.parse_with(line, &mut SearchQuotes)
     }
 
-    /// Whether [`parse_with`](Self::parse_with) uses what it is told of
-    /// quotes: the layouts whose quoted fields are found by position.
     /// Whether lines of this layout carry the `Accept-Language` header
     /// (SPEC §5: the languages table exists only then).
     pub fn logs_accept_language(self) -> bool {
         matches!(self, Format::Custom(p) if p.logs_accept_language())
     }
 
+    /// Whether [`parse_with`](Self::parse_with) uses what it is told of
+    /// quotes: the layouts whose quoted fields are found by position.
     pub fn uses_quote_marks(self) -> bool {
         matches!(self, Format::Combined | Format::VCombined | Format::Common)
     }
