@@ -9,11 +9,11 @@ use std::path::Path;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use logstats::aggregate::{Figures, Record};
-use logstats::chunk::split_lines_evenly;
-use logstats::lines::{MarkedLines, PlainLines};
+use logstats::input::chunk::split_lines_evenly;
+use logstats::input::lines::{MarkedLines, PlainLines};
 use logstats::parse::Format;
-use logstats::report::{build, ReportOptions, ScannedInput};
-use logstats::scan::{scan_slice, ScanOptions, Scanned};
+use logstats::report::{build, ReportOptions};
+use logstats::scan::{scan_slice, ScanOptions, Scanned, ScannedInput};
 
 fn corpus_log() -> Vec<u8> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -107,10 +107,10 @@ fn stages(c: &mut Criterion) {
     let scanned = scan_slice(&text, &opts);
     g.bench_function("visits (sessions, sources, enrichment)", |b| {
         b.iter(|| {
-            let zone = logstats::zone::ReportZone::UTC;
+            let zone = logstats::enrich::zone::ReportZone::UTC;
             let visit_opts = logstats::visits::VisitOptions {
                 zone: &zone,
-                bucket: logstats::zone::Bucket::Day,
+                bucket: logstats::enrich::zone::Bucket::Day,
                 sites: &[],
                 geo: None,
                 goals: None,
@@ -196,7 +196,7 @@ fn agents(c: &mut Criterion) {
         b.iter(|| {
             agents
                 .iter()
-                .filter(|a| logstats::classify::classify_agent(a.as_bytes()).is_bot)
+                .filter(|a| logstats::enrich::classify::classify_agent(a.as_bytes()).is_bot)
                 .count()
         })
     });

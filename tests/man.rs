@@ -26,8 +26,8 @@ const DEFINITIONS: &[(&str, &str)] = &[
     ("referrer", "The host of the referrer of a visit's first page view, when it is external: not one of the site's own hosts (--site, else the vhost field, else the host most later page views were referred by). Hosts compare lower-cased, without port and leading www."),
     ("channel", "Of a visit, the first that applies: utm_medium email, e-mail or newsletter: Email; cpc, ppc, paid or paidsearch: Paid; any other utm_ parameter: Campaign; no external referrer: Direct; a search engine: Search; a social network: Social; a webmail host: Email; else Referral."),
     ("search term", "The q (p for Yahoo, text for Yandex, wd or word for Baidu) parameter of a Search visit's referrer, decoded and lower-cased."),
-    ("campaign", "The landing page's (utm_source, utm_medium, utm_campaign), - for a missing one."),
-    ("country", "The client address looked up in a MaxMind-format database (--geoip); unknown without a database, an address or a match."),
+    ("campaign", "The landing page's (utm_source, utm_medium, utm_campaign), decoded with + as a space, - for a missing one."),
+    ("country", "The client address looked up in a MaxMind-format database (--geoip); unknown without a database, an address or a match. Lookups that fail in a damaged database count as unknown too: a warning names the file, and geoip.lookup_errors in JSON counts the addresses."),
     ("device, browser, os", "woothee's category, name and operating system of the user agent."),
     ("language", "For layouts that log Accept-Language (nginx $http_accept_language, Apache %{Accept-Language}i, gunicorn %({accept-language}i)s): the language range with the highest q (ties to the first written), its primary subtag lower-cased (fr-CA;q=0.9 gives fr); *, empty or - gives unknown. Counted in visitors from page views. No languages table when the layout has no such field."),
     ("goal", "A name and a pattern [METHOD ]PATH_GLOB[ STATUS] (--goal, or [goals] in the configuration file): signup=POST /accounts/signup 3xx, thanks=/checkout/done*, pdf=/files/*.pdf. The glob matches the path without its query string, * matching any run of characters, / included; METHOD is any when left out; STATUS is a code, a class (3xx) or a range (200-399), 200-399 when left out."),
@@ -37,13 +37,15 @@ const DEFINITIONS: &[(&str, &str)] = &[
     ("error rates", "error_rate_4xx and error_rate_5xx are the shares of all hits, bots and static files included, with status 4xx and 5xx. Rates are fractions in [0, 1]."),
     ("response time", "Nearest-rank percentiles (the value at rank ceil(q*n) of n sorted times) of every hit with a time, in ms; within 1 % past 64 times per route. null when no hit had one."),
     ("days and hours", "Those of the report zone: --tz, else the offset on the log's first line. The time series is per hour when the period spans under 3 days, else per day."),
-    ("tables", "Sorted by their first figure, descending, then by key, and cut at --top. Hit tables (status codes, methods, 404s, 5xx, routes, bots) count every hit; visitor tables count page views only."),
+    ("text from the log", "Bytes that are not UTF-8 print as \\xHH, one escape a byte; escaped UTF-8 (\\xD0\\x9F) prints as its character. Tables and CSV show control characters and bidi overrides as escapes (\\x1b, \\u{202e}); JSON escapes them by its own rules."),
+    ("tables", "Sorted by their first figure, descending, then by key (as printed), and cut at --top. Hit tables (status codes, methods, 404s, 5xx, routes, bots) count every hit; visitor tables count page views only."),
 ];
 
 /// What people do with a report: description, then command lines.
 const EXAMPLES: &[(&str, &[&str])] = &[
     ("A report on the current and rotated logs, in the terminal:", &["logstats report /var/log/nginx/access.log*"]),
     ("From cron, yesterday's report as JSON each night, replaced atomically:", &["5 0 * * *  logstats report /var/log/nginx/access.log /var/log/nginx/access.log.1 --since yesterday --until today --format json -o /srv/reports/yesterday.json"]),
+    ("From cron, a page with charts for a browser, rebuilt every hour, replaced atomically (it loads nothing: a web server, a file or an e-mail attachment shows it alike):", &["0 * * * *  logstats report /var/log/nginx/access.log /var/log/nginx/access.log.1 --format html -o /var/www/stats/index.html"]),
     ("With jq, the 5xx rate, and page views per path:", &["logstats report access.log --format json | jq .summary.error_rate_5xx", "logstats report access.log --format json | jq -r '.pages[] | \"\\(.pageviews)\\t\\(.path)\"'"]),
     ("Into SQLite, every table as rows of section,key,metric,value:", &["logstats report access.log --format csv > report.csv", "sqlite3 stats.db '.import --csv report.csv report'", "sqlite3 stats.db \"SELECT key, CAST(value AS INTEGER) AS views FROM report WHERE section = 'pages' AND metric = 'pageviews' ORDER BY views DESC\""]),
     ("Into DuckDB, the slowest routes (needs a layout with times):", &["logstats report access.log --log-format nginx-timed --format csv --section routes > routes.csv", "duckdb -c \"SELECT route, hits, p95_ms FROM 'routes.csv' ORDER BY p95_ms DESC NULLS LAST LIMIT 10\""]),

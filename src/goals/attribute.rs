@@ -14,7 +14,7 @@ use std::collections::HashMap;
 
 use super::define::{GoalSet, Step};
 use crate::aggregate::Figures;
-use crate::sources::Channel;
+use crate::enrich::sources::Channel;
 use crate::visits::VISIT_GAP_SECONDS;
 
 type FastMap<K, V> = hashbrown::HashMap<K, V>;

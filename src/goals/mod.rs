@@ -10,6 +10,15 @@
 //! otherwise nothing here runs); at the end, [`attribute`] gives each goal
 //! hit to its visitor and visit and walks the funnels; [`rows`] makes the
 //! report sections.
+//!
+//! A stage beside the visit walk rather than after it: [`aggregate`](crate::aggregate)
+//! keeps the goal hits, [`visits`](crate::visits) walks
+//! them with the page views and [`report`](crate::report) places the rows.
+//! Depends on [`aggregate`](crate::aggregate) for the figures, on
+//! [`filter`](crate::filter) for the status ranges a pattern shares with
+//! `--status`, on [`enrich`](crate::enrich) for channels, on the visit gap
+//! of [`visits`](crate::visits) and the rates of [`report`](crate::report),
+//! and on [`error`](crate::error) for what a bad definition ends a run with.
 
 pub mod attribute;
 pub mod config;

@@ -84,7 +84,7 @@ impl GoalPattern {
         // A status: a last word that reads as one.
         let mut status = DEFAULT_STATUS;
         if let Some((before, last)) = rest.rsplit_once(char::is_whitespace) {
-            if let Some((lo, hi)) = crate::filter::status_range(last) {
+            if let Some((lo, hi)) = crate::filter::status::status_range(last) {
                 status = (lo as u16, hi as u16);
                 rest = before.trim_end();
             } else if last.starts_with(|c: char| c.is_ascii_digit())

@@ -7,8 +7,8 @@ use serde::Serialize;
 
 use super::attribute::GoalFigures;
 use super::define::GoalSet;
+use crate::enrich::sources::Channel;
 use crate::report::rate;
-use crate::sources::Channel;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GoalRow {

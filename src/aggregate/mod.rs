@@ -1,24 +1,41 @@
 //! Aggregation: the figures of kept lines, as mergeable partial results.
 //!
-//! Every aggregate has `Default` as its identity and an associative `merge`,
-//! so rayon's `fold` + `reduce` builds one per worker and combines them
-//! without locks, and the result does not depend on how the input was cut.
+//! [`Figures`] is what one worker adds its lines to ([`Figures::add`]) and
+//! what partial results merge into (`merge.rs`): `Default` is the identity
+//! and `merge` is associative, so rayon's `fold` + `reduce` builds one per
+//! worker and combines them without locks, and the result does not depend
+//! on how the input was cut. Beside it: the counters per key
+//! (`counters.rs`), the interning of byte strings ([`bytes_map`]), response
+//! time histograms ([`latency`]) and the store of candidate page views that
+//! the visit walk reads at the end ([`pageviews`]).
+//!
 //! Keys are owned (`Box<[u8]>`), but a line only allocates when its key is
 //! new to the partial result it lands in: [`BytesMap`] hashes the borrowed
 //! slice once and copies it only on insertion.
+//!
+//! Depends on [`parse`](crate::parse) for the line and on
+//! [`enrich`](crate::enrich) for the cheap part of the page-view rule.
+//! Figures use the page-view store; the store knows nothing of figures.
+
+pub mod bytes_map;
+mod counters;
+pub mod latency;
+mod merge;
+pub mod pageviews;
 
 use hashbrown::HashMap;
 
-pub use crate::bytes_map::BytesMap;
-use crate::bytes_map::RecentIds;
-use crate::classify;
+use crate::enrich::classify;
 use crate::goals::{GoalHit, GoalHits, GoalSet};
-use crate::latency::Latency;
-use crate::pageviews::{
-    ChunkSizes, ChunkViews, ClientInfo, FirstPair, PageView, PairMap, Partitions, Segment,
-    PARTITIONS,
-};
 use crate::parse::LogLine;
+use bytes_map::{BytesMap, RecentIds};
+use counters::{known_method_index, KNOWN_METHODS};
+pub use counters::{AgentHits, PathStats, Traffic};
+use pageviews::chunk_views::{ChunkSizes, ChunkViews};
+use pageviews::pairs::{FirstPair, PairMap};
+use pageviews::partitions::Partitions;
+use pageviews::segment::Segment;
+use pageviews::{ClientInfo, PageView, NO_LANGUAGE, NO_VHOST, PARTITIONS};
 
 /// Length of a time slot. Hits are counted per 15-minute slot of UTC; the
 /// report folds slots into hours or days of the report zone afterwards.
@@ -26,98 +43,8 @@ use crate::parse::LogLine;
 /// straddles two local hours, and the hot path does no zone arithmetic.
 pub const SLOT_SECONDS: i64 = 900;
 
-/// Hits, bytes and error counts: the figures a summary and a time bucket share.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Traffic {
-    pub hits: u64,
-    pub bytes: u64,
-    pub status_4xx: u64,
-    pub status_5xx: u64,
-}
-
-impl Traffic {
-    fn add(&mut self, status: u16, bytes: u64) {
-        self.hits += 1;
-        self.bytes += bytes;
-        self.status_4xx += (400..500).contains(&status) as u64;
-        self.status_5xx += (500..600).contains(&status) as u64;
-    }
-
-    pub fn merge(&mut self, other: &Traffic) {
-        self.hits += other.hits;
-        self.bytes += other.bytes;
-        self.status_4xx += other.status_4xx;
-        self.status_5xx += other.status_5xx;
-    }
-}
-
-/// What is counted per distinct path. `not_found`, `server_errors`,
-/// `routes` and `response_time` are all derived from it, so a line costs
-/// one path lookup.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct PathStats {
-    pub hits: u64,
-    pub bytes: u64,
-    pub status_404: u64,
-    pub status_5xx: u64,
-    /// Response times of its hits that have one. Boxed and absent until
-    /// the first: a layout without times pays eight bytes a path.
-    pub latency: Option<Box<Latency>>,
-}
-
-impl PathStats {
-    /// Out of line, so that layouts without times keep the hot loop as
-    /// it was: one test of the line's time.
-    #[inline(never)]
-    fn record_time(&mut self, us: u64) {
-        self.latency.get_or_insert_default().record(us);
-    }
-
-    fn merge(&mut self, other: PathStats) {
-        self.hits += other.hits;
-        self.bytes += other.bytes;
-        self.status_404 += other.status_404;
-        self.status_5xx += other.status_5xx;
-        match (&mut self.latency, other.latency) {
-            (Some(mine), Some(theirs)) => mine.merge(&theirs),
-            (mine @ None, theirs) => *mine = theirs,
-            (Some(_), None) => {}
-        }
-    }
-}
-
-/// Methods a server sees nearly always get a fixed counter, so the common
-/// case is a comparison, not a hash.
-const KNOWN_METHODS: [&[u8]; 10] = [
-    b"GET", b"POST", b"HEAD", b"PUT", b"DELETE", b"OPTIONS", b"PATCH", b"-", b"CONNECT", b"TRACE",
-];
-
-/// The index of `method` in [`KNOWN_METHODS`]: a `match` compiles to a few
-/// integer comparisons where a search would call `memcmp` for each entry.
-fn known_method_index(method: &[u8]) -> Option<usize> {
-    Some(match method {
-        b"GET" => 0,
-        b"POST" => 1,
-        b"HEAD" => 2,
-        b"PUT" => 3,
-        b"DELETE" => 4,
-        b"OPTIONS" => 5,
-        b"PATCH" => 6,
-        b"-" => 7,
-        b"CONNECT" => 8,
-        b"TRACE" => 9,
-        _ => return None,
-    })
-}
-
 /// The agent id of a line whose layout has no user agent field.
 pub const NO_AGENT: u32 = u32::MAX;
-
-/// [`PageView::vhost`] of a line whose layout has no virtual host.
-pub const NO_VHOST: u32 = u32::MAX;
-
-/// [`PageView::language`] of a line whose layout has no `Accept-Language`.
-pub const NO_LANGUAGE: u32 = u32::MAX;
 
 /// The figures of a set of kept lines: hit-level counts, and what the
 /// visit-level report is computed from at the end.
@@ -169,22 +96,6 @@ pub struct Figures {
     recent_languages: RecentIds,
     /// Table sizes of the last chunk, to size the next one's.
     chunk_sizes: ChunkSizes,
-}
-
-/// What is kept per distinct user agent while lines are scanned.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct AgentHits {
-    pub hits: u64,
-    /// [`classify::is_bot_by_words`], worked out the first time the agent
-    /// is seen: those agents' lines are no candidate page views.
-    word_bot: Option<bool>,
-}
-
-impl AgentHits {
-    fn merge(&mut self, other: AgentHits) {
-        self.hits += other.hits;
-        self.word_bot = self.word_bot.or(other.word_bot);
-    }
 }
 
 /// The ids [`BytesMap::intern_after`] tries first; `u32::MAX` for none.
@@ -534,148 +445,6 @@ impl Figures {
         t
     }
 
-    pub fn merge(&mut self, mut other: Figures) {
-        self.flush_slot();
-        other.flush_slot();
-        // Ids of `self` stay valid through a merge, and so do `self.last`.
-        // Merging into nothing is a move: no id of `other` needs rewriting.
-        if self.total.hits == 0 && self.paths.is_empty() {
-            *self = other;
-            return;
-        }
-        self.total.merge(&other.total);
-        for (a, b) in self.status.iter_mut().zip(&other.status) {
-            *a += b;
-        }
-        for (a, b) in self.known_methods.iter_mut().zip(&other.known_methods) {
-            *a += b;
-        }
-        self.other_methods
-            .merge(other.other_methods, |a, b| *a += b);
-        merge_maps(&mut self.slots, other.slots, |a, b| a.merge(&b));
-        self.first_time = min_opt(self.first_time, other.first_time);
-        self.last_time = max_opt(self.last_time, other.last_time);
-        self.static_hits += other.static_hits;
-        // Ids in `other`'s page views are rewritten to the merged maps' ids.
-        // The last merges of a run are its tail, when the other threads may
-        // have nothing left to do: the maps that do not depend on each other
-        // are merged side by side, then the pairs, then the page views
-        // partition by partition.
-        let (mut vhosts, mut paths, mut agents) = (Vec::new(), Vec::new(), Vec::new());
-        let (mut clients, mut referrers, mut queries) = (Vec::new(), Vec::new(), Vec::new());
-        let mut languages = Vec::new();
-        rayon::scope(|s| {
-            s.spawn(|_| vhosts = self.vhosts.merge(other.vhosts, |a, b| *a += b));
-            s.spawn(|_| {
-                languages = self
-                    .accept_languages
-                    .merge(other.accept_languages, |_, _| {})
-            });
-            s.spawn(|_| paths = self.paths.merge(other.paths, |a, b| a.merge(b)));
-            s.spawn(|_| agents = self.agents.merge(other.agents, |a, b| a.merge(b)));
-            s.spawn(|_| {
-                clients = merge_forgetting_first_pairs(
-                    &mut self.clients,
-                    other.clients,
-                    ClientInfo::merge,
-                    |c| &mut c.visitor,
-                )
-            });
-            s.spawn(|_| {
-                referrers = merge_forgetting_first_pairs(
-                    &mut self.referrers,
-                    other.referrers,
-                    |_, _| {},
-                    |r| r,
-                )
-            });
-            s.spawn(|_| queries = self.queries.merge(other.queries, |_, _| {}));
-        });
-        let agent = |a: u32| {
-            if a == NO_AGENT {
-                NO_AGENT
-            } else {
-                agents[a as usize]
-            }
-        };
-        let (self_clients, self_visitors) = (&mut self.clients, &mut self.visitors);
-        let (self_referrers, self_entries) = (&mut self.referrers, &mut self.entries);
-        let (other_visitors, other_entries) = (&other.visitors, &other.entries);
-        let (visitors, entries): (Vec<u32>, Vec<u32>) = rayon::join(
-            || {
-                (0..other_visitors.len() as u32)
-                    .map(|v| {
-                        let (client, a) = other_visitors.pair(v);
-                        let client = clients[client as usize];
-                        intern_visitor(self_visitors, self_clients, client, agent(a))
-                    })
-                    .collect()
-            },
-            || {
-                (0..other_entries.len() as u32)
-                    .map(|e| {
-                        let (r, q) = other_entries.pair(e);
-                        let (referrer, query) = (referrers[r as usize], queries[q as usize]);
-                        intern_entry(self_entries, self_referrers, referrer, query)
-                    })
-                    .collect()
-            },
-        );
-        self.views.merge(other.views, &visitors, |v| {
-            v.path = paths[v.path as usize];
-            v.entry = entries[v.entry as usize];
-            if v.vhost != NO_VHOST {
-                v.vhost = vhosts[v.vhost as usize];
-            }
-            if v.language != NO_LANGUAGE {
-                v.language = languages[v.language as usize];
-            }
-        });
-        self.goal_hits
-            .merge(other.goal_hits, |c| clients[c as usize], agent);
-    }
-
-    /// The candidate page views of each partition in input order, with
-    /// ids replaced by the text they stand for: how two `Figures` built in
-    /// different orders (and so with different ids) are compared.
-    fn canonical_views(&self) -> Vec<Vec<CanonicalView<'_>>> {
-        self.views
-            .clone()
-            .in_order()
-            .iter()
-            .map(|part| {
-                part.segments
-                    .iter()
-                    .flat_map(|s| s.iter())
-                    .map(|v| {
-                        let visitor = part.visitors[v.visitor as usize];
-                        let (client, agent) = self.visitors.pair(visitor);
-                        let (referrer, query) = self.entries.pair(v.entry);
-                        (
-                            v.time,
-                            self.clients.key(client),
-                            (agent != NO_AGENT).then(|| self.agents.key(agent)),
-                            self.paths.key(v.path),
-                            self.referrers.key(referrer),
-                            self.queries.key(query),
-                            (v.vhost != NO_VHOST).then(|| self.vhosts.key(v.vhost)),
-                            (v.language != NO_LANGUAGE)
-                                .then(|| self.accept_languages.key(v.language)),
-                        )
-                    })
-                    .collect()
-            })
-            .collect()
-    }
-
-    /// The goal hits with their client and agent as text.
-    fn canonical_goal_hits(&self) -> Vec<(i64, Sender<'_>, u64)> {
-        self.goal_hits.canonical(|h| {
-            let agent = (h.agent != NO_AGENT).then(|| self.agents.key(h.agent));
-            (self.clients.key(h.client), agent)
-        })
-    }
-
     /// `(status, hits)` for every status code seen.
     pub fn status_codes(&self) -> impl Iterator<Item = (u16, u64)> + '_ {
         self.status
@@ -695,43 +464,6 @@ impl Figures {
         known.chain(self.other_methods.iter().map(|(m, &n)| (m, n)))
     }
 }
-
-/// Who sent a goal hit, as text: (client, agent).
-type Sender<'a> = (&'a [u8], Option<&'a [u8]>);
-
-/// A candidate page view as text: (time, client, agent, path, referrer,
-/// query, vhost, Accept-Language).
-type CanonicalView<'a> = (
-    i64,
-    &'a [u8],
-    Option<&'a [u8]>,
-    &'a [u8],
-    &'a [u8],
-    &'a [u8],
-    Option<&'a [u8]>,
-    Option<&'a [u8]>,
-);
-
-impl PartialEq for Figures {
-    fn eq(&self, o: &Self) -> bool {
-        self.total == o.total
-            && self.status == o.status
-            && self.known_methods == o.known_methods
-            && self.other_methods == o.other_methods
-            && self.paths == o.paths
-            && self.slots == o.slots
-            && self.current_slot == o.current_slot
-            && (self.first_time, self.last_time, self.static_hits)
-                == (o.first_time, o.last_time, o.static_hits)
-            && self.agents == o.agents
-            && self.vhosts == o.vhosts
-            && self.accept_languages == o.accept_languages
-            && self.canonical_views() == o.canonical_views()
-            && self.canonical_goal_hits() == o.canonical_goal_hits()
-    }
-}
-
-impl Eq for Figures {}
 
 /// The id of visitor (client, agent), a pair whose first of each client
 /// is kept in the client's record.
@@ -753,59 +485,6 @@ fn intern_entry(
     query: u32,
 ) -> u32 {
     entries.intern((referrer, query), referrers.value_mut(referrer))
-}
-
-/// [`BytesMap::merge`] of a map whose values hold the [`FirstPair`] of a
-/// [`PairMap`]: those of the keys new to `into` hold `from`'s pair ids, so
-/// they are forgotten, to be made again as `from`'s pairs are merged.
-fn merge_forgetting_first_pairs<V>(
-    into: &mut BytesMap<V>,
-    from: BytesMap<V>,
-    combine: impl FnMut(&mut V, V),
-    first: impl Fn(&mut V) -> &mut FirstPair,
-) -> Vec<u32> {
-    let old = into.len();
-    let remap = into.merge(from, combine);
-    for id in old..into.len() {
-        *first(into.value_mut(id as u32)) = FirstPair::default();
-    }
-    remap
-}
-
-/// Merges `from` into `into`, moving the larger map's entries as little as
-/// possible: the smaller map is walked, the larger one kept.
-pub fn merge_maps<K, V, F>(into: &mut HashMap<K, V>, mut from: HashMap<K, V>, mut combine: F)
-where
-    K: std::hash::Hash + Eq,
-    F: FnMut(&mut V, V),
-{
-    if from.len() > into.len() {
-        std::mem::swap(into, &mut from);
-        // `combine` need not be commutative in general, but every use here
-        // adds counters, for which the order of the operands is irrelevant.
-    }
-    for (k, v) in from {
-        match into.entry(k) {
-            hashbrown::hash_map::Entry::Occupied(mut e) => combine(e.get_mut(), v),
-            hashbrown::hash_map::Entry::Vacant(e) => {
-                e.insert(v);
-            }
-        }
-    }
-}
-
-fn min_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    }
-}
-
-fn max_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(a.max(b)),
-        (a, b) => a.or(b),
-    }
 }
 
 #[cfg(test)]
@@ -852,6 +531,8 @@ mod tests {
             Traffic {
                 hits: 3,
                 bytes: 111,
+                status_2xx: 1,
+                status_3xx: 0,
                 status_4xx: 1,
                 status_5xx: 1
             }
@@ -967,13 +648,5 @@ mod tests {
         no_vhost.add_line(&line(L1), 1, Record::ALL);
         let part = no_vhost.views.parts.iter().flatten().next().unwrap();
         assert_eq!(part.iter().next().unwrap().vhost, NO_VHOST);
-    }
-
-    #[test]
-    fn known_methods_are_indexed_in_table_order() {
-        for (i, m) in KNOWN_METHODS.iter().enumerate() {
-            assert_eq!(known_method_index(m), Some(i));
-        }
-        assert_eq!(known_method_index(b"get"), None);
     }
 }

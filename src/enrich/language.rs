@@ -3,48 +3,15 @@
 //! written), its primary subtag lower-cased. `fr-CA;q=0.9, en;q=0.8` → `fr`.
 //!
 //! Worked out once per distinct header value at the end of a run, like
-//! user agents: a site sees a few hundred distinct values, not one per line.
-
-use rayon::prelude::*;
-
-use crate::bytes_map::BytesMap;
-use crate::parse::Quoted;
+//! user agents: a site sees a few hundred distinct values, not one per line
+//! (the visit walk's `languages_of`).
 
 /// The language of a header that names none: `*`, empty or `-`.
 pub const UNKNOWN_LANGUAGE: &str = "unknown";
 
-/// The number [`languages_of`] gives [`UNKNOWN_LANGUAGE`].
+/// The number the visit walk gives [`UNKNOWN_LANGUAGE`] among the
+/// languages of a run.
 pub const UNKNOWN_INDEX: u32 = 0;
-
-/// Each distinct header of `headers` (as logged, escapes and all) made a
-/// language once, in parallel: the languages found, numbered (unknown
-/// first, as [`UNKNOWN_INDEX`]), and the number of each header's.
-pub fn languages_of(headers: &BytesMap<()>) -> (Vec<String>, Vec<u32>) {
-    let languages: Vec<String> = (0..headers.len() as u32)
-        .into_par_iter()
-        .map(|id| {
-            preferred_language(
-                &Quoted {
-                    raw: headers.key(id),
-                }
-                .text(),
-            )
-        })
-        .collect();
-    let mut names = vec![UNKNOWN_LANGUAGE.to_string()];
-    let mut numbers: hashbrown::HashMap<String, u32> =
-        hashbrown::HashMap::from_iter([(UNKNOWN_LANGUAGE.to_string(), UNKNOWN_INDEX)]);
-    let of_header = languages
-        .into_iter()
-        .map(|language| {
-            *numbers.entry(language).or_insert_with_key(|language| {
-                names.push(language.clone());
-                names.len() as u32 - 1
-            })
-        })
-        .collect();
-    (names, of_header)
-}
 
 /// The preferred language of an `Accept-Language` header, as written
 /// (escapes decoded).
@@ -159,18 +126,6 @@ mod tests {
         assert_eq!(lang("en_US"), "en");
         assert_eq!(lang("12-34"), UNKNOWN_LANGUAGE);
         assert_eq!(lang(",,;q=0.5,"), UNKNOWN_LANGUAGE);
-    }
-
-    #[test]
-    fn each_header_once_unknown_first() {
-        let mut headers = BytesMap::default();
-        for h in [&b"fr-CA,fr;q=0.9"[..], b"-", b"en", b"fr", b"de\x2dAT"] {
-            headers.intern(h);
-        }
-        let (names, of) = languages_of(&headers);
-        assert_eq!(names, ["unknown", "fr", "en", "de"]);
-        assert_eq!(of, [1, 0, 2, 1, 3]);
-        assert_eq!(languages_of(&BytesMap::default()).0, ["unknown"]);
     }
 
     #[test]

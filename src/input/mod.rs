@@ -3,20 +3,29 @@
 //! not their name), standard input, pipes, files written to in the last
 //! [`LIVE_WINDOW`] and `--no-mmap` are streamed. A regular file is read only
 //! up to the size it had when it was opened.
+//!
+//! Opening is here; `gzip.rs` decompresses, [`chunk`] cuts what was opened
+//! into line-aligned pieces (whole, or block by block from a stream) and
+//! [`lines`] cuts a piece into lines, marking the quotes of each for the
+//! parser. Depends on [`error`](crate::error) for what cannot be opened,
+//! and on [`parse`](crate::parse) for the interface through which the
+//! parser takes the marks (`FindQuote`).
+
+pub mod chunk;
+mod gzip;
+pub mod lines;
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Seek};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use flate2::bufread::MultiGzDecoder;
 use memmap2::{Advice, Mmap, MmapOptions};
 
 use crate::error::Error;
-
-const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+use gzip::{gunzip, GZIP_MAGIC};
 
 /// A file modified this recently may still be written to, or truncated by
 /// logrotate's `copytruncate`: it is read, not mapped, since a mapped file
@@ -39,43 +48,6 @@ pub fn should_map(mmap: bool, len: u64, modified: Option<SystemTime>, now: Syste
         Some(age) => age >= LIVE_WINDOW,
         None => false,
     }
-}
-
-/// Counts the bytes a [`BufRead`] consumer has consumed: how far into the
-/// compressed file a gzip decoder got when it failed.
-struct CountingBufRead<R> {
-    inner: R,
-    consumed: Arc<AtomicU64>,
-}
-
-impl<R: BufRead> Read for CountingBufRead<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.consumed.fetch_add(n as u64, Ordering::Relaxed);
-        Ok(n)
-    }
-}
-
-impl<R: BufRead> BufRead for CountingBufRead<R> {
-    fn fill_buf(&mut self) -> io::Result<&[u8]> {
-        self.inner.fill_buf()
-    }
-
-    fn consume(&mut self, amt: usize) {
-        self.consumed.fetch_add(amt as u64, Ordering::Relaxed);
-        self.inner.consume(amt);
-    }
-}
-
-/// A gzip decoder over `reader` whose compressed bytes consumed are
-/// counted in the returned counter.
-fn gunzip(reader: impl Read + Send + 'static) -> (Box<dyn Read + Send>, Arc<AtomicU64>) {
-    let consumed = Arc::new(AtomicU64::new(0));
-    let counting = CountingBufRead {
-        inner: BufReader::with_capacity(1 << 16, reader),
-        consumed: Arc::clone(&consumed),
-    };
-    (Box::new(MultiGzDecoder::new(counting)), consumed)
 }
 
 /// An input as named on the command line.

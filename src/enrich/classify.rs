@@ -124,7 +124,9 @@ pub struct AgentInfo {
     pub bot_name: Option<String>,
 }
 
-/// `agent` is the decoded user-agent text (bytes; may be invalid UTF-8: use lossy conversion).
+/// `agent` is the decoded user-agent text (bytes; may be invalid UTF-8).
+/// It is matched as lossy text, where no bot word can be made up of an
+/// escape; the bot name is cut from the text as printed (`\xHH`).
 pub fn classify_agent(agent: &[u8]) -> AgentInfo {
     let text = String::from_utf8_lossy(agent);
     // SPEC treats these two as "no agent at all", before woothee or any word
@@ -140,7 +142,7 @@ pub fn classify_agent(agent: &[u8]) -> AgentInfo {
 
     let is_bot = is_bot_by_words(&text) || category == "crawler" || name == "HTTP Library";
 
-    let bot_name = is_bot.then(|| bot_name(&text, blank, category, name));
+    let bot_name = is_bot.then(|| bot_name(&crate::text::from_log(agent), blank, category, name));
 
     AgentInfo {
         is_bot,
@@ -444,7 +446,7 @@ mod tests {
     fn invalid_utf8_is_tolerated() {
         let info = classify_agent(b"\xff\xfe bot\xc3");
         assert!(info.is_bot);
-        assert_eq!(info.bot_name.as_deref(), Some("bot\u{fffd}"));
+        assert_eq!(info.bot_name.as_deref(), Some(r"bot\xc3"));
         let info = classify_agent(b"\xff\xfe");
         assert!(!info.is_bot);
     }

@@ -14,7 +14,7 @@
 //! The text is marked a window at a time, so that it is still in the cache
 //! when its lines are parsed.
 
-use crate::chunk::MAX_LINE_BYTES;
+use crate::input::chunk::MAX_LINE_BYTES;
 use crate::parse::fields::FindQuote;
 
 /// How much text is marked at a time: about seventy combined lines, well

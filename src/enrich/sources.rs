@@ -2,8 +2,9 @@
 //! campaigns, worked out from the entry page view's referrer and query.
 //!
 //! Referrers and query strings are whatever clients sent, so nothing here
-//! expects valid UTF-8 or a well-formed URL: text is decoded lossily, and a
-//! referrer that names no host simply has none.
+//! expects valid UTF-8 or a well-formed URL: bytes that are not UTF-8 become
+//! `\xHH` ([`crate::text::from_log`]), and a referrer that names no host
+//! simply has none.
 //!
 //! Where SPEC §4 leaves room, these are the choices (the tests pin each):
 //! - A referrer has a host only when it carries an authority: `scheme://host`
@@ -21,8 +22,10 @@
 //!   term. Of repeated parameters the first non-empty one counts.
 //! - `utm_medium` matches its lists ASCII-case-insensitively (`Email` is
 //!   email), after percent-decoding.
-//! - The campaign triple is percent-decoded only: `+` stays `+`, because
-//!   SPEC names `+` as space for search terms and not here.
+//! - Search terms and the campaign triple are decoded as a form decodes a
+//!   query string: `+` is a space, then percent escapes are bytes
+//!   (`Feed:+semicomplete%2Fmain` is `Feed: semicomplete/main`, as GA and
+//!   Plausible show it); a `%` that starts no escape stays as written.
 //! - Any parameter whose name starts with `utm_` makes a campaign, even
 //!   when only `utm_term` or `utm_content` is there, or all are empty: the
 //!   triple is then `(-, -, -)` while the channel rule 1 does not apply.
@@ -31,10 +34,12 @@
 //! - A trailing dot (`example.com.`) is kept: normalisation is exactly
 //!   lower-casing, dropping the port and one leading `www.`.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use percent_encoding::percent_decode;
-use url::form_urlencoded;
+
+use crate::text::from_log;
 
 /// Rule 3 prefixes: the country domains of these engines are too many to
 /// list (`google.de`, `google.co.uk`, `yandex.com.tr`).
@@ -118,7 +123,8 @@ fn without_port(host: &str) -> &str {
 /// `android-app://com.google.android.gm/` gives `com.google.android.gm`.
 /// Only a referrer with an authority (`scheme://...` or `//...`) has a host:
 /// `example.com/page` has none (see the module notes). Bytes that are not
-/// UTF-8 become U+FFFD, so an odd host still counts as a host.
+/// UTF-8 become `\xHH`, so an odd host still counts as a host, and reads
+/// as it was logged.
 pub fn referrer_host(referrer: &[u8]) -> Option<String> {
     let authority = authority(referrer.trim_ascii())?;
     // Browsers end the userinfo at the last `@`, so `a@b@host` is `host`.
@@ -126,7 +132,7 @@ pub fn referrer_host(referrer: &[u8]) -> Option<String> {
         Some(at) => &authority[at + 1..],
         None => authority,
     };
-    let host = normalize_host(&String::from_utf8_lossy(host_port));
+    let host = normalize_host(&from_log(host_port));
     (!host.is_empty()).then_some(host)
 }
 
@@ -203,7 +209,7 @@ pub fn channel(landing_query: Option<&[u8]>, external_host: Option<&str>) -> Cha
 /// Rule 1, which only `utm_source`, `utm_medium` and `utm_campaign` trigger.
 fn campaign_channel(query: &[u8]) -> Option<Channel> {
     if let Some(medium) = param(query, "utm_medium") {
-        let medium: std::borrow::Cow<[u8]> = percent_decode(medium).into();
+        let medium: Cow<[u8]> = percent_decode(medium).into();
         let is = |list: &[&str]| {
             list.iter()
                 .any(|m| medium.eq_ignore_ascii_case(m.as_bytes()))
@@ -249,14 +255,28 @@ pub fn search_term(referrer: &[u8], host: &str) -> Option<String> {
         return None;
     };
     let query = referrer_query(referrer)?;
-    // Search forms submit application/x-www-form-urlencoded, the encoding
-    // `form_urlencoded` decodes: `+` as space, then percent escapes, lossily.
-    form_urlencoded::parse(query)
-        .filter(|(name, _)| names.contains(&name.as_ref()))
+    // Search forms submit application/x-www-form-urlencoded.
+    params(query)
+        .filter(|(name, _)| names.iter().any(|n| *form_decode(name) == *n.as_bytes()))
         .find_map(|(_, value)| {
-            let term = value.trim().to_lowercase();
+            let term = from_log(&form_decode(value)).trim().to_lowercase();
             (!term.is_empty()).then_some(term)
         })
+}
+
+/// A name or value of a query string as a form decodes it
+/// (application/x-www-form-urlencoded, as WHATWG `URLSearchParams`): `+` is
+/// a space, then each `%HH` the byte it names.
+fn form_decode(raw: &[u8]) -> Cow<'_, [u8]> {
+    if raw.contains(&b'+') {
+        let spaced: Vec<u8> = raw
+            .iter()
+            .map(|&b| if b == b'+' { b' ' } else { b })
+            .collect();
+        Cow::Owned(percent_decode(&spaced).collect())
+    } else {
+        percent_decode(raw).into()
+    }
 }
 
 /// The query of a URL: after the first `?`, up to a fragment.
@@ -272,7 +292,7 @@ fn without_fragment(query: &[u8]) -> &[u8] {
     }
 }
 
-/// SPEC §4 campaign: when the landing query has any `utm_` parameter, the triple (utm_source, utm_medium, utm_campaign), percent-decoded, missing ones as "-".
+/// SPEC §4 campaign: when the landing query has any `utm_` parameter, the triple (utm_source, utm_medium, utm_campaign), decoded with `+` as space, missing ones as "-".
 pub fn campaign(landing_query: Option<&[u8]>) -> Option<(String, String, String)> {
     let query = landing_query?;
     if !params(query).any(|(name, _)| is_utm(name)) {
@@ -281,7 +301,7 @@ pub fn campaign(landing_query: Option<&[u8]>) -> Option<(String, String, String)
     let field = |name| {
         param(query, name).map_or_else(
             || "-".to_owned(),
-            |value| percent_decode(value).decode_utf8_lossy().into_owned(),
+            |value| from_log(&form_decode(value)).into_owned(),
         )
     };
     Some((
@@ -488,12 +508,12 @@ mod tests {
     }
 
     #[test]
-    fn referrer_host_of_invalid_utf8_is_lossy() {
+    fn referrer_host_of_invalid_utf8_keeps_its_bytes() {
         let got = referrer_host(b"http://\xe4\xe5\xf2\xf1\xea\xee\xe5.\xf0\xf4/").unwrap();
-        assert_eq!(
-            got,
-            "\u{fffd}\u{fffd}\u{fffd}\u{fffd}\u{fffd}\u{fffd}\u{fffd}.\u{fffd}\u{fffd}"
-        );
+        assert_eq!(got, r"\xe4\xe5\xf2\xf1\xea\xee\xe5.\xf0\xf4");
+        // Lower-cased as any host, the escapes already are; UTF-8 is text.
+        let got = referrer_host(b"http://WWW.\xC4\xD0\x9F.RU/").unwrap();
+        assert_eq!(got, r"\xc4п.ru");
         assert_eq!(referrer_host(b"\xff\xfe"), None);
         assert_eq!(referrer_host(b"\xff://x/").as_deref(), None);
     }
@@ -782,15 +802,27 @@ mod tests {
     }
 
     #[test]
-    fn search_term_invalid_utf8_is_lossy() {
+    fn search_term_invalid_utf8_keeps_its_bytes() {
         assert_eq!(
-            term("https://www.google.com/search?q=caf%E9").as_deref(),
-            Some("caf\u{fffd}")
+            term("https://www.google.com/search?q=Caf%E9+Cr%C3%A8me").as_deref(),
+            Some(r"caf\xe9 crème")
         );
         assert_eq!(
             search_term(b"https://google.com/search?q=caf\xe9", "google.com").as_deref(),
-            Some("caf\u{fffd}")
+            Some(r"caf\xe9")
         );
+    }
+
+    #[test]
+    fn search_term_parameters_decoded_as_a_form_is() {
+        // `+` in a name too; empty terms pass to the next parameter.
+        assert_eq!(
+            term("https://google.com/?q=+&q=b%2Bc").as_deref(),
+            Some("b+c")
+        );
+        assert_eq!(term("https://google.com/?%71=a").as_deref(), Some("a"));
+        assert_eq!(term("https://google.com/?+q=a&q=b").as_deref(), Some("b"));
+        assert_eq!(term("https://google.com/?q=100%").as_deref(), Some("100%"));
     }
 
     #[test]
@@ -824,16 +856,28 @@ mod tests {
     }
 
     #[test]
-    fn campaign_values_percent_decoded_plus_kept_case_kept() {
+    fn campaign_values_decoded_plus_as_space_case_kept() {
         assert_eq!(
             camp("utm_source=News%20Letter&utm_medium=E-Mail&utm_campaign=spring+sale"),
-            triple("News Letter", "E-Mail", "spring+sale")
+            triple("News Letter", "E-Mail", "spring sale")
         );
-        assert_eq!(camp("utm_source=caf%E9"), triple("caf\u{fffd}", "-", "-"));
+        // Both spellings of the elastic corpus log's feed campaign.
+        let feed = "Feed: semicomplete/main (semicomplete.com - Jordan Sissel)";
+        assert_eq!(
+            camp("utm_source=feedburner&utm_medium=feed&utm_campaign=Feed:+semicomplete/main+(semicomplete.com+-+Jordan+Sissel)"),
+            triple("feedburner", "feed", feed)
+        );
+        assert_eq!(
+            camp("utm_source=feedburner&utm_medium=feed&utm_campaign=Feed%3A+semicomplete%2Fmain+%28semicomplete.com+-+Jordan+Sissel%29"),
+            triple("feedburner", "feed", feed)
+        );
+        // A plus written as `%2B` is a plus.
+        assert_eq!(camp("utm_source=a%2Bb+c"), triple("a+b c", "-", "-"));
+        assert_eq!(camp("utm_source=caf%E9"), triple(r"caf\xe9", "-", "-"));
         assert_eq!(camp("utm_source=100%"), triple("100%", "-", "-"));
         assert_eq!(
             campaign(Some(b"utm_source=caf\xe9")),
-            triple("caf\u{fffd}", "-", "-")
+            triple(r"caf\xe9", "-", "-")
         );
     }
 

@@ -25,7 +25,7 @@ use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::{Path, PathBuf};
 
-use maxminddb::{PathElement, Reader};
+use maxminddb::{MaxMindDbError, PathElement, Reader};
 use memmap2::Mmap;
 
 /// The usual places of a country database, in the order they are tried:
@@ -204,7 +204,34 @@ pub enum GeoError {
 /// database: for one thread's lookups with [`GeoDb::country_cached`].
 #[derive(Debug, Default)]
 pub struct CountryCache<'a> {
-    records: hashbrown::HashMap<usize, Option<&'a str>>,
+    records: hashbrown::HashMap<usize, Result<Option<&'a str>, LookupFailed>>,
+}
+
+/// A lookup that went wrong because the database is damaged where it led
+/// (a pointer past the end of the search tree or of the data), as opposed
+/// to an address that is simply not in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LookupFailed;
+
+/// Whether a reader error says the file is damaged. Not so: an IPv6
+/// address asked of an IPv4-only database (it has none), or a record of
+/// another shape than a country layout's (ipinfo's string `country`).
+fn is_damage(e: &MaxMindDbError) -> bool {
+    matches!(
+        e,
+        MaxMindDbError::InvalidDatabase { .. }
+            | MaxMindDbError::Io(_)
+            | MaxMindDbError::ResourceLimit { .. }
+    )
+}
+
+/// A reader error as a lookup's answer: no country, or a failure.
+fn no_country<'a>(e: &MaxMindDbError) -> Result<Option<&'a str>, LookupFailed> {
+    if is_damage(e) {
+        Err(LookupFailed)
+    } else {
+        Ok(None)
+    }
 }
 
 /// An opened MaxMind-format country database, memory-mapped.
@@ -243,8 +270,19 @@ impl GeoDb {
     /// is not a fallback: it is where the network is registered, not where
     /// the client is.
     pub fn country(&self, ip: IpAddr) -> Option<&str> {
-        let found = self.reader.lookup(ip).ok()?;
-        found.offset()?;
+        self.try_country(ip).ok().flatten()
+    }
+
+    /// [`country`](Self::country), telling a damaged database apart:
+    /// `Err` when the lookup failed there.
+    pub fn try_country(&self, ip: IpAddr) -> Result<Option<&str>, LookupFailed> {
+        let found = match self.reader.lookup(ip) {
+            Ok(found) => found,
+            Err(e) => return no_country(&e),
+        };
+        if found.offset().is_none() {
+            return Ok(None);
+        }
         Self::decode_country(&found)
     }
 
@@ -257,21 +295,43 @@ impl GeoDb {
         ip: IpAddr,
         cache: &mut CountryCache<'a>,
     ) -> Option<&'a str> {
-        let found = self.reader.lookup(ip).ok()?;
-        let offset = found.offset()?;
+        self.try_country_cached(ip, cache).ok().flatten()
+    }
+
+    /// [`country_cached`](Self::country_cached), telling a damaged
+    /// database apart as [`try_country`](Self::try_country) does.
+    pub fn try_country_cached<'a>(
+        &'a self,
+        ip: IpAddr,
+        cache: &mut CountryCache<'a>,
+    ) -> Result<Option<&'a str>, LookupFailed> {
+        let found = match self.reader.lookup(ip) {
+            Ok(found) => found,
+            Err(e) => return no_country(&e),
+        };
+        let Some(offset) = found.offset() else {
+            return Ok(None);
+        };
         *cache
             .records
             .entry(offset)
             .or_insert_with(|| Self::decode_country(&found))
     }
 
-    fn decode_country<'a>(found: &maxminddb::LookupResult<'a, Mmap>) -> Option<&'a str> {
+    fn decode_country<'a>(
+        found: &maxminddb::LookupResult<'a, Mmap>,
+    ) -> Result<Option<&'a str>, LookupFailed> {
         let code = match found.decode_path::<&str>(&MAXMIND_COUNTRY) {
             Ok(Some(code)) => code,
+            Err(e) if is_damage(&e) => return Err(LookupFailed),
             // Absent or of another shape: the other layout may hold it.
-            _ => found.decode_path::<&str>(&FLAT_COUNTRY).ok().flatten()?,
+            _ => match found.decode_path::<&str>(&FLAT_COUNTRY) {
+                Ok(Some(code)) => code,
+                Ok(None) => return Ok(None),
+                Err(e) => return no_country(&e),
+            },
         };
-        (!code.is_empty()).then_some(code)
+        Ok((!code.is_empty()).then_some(code))
     }
 }
 
@@ -397,6 +457,20 @@ fn non_country_type(database_type: &str) -> Option<&str> {
         .split('-')
         .any(|word| matches!(word, "ASN" | "ISP" | "Anonymous" | "Connection" | "Domain"));
     (maxmind && no_country).then_some(database_type)
+}
+
+/// The warning for a database that failed some lookups: it opened, so its
+/// start is sound, but it is damaged further in (a partial download, a
+/// disk error), and the countries of those clients are missing.
+pub fn lookup_warning(database: &str, n: u64) -> Option<String> {
+    (n > 0).then(|| {
+        format!(
+            "GeoIP database '{database}': the lookup of {n} client address{} failed, so {} \
+             counted as unknown; the file looks damaged: download it again",
+            if n == 1 { "" } else { "es" },
+            if n == 1 { "it is" } else { "they are" },
+        )
+    })
 }
 
 /// One sentence for users with no database: where to get one and where
