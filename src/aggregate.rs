@@ -13,17 +13,20 @@ pub use crate::bytes_map::BytesMap;
 use crate::bytes_map::RecentIds;
 use crate::classify;
 use crate::latency::Latency;
+use crate::marks;
 use crate::pageviews::{
     ChunkSizes, ChunkViews, ClientInfo, FirstPair, PageView, PairMap, Partitions, Segment,
     PARTITIONS,
 };
 use crate::parse::LogLine;
+use crate::server_errors::ServerErrors;
 
-/// Length of a time slot. Hits are counted per 15-minute slot of UTC; the
-/// report folds slots into hours or days of the report zone afterwards.
-/// Every zone offset in use is a multiple of 15 minutes, so a slot never
-/// straddles two local hours, and the hot path does no zone arithmetic.
-pub const SLOT_SECONDS: i64 = 900;
+/// Length of a time slot. Hits are counted per 5-minute slot of UTC; the
+/// report folds slots into hours or days of the report zone afterwards,
+/// and finds incidents among them. Every zone offset in use is a multiple
+/// of 15 minutes, so a slot never straddles two local hours, and the hot
+/// path does no zone arithmetic.
+pub const SLOT_SECONDS: i64 = 300;
 
 /// Hits, bytes and error counts: the figures a summary and a time bucket share.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -150,7 +153,10 @@ pub struct Figures {
     /// Hits per virtual host, for layouts that log one.
     pub vhosts: BytesMap<u64>,
     /// Candidate page views: a page view unless its agent is a bot's.
+    /// Marked hits (server errors of visitors) are filed with them.
     pub views: Partitions,
+    /// Every 5xx hit, by slot, path and method: for incidents.
+    pub server_errors: ServerErrors,
     /// Ids of the fields of the last line added, tried first.
     last: LastIds,
     /// Ids of recent user agents, tried first.
@@ -212,6 +218,7 @@ impl Default for Figures {
             entries: PairMap::default(),
             vhosts: BytesMap::default(),
             views: Partitions::default(),
+            server_errors: ServerErrors::default(),
             last: LastIds::default(),
             recent_agents: RecentIds::default(),
             chunk_sizes: ChunkSizes::default(),
@@ -266,6 +273,10 @@ impl Figures {
         path.status_5xx += (500..600).contains(&status) as u64;
         if let Some(us) = line.response_time_us {
             path.record_time(us);
+        }
+        let server_error = (500..600).contains(&status);
+        if server_error {
+            self.server_errors.record(line.time.unix, path_id, method);
         }
 
         let t = line.time.unix;
@@ -327,6 +338,9 @@ impl Figures {
                 line.request.query_of_log().unwrap_or_default(),
                 vhost,
             );
+        } else if server_error && !word_bot {
+            // Never a page view; attributed to a visit at the end.
+            views.push_mark(t, line.client, agent, marks::SERVER_ERROR);
         }
     }
 
@@ -395,6 +409,11 @@ impl Figures {
             let part = &sorted[starts[p]..starts[p + 1]];
             self.views
                 .add(p, Segment::new(views.chunk, part.iter().copied()));
+        }
+        for &mark in views.marks() {
+            let (visitor, partition) = visitors[mark.visitor as usize];
+            self.views
+                .add_mark(partition as usize, marks::Mark { visitor, ..mark });
         }
     }
 
@@ -557,6 +576,7 @@ impl Figures {
                     .collect()
             },
         );
+        self.server_errors.merge(other.server_errors, &paths);
         self.views.merge(other.views, &visitors, |v| {
             v.path = paths[v.path as usize];
             v.entry = entries[v.entry as usize];
@@ -597,6 +617,27 @@ impl Figures {
             .collect()
     }
 
+    /// The marked hits with visitors as text, sorted.
+    fn canonical_marks(&self) -> Vec<CanonicalMark<'_>> {
+        let parts = self.views.clone().in_order();
+        let mut all: Vec<_> = parts
+            .iter()
+            .flat_map(|part| {
+                part.marks.iter().map(|m| {
+                    let (client, agent) = self.visitors.pair(part.visitors[m.visitor as usize]);
+                    (
+                        m.time,
+                        self.clients.key(client),
+                        (agent != NO_AGENT).then(|| self.agents.key(agent)),
+                        m.kind,
+                    )
+                })
+            })
+            .collect();
+        all.sort_unstable();
+        all
+    }
+
     /// `(status, hits)` for every status code seen.
     pub fn status_codes(&self) -> impl Iterator<Item = (u16, u64)> + '_ {
         self.status
@@ -616,6 +657,9 @@ impl Figures {
         known.chain(self.other_methods.iter().map(|(m, &n)| (m, n)))
     }
 }
+
+/// A marked hit as text: (time, client, agent, kind).
+type CanonicalMark<'a> = (i64, &'a [u8], Option<&'a [u8]>, marks::MarkKind);
 
 /// A candidate page view as text: (time, client, agent, path, referrer,
 /// query, vhost).
@@ -643,6 +687,9 @@ impl PartialEq for Figures {
             && self.agents == o.agents
             && self.vhosts == o.vhosts
             && self.canonical_views() == o.canonical_views()
+            && self.canonical_marks() == o.canonical_marks()
+            && self.server_errors.canonical(|p| self.paths.key(p))
+                == o.server_errors.canonical(|p| o.paths.key(p))
     }
 }
 

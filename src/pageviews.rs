@@ -34,6 +34,7 @@ use rayon::prelude::*;
 use crate::aggregate::NO_VHOST;
 use crate::bytes_map::{bytes_eq, hash_of, hasher};
 use crate::geoip::client_ip;
+use crate::marks::{Mark, MarkKind};
 use std::hash::BuildHasher;
 
 /// How many partitions page views are spread over: enough that one fits in
@@ -247,6 +248,9 @@ pub struct Partitions {
     visitors: Vec<Vec<u32>>,
     /// Per visitor id, its number in its partition; `u32::MAX`: none yet.
     numbers: Vec<u32>,
+    /// Per partition, its marked hits (see [`crate::marks`]), visitors
+    /// by number.
+    marks: Vec<Vec<Mark>>,
 }
 
 /// One partition's page views, in input order, and the visitor id of
@@ -255,6 +259,8 @@ pub struct Partitions {
 pub struct Partition {
     pub segments: Vec<Segment>,
     pub visitors: Vec<u32>,
+    /// Its marked hits, in no particular order.
+    pub marks: Vec<Mark>,
 }
 
 impl Partitions {
@@ -265,6 +271,7 @@ impl Partitions {
         if self.parts.is_empty() {
             self.parts.resize_with(PARTITIONS, Vec::new);
             self.visitors.resize_with(PARTITIONS, Vec::new);
+            self.marks.resize_with(PARTITIONS, Vec::new);
         }
     }
 
@@ -301,6 +308,12 @@ impl Partitions {
         }
     }
 
+    /// Files a marked hit of partition `p`, its visitor by number.
+    pub fn add_mark(&mut self, p: usize, mark: Mark) {
+        self.lists();
+        self.marks[p].push(mark);
+    }
+
     /// Moves `other`'s segments in: visitor numbers become `self`'s for
     /// the visitor ids `visitors` gives for `other`'s, and the other ids
     /// are rewritten by `rewrite`, partitions in parallel.
@@ -323,6 +336,12 @@ impl Partitions {
                     .collect()
             })
             .collect();
+        for ((mine, theirs), numbers) in self.marks.iter_mut().zip(other.marks).zip(&numbers) {
+            mine.extend(theirs.into_iter().map(|m| Mark {
+                visitor: numbers[m.visitor as usize],
+                ..m
+            }));
+        }
         self.parts
             .par_iter_mut()
             .zip(other.parts)
@@ -344,9 +363,14 @@ impl Partitions {
         self.parts
             .into_iter()
             .zip(self.visitors)
-            .map(|(mut segments, visitors)| {
+            .zip(self.marks)
+            .map(|((mut segments, visitors), marks)| {
                 segments.sort_unstable_by_key(|s| s.chunk);
-                Partition { segments, visitors }
+                Partition {
+                    segments,
+                    visitors,
+                    marks,
+                }
             })
             .collect()
     }
@@ -550,6 +574,8 @@ pub struct ChunkViews<'t> {
     entries: PairMap,
     /// Visitor and entry fields hold local ids.
     views: Vec<PageView>,
+    /// Marked hits, visitors by local id.
+    marks: Vec<Mark>,
 }
 
 /// Sizes of the tables of the chunk before, to start with: a chunk is like
@@ -571,6 +597,7 @@ impl<'t> ChunkViews<'t> {
             visitors: PairMap::with_capacity(sizes.clients),
             entries: PairMap::with_capacity(sizes.referrers),
             views: Vec::with_capacity(sizes.views),
+            marks: Vec::new(),
         }
     }
 
@@ -614,8 +641,24 @@ impl<'t> ChunkViews<'t> {
         });
     }
 
+    /// Records a marked hit (see [`crate::marks`]) of the visitor
+    /// (`client`, `agent`); `agent` is a run-wide id.
+    #[cold]
+    #[inline(never)]
+    pub fn push_mark(&mut self, time: i64, client: &'t [u8], agent: u32, kind: MarkKind) {
+        let client = self.clients.intern(Cow::Borrowed(client));
+        let visitor = self
+            .visitors
+            .intern((client, agent), &mut self.clients.first[client as usize]);
+        self.marks.push(Mark {
+            time,
+            visitor,
+            kind,
+        });
+    }
+
     pub fn is_empty(&self) -> bool {
-        self.views.is_empty()
+        self.views.is_empty() && self.marks.is_empty()
     }
 
     /// Local client keys with their hashes, for the run-wide interning.
@@ -643,6 +686,11 @@ impl<'t> ChunkViews<'t> {
 
     pub(crate) fn views(&self) -> &[PageView] {
         &self.views
+    }
+
+    /// The marked hits, visitors by local id.
+    pub(crate) fn marks(&self) -> &[Mark] {
+        &self.marks
     }
 }
 

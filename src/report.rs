@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::aggregate::{Figures, Traffic, SLOT_SECONDS};
 use crate::geoip::GeoDb;
+use crate::incidents::{self, IncidentRow};
 use crate::latency::Latency;
 use crate::parse::Format;
 use crate::privacy::{self, Redactor};
@@ -54,6 +55,8 @@ pub struct Report {
     pub period: Period,
     pub summary: Summary,
     pub timeseries: Timeseries,
+    /// Stretches of time with a 5xx rate well above the normal level.
+    pub incidents: Vec<IncidentRow>,
     pub pages: Vec<PageRow>,
     /// Per virtual host, for layouts that log one; empty otherwise.
     pub vhosts: Vec<VhostRow>,
@@ -126,6 +129,10 @@ pub struct Summary {
     pub status_5xx: u64,
     pub error_rate_4xx: f64,
     pub error_rate_5xx: f64,
+    /// Visits holding a 5xx hit (SPEC §7's rule for hits that are not
+    /// page views), and their share of all visits.
+    pub visits_with_errors: u64,
+    pub visits_with_errors_rate: f64,
 }
 
 #[derive(Debug, Serialize)]
@@ -331,6 +338,9 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
         (Some(first), Some(last)) => Bucket::for_period(first, last),
         _ => Bucket::Hour,
     };
+    // Incidents come from the slots; the visit walk counts the visits and
+    // visitors each reached.
+    let (found, normal_5xx) = incidents::find(&figures);
     // Visits and the hit-level route table need nothing of each other:
     // one is worked out while the other is.
     let views = std::mem::take(&mut figures.views);
@@ -345,6 +355,7 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
                         bucket,
                         sites: opts.sites,
                         geo: opts.geo,
+                        incidents: incidents::spans(&found),
                     },
                 )
             } else {
@@ -356,6 +367,10 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
             (routes(paths), paths)
         },
     );
+    let visits_with_errors = (v.marked.visits)
+        .get(crate::marks::SERVER_ERROR as usize)
+        .copied()
+        .unwrap_or(0);
     let summary = Summary {
         hits: total.hits,
         pageviews: v.pageviews,
@@ -375,7 +390,16 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
         status_5xx: total.status_5xx,
         error_rate_4xx: rate(total.status_4xx, total.hits),
         error_rate_5xx: rate(total.status_5xx, total.hits),
+        visits_with_errors,
+        visits_with_errors_rate: rate(visits_with_errors, v.visits),
     };
+    let incidents = incidents::rows(
+        &figures,
+        &found,
+        normal_5xx,
+        opts.visits.then_some(&v.marked),
+        &zone,
+    );
     let top = opts.top;
     let clients_table = if opts.clients {
         clients(&figures, &v, opts.show_ips, top)
@@ -420,6 +444,7 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
         period,
         summary,
         timeseries: timeseries(&figures, &zone, bucket, &v.buckets),
+        incidents,
         pages,
         vhosts: vhosts(&figures, &v, top),
         landing_pages,
@@ -597,6 +622,9 @@ fn redact(r: &mut Report, redactor: &Redactor) {
     r.not_found.iter_mut().for_each(|x| fix(&mut x.path));
     r.server_errors.iter_mut().for_each(|x| fix(&mut x.path));
     r.routes.iter_mut().for_each(|x| fix(&mut x.route));
+    for incident in &mut r.incidents {
+        incident.routes.iter_mut().for_each(|x| fix(&mut x.route));
+    }
 }
 
 /// Rows keyed by bytes of the log, with the keys that print the same

@@ -20,6 +20,7 @@ use rayon::prelude::*;
 use crate::aggregate::{Figures, NO_AGENT, NO_VHOST, SLOT_SECONDS};
 use crate::classify::{classify_agent, AgentInfo};
 use crate::geoip::{CountryCache, GeoDb};
+use crate::marks::{self, MarkTally, Spans, VisitMarks};
 use crate::pageviews::{FirstPair, PairMap, Partitions, Segment, PARTITIONS};
 use crate::parse::Quoted;
 use crate::sources::{self, Channel};
@@ -39,6 +40,9 @@ pub struct VisitOptions<'a> {
     /// `--site` hosts, as given.
     pub sites: &'a [String],
     pub geo: Option<&'a GeoDb>,
+    /// Stretches of time whose server errors are counted apart: the
+    /// report's incidents.
+    pub incidents: Spans,
 }
 
 /// Visit-level figures, keyed by ids of the [`Figures`] they came from
@@ -78,6 +82,9 @@ pub struct VisitFigures {
     pub own_hosts_from: OwnHostsFrom,
     /// Per client id of the figures: its address, if it has one.
     pub client_ips: Vec<Option<IpAddr>>,
+    /// Visits holding marked hits (server errors), and the visits and
+    /// visitors each incident reached.
+    pub marked: MarkTally,
 }
 
 /// Which rule of SPEC §4 named the own hosts.
@@ -154,6 +161,7 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
         agent_days: vec![0; agents.len()],
         entry_visits: vec![0; figures.entries.len()],
         later_entries: vec![0; figures.entries.len()],
+        marks: MarkTally::new(opts.incidents.clone()),
         ..Tally::default()
     };
     // Partitions are independent: each is put in visitor order and walked
@@ -178,16 +186,20 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
                 .map(|&v| visitor_number[v as usize])
                 .collect();
             let views = by_visitor(part.segments, walkers.len(), &number, has_vhosts);
+            let mut marked = marks::ByVisitor::new(part.marks, &number);
             for (number, one_visitor, vhosts) in views.iter() {
                 let visitor = walkers[number as usize];
+                let marks = marked.take(number, &mut tally.marks);
                 tally.walk_visitor(
                     one_visitor,
                     vhosts,
+                    marks,
                     &calendar,
                     country_of_client[visitor.client as usize],
                     visitor.agent,
                 );
             }
+            marked.finish(&mut tally.marks);
             tally
         })
         .reduce_with(Tally::merge)
@@ -199,6 +211,7 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
     out.visits = tally.visits;
     out.bounces = tally.bounces;
     out.duration_s = tally.duration_s;
+    out.marked = tally.marks.clone();
     out.pages = occurred(&tally.pages, |c| c.0 > 0);
     out.landing = occurred(&tally.landing, |c| c.0 > 0);
     out.exits = occurred(&tally.exits, |&n| n > 0);
@@ -464,7 +477,7 @@ fn occurred<T: Copy>(tally: &[T], counted: impl Fn(&T) -> bool) -> FastMap<u32, 
 /// built here, not by log text, and SipHash showed in the profile.
 type FastMap<K, V> = hashbrown::HashMap<K, V>;
 
-/// Day and time-series bucket of each 15-minute slot that holds a hit,
+/// Day and time-series bucket of each 5-minute slot that holds a hit,
 /// worked out once: zone arithmetic per page view would cost more
 /// than the walk itself for named zones. Days and buckets are numbered in
 /// time order. Only slots that occur are kept, so a log whose clock jumps
@@ -475,8 +488,8 @@ struct Calendar {
     slots: Vec<i64>,
     numbers: Vec<(u32, u32)>,
     bucket_starts: Vec<i64>,
-    /// When the slots span at most [`Calendar::DENSE_SLOTS`] (a century
-    /// of slots takes 27 MB; a year, 280 kB), the numbers of every slot
+    /// When the slots span at most [`Calendar::DENSE_SLOTS`] (ten years
+    /// of slots take 8 MB; a year, 840 kB), the numbers of every slot
     /// from the first: an index instead of a binary search per page view.
     dense: Vec<(u32, u32)>,
 }
@@ -621,6 +634,8 @@ struct Tally {
     /// The paths of the current visitor-day, kept here so that its memory
     /// serves every visitor.
     pages_today: SmallSet,
+    /// Marked hits given to visits.
+    marks: MarkTally,
 }
 
 /// Adds `b` into `a`, element by element.
@@ -656,15 +671,19 @@ impl Tally {
         add_all(&mut self.agent_days, &o.agent_days, add);
         add_all(&mut self.later_entries, &o.later_entries, add);
         add_all(&mut self.entry_visits, &o.entry_visits, add);
+        self.marks = self.marks.merge(&o.marks);
         self
     }
 
     /// One visitor's page views, in time order: visits, visitor-days, pages.
-    /// `vhosts` are those of `views`, or empty for a layout without.
+    /// `vhosts` are those of `views`, or empty for a layout without;
+    /// `marks` are the visitor's marked hits, in time order.
+    #[allow(clippy::too_many_arguments)]
     fn walk_visitor(
         &mut self,
         views: &[WalkView],
         vhosts: &[u32],
+        marks: &[marks::Mark],
         calendar: &Calendar,
         country: u32,
         agent: u32,
@@ -673,6 +692,7 @@ impl Tally {
         let mut bucket = None;
         let mut pages_today = std::mem::take(&mut self.pages_today);
         let mut visit_start = 0;
+        let mut marks = VisitMarks::new(marks);
         self.pageviews += views.len() as u64;
         for (i, v) in views.iter().enumerate() {
             let (this_day, this_bucket) = calendar.at(v.time);
@@ -707,21 +727,22 @@ impl Tally {
             self.countries[country as usize].1 += 1;
 
             if i > visit_start && v.time - views[i - 1].time > VISIT_GAP_SECONDS {
-                self.end_visit(&views[visit_start..i]);
+                self.end_visit(&views[visit_start..i], &mut marks);
                 visit_start = i;
             }
             if i > visit_start {
                 self.later_entries[v.entry as usize] += 1;
             }
         }
-        self.end_visit(&views[visit_start..]);
+        self.end_visit(&views[visit_start..], &mut marks);
         self.pages_today = pages_today;
     }
 
-    fn end_visit(&mut self, visit: &[WalkView]) {
+    fn end_visit(&mut self, visit: &[WalkView], marks: &mut VisitMarks<'_>) {
         let (Some(first), Some(last)) = (visit.first(), visit.last()) else {
             return;
         };
+        self.marks.visit(marks.in_visit(first.time, last.time));
         let bounce = visit.len() == 1;
         self.visits += 1;
         self.bounces += bounce as u64;
@@ -906,6 +927,7 @@ mod tests {
             bucket: Bucket::Hour,
             sites: &[],
             geo: None,
+            incidents: Spans::default(),
         };
         let mut figures = figures.clone();
         let views = std::mem::take(&mut figures.views);
@@ -960,6 +982,7 @@ mod tests {
                 bucket: Bucket::Hour,
                 sites: &[],
                 geo: None,
+                incidents: Spans::default(),
             };
             let calendar = Calendar::new(&f, &opts);
             assert_eq!(calendar.dense.is_empty(), span > 86_400, "span {span}");

@@ -205,6 +205,8 @@ pub fn sections(report: &Report) -> Vec<Section> {
                 "status_5xx",
                 "error_rate_4xx",
                 "error_rate_5xx",
+                "visits_with_errors",
+                "visits_with_errors_rate",
             ],
             0,
             [sm],
@@ -224,6 +226,8 @@ pub fn sections(report: &Report) -> Vec<Section> {
                     Count(sm.status_5xx),
                     Rate(sm.error_rate_4xx),
                     Rate(sm.error_rate_5xx),
+                    Count(sm.visits_with_errors),
+                    Rate(sm.visits_with_errors_rate),
                 ]
             },
             None,
@@ -254,6 +258,39 @@ pub fn sections(report: &Report) -> Vec<Section> {
                     Bytes(r.bytes),
                     Count(r.status_4xx),
                     Count(r.status_5xx),
+                ]
+            },
+            None,
+        ),
+        table(
+            "incidents",
+            "Incidents (5xx rate well above normal)",
+            &[
+                "start",
+                "end",
+                "hits",
+                "status_5xx",
+                "error_rate_5xx",
+                "normal_error_rate_5xx",
+                "first_error",
+                "visitors",
+                "visits",
+                "routes",
+            ],
+            1,
+            &report.incidents,
+            |r| {
+                vec![
+                    Text(r.start.clone()),
+                    Text(r.end.clone()),
+                    Count(r.hits),
+                    Count(r.status_5xx),
+                    Rate(r.error_rate_5xx),
+                    Rate(r.normal_error_rate_5xx),
+                    Text(r.first_error.clone()),
+                    Count(r.visitors),
+                    Count(r.visits),
+                    Text(crate::incidents::routes_text(&r.routes)),
                 ]
             },
             None,
@@ -477,12 +514,13 @@ pub const HIT_LEVEL_SECTIONS: [&str; 9] = [
 ];
 
 /// The section names `--section` accepts, in report order.
-pub const SECTION_NAMES: [&str; 25] = [
+pub const SECTION_NAMES: [&str; 26] = [
     "inputs",
     "malformed_samples",
     "period",
     "summary",
     "timeseries",
+    "incidents",
     "pages",
     "vhosts",
     "landing_pages",
