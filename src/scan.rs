@@ -13,7 +13,7 @@ use crate::aggregate::{Figures, Record};
 use crate::chunk::{split_lines_evenly, LineBlocks, MAX_LINE_BYTES};
 use crate::filter::{Filter, FilterCache};
 use crate::lines::{Line, Lines};
-use crate::parse::{is_blank, Format};
+use crate::parse::{is_blank, Format, LogLine};
 
 /// How many malformed lines are kept as samples (SPEC §1).
 pub const MAX_SAMPLES: usize = 5;
@@ -107,16 +107,10 @@ impl Partial {
         let chunk = opts.chunk_base.saturating_add(index);
         let mut views = self.figures.chunk_views(chunk);
         let mut cut = Lines::new(text, opts.format.uses_quote_marks());
-        while let Some(Line { text: line, quotes }) = cut.next_line() {
+        while let Some(next) = cut.next_line() {
+            let line = next.text;
             lines += 1;
-            // Longer than any log line: malformed, however it looks.
-            let parsed = if line.len() > MAX_LINE_BYTES {
-                None
-            } else if let Some(mut quotes) = quotes {
-                opts.format.parse_with(line, &mut quotes)
-            } else {
-                opts.format.parse(line)
-            };
+            let parsed = parse_line(opts.format, next);
             match parsed {
                 // By reference: moved out, with a filter to hand it to,
                 // every parsed line was copied once more, filters or none.
@@ -231,6 +225,20 @@ impl Partial {
             no_vhost: self.filter_cache.no_vhost,
             read_error,
         }
+    }
+}
+
+/// One line as the scan reads it; `None` when it is blank or malformed
+/// ([`is_blank`] tells which). A line longer than [`MAX_LINE_BYTES`] is
+/// malformed, however it looks.
+#[inline(always)]
+pub fn parse_line<'a>(format: Format, line: Line<'a, '_>) -> Option<LogLine<'a>> {
+    if line.text.len() > MAX_LINE_BYTES {
+        None
+    } else if let Some(mut quotes) = line.quotes {
+        format.parse_with(line.text, &mut quotes)
+    } else {
+        format.parse(line.text)
     }
 }
 
