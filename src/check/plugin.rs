@@ -244,11 +244,11 @@ pub fn details(c: &Checked) -> Vec<String> {
         lines.push("routes over a limit, the worst first:".into());
         for r in &v.routes {
             lines.push(format!(
-                "  {} {}: {} over {}{}",
+                "  {} {} ({}): {}{}",
                 r.status.name(),
                 route(&r.name),
-                figures_text(&r.figures),
                 r.condition,
+                figures_text(&r.figures),
                 r.since
                     .map(|t| format!(", since {}", clock(c, t, true)))
                     .unwrap_or_default()

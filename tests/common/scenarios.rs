@@ -66,7 +66,7 @@ pub fn line(v: &Visitor, t: i64, request: &str, status: u16, seconds: f64) -> St
 /// `error_at` makes the page view at that second (a multiple of 3) a 500.
 pub fn ordinary_minute(a: &[Visitor], start: i64, error_at: Option<i64>) -> Vec<(i64, String)> {
     let mut lines = Vec::new();
-    for k in 0..16 {
+    for (k, visitor) in a[..16].iter().enumerate() {
         let t = start + 3 * k as i64;
         let status = if error_at == Some(3 * k as i64) {
             500
@@ -74,11 +74,11 @@ pub fn ordinary_minute(a: &[Visitor], start: i64, error_at: Option<i64>) -> Vec<
             200
         };
         let path = format!("GET /products/{}", 100 + k);
-        lines.push((t, line(&a[k], t, &path, status, 0.080)));
+        lines.push((t, line(visitor, t, &path, status, 0.080)));
     }
-    for k in 0..4 {
+    for (k, visitor) in a[..4].iter().enumerate() {
         let t = start + 48 + 3 * k as i64;
-        lines.push((t, line(&a[k], t, "POST /api/checkout", 200, 0.080)));
+        lines.push((t, line(visitor, t, "POST /api/checkout", 200, 0.080)));
     }
     lines
 }
