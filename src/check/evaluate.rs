@@ -195,147 +195,9 @@ pub fn evaluate(
         .map(|c| (Status::Critical, c))
         .chain(rules.warn.iter().map(|c| (Status::Warning, c)))
         .collect();
-    let site = Figures::of(&current.all, current);
-    let base_site = baseline.map(|b| Figures::of(&b.all, b));
-    let records = current.records.as_deref().unwrap_or_default();
-    let mut verdict = match &rules.scope {
-        Scope::Site | Scope::Route(_) => {
-            let in_scope = |id: u32| names.get(id as usize).is_some_and(|n| n.in_scope);
-            let (tally, base) = match rules.scope {
-                Scope::Site => (current.all.clone(), baseline.map(|b| b.all.clone())),
-                _ => (current.in_scope(names), baseline.map(|b| b.in_scope(names))),
-            };
-            let figures = Figures::of(&tally, current);
-            let base = baseline.zip(base).map(|(b, t)| Figures::of(&t, b));
-            let mut judgements: Vec<Judgement> = (conditions.iter())
-                .map(|&(level, c)| judge(level, c, &figures, base.as_ref(), rules.min_hits, None))
-                .collect();
-            for j in &mut judgements {
-                j.since = since(j, records, current.window.from, &|r| in_scope(r.route));
-            }
-            let routes = routes_over(&judgements, current, names, records);
-            Verdict {
-                status: Status::Ok,
-                figures,
-                subject: None,
-                site,
-                baseline: base,
-                judgements,
-                mostly: mostly(current, names, &in_scope),
-                routes,
-            }
-        }
-        Scope::EachRoute => {
-            let per_hit: Vec<(Status, &Condition)> = (conditions.iter())
-                .filter(|(_, c)| c.metric.per_hit())
-                .copied()
-                .collect();
-            let mut judgements: Vec<Judgement> = (conditions.iter())
-                .filter(|(_, c)| !c.metric.per_hit())
-                .map(|&(level, c)| judge(level, c, &site, base_site.as_ref(), rules.min_hits, None))
-                .collect();
-            // Each route with hits, judged on its own.
-            let mut judged: Vec<(usize, Vec<Judgement>)> = Vec::new();
-            let mut routes = Vec::new();
-            for (id, tally) in current
-                .routes
-                .iter()
-                .enumerate()
-                .filter(|(_, t)| t.hits > 0)
-            {
-                let name = &names[id];
-                let keep = |r: &HitRecord| r.route as usize == id;
-                let figures = Figures::of(tally, current);
-                let base =
-                    baseline.map(|b| Figures::of(b.route(id).unwrap_or(&Tally::default()), b));
-                let mine: Vec<Judgement> = (per_hit.iter())
-                    .map(|&(level, c)| {
-                        let mut j = judge(
-                            level,
-                            c,
-                            &figures,
-                            base.as_ref(),
-                            rules.min_hits,
-                            Some(name),
-                        );
-                        j.since = since(&j, records, current.window.from, &keep);
-                        j
-                    })
-                    .collect();
-                // Its worst breach: the most severe, the first given.
-                let worst = (mine.iter().filter(|j| j.breached())).fold(
-                    None,
-                    |worst: Option<&Judgement>, j| match worst {
-                        Some(w) if w.level >= j.level => Some(w),
-                        _ => Some(j),
-                    },
-                );
-                if let Some(j) = worst {
-                    routes.push(RouteVerdict {
-                        name: name.clone(),
-                        status: j.level,
-                        figures,
-                        condition: j.condition.clone(),
-                        since: j.since,
-                        offending: offending(j, records, &keep),
-                    });
-                }
-                judged.push((id, mine));
-            }
-            rank(&mut routes);
-            let subject = routes.first().map(|r| (r.name.clone(), r.figures));
-            match &subject {
-                // The worst route decides: its judgements are the verdict's.
-                Some((name, _)) => {
-                    let mine = judged.into_iter().find(|(id, _)| &names[*id] == name);
-                    judgements.extend(mine.map(|(_, js)| js).unwrap_or_default());
-                }
-                // None is over a limit: per condition, the route nearest
-                // it, or, when no route could be judged, the busiest.
-                None => {
-                    let busiest = (judged.iter())
-                        .enumerate()
-                        .max_by_key(|(i, (id, _))| {
-                            (current.routes[*id].hits, std::cmp::Reverse(*i))
-                        })
-                        .map(|(i, _)| i);
-                    for (i, &(level, c)) in per_hit.iter().enumerate() {
-                        let nearest = (judged.iter())
-                            .map(|(_, js)| &js[i])
-                            .filter(|j| j.outcome == Outcome::Held)
-                            .max_by(|a, b| a.excess().total_cmp(&b.excess()));
-                        let shown = nearest.or_else(|| busiest.map(|b| &judged[b].1[i]));
-                        judgements.push(shown.cloned().unwrap_or_else(|| Judgement {
-                            level,
-                            condition: c.clone(),
-                            value: None,
-                            limit: None,
-                            outcome: Outcome::NotJudged("no hits".into()),
-                            route: None,
-                            since: None,
-                        }));
-                    }
-                }
-            }
-            let base = match &subject {
-                Some((name, _)) => {
-                    let id = names.iter().position(|n| n == name).unwrap_or(usize::MAX);
-                    baseline.map(|b| Figures::of(b.route(id).unwrap_or(&Tally::default()), b))
-                }
-                None => base_site,
-            };
-            routes.truncate(DETAIL_ROUTES);
-            Verdict {
-                status: Status::Ok,
-                figures: subject.as_ref().map_or(site, |s| s.1),
-                subject: subject.map(|s| s.0),
-                site,
-                baseline: base,
-                judgements,
-                mostly: None,
-                routes,
-            }
-        }
+    let mut verdict = match rules.scope {
+        Scope::EachRoute => each_route(rules, &conditions, current, baseline, names),
+        Scope::Site | Scope::Route(_) => as_one(rules, &conditions, current, baseline, names),
     };
     verdict.status = (verdict.judgements.iter())
         .filter(|j| j.breached())
@@ -343,6 +205,162 @@ pub fn evaluate(
         .max()
         .unwrap_or(Status::Ok);
     verdict
+}
+
+/// All hits, or those `--route` takes in, judged as one subject.
+fn as_one(
+    rules: &Rules,
+    conditions: &[(Status, &Condition)],
+    current: &WindowFigures,
+    baseline: Option<&WindowFigures>,
+    names: &[RouteName],
+) -> Verdict {
+    let site = Figures::of(&current.all, current);
+    let records = current.records.as_deref().unwrap_or_default();
+    let in_scope = |id: u32| names.get(id as usize).is_some_and(|n| n.in_scope);
+    let (tally, base) = match rules.scope {
+        Scope::Site => (current.all.clone(), baseline.map(|b| b.all.clone())),
+        _ => (current.in_scope(names), baseline.map(|b| b.in_scope(names))),
+    };
+    let figures = Figures::of(&tally, current);
+    let base = baseline.zip(base).map(|(b, t)| Figures::of(&t, b));
+    let mut judgements: Vec<Judgement> = (conditions.iter())
+        .map(|&(level, c)| judge(level, c, &figures, base.as_ref(), rules.min_hits, None))
+        .collect();
+    for j in &mut judgements {
+        j.since = since(j, records, current.window.from, &|r| in_scope(r.route));
+    }
+    let routes = routes_over(&judgements, current, names, records);
+    Verdict {
+        status: Status::Ok,
+        figures,
+        subject: None,
+        site,
+        baseline: base,
+        judgements,
+        mostly: mostly(current, names, &in_scope),
+        routes,
+    }
+}
+
+/// Each route judged on its own (`hits` and `malformed` on all hits): the
+/// worst route is the subject.
+fn each_route(
+    rules: &Rules,
+    conditions: &[(Status, &Condition)],
+    current: &WindowFigures,
+    baseline: Option<&WindowFigures>,
+    names: &[RouteName],
+) -> Verdict {
+    let site = Figures::of(&current.all, current);
+    let base_site = baseline.map(|b| Figures::of(&b.all, b));
+    let records = current.records.as_deref().unwrap_or_default();
+    let per_hit: Vec<(Status, &Condition)> = (conditions.iter())
+        .filter(|(_, c)| c.metric.per_hit())
+        .copied()
+        .collect();
+    let mut judgements: Vec<Judgement> = (conditions.iter())
+        .filter(|(_, c)| !c.metric.per_hit())
+        .map(|&(level, c)| judge(level, c, &site, base_site.as_ref(), rules.min_hits, None))
+        .collect();
+    // Each route with hits, judged on its own.
+    let mut judged: Vec<(usize, Vec<Judgement>)> = Vec::new();
+    let mut routes = Vec::new();
+    for (id, tally) in current
+        .routes
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| t.hits > 0)
+    {
+        let name = &names[id];
+        let keep = |r: &HitRecord| r.route as usize == id;
+        let figures = Figures::of(tally, current);
+        let base = baseline.map(|b| Figures::of(b.route(id).unwrap_or(&Tally::default()), b));
+        let mine: Vec<Judgement> = (per_hit.iter())
+            .map(|&(level, c)| {
+                let mut j = judge(
+                    level,
+                    c,
+                    &figures,
+                    base.as_ref(),
+                    rules.min_hits,
+                    Some(name),
+                );
+                j.since = since(&j, records, current.window.from, &keep);
+                j
+            })
+            .collect();
+        // Its worst breach: the most severe, the first given.
+        let worst =
+            (mine.iter().filter(|j| j.breached())).fold(None, |worst: Option<&Judgement>, j| {
+                match worst {
+                    Some(w) if w.level >= j.level => Some(w),
+                    _ => Some(j),
+                }
+            });
+        if let Some(j) = worst {
+            routes.push(RouteVerdict {
+                name: name.clone(),
+                status: j.level,
+                figures,
+                condition: j.condition.clone(),
+                since: j.since,
+                offending: offending(j, records, &keep),
+            });
+        }
+        judged.push((id, mine));
+    }
+    rank(&mut routes);
+    let subject = routes.first().map(|r| (r.name.clone(), r.figures));
+    match &subject {
+        // The worst route decides: its judgements are the verdict's.
+        Some((name, _)) => {
+            let mine = judged.into_iter().find(|(id, _)| &names[*id] == name);
+            judgements.extend(mine.map(|(_, js)| js).unwrap_or_default());
+        }
+        // None is over a limit: per condition, the route nearest
+        // it, or, when no route could be judged, the busiest.
+        None => {
+            let busiest = (judged.iter())
+                .enumerate()
+                .max_by_key(|(i, (id, _))| (current.routes[*id].hits, std::cmp::Reverse(*i)))
+                .map(|(i, _)| i);
+            for (i, &(level, c)) in per_hit.iter().enumerate() {
+                let nearest = (judged.iter())
+                    .map(|(_, js)| &js[i])
+                    .filter(|j| j.outcome == Outcome::Held)
+                    .max_by(|a, b| a.excess().total_cmp(&b.excess()));
+                let shown = nearest.or_else(|| busiest.map(|b| &judged[b].1[i]));
+                judgements.push(shown.cloned().unwrap_or_else(|| Judgement {
+                    level,
+                    condition: c.clone(),
+                    value: None,
+                    limit: None,
+                    outcome: Outcome::NotJudged("no hits".into()),
+                    route: None,
+                    since: None,
+                }));
+            }
+        }
+    }
+    let base = match &subject {
+        Some((name, _)) => {
+            let id = names.iter().position(|n| n == name).unwrap_or(usize::MAX);
+            baseline.map(|b| Figures::of(b.route(id).unwrap_or(&Tally::default()), b))
+        }
+        None => base_site,
+    };
+    routes.truncate(DETAIL_ROUTES);
+    Verdict {
+        status: Status::Ok,
+        figures: subject.as_ref().map_or(site, |s| s.1),
+        subject: subject.map(|s| s.0),
+        site,
+        baseline: base,
+        judgements,
+        mostly: None,
+        routes,
+    }
 }
 
 /// Judges one condition on a subject's figures (`base`: over the baseline
@@ -530,4 +548,158 @@ fn mostly(
                 .then_with(|| (&b_name.route, &b_name.method).cmp(&(&a_name.route, &a_name.method)))
         })
         .map(|(id, t)| (names[id].clone(), t.status_5xx))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::figures::{Collector, Window};
+    use crate::parse::Format;
+
+    const T0: i64 = 1_714_532_400; // 2024-05-01T03:00:00Z
+
+    fn record(offset: u32, status: u16) -> HitRecord {
+        HitRecord {
+            offset,
+            route: 0,
+            response_us: NO_TIME,
+            status,
+        }
+    }
+
+    fn breached(text: &str, limit: f64) -> Judgement {
+        Judgement {
+            level: Status::Critical,
+            condition: Condition::parse(text).unwrap(),
+            value: Some(1.0),
+            limit: Some(limit),
+            outcome: Outcome::Breached,
+            route: None,
+            since: None,
+        }
+    }
+
+    #[test]
+    fn since_is_where_errors_rose_whatever_came_before() {
+        // 100 hits, 2 scattered 5xx (at 10 s and 50 s); then from 100 s on
+        // every third hit fails, the first at 100 s.
+        let mut records: Vec<HitRecord> = (0..100)
+            .map(|i| record(i, if i == 10 || i == 50 { 500 } else { 200 }))
+            .collect();
+        records.extend((100..200).map(|i| record(i, if i % 3 == 1 { 503 } else { 200 })));
+        // Read out of order: the time decides.
+        records.swap(120, 130);
+        let j = breached("5xx>5%", 0.05);
+        assert_eq!(since(&j, &records, T0, &|_| true), Some(T0 + 100));
+        // Errors all along at 50 %: the first error of the window.
+        let steady: Vec<HitRecord> = (0..100)
+            .map(|i| record(i, [200, 500][i as usize % 2]))
+            .collect();
+        assert_eq!(since(&j, &steady, T0, &|_| true), Some(T0 + 1));
+        // Not breached, or no bad hit: no time.
+        let held = Judgement {
+            outcome: Outcome::Held,
+            ..j.clone()
+        };
+        assert_eq!(since(&held, &records, T0, &|_| true), None);
+        let clean: Vec<HitRecord> = (0..10).map(|i| record(i, 200)).collect();
+        assert_eq!(since(&j, &clean, T0, &|_| true), None);
+    }
+
+    fn collect(lines: &[(i64, u16)], windows: &[Window]) -> Collector {
+        let mut c = Collector::new(windows, None);
+        for &(t, status) in lines {
+            let time = chrono::DateTime::from_timestamp(t, 0).unwrap();
+            let line = format!(
+                r#"10.0.0.1 - - [{}] "GET /x HTTP/1.1" {status} 5 "-" "UA""#,
+                time.format("%d/%b/%Y:%H:%M:%S +0000")
+            );
+            c.parsed(&Format::Combined.parse(line.as_bytes()).unwrap());
+        }
+        c
+    }
+
+    fn rules(warn: &[&str], crit: &[&str], min_hits: u64) -> Rules {
+        let parse = |cs: &[&str]| cs.iter().map(|c| Condition::parse(c).unwrap()).collect();
+        Rules {
+            warn: parse(warn),
+            crit: parse(crit),
+            scope: Scope::Site,
+            min_hits,
+        }
+    }
+
+    #[test]
+    fn min_hits_and_baselines() {
+        let now = Window {
+            from: T0,
+            until: None,
+        };
+        let before = Window {
+            from: T0 - 3600,
+            until: Some(T0 - 3300),
+        };
+        // The baseline: 100 hits, 1 5xx (1 %). The window: 10 hits, 1 5xx.
+        let mut lines: Vec<(i64, u16)> = (0..100)
+            .map(|i| (T0 - 3600 + i, if i == 7 { 500 } else { 200 }))
+            .collect();
+        lines.extend((0..10).map(|i| (T0 + i, if i == 3 { 502 } else { 200 })));
+        let c = collect(&lines, &[now, before]);
+        let (current, base) = (&c.windows[0], &c.windows[1]);
+        // 10 % over 5 %, but 10 hits are under --min-hits 100.
+        let v = evaluate(
+            &rules(&[], &["5xx>5%"], 100),
+            current,
+            Some(base),
+            &c.routes,
+        );
+        assert_eq!(v.status, Status::Ok);
+        assert_eq!(
+            v.judgements[0].outcome,
+            Outcome::TooFew {
+                n: 10,
+                baseline: false
+            }
+        );
+        let v = evaluate(&rules(&[], &["5xx>5%"], 10), current, Some(base), &c.routes);
+        assert_eq!(v.status, Status::Critical);
+        // 3x the baseline's 1 %: a limit of 3 %.
+        let v = evaluate(&rules(&["5xx>3x"], &[], 10), current, Some(base), &c.routes);
+        assert_eq!(v.status, Status::Warning);
+        assert!((v.judgements[0].limit.unwrap() - 0.03).abs() < 1e-12);
+        assert_eq!(v.judgements[0].since, Some(T0 + 3));
+        // The baseline itself under --min-hits (the windows swapped):
+        // not judged, said so.
+        let v = evaluate(&rules(&["5xx>3x"], &[], 11), base, Some(current), &c.routes);
+        assert_eq!(
+            v.judgements[0].outcome,
+            Outcome::TooFew {
+                n: 10,
+                baseline: true
+            }
+        );
+        // hits is judged whatever --min-hits: 10 < half of 100.
+        let v = evaluate(
+            &rules(&[], &["hits<0.5x"], 1000),
+            current,
+            Some(base),
+            &c.routes,
+        );
+        assert_eq!(
+            (v.status, v.judgements[0].limit),
+            (Status::Critical, Some(50.0))
+        );
+        // Breaches are the worst level's: both levels breached, CRITICAL.
+        let v = evaluate(
+            &rules(&["5xx>1%"], &["5xx>5%"], 10),
+            current,
+            Some(base),
+            &c.routes,
+        );
+        assert_eq!(v.status, Status::Critical);
+        assert_eq!(
+            v.mostly.as_ref().map(|(r, n)| (r.to_string(), *n)),
+            Some(("GET /x".into(), 1))
+        );
+    }
 }

@@ -12,9 +12,19 @@ use super::figures::RouteName;
 use super::{Checked, Status};
 use crate::output::table::{terminal_safe, thousands};
 
-/// `LOGSTATS UNKNOWN - message`, for a check that could not judge.
+/// `LOGSTATS UNKNOWN - message`, for a check that could not judge; the
+/// lines of a longer message follow as details.
 pub fn unknown(message: &str) -> String {
-    format!("LOGSTATS UNKNOWN - {}\n", plugin_safe(message))
+    let mut lines = message.lines();
+    let mut out = format!(
+        "LOGSTATS UNKNOWN - {}\n",
+        plugin_safe(lines.next().unwrap_or_default())
+    );
+    for line in lines {
+        out.push_str(&plugin_safe(line));
+        out.push('\n');
+    }
+    out
 }
 
 /// The first line, then the details.

@@ -39,6 +39,9 @@ const PROBE_BYTES: u64 = 64 << 10;
 /// Bytes read at a time by a probe: a few lines.
 const READ_BYTES: u64 = 4 << 10;
 
+/// Bytes of a window read at a time.
+const RANGE_BLOCK_BYTES: usize = 4 << 20;
+
 /// An input, opened, its format known.
 pub struct Input {
     pub path: InputPath,
@@ -141,9 +144,19 @@ impl Input {
                     );
                 }
                 for (start, end) in merged(ranges) {
-                    let text = read_range(&file, start, end - start).map_err(fail)?;
-                    bytes += text.len() as u64;
-                    feed(&text, self.format, collector);
+                    // In blocks of whole lines: a window of days is read in
+                    // bounded memory.
+                    let range = RangeReader {
+                        file: &file,
+                        at: start,
+                        end,
+                    };
+                    let mut blocks = LineBlocks::new(range, RANGE_BLOCK_BYTES);
+                    while let Some(block) = blocks.next_block().map_err(fail)? {
+                        bytes += block.len() as u64;
+                        feed(&block, self.format, collector);
+                        blocks.recycle(block);
+                    }
                 }
                 Ok(ReadStats {
                     bytes,
@@ -230,6 +243,27 @@ fn merged(mut ranges: Vec<(u64, u64)>) -> Vec<(u64, u64)> {
         }
     }
     out
+}
+
+/// Bytes `at..end` of a file, read by position.
+struct RangeReader<'f> {
+    file: &'f File,
+    at: u64,
+    end: u64,
+}
+
+impl Read for RangeReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let want = buf
+            .len()
+            .min(usize::try_from(self.end - self.at).unwrap_or(usize::MAX));
+        if want == 0 {
+            return Ok(0);
+        }
+        let n = read_at(self.file, &mut buf[..want], self.at)?;
+        self.at += n as u64;
+        Ok(n)
+    }
 }
 
 /// Reads `len` bytes at `offset`, fewer if the file ends first (it may
@@ -379,8 +413,12 @@ impl<'f> Positioned<'f> {
             let len = self.len;
             let block = self.bytes(start, want)?;
             let found = memchr::memchr(b'\n', block);
-            let at_end = start + block.len() as u64 >= len;
             let got = block.len();
+            if got == 0 {
+                // The file was truncated since it was opened: no more lines.
+                return Ok((None, len));
+            }
+            let at_end = start + got as u64 >= len;
             if found.is_none() && !at_end && got <= crate::chunk::MAX_LINE_BYTES {
                 want = got.saturating_mul(2);
                 continue;
