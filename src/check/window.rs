@@ -42,6 +42,11 @@ const READ_BYTES: u64 = 4 << 10;
 /// Bytes of a window read at a time.
 const RANGE_BLOCK_BYTES: usize = 4 << 20;
 
+/// The start of a file read by position, from which its format is
+/// detected: the 200 lines detection samples, unless they are longer than
+/// 1.3 kB on average.
+const HEAD_BYTES: u64 = 256 << 10;
+
 /// An input, opened, its format known.
 pub struct Input {
     pub path: InputPath,
@@ -61,7 +66,7 @@ enum How {
 /// What reading an input took.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReadStats {
-    /// Bytes read: probes and windows, or the whole stream.
+    /// Bytes read: the start, probes and windows, or the whole stream.
     pub bytes: u64,
     /// The input's size, when known.
     pub size: Option<u64>,
@@ -75,8 +80,8 @@ impl Input {
         let name = path.display();
         let (how, head) = match positioned(path)? {
             Some((file, len)) => {
-                let head = read_range(&file, 0, len.min(crate::DETECT_BLOCK_BYTES as u64))
-                    .map_err(|e| read_error(path, &e))?;
+                let head =
+                    read_range(&file, 0, len.min(HEAD_BYTES)).map_err(|e| read_error(path, &e))?;
                 (How::Positioned { file, len }, head)
             }
             None => {
@@ -117,7 +122,7 @@ impl Input {
         let fail = |e: io::Error| read_error(&self.path, &e);
         match self.how {
             How::Positioned { file, len } => {
-                let mut bytes = 0;
+                let mut bytes = self.head.len() as u64;
                 let mut ranges = Vec::with_capacity(windows.len());
                 for w in windows {
                     let from = w.from.saturating_sub(DISORDER_SECONDS);
