@@ -148,12 +148,27 @@ impl Input {
                         self.path.display()
                     );
                 }
+                // The whole lines of the start already read serve again.
+                let head_end = memchr::memrchr(b'\n', &self.head).map_or(0, |nl| nl as u64 + 1);
                 for (start, end) in merged(ranges) {
+                    let mut at = start;
+                    if at < head_end {
+                        let upto = end.min(head_end);
+                        feed(
+                            &self.head[at as usize..upto as usize],
+                            self.format,
+                            collector,
+                        );
+                        at = upto;
+                    }
+                    if at >= end {
+                        continue;
+                    }
                     // In blocks of whole lines: a window of days is read in
                     // bounded memory.
                     let range = RangeReader {
                         file: &file,
-                        at: start,
+                        at,
                         end,
                     };
                     let mut blocks = LineBlocks::new(range, RANGE_BLOCK_BYTES);
@@ -413,7 +428,8 @@ impl<'f> Positioned<'f> {
     /// The line that starts at `start` (without its `\r\n`), or `None`
     /// when it is longer than any log line; and the next line's start.
     fn line(&mut self, start: u64) -> io::Result<(Option<&[u8]>, u64)> {
-        let mut want = READ_BYTES as usize;
+        // What is buffered may hold the line already.
+        let mut want = 1;
         loop {
             let len = self.len;
             let block = self.bytes(start, want)?;
@@ -425,7 +441,7 @@ impl<'f> Positioned<'f> {
             }
             let at_end = start + got as u64 >= len;
             if found.is_none() && !at_end && got <= crate::chunk::MAX_LINE_BYTES {
-                want = got.saturating_mul(2);
+                want = got.saturating_mul(2).max(READ_BYTES as usize);
                 continue;
             }
             let line_len = found.unwrap_or(got);
