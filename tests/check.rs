@@ -217,6 +217,27 @@ fn each_route_the_worst_route_decides() {
          'p95'=0.08s;;;0 'p99'=0.08s;;;0 'rate_4xx'=0%;;;0;100 'rate_malformed'=0%;;;0;100"
     );
     assert!(out.contains("CRITICAL 5xx>5%: 78.9% on POST /api/checkout since 03:02:05"));
+    // hits are judged on all of them: 118, under 200.
+    let args = [
+        &WINDOW[..],
+        &[
+            "--each-route",
+            "--min-hits",
+            "20",
+            "--crit",
+            "5xx>5%",
+            "--warn",
+            "hits<200",
+        ],
+    ]
+    .concat();
+    let (code, out) = check(&log, &args);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.starts_with("LOGSTATS CRITICAL - POST /api/checkout: 5xx 78.9% (30/38) since 03:02; p95 80ms; hits 118 (all routes"), "{out}");
+    assert!(
+        out.contains("\nWARNING hits<200: 118 (limit 200)\n"),
+        "{out}"
+    );
     // Each route needs --min-hits: the checkout's 38 hits are too few by
     // default, and the page views (1.25 %) are within the limits.
     let (code, out) = check(&log, &[&WINDOW[..], &["--each-route"]].concat());

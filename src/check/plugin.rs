@@ -83,7 +83,12 @@ pub fn summary(c: &Checked) -> String {
         parts.push(format!("p99 {}{}", duration(ms), since(Metric::P99)));
     }
     if has(Metric::Hits) {
-        parts.push(format!("hits {}", thousands(f.hits)));
+        // With --each-route, hits are judged on all of them.
+        let hits = match c.rules.scope {
+            Scope::EachRoute => v.site.hits,
+            _ => f.hits,
+        };
+        parts.push(format!("hits {}", thousands(hits)));
     }
     if has(Metric::Malformed) {
         parts.push(format!(
