@@ -96,6 +96,39 @@ fn incidents_as_a_table_and_as_csv() {
 }
 
 #[test]
+fn incidents_and_visits_with_errors_on_the_html_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("spike.log");
+    std::fs::write(&log, spike()).unwrap();
+    let out = logstats()
+        .args(["report", log.to_str().unwrap(), "--format", "html"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let page = String::from_utf8(out.stdout).unwrap();
+    // The incident of the test above, as a card of its own with its one
+    // row, and the summary's two new figures as tiles.
+    let card = page
+        .split(r#"<section class="card wide" id="incidents" data-section="incidents">"#)
+        .nth(1)
+        .expect("an incidents card")
+        .split("</section>")
+        .next()
+        .unwrap();
+    assert_eq!(card.matches("<tr data-row>").count(), 1, "{card}");
+    assert!(
+        card.contains(r#"data-col="first_error"><span>2024-05-01T03:02:05+00:00</span>"#),
+        "{card}"
+    );
+    assert!(
+        card.contains("POST /api/checkout 30 (96.8 %, new); GET /products/:id 1 (3.2 %)"),
+        "{card}"
+    );
+    assert!(page.contains(r#"data-col="visits_with_errors" data-v="5""#));
+    assert!(page.contains(r#"data-col="visits_with_errors_rate" data-v="0.3125""#));
+}
+
+#[test]
 fn a_log_without_a_failing_slot_has_no_incident() {
     // Three 5xx hits, in three slots: none holds 5. 192.0.2.44's 503 and
     // 502 come a minute and two after its page view of /search: in its

@@ -7,9 +7,9 @@ use clap::{Args, ValueEnum};
 use globset::Glob;
 
 use super::condition::Condition;
+use crate::enrich::zone::ReportZone;
 use crate::filter::{parse_glob, TimeArg};
 use crate::parse::Format;
-use crate::zone::ReportZone;
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
@@ -86,7 +86,7 @@ pub struct CheckArgs {
     /// The log layout, as for logstats report (a name such as combined or
     /// nginx-timed, or the server's log_format pattern). Default: detected
     /// from the start of each file.
-    #[arg(long, value_name = "FORMAT", value_parser = crate::cli::parse_format, env = "LOGSTATS_LOG_FORMAT", help_heading = "Input")]
+    #[arg(long, value_name = "FORMAT", value_parser = parse_format, env = "LOGSTATS_LOG_FORMAT", help_heading = "Input")]
     pub log_format: Option<Format>,
 
     /// Zone of the times printed and of --since/--until written without
@@ -115,6 +115,13 @@ pub fn parse_duration(s: &str) -> Result<i64, String> {
             "'{s}' is not a duration: write one like 1h, 1d or 7d (or 30m, 2w)"
         )),
     }
+}
+
+/// `--log-format`, read as `logstats report` reads it (here, not shared with
+/// [`cli`](crate::cli), which names these arguments: no two modules use
+/// each other).
+fn parse_format(s: &str) -> Result<Format, String> {
+    Format::from_arg(s).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

@@ -12,10 +12,10 @@
 use globset::{Candidate, GlobSet};
 use hashbrown::HashMap;
 
-use crate::bytes_map::BytesMap;
-use crate::latency::Latency;
+use crate::aggregate::bytes_map::BytesMap;
+use crate::aggregate::latency::Latency;
+use crate::enrich::route::route_of;
 use crate::parse::LogLine;
-use crate::route::route_of;
 
 /// A stretch of time `[from, until)`; no `until`: to the end of the log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,6 +8,15 @@
 //! [`evaluate`] judges the conditions on the figures; [`plugin`] (text)
 //! or [`json`] prints the verdict. The exit status is decided here, in
 //! [`Status::exit_code`], and nowhere else.
+//!
+//! Beside [`output`](crate::output), it reads logs, not reports: it depends
+//! on [`input`](crate::input), [`parse`](crate::parse), [`filter`](crate::filter)
+//! and [`scan`](crate::scan) for finding and reading lines, on
+//! [`aggregate`](crate::aggregate) for its keys and percentiles, on
+//! [`enrich`](crate::enrich) for routes and the zone, and on
+//! [`output`](crate::output)'s terminal text, with [`config`](crate::config)
+//! and [`error`](crate::error) at the edges. [`cli`](crate::cli) names its
+//! arguments, so it uses nothing of `cli`.
 
 pub mod args;
 pub mod condition;
@@ -28,8 +37,8 @@ use evaluate::{Rules, Scope, Verdict};
 use figures::{Collector, Window};
 use window::{Input, ReadStats};
 
+use crate::enrich::zone::ReportZone;
 use crate::input::InputPath;
-use crate::zone::ReportZone;
 
 /// The state a check ends in, worst last.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

@@ -19,10 +19,10 @@
 use std::fs::File;
 use std::io::{self, Read};
 
-use crate::chunk::LineBlocks;
 use crate::error::Error;
+use crate::input::chunk::LineBlocks;
+use crate::input::lines::Lines;
 use crate::input::{self, InputPath, Source};
-use crate::lines::Lines;
 use crate::parse::{is_blank, Format};
 use crate::scan::parse_line;
 
@@ -90,7 +90,7 @@ impl Input {
                     Source::Bytes(bytes) => Box::new(io::Cursor::new(bytes)),
                     Source::Mapped(map) => Box::new(io::Cursor::new(map.to_vec())),
                 };
-                let mut blocks = LineBlocks::new(reader, crate::DETECT_BLOCK_BYTES);
+                let mut blocks = LineBlocks::new(reader, crate::scan::DETECT_BLOCK_BYTES);
                 let head = blocks
                     .next_block()
                     .map_err(|e| read_error(path, &e))?
@@ -98,7 +98,7 @@ impl Input {
                 (How::Stream(blocks), head)
             }
         };
-        let format = crate::choose_format(&head, given).map_err(|message| Error::Format {
+        let format = crate::scan::choose_format(&head, given).map_err(|message| Error::Format {
             path: name,
             message,
         })?;
@@ -113,7 +113,7 @@ impl Input {
     /// The offset written on the first line that parses, if any: what the
     /// report zone defaults to.
     pub fn first_offset(&self) -> Option<Option<i32>> {
-        crate::first_offset(&self.head, self.format)
+        crate::scan::first_offset(&self.head, self.format)
     }
 
     /// Reads what may fall in `windows` into `collector`.
@@ -440,12 +440,12 @@ impl<'f> Positioned<'f> {
                 return Ok((None, len));
             }
             let at_end = start + got as u64 >= len;
-            if found.is_none() && !at_end && got <= crate::chunk::MAX_LINE_BYTES {
+            if found.is_none() && !at_end && got <= crate::input::chunk::MAX_LINE_BYTES {
                 want = got.saturating_mul(2).max(READ_BYTES as usize);
                 continue;
             }
             let line_len = found.unwrap_or(got);
-            if line_len > crate::chunk::MAX_LINE_BYTES {
+            if line_len > crate::input::chunk::MAX_LINE_BYTES {
                 let end = self.newline(start)?.map_or(len, |nl| nl + 1);
                 return Ok((None, end));
             }
