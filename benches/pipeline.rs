@@ -117,6 +117,7 @@ fn stages(c: &mut Criterion) {
                 geo: None,
                 metrics: false,
                 goals: None,
+                incidents: logstats::visits::marks::Spans::default(),
             };
             let mut figures = scanned.figures.clone();
             let views = std::mem::take(&mut figures.views);

@@ -38,6 +38,26 @@ pub enum Command {
     #[command(verbatim_doc_comment)]
     Report(Box<ReportArgs>),
 
+    /// Alert when errors, slowness or silence pass a limit: a check for
+    /// cron, systemd timers, Nagios and Icinga.
+    ///
+    /// Judges the last minutes of a log against conditions and exits with
+    /// the monitoring-plugin status: 0 OK, 1 WARNING, 2 CRITICAL, 3
+    /// UNKNOWN (an unreadable log, bad arguments, no line in the window).
+    /// It prints one status line for the pager, with performance data,
+    /// then details: the routes over a limit and since when. On a plain
+    /// log it reads only the window, found by position: a check every
+    /// minute on gigabytes costs milliseconds.
+    ///
+    /// Examples:
+    ///   logstats check /var/log/nginx/access.log --since 5m --warn '5xx>2%' --crit '5xx>5%'
+    ///   logstats check access.log --log-format nginx-timed --crit 'p95>2s' --each-route
+    ///   logstats check access.log --route '/api/*' --crit 'hits<10'
+    ///   logstats check access.log --since 10m --vs 1d --crit '5xx>3x' --warn 'hits<0.5x'
+    ///   logstats check access.log --format json | jq .status
+    #[command(verbatim_doc_comment)]
+    Check(Box<crate::check::CheckArgs>),
+
     /// Print a shell completion script to standard output.
     ///
     /// Examples:

@@ -23,6 +23,9 @@
 //!   [`aggregate`] counts per hit and [`visits`] per visit when that format
 //!   is asked for, folded by [`report`] into labelled series;
 //! - [`output`] renders the report, one format per file.
+//! - [`check`] is the other command: it reads the last minutes of a log
+//!   through [`input`], [`parse`] and [`scan`]'s line reading, judges them
+//!   against thresholds and prints a monitoring-plugin verdict.
 //!
 //! [`enrich`] holds the rules for single values that several stages apply
 //! (bots, countries, channels, routes, languages, anonymised addresses,
@@ -42,6 +45,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod aggregate;
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod enrich;

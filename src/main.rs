@@ -1,6 +1,7 @@
 //! The `logstats` binary: arguments in, a report and an exit status out.
 //! Exit status: 0 success, 1 `--strict` failure or an input read only in
-//! part, 2 usage, input or output errors.
+//! part, 2 usage, input or output errors; `logstats check` has the
+//! monitoring-plugin statuses instead (see [`logstats::check::Status`]).
 
 // Input decides nothing by panicking: a value from a log, a file or the
 // command line is handled, never unwrapped. Tests may unwrap.
@@ -46,9 +47,13 @@ fn tune_allocator() {
 
 fn main() -> ExitCode {
     tune_allocator();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return refused(e),
+    };
     let result = match cli.command {
         Command::Report(args) => report(*args),
+        Command::Check(args) => Ok(logstats::check::run(*args)),
         Command::Completions { shell } => {
             let mut out = Vec::new();
             shell.write(&mut out);
@@ -68,6 +73,28 @@ fn main() -> ExitCode {
             ExitCode::from(e.exit_code() as u8)
         }
     }
+}
+
+/// Arguments clap refused: its message and status (2), or for `logstats
+/// check` an UNKNOWN verdict, since a monitor reads status 2 as CRITICAL.
+/// Help and version requests exit as clap has them.
+fn refused(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let is_check = args
+        .iter()
+        .find(|a| !a.starts_with('-'))
+        .is_some_and(|a| a == "check");
+    let is_help = matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    );
+    if is_check && !is_help {
+        return ExitCode::from(logstats::check::refused(&e, &args));
+    }
+    e.exit()
 }
 
 fn report(args: ReportArgs) -> Result<u8, Error> {

@@ -100,6 +100,12 @@ fn real_reports_match_the_schema() {
     ]);
     assert!(!r["languages"].as_array().unwrap().is_empty());
     assert_valid("languages", &r);
+    let dir = tempfile::tempdir().unwrap();
+    let spike = dir.path().join("spike.log");
+    std::fs::write(&spike, common::scenarios::spike()).unwrap();
+    let r = report_json(&[spike.to_str().unwrap()]);
+    assert_eq!(r["incidents"].as_array().unwrap().len(), 1);
+    assert_valid("a log with an incident", &r);
 }
 
 #[test]

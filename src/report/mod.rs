@@ -4,7 +4,8 @@
 //! [`model`] is the report as renderers see it; [`build`] merges the
 //! inputs' figures, has the visits computed and makes every table, with
 //! the helpers of `tables.rs` (text, ranking, tables keyed by path),
-//! `routes.rs` and `timeseries.rs`. A new table is a field of the model
+//! `routes.rs` and `timeseries.rs`; [`incidents`] finds the stretches of
+//! time with a 5xx rate well above normal. A new table is a field of the model
 //! and a few lines here. Depends on [`scan`](crate::scan) for what each
 //! input gave, on [`aggregate`](crate::aggregate) and
 //! [`visits`] for the figures, on [`goals`](crate::goals) for the goal and
@@ -12,6 +13,7 @@
 //! addresses and the report zone, and on [`text`](crate::text) for log
 //! bytes as text.
 
+pub mod incidents;
 pub mod model;
 mod routes;
 mod tables;
@@ -19,6 +21,7 @@ mod timeseries;
 
 use hashbrown::HashMap;
 
+use crate::aggregate::pageviews::marks::SERVER_ERROR;
 use crate::aggregate::Figures;
 use crate::enrich::geoip::GeoDb;
 use crate::enrich::privacy::{self, Redactor};
@@ -100,6 +103,9 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
         (Some(first), Some(last)) => Bucket::for_period(first, last),
         _ => Bucket::Hour,
     };
+    // Incidents come from the slots; the visit walk counts the visits and
+    // visitors each reached.
+    let (found, normal_5xx) = incidents::find(&figures);
     // Visits and the hit-level route table need nothing of each other:
     // one is worked out while the other is.
     let views = std::mem::take(&mut figures.views);
@@ -116,6 +122,7 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
                         geo: opts.geo,
                         metrics: opts.metrics,
                         goals: opts.goals,
+                        incidents: incidents::spans(&found),
                     },
                 )
             } else {
@@ -127,6 +134,10 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
             (routes(paths), paths)
         },
     );
+    let visits_with_errors = (v.marked.visits)
+        .get(SERVER_ERROR as usize)
+        .copied()
+        .unwrap_or(0);
     let summary = Summary {
         hits: total.hits,
         pageviews: v.pageviews,
@@ -146,7 +157,16 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
         status_5xx: total.status_5xx,
         error_rate_4xx: rate(total.status_4xx, total.hits),
         error_rate_5xx: rate(total.status_5xx, total.hits),
+        visits_with_errors,
+        visits_with_errors_rate: rate(visits_with_errors, v.visits),
     };
+    let incidents = incidents::rows(
+        &figures,
+        &found,
+        normal_5xx,
+        opts.visits.then_some(&v.marked),
+        &zone,
+    );
     let top = opts.top;
     let clients_table = if opts.clients {
         clients(&figures, &v, opts.show_ips, top)
@@ -225,6 +245,7 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
         period,
         summary,
         timeseries: timeseries(&figures, &zone, bucket, &v.buckets),
+        incidents,
         pages,
         vhosts: vhosts(&figures, &v, top),
         landing_pages,
@@ -408,6 +429,9 @@ fn redact(r: &mut Report, redactor: &Redactor) {
     r.not_found.iter_mut().for_each(|x| fix(&mut x.path));
     r.server_errors.iter_mut().for_each(|x| fix(&mut x.path));
     r.routes.iter_mut().for_each(|x| fix(&mut x.route));
+    for incident in &mut r.incidents {
+        incident.routes.iter_mut().for_each(|x| fix(&mut x.route));
+    }
 }
 
 /// Hits per virtual host, with page views and visitor-days from the walk.

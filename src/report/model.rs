@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use super::incidents::IncidentRow;
 use crate::enrich::zone::{Bucket, ReportZone};
 use crate::goals::rows::{FunnelRow, GoalChannelRow, GoalRow};
 use crate::metrics::Metrics;
@@ -20,6 +21,8 @@ pub struct Report {
     pub period: Period,
     pub summary: Summary,
     pub timeseries: Timeseries,
+    /// Stretches of time with a 5xx rate well above the normal level.
+    pub incidents: Vec<IncidentRow>,
     pub pages: Vec<PageRow>,
     /// Per virtual host, for layouts that log one; empty otherwise.
     pub vhosts: Vec<VhostRow>,
@@ -106,6 +109,10 @@ pub struct Summary {
     pub status_5xx: u64,
     pub error_rate_4xx: f64,
     pub error_rate_5xx: f64,
+    /// Visits holding a 5xx hit (SPEC §7's rule for hits that are not
+    /// page views), and their share of all visits.
+    pub visits_with_errors: u64,
+    pub visits_with_errors_rate: f64,
 }
 
 #[derive(Debug, Serialize)]

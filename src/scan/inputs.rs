@@ -18,7 +18,7 @@ use crate::input::{InputPath, Opened, Source};
 use crate::parse::{self, check_fit, detect, Format};
 
 /// The first block of a stream, from which its format is detected.
-const DETECT_BLOCK_BYTES: usize = 1 << 20;
+pub(crate) const DETECT_BLOCK_BYTES: usize = 1 << 20;
 
 /// What scanning the inputs of a run needs to know.
 pub struct InputsOptions<'a> {
@@ -186,7 +186,7 @@ impl Zoning {
 
 /// The written offset of the first line of `start` that parses, among
 /// the lines format detection samples; `None` when none does.
-fn first_offset(start: &[u8], format: Format) -> Option<Option<i32>> {
+pub(crate) fn first_offset(start: &[u8], format: Format) -> Option<Option<i32>> {
     start
         .split(|&b| b == b'\n')
         .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
@@ -194,6 +194,26 @@ fn first_offset(start: &[u8], format: Format) -> Option<Option<i32>> {
         .take(parse::DETECT_LINES)
         .find_map(|l| format.parse(l))
         .map(|l| l.time.offset_s)
+}
+
+/// The format of an input that starts with `start`: `given` if it fits,
+/// else the one detected. `Err`: the message of a format that does not fit.
+pub(crate) fn choose_format(start: &[u8], given: Option<Format>) -> Result<Format, String> {
+    Ok(match given {
+        Some(given) => {
+            check_fit(start, given, true)?;
+            given
+        }
+        None => {
+            // Detection has counted what fits; only a format that fits
+            // nothing needs the check's message.
+            let (detected, parsed) = detect(start);
+            if parsed == 0 {
+                check_fit(start, detected, false)?;
+            }
+            detected
+        }
+    })
 }
 
 /// Detects the format of one opened input (unless it was given), checks
@@ -207,21 +227,7 @@ fn scan_input(
     bar: Option<&ProgressBar>,
 ) -> Result<(Format, Scanned), String> {
     let mut choose = |start: &[u8]| -> Result<Format, String> {
-        let format = match opts.format {
-            Some(given) => {
-                check_fit(start, given, true)?;
-                given
-            }
-            None => {
-                // Detection has counted what fits; only a format that
-                // fits nothing needs the check's message.
-                let (detected, parsed) = detect(start);
-                if parsed == 0 {
-                    check_fit(start, detected, false)?;
-                }
-                detected
-            }
-        };
+        let format = choose_format(start, opts.format)?;
         zoning.before_scan(start, format);
         Ok(format)
     };

@@ -8,7 +8,21 @@ use crate::aggregate::{Figures, Record};
 use crate::filter::FilterCache;
 use crate::input::chunk::MAX_LINE_BYTES;
 use crate::input::lines::{Line, Lines};
-use crate::parse::is_blank;
+use crate::parse::{is_blank, Format, LogLine};
+
+/// One line as the scan reads it; `None` when it is blank or malformed
+/// ([`is_blank`] tells which). A line longer than [`MAX_LINE_BYTES`] is
+/// malformed, however it looks.
+#[inline(always)]
+pub fn parse_line<'a>(format: Format, line: Line<'a, '_>) -> Option<LogLine<'a>> {
+    if line.text.len() > MAX_LINE_BYTES {
+        None
+    } else if let Some(mut quotes) = line.quotes {
+        format.parse_with(line.text, &mut quotes)
+    } else {
+        format.parse(line.text)
+    }
+}
 
 /// A malformed line, located by chunk until line numbers are known.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -49,16 +63,10 @@ impl Partial {
         let chunk = opts.chunk_base.saturating_add(index);
         let mut views = self.figures.chunk_views(chunk);
         let mut cut = Lines::new(text, opts.format.uses_quote_marks());
-        while let Some(Line { text: line, quotes }) = cut.next_line() {
+        while let Some(next) = cut.next_line() {
+            let line = next.text;
             lines += 1;
-            // Longer than any log line: malformed, however it looks.
-            let parsed = if line.len() > MAX_LINE_BYTES {
-                None
-            } else if let Some(mut quotes) = quotes {
-                opts.format.parse_with(line, &mut quotes)
-            } else {
-                opts.format.parse(line)
-            };
+            let parsed = parse_line(opts.format, next);
             match parsed {
                 // By reference: moved out, with a filter to hand it to,
                 // every parsed line was copied once more, filters or none.

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 
+use super::marks::{MarkTally, Spans};
 use crate::enrich::geoip::GeoDb;
 use crate::enrich::sources::Channel;
 use crate::enrich::zone::{Bucket, ReportZone};
@@ -24,6 +25,9 @@ pub struct VisitOptions<'a> {
     /// `--site` hosts, as given.
     pub sites: &'a [String],
     pub geo: Option<&'a GeoDb>,
+    /// Stretches of time whose server errors are counted apart: the
+    /// report's incidents.
+    pub incidents: Spans,
     /// Count what `--format prometheus` needs beyond the tables.
     pub metrics: bool,
     /// Goals and funnels, when some are given.
@@ -70,6 +74,9 @@ pub struct VisitFigures {
     pub own_hosts_from: OwnHostsFrom,
     /// Per client id of the figures: its address, if it has one.
     pub client_ips: Vec<Option<IpAddr>>,
+    /// Visits holding marked hits (server errors), and the visits and
+    /// visitors each incident reached.
+    pub marked: MarkTally,
     /// Distinct client addresses the GeoIP database failed to look up.
     pub geoip_lookup_errors: u64,
     /// What `--format prometheus` needs beyond the tables; `None` unless

@@ -17,7 +17,9 @@
 //! parallel (`walk.rs`); then the own hosts and the source of each visit
 //! (`attribution.rs`). When goals are given, their hits are filed by
 //! visitor before the walk and given to visits as it goes
-//! ([`goals`](crate::goals)). `figures.rs` holds what goes in and comes out.
+//! ([`goals`](crate::goals)); the hits that are no page views but belong to
+//! visits (a visitor's 5xx) are given to them during the walk ([`marks`]).
+//! `figures.rs` holds what goes in and comes out.
 //!
 //! Depends on [`aggregate`](crate::aggregate) for the figures and the
 //! page-view store, on [`enrich`](crate::enrich) for the rules, on
@@ -28,6 +30,7 @@
 mod attribution;
 mod calendar;
 mod figures;
+pub mod marks;
 mod order;
 mod visitors;
 mod walk;
@@ -44,6 +47,7 @@ use attribution::attribute_sources;
 use calendar::Calendar;
 use figures::FastMap;
 pub use figures::{OwnHostsFrom, VisitFigures, VisitOptions, UNKNOWN_COUNTRY, VISIT_GAP_SECONDS};
+use marks::{ByVisitor, MarkTally};
 use order::by_visitor;
 use visitors::{countries_of_clients, languages_of, number_visitors, unify_clients};
 use walk::{HostTally, Tally};
@@ -136,6 +140,7 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
         },
         languages: vec![HostTally::default(); language_names.len()],
         goals: opts.goals.map(VisitTally::new).unwrap_or_default(),
+        marks: MarkTally::new(opts.incidents.clone()),
         ..Tally::default()
     };
     // Partitions are independent: each is put in visitor order and walked
@@ -162,12 +167,15 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
                 .map(|&v| visitor_number[v as usize])
                 .collect();
             let views = by_visitor(part.segments, walkers.len(), &number, has_vhosts, languages);
+            let mut marked = ByVisitor::new(part.marks, &number);
             for (number, one_visitor, vhosts, languages) in views.iter() {
                 let visitor = walkers[number as usize];
+                let marks = marked.take(number, &mut tally.marks);
                 tally.walk_visitor(
                     one_visitor,
                     vhosts,
                     languages,
+                    marks,
                     &calendar,
                     country_of_client[visitor.client as usize],
                     visitor.agent,
@@ -177,6 +185,7 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
                     tally.goals.visitor(set, times, goal_hits.of(number));
                 }
             }
+            marked.finish(&mut tally.marks);
             tally
         })
         .reduce_with(Tally::merge)
@@ -188,6 +197,7 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
     out.visits = tally.visits;
     out.bounces = tally.bounces;
     out.duration_s = tally.duration_s;
+    out.marked = tally.marks.clone();
     out.pages = occurred(&tally.pages, |c| c.0 > 0);
     out.landing = occurred(&tally.landing, |c| c.0 > 0);
     out.exits = occurred(&tally.exits, |&n| n > 0);
@@ -295,6 +305,7 @@ mod tests {
     use super::*;
     use crate::enrich::sources::Channel;
     use crate::enrich::zone::{Bucket, ReportZone};
+    use crate::visits::marks::Spans;
 
     const FIREFOX: &[u8] =
         b"Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0";
@@ -309,6 +320,7 @@ mod tests {
             geo: None,
             metrics: true,
             goals: None,
+            incidents: Spans::default(),
         };
         let mut figures = figures.clone();
         let views = std::mem::take(&mut figures.views);
@@ -365,6 +377,7 @@ mod tests {
                 geo: None,
                 metrics: false,
                 goals: None,
+                incidents: Spans::default(),
             };
             let calendar = Calendar::new(&f, &opts);
             assert_eq!(calendar.dense.is_empty(), span > 86_400, "span {span}");
