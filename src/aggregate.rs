@@ -26,7 +26,7 @@ use crate::parse::LogLine;
 pub const SLOT_SECONDS: i64 = 900;
 
 /// Hits, bytes and error counts: the figures a summary and a time bucket share.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Traffic {
     pub hits: u64,
     pub bytes: u64,
@@ -53,7 +53,7 @@ impl Traffic {
 /// What is counted per distinct path. `not_found`, `server_errors`,
 /// `routes` and `response_time` are all derived from it, so a line costs
 /// one path lookup.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PathStats {
     pub hits: u64,
     pub bytes: u64,
@@ -72,7 +72,7 @@ impl PathStats {
         self.latency.get_or_insert_default().record(us);
     }
 
-    fn merge(&mut self, other: PathStats) {
+    pub fn merge(&mut self, other: PathStats) {
         self.hits += other.hits;
         self.bytes += other.bytes;
         self.status_404 += other.status_404;
@@ -595,6 +595,25 @@ impl Figures {
                     .collect()
             })
             .collect()
+    }
+
+    /// Adds hits counted elsewhere (a saved state's) to a status code.
+    pub fn count_status(&mut self, status: u16, hits: u64) {
+        self.status[status as usize % 1000] += hits;
+    }
+
+    /// Adds hits counted elsewhere to a method.
+    pub fn count_method(&mut self, method: &[u8], hits: u64) {
+        match known_method_index(method) {
+            Some(i) => self.known_methods[i] += hits,
+            None => *self.other_methods.get_or_default(method) += hits,
+        }
+    }
+
+    /// Adds traffic counted elsewhere to a [`SLOT_SECONDS`] slot.
+    pub fn count_slot(&mut self, slot: i64, traffic: &Traffic) {
+        self.flush_slot();
+        self.slots.entry(slot).or_default().merge(traffic);
     }
 
     /// `(status, hits)` for every status code seen.

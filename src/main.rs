@@ -18,6 +18,7 @@ use logstats::error::Error;
 use logstats::filter::FilterSpec;
 use logstats::input::InputPath;
 use logstats::output::{render_styled, OutputFormat, Style, HIT_LEVEL_SECTIONS};
+use logstats::state::StateOptions;
 use logstats::{run_report, RunOptions};
 
 /// mimalloc rather than the system's malloc: a run builds and frees many
@@ -49,6 +50,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Report(args) => report(*args),
+        Command::State { path } => logstats::state::show::print(&path).map(|()| 0),
         Command::Completions { shell } => {
             let mut out = Vec::new();
             shell.write(&mut out);
@@ -157,9 +159,18 @@ fn report(args: ReportArgs) -> Result<u8, Error> {
         ),
         None => None,
     };
+    let state = args.state.map(|path| StateOptions {
+        path,
+        keep_days: args.keep_days,
+        wait: std::time::Duration::from_secs(args.state_wait),
+    });
+    let run = || match &state {
+        Some(state) => logstats::state::run(&opts, state),
+        None => run_report(&opts),
+    };
     let outcome = match &pool {
-        Some(pool) => pool.install(|| run_report(&opts))?,
-        None => run_report(&opts)?,
+        Some(pool) => pool.install(run)?,
+        None => run()?,
     };
     for w in &outcome.warnings {
         eprintln!("logstats: warning: {w}");

@@ -95,6 +95,9 @@ pub struct InputRow {
     pub bytes: u64,
     #[serde(flatten)]
     pub counts: Counts,
+    /// With `--state`: what the state knew of the input before this run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<crate::state::run::InputState>,
 }
 
 #[derive(Debug, Serialize)]
@@ -292,6 +295,15 @@ pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// Visit-level figures, clients and the redactor, when they were worked
+/// out elsewhere (from a saved state) rather than by walking the page
+/// views of the figures.
+pub struct GivenVisits {
+    pub visits: visits::VisitFigures,
+    pub clients: Vec<ClientRow>,
+    pub redactor: Redactor,
+}
+
 pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
     let zone = opts.zone.unwrap_or_else(|| {
         let written = inputs.iter().find_map(|i| i.scanned.first_offset);
@@ -317,11 +329,28 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
             format: input.format.name(),
             bytes: s.bytes,
             counts: s.counts,
+            state: None,
         });
         figures.merge(s.figures);
     }
     samples.truncate(crate::scan::MAX_SAMPLES);
+    assemble(rows, samples, figures, zone, opts, None)
+}
 
+/// The report of `figures`: visit-level figures walked from its page
+/// views, unless `given`.
+pub fn assemble(
+    rows: Vec<InputRow>,
+    samples: Vec<MalformedSample>,
+    mut figures: Figures,
+    zone: ReportZone,
+    opts: &ReportOptions<'_>,
+    given: Option<GivenVisits>,
+) -> Report {
+    let (given, given_rest) = match given {
+        Some(g) => (Some(g.visits), Some((g.clients, g.redactor))),
+        None => (None, None),
+    };
     let total = figures.total;
     let period = Period {
         first: figures.first_time.map(|t| zone.format(t)),
@@ -336,7 +365,9 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
     let views = std::mem::take(&mut figures.views);
     let (mut v, ((routes, response_time), paths)) = rayon::join(
         || {
-            if opts.visits {
+            if let Some(given) = given {
+                given
+            } else if opts.visits {
                 visits::compute(
                     &figures,
                     views,
@@ -377,12 +408,17 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
         error_rate_5xx: rate(total.status_5xx, total.hits),
     };
     let top = opts.top;
-    let clients_table = if opts.clients {
-        clients(&figures, &v, opts.show_ips, top)
-    } else {
-        Vec::new()
+    let (clients_table, redactor) = match given_rest {
+        Some((clients, redactor)) => (clients, redactor),
+        None => (
+            if opts.clients {
+                clients(&figures, &v, opts.show_ips, top)
+            } else {
+                Vec::new()
+            },
+            Redactor::new(std::mem::take(&mut v.client_ips), opts.show_ips),
+        ),
     };
-    let redactor = Redactor::new(std::mem::take(&mut v.client_ips), opts.show_ips);
     // The tables keyed by path turn each of tens of thousands of ids into
     // text: side by side, they are not the last thing a run waits for.
     let (mut pages, mut landing_pages, mut exit_pages) = (Vec::new(), Vec::new(), Vec::new());

@@ -14,6 +14,7 @@ use crate::chunk::{split_lines_evenly, LineBlocks, MAX_LINE_BYTES};
 use crate::filter::{Filter, FilterCache};
 use crate::lines::{Line, Lines};
 use crate::parse::{is_blank, Format};
+use crate::state::days::{DayChunk, DayCut, DayFigures};
 
 /// How many malformed lines are kept as samples (SPEC §1).
 pub const MAX_SAMPLES: usize = 5;
@@ -21,7 +22,7 @@ pub const MAX_SAMPLES: usize = 5;
 pub const SAMPLE_BYTES: usize = 200;
 
 /// Where the lines of one input went.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Counts {
     pub lines: u64,
     pub parsed: u64,
@@ -32,7 +33,7 @@ pub struct Counts {
 }
 
 impl Counts {
-    fn merge(&mut self, o: &Counts) {
+    pub fn merge(&mut self, o: &Counts) {
         self.lines += o.lines;
         self.parsed += o.parsed;
         self.malformed += o.malformed;
@@ -74,6 +75,9 @@ pub struct ScanOptions<'a> {
     pub progress: Option<&'a ProgressBar>,
     /// `None` when no filter is given: every parsed line is kept.
     pub filter: Option<&'a Filter>,
+    /// For a saved state: kept lines are counted per day of this zone, in
+    /// [`Scanned::days`], and `Scanned::figures` stays empty.
+    pub days: Option<DayCut>,
 }
 
 /// The partial result of some chunks of one input.
@@ -89,6 +93,7 @@ struct Partial {
     /// The chunk index and written offset of the first parsed line seen.
     first_offset: Option<(u32, Option<i32>)>,
     filter_cache: FilterCache,
+    days: DayFigures,
 }
 
 impl Partial {
@@ -106,6 +111,7 @@ impl Partial {
         let mut first_offset = None;
         let chunk = opts.chunk_base.saturating_add(index);
         let mut views = self.figures.chunk_views(chunk);
+        let mut by_day = opts.days.map(|cut| DayChunk::new(cut, chunk));
         let mut cut = Lines::new(text, opts.format.uses_quote_marks());
         while let Some(Line { text: line, quotes }) = cut.next_line() {
             lines += 1;
@@ -136,7 +142,10 @@ impl Partial {
                         visits: opts.visits,
                         clients: opts.clients,
                     };
-                    self.figures.add(parsed, &mut views, record);
+                    match &mut by_day {
+                        Some(by_day) => by_day.add(&mut self.days, parsed, record),
+                        None => self.figures.add(parsed, &mut views, record),
+                    }
                 }
                 None if is_blank(line) => self.counts.blank += 1,
                 None => {
@@ -150,6 +159,9 @@ impl Partial {
             }
         }
         self.figures.flush_chunk(views);
+        if let Some(by_day) = by_day {
+            by_day.flush(&mut self.days);
+        }
         self.counts.lines += lines;
         self.bytes += text.len() as u64;
         self.chunk_lines.push((index, lines));
@@ -189,6 +201,7 @@ impl Partial {
         self.counts.merge(&other.counts);
         self.bytes += other.bytes;
         self.figures.merge(other.figures);
+        self.days.merge(other.days);
         self.chunk_lines.extend(other.chunk_lines);
         self.samples.extend(other.samples);
         self.samples.sort();
@@ -226,6 +239,7 @@ impl Partial {
             counts: self.counts,
             bytes: self.bytes,
             figures: self.figures,
+            days: self.days,
             samples,
             first_offset: self.first_offset.map(|(_, o)| o),
             no_vhost: self.filter_cache.no_vhost,
@@ -243,6 +257,8 @@ pub struct Scanned {
     /// Bytes of log text read (after decompression).
     pub bytes: u64,
     pub figures: Figures,
+    /// The figures per day, when [`ScanOptions::days`] asked for them.
+    pub days: DayFigures,
     /// The first malformed lines, in line order.
     pub samples: Vec<Sample>,
     /// The offset written on the first parsed line, if it had one.
@@ -353,6 +369,7 @@ mod tests {
             strict,
             progress: None,
             filter: None,
+            days: None,
         }
     }
 

@@ -1,0 +1,325 @@
+//! The absorb step: a run's figures, counted per day, added to the state.
+//!
+//! Hit-level figures are added as sums. Each page view is counted at once
+//! in the per-day sets (visitor, page and host pairs, hours), which are
+//! exact whatever comes later; then each visitor's new page views join
+//! its open ones, are walked into visits, and the visits no later line
+//! can change are closed into sums (see the module doc of
+//! [`crate::state`]).
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use crate::aggregate::{Figures, NO_AGENT, NO_VHOST};
+use crate::classify::{classify_agent, AgentInfo};
+use crate::geoip::GeoDb;
+use crate::parse::Quoted;
+use crate::privacy::{address_hash, anonymize};
+use crate::sources;
+use crate::visits::{UNKNOWN_COUNTRY, VISIT_GAP_SECONDS};
+use crate::zone::{Bucket, ReportZone};
+
+use super::model::{AgentNames, Day, OpenView, OpenVisitor, Visits};
+use super::State;
+
+/// What the absorb step needs besides the figures.
+pub struct AbsorbOptions<'a> {
+    pub zone: ReportZone,
+    pub geo: Option<&'a GeoDb>,
+    /// `--clients`: hits per client kept for the clients table.
+    pub clients: bool,
+    /// `--show-ips`: the clients table keeps addresses as logged.
+    pub show_ips: bool,
+}
+
+/// A new page view of this run, in walk order by (time, chunk, place).
+struct NewView {
+    time: i64,
+    order: (u32, u32),
+    view: OpenView,
+}
+
+/// Classifications of the user agents of one run, by agent as logged.
+#[derive(Default)]
+struct Agents(HashMap<Vec<u8>, AgentInfo>);
+
+impl Agents {
+    fn of(&mut self, raw: &[u8]) -> &AgentInfo {
+        self.0
+            .entry(raw.to_vec())
+            .or_insert_with(|| classify_agent(&Quoted { raw }.text()))
+    }
+}
+
+fn no_agent() -> AgentInfo {
+    AgentInfo {
+        is_bot: false,
+        device: "UNKNOWN".into(),
+        browser: "UNKNOWN".into(),
+        os: "UNKNOWN".into(),
+        bot_name: None,
+    }
+}
+
+impl State {
+    /// Adds the figures of one run, per day (by the instant each day
+    /// starts), and walks the visits.
+    pub fn absorb(&mut self, days: Vec<(i64, Figures)>, opts: &AbsorbOptions<'_>) {
+        let mut agents = Agents::default();
+        let mut new_views: HashMap<u128, Vec<NewView>> = HashMap::new();
+        let mut newest = self.newest;
+        for (start, mut figures) in days {
+            if let Some(last) = figures.last_time {
+                newest = Some(newest.map_or(last, |n| n.max(last)));
+            }
+            let views = std::mem::take(&mut figures.views);
+            let day = self.days.entry(start).or_default();
+            add_hits(day, &figures, &mut agents, opts, self.key);
+            // Page views: counted in the day's sets, and kept for the walk.
+            for part in views.in_order() {
+                for segment in &part.segments {
+                    for (place, v) in segment.iter().enumerate() {
+                        let visitor = part.visitors[v.visitor as usize];
+                        let (client, agent) = figures.visitors.pair(visitor);
+                        let info = if agent == NO_AGENT {
+                            None
+                        } else {
+                            Some(agents.of(figures.agents.key(agent)).clone())
+                        };
+                        if info.as_ref().is_some_and(|i| i.is_bot) {
+                            continue;
+                        }
+                        let ip = figures.clients.value(client).ip;
+                        let agent_raw = (agent != NO_AGENT).then(|| figures.agents.key(agent));
+                        let hash =
+                            visitor_hash(self.key, ip, figures.clients.key(client), agent_raw);
+                        let path = figures.paths.key(v.path);
+                        let index = day.visitor(hash, |day| {
+                            let country = ip
+                                .and_then(|ip| opts.geo.and_then(|db| db.country(ip)))
+                                .unwrap_or(UNKNOWN_COUNTRY)
+                                .to_string();
+                            let info = info.unwrap_or_else(no_agent);
+                            let names: AgentNames = (info.device, info.browser, info.os);
+                            (
+                                Day::name_index(&mut day.countries, country),
+                                Day::name_index(&mut day.agents, names),
+                            )
+                        });
+                        let hour = opts.zone.bucket_start(v.time, Bucket::Hour);
+                        let bit = day.hour_bit(hour);
+                        day.hour_views[bit] += 1;
+                        let dv = &mut day.visitors[index as usize];
+                        dv.hours |= 1 << bit.min(31);
+                        dv.pageviews += 1;
+                        let path_id = day.paths.0.intern(path).0;
+                        *day.page_pairs.entry((path_id, index)).or_default() += 1;
+                        if v.vhost != NO_VHOST {
+                            let host = day.vhosts.0.intern(figures.vhosts.key(v.vhost)).0;
+                            *day.vhost_pairs.entry((host, index)).or_default() += 1;
+                        }
+                        let (referrer, query) = figures.entries.pair(v.entry);
+                        new_views.entry(hash).or_default().push(NewView {
+                            time: v.time,
+                            order: (segment.chunk, place as u32),
+                            view: OpenView {
+                                time: v.time,
+                                path: path.to_vec(),
+                                referrer: figures.referrers.key(referrer).to_vec(),
+                                query: figures.queries.key(query).to_vec(),
+                            },
+                        });
+                    }
+                }
+            }
+        }
+        self.newest = newest;
+        self.walk_visits(new_views, opts.zone);
+    }
+
+    /// Joins each visitor's new page views to its open ones, and closes
+    /// the visits that no page view at or after [`State::late_before`]
+    /// can change.
+    fn walk_visits(&mut self, mut new_views: HashMap<u128, Vec<NewView>>, zone: ReportZone) {
+        let Some(newest) = self.newest else {
+            return;
+        };
+        // A view at t >= newest - 1800 (the next run's lines, allowing 30
+        // minutes of disorder) reaches a visit only if its last view is at
+        // t - 1800 or later.
+        let close_before = newest - 2 * VISIT_GAP_SECONDS;
+        let mut visitors = std::mem::take(&mut self.open);
+        let mut index: HashMap<u128, usize> =
+            (0..).zip(&visitors).map(|(i, o)| (o.hash, i)).collect();
+        for (hash, mut views) in new_views.drain() {
+            views.sort_by_key(|v| (v.time, v.order));
+            let views = views.into_iter().map(|v| v.view);
+            match index.get(&hash) {
+                Some(&i) => visitors[i].views.extend(views),
+                None => {
+                    index.insert(hash, visitors.len());
+                    visitors.push(OpenVisitor {
+                        hash,
+                        views: views.collect(),
+                    });
+                }
+            }
+        }
+        let mut hosts = HostCache::default();
+        let mut open = Vec::new();
+        for mut visitor in visitors {
+            // Old views first, then new ones: a stable sort by time keeps
+            // input order between equal times.
+            visitor.views.sort_by_key(|v| v.time);
+            let mut closed = 0;
+            for visit in split_visits(&visitor.views) {
+                let last = visit[visit.len() - 1].time;
+                if last >= close_before {
+                    // This visit and every later one may still grow.
+                    break;
+                }
+                closed += visit.len();
+                let day = zone.bucket_start(visit[0].time, Bucket::Day);
+                if self.first_kept_day.is_none_or(|k| day >= k) {
+                    add_visit(
+                        &mut self.days.entry(day).or_default().visits,
+                        visit,
+                        &mut hosts,
+                    );
+                }
+            }
+            if closed < visitor.views.len() {
+                visitor.views.drain(..closed);
+                open.push(visitor);
+            }
+        }
+        self.open = open;
+    }
+}
+
+/// Referrer hosts, parsed once per distinct referrer.
+#[derive(Default)]
+pub struct HostCache(HashMap<Vec<u8>, Option<String>>);
+
+impl HostCache {
+    pub fn host(&mut self, referrer: &[u8]) -> Option<&str> {
+        self.0
+            .entry(referrer.to_vec())
+            .or_insert_with(|| sources::referrer_host(&Quoted { raw: referrer }.text()))
+            .as_deref()
+    }
+}
+
+/// Adds one visit (its page views in walk order) to `sums`.
+pub fn add_visit(sums: &mut Visits, visit: &[OpenView], hosts: &mut HostCache) {
+    let (Some(first), Some(last)) = (visit.first(), visit.last()) else {
+        return;
+    };
+    let bounce = visit.len() == 1;
+    sums.visits += 1;
+    sums.bounces += bounce as u64;
+    sums.duration_s += last.time - first.time;
+    let landing = sums.landing.entry(first.path.clone()).or_default();
+    landing.0 += 1;
+    landing.1 += bounce as u64;
+    *sums.exits.entry(last.path.clone()).or_default() += 1;
+    *sums
+        .entries
+        .entry((first.referrer.clone(), first.query.clone()))
+        .or_default() += 1;
+    for later in &visit[1..] {
+        if let Some(host) = hosts.host(&later.referrer) {
+            *sums.later_hosts.entry(host.to_string()).or_default() += 1;
+        }
+    }
+}
+
+/// Walks views of one visitor, in walk order, into visits.
+pub fn split_visits(views: &[OpenView]) -> impl Iterator<Item = &[OpenView]> {
+    views.chunk_by(|a, b| b.time - a.time <= VISIT_GAP_SECONDS)
+}
+
+/// The hit-level figures of one day of a run, added to the state's day.
+fn add_hits(
+    day: &mut Day,
+    figures: &Figures,
+    agents: &mut Agents,
+    opts: &AbsorbOptions<'_>,
+    key: [u64; 2],
+) {
+    if let (Some(first), Some(last)) = (figures.first_time, figures.last_time) {
+        if day.total.hits == 0 {
+            (day.first, day.last) = (first, last);
+        } else {
+            day.first = day.first.min(first);
+            day.last = day.last.max(last);
+        }
+    }
+    day.total.merge(&figures.total);
+    for (slot, traffic) in figures.slots() {
+        day.slots.entry(slot).or_default().merge(&traffic);
+    }
+    for (status, hits) in figures.status_codes() {
+        *day.status.entry(status).or_default() += hits;
+    }
+    for (method, hits) in figures.methods() {
+        *day.methods.entry(method.to_vec()).or_default() += hits;
+    }
+    for (path, stats) in figures.paths.iter() {
+        day.paths.0.intern(path).1.merge(stats.clone());
+    }
+    day.static_hits += figures.static_hits;
+    for (raw, hits) in figures.agents.iter() {
+        let info = agents.of(raw);
+        if let Some(name) = info.bot_name.as_ref().filter(|_| info.is_bot) {
+            *day.bots.entry(name.clone()).or_default() += hits.hits;
+        }
+    }
+    for (host, &hits) in figures.vhosts.iter() {
+        *day.vhosts.0.intern(host).1 += hits;
+    }
+    for (field, info) in figures.clients.iter() {
+        if let Some(ip) = info.ip {
+            day.client_hashes.insert(address_hash(key, &ip));
+        }
+        if opts.clients && info.hits > 0 {
+            let shown = match info.ip {
+                Some(ip) if opts.show_ips => ip.to_string(),
+                Some(ip) => anonymize(ip).to_string(),
+                None => crate::report::text(field),
+            };
+            *day.clients.entry(shown).or_default() += info.hits;
+        }
+    }
+}
+
+/// The keyed hash of a visitor (SPEC §3: client and user agent; two
+/// spellings of one address are one client).
+fn visitor_hash(key: [u64; 2], ip: Option<IpAddr>, field: &[u8], agent: Option<&[u8]>) -> u128 {
+    use siphasher::sip128::{Hasher128, SipHasher13};
+    use std::hash::Hasher;
+    let mut h = SipHasher13::new_with_keys(key[0], key[1]);
+    match ip {
+        Some(IpAddr::V4(v4)) => {
+            h.write_u8(4);
+            h.write(&v4.octets());
+        }
+        Some(IpAddr::V6(v6)) => {
+            h.write_u8(6);
+            h.write(&v6.octets());
+        }
+        None => {
+            h.write_u8(0);
+            h.write_usize(field.len());
+            h.write(field);
+        }
+    }
+    match agent {
+        Some(agent) => {
+            h.write_u8(1);
+            h.write(agent);
+        }
+        None => h.write_u8(0),
+    }
+    h.finish128().as_u128()
+}
