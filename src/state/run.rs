@@ -105,7 +105,8 @@ pub fn run(opts: &RunOptions, state_opts: &StateOptions) -> Result<Outcome, Erro
         });
     }
     match_cursors(&state, &mut planned);
-    warnings.extend(lost_cursors(&mut state, &planned));
+    let (lost_warnings, lost) = lost_cursors(&state, &planned);
+    warnings.extend(lost_warnings);
     // Continued inputs first, oldest first: older lines before newer ones.
     let mut order: Vec<usize> = (0..planned.len()).collect();
     order.sort_by_key(|&i| match planned[i].cursor {
@@ -236,7 +237,9 @@ pub fn run(opts: &RunOptions, state_opts: &StateOptions) -> Result<Outcome, Erro
         ));
     }
     // Cursors of empty files fingerprint nothing: they are not kept.
-    state.cursors.retain(|c| c.head_len > 0);
+    state
+        .cursors
+        .retain(|c| c.head_len > 0 && !lost.contains(&c.id));
     if state.zone.is_none() {
         state.zone = zoning.zone.map(|z| z.to_string());
     }
@@ -330,24 +333,24 @@ fn match_cursors(state: &State, planned: &mut [Planned]) {
 
 /// Cursors no input continued: kept while their file is still where it
 /// was (it was not named this time) or was renamed beside it; else
-/// dropped, with a warning when lines of it were never read.
-fn lost_cursors(state: &mut State, planned: &[Planned]) -> Vec<String> {
+/// dropped, with a warning when lines of it were never read. Returns the
+/// warnings and the ids of the cursors to drop.
+fn lost_cursors(state: &State, planned: &[Planned]) -> (Vec<String>, Vec<u64>) {
     let used: Vec<usize> = planned.iter().filter_map(|p| p.cursor).collect();
     let mut warnings = Vec::new();
     let key = state.key;
-    let mut keep = Vec::with_capacity(state.cursors.len());
-    for (i, c) in state.cursors.drain(..).enumerate() {
+    let mut lost = Vec::new();
+    for (i, c) in state.cursors.iter().enumerate() {
         if used.contains(&i) {
-            keep.push(c);
             continue;
         }
         let path = Path::new(&c.path);
         let in_place = cursor::probe(path).is_ok_and(|p| c.matches(key, &p));
         if in_place {
-            keep.push(c);
             continue;
         }
         if c.gzip && c.finished {
+            lost.push(c.id);
             continue;
         }
         let renamed = cursor::renamed(path, c.dev, c.ino)
@@ -362,10 +365,10 @@ fn lost_cursors(state: &mut State, planned: &[Planned]) -> Vec<String> {
                     len - c.offset,
                     c.path
                 ));
-                keep.push(c);
             }
-            Some(_) => keep.push(c),
+            Some(_) => {}
             None => {
+                lost.push(c.id);
                 let unread = c.seen.saturating_sub(c.offset);
                 warnings.push(format!(
                     "{}: the file read up to byte {} by an earlier run is gone (rotated or deleted) and is not among the inputs; \
@@ -376,6 +379,5 @@ fn lost_cursors(state: &mut State, planned: &[Planned]) -> Vec<String> {
             }
         }
     }
-    state.cursors = keep;
-    warnings
+    (warnings, lost)
 }
