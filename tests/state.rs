@@ -6,7 +6,7 @@
 mod common;
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Output;
 
 use common::{corpus, logstats};
@@ -145,6 +145,12 @@ pub struct Site {
     rotated: usize,
     /// Renamed plain files not compressed yet.
     plain: Vec<PathBuf>,
+}
+
+impl Default for Site {
+    fn default() -> Self {
+        Site::new()
+    }
 }
 
 impl Site {
@@ -588,7 +594,8 @@ fn refused(site: &Site, saved: &[u8], extra: &[&str], says: &str) -> String {
 #[test]
 fn a_corrupt_truncated_foreign_or_newer_state_is_refused_and_left_alone() {
     let (site, saved) = site_with_state();
-    let cases: [(&str, Box<dyn Fn(&mut Vec<u8>)>, &str); 4] = [
+    type Spoil = Box<dyn Fn(&mut Vec<u8>)>;
+    let cases: [(&str, Spoil, &str); 4] = [
         (
             "corrupt",
             Box::new(|b: &mut Vec<u8>| {
@@ -892,7 +899,3 @@ mod property {
         }
     }
 }
-
-/// The path helpers above take `&Path`; keep `Path` in use for them.
-#[allow(dead_code)]
-fn _paths(_: &Path) {}

@@ -199,8 +199,7 @@ pub fn run(opts: &RunOptions, state_opts: &StateOptions) -> Result<Outcome, Erro
                     counts: Default::default(),
                 });
                 state.next_cursor += 1;
-                let last = state.cursors.len() - 1;
-                last
+                state.cursors.len() - 1
             }
         };
         let c = &mut state.cursors[c];
