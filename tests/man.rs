@@ -33,6 +33,7 @@ const DEFINITIONS: &[(&str, &str)] = &[
     ("error rates", "error_rate_4xx and error_rate_5xx are the shares of all hits, bots and static files included, with status 4xx and 5xx. Rates are fractions in [0, 1]."),
     ("response time", "Nearest-rank percentiles (the value at rank ceil(q*n) of n sorted times) of every hit with a time, in ms; within 1 % past 64 times per route. null when no hit had one."),
     ("days and hours", "Those of the report zone: --tz, else the offset on the log's first line. The time series is per hour when the period spans under 3 days, else per day."),
+    ("state", "With --state, the figures of every line read so far, kept between runs: per day, sums of hit-level figures, the day's distinct visitors (as keyed hashes, never addresses) with the pages they viewed, and the visits that ended. A report from a state equals one run over the same lines, except for a line more than 30 minutes older than the newest line of an earlier run, which cannot join a visit that run closed: it starts a visit of its own."),
     ("tables", "Sorted by their first figure, descending, then by key, and cut at --top. Hit tables (status codes, methods, 404s, 5xx, routes, bots) count every hit; visitor tables count page views only."),
 ];
 
@@ -43,6 +44,7 @@ const EXAMPLES: &[(&str, &[&str])] = &[
     ("With jq, the 5xx rate, and page views per path:", &["logstats report access.log --format json | jq .summary.error_rate_5xx", "logstats report access.log --format json | jq -r '.pages[] | \"\\(.pageviews)\\t\\(.path)\"'"]),
     ("Into SQLite, every table as rows of section,key,metric,value:", &["logstats report access.log --format csv > report.csv", "sqlite3 stats.db '.import --csv report.csv report'", "sqlite3 stats.db \"SELECT key, CAST(value AS INTEGER) AS views FROM report WHERE section = 'pages' AND metric = 'pageviews' ORDER BY views DESC\""]),
     ("Into DuckDB, the slowest routes (needs a layout with times):", &["logstats report access.log --log-format nginx-timed --format csv --section routes > routes.csv", "duckdb -c \"SELECT route, hits, p95_ms FROM 'routes.csv' ORDER BY p95_ms DESC NULLS LAST LIMIT 10\""]),
+    ("From cron every 5 minutes, a report on everything since the first run, kept in a state across log rotations; each run reads only the new lines:", &["*/5 * * * *  logstats report /var/log/nginx/access.log* --state /var/lib/logstats/site.state --keep-days 400 --format json -o /srv/reports/all.json", "logstats state /var/lib/logstats/site.state"]),
     ("Errors only, without bots, for the last day:", &["logstats report access.log --status 5xx --no-bots --since 24h"]),
     ("Shell completions for bash:", &["logstats completions bash > ~/.local/share/bash-completion/completions/logstats"]),
 ];
@@ -89,6 +91,11 @@ fn man_pages_are_current() {
         .unwrap()
         .clone()
         .name("logstats-completions");
+    let state = root
+        .find_subcommand("state")
+        .unwrap()
+        .clone()
+        .name("logstats-state");
     let mut report_page = render(report);
     report_page.extend_from_slice(extra_sections().as_bytes());
     // `man logstats` is where people look first: it answers too.
@@ -98,6 +105,7 @@ fn man_pages_are_current() {
         ("logstats.1", root_page),
         ("logstats-report.1", report_page),
         ("logstats-completions.1", render(completions)),
+        ("logstats-state.1", render(state)),
     ];
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("man");
     for (name, page) in pages {
