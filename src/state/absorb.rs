@@ -32,11 +32,47 @@ pub struct AbsorbOptions<'a> {
     pub show_ips: bool,
 }
 
-/// A new page view of this run, in walk order by (time, chunk, place).
+/// A new page view of this run, in walk order by (time, chunk, place):
+/// ids into the figures of its day (`day`, an index into the run's days),
+/// so that a run over a whole log holds no text per page view.
 struct NewView {
     time: i64,
     order: (u32, u32),
-    view: OpenView,
+    day: u32,
+    path: u32,
+    entry: u32,
+}
+
+/// A page view as a visit is walked: its text borrowed from where it is
+/// kept (an open view of the state, or the figures of this run).
+#[derive(Clone, Copy)]
+pub struct ViewRef<'a> {
+    pub time: i64,
+    pub path: &'a [u8],
+    pub referrer: &'a [u8],
+    pub query: &'a [u8],
+}
+
+impl<'a> From<&'a OpenView> for ViewRef<'a> {
+    fn from(v: &'a OpenView) -> Self {
+        ViewRef {
+            time: v.time,
+            path: &v.path,
+            referrer: &v.referrer,
+            query: &v.query,
+        }
+    }
+}
+
+impl ViewRef<'_> {
+    fn to_open(self) -> OpenView {
+        OpenView {
+            time: self.time,
+            path: self.path.to_vec(),
+            referrer: self.referrer.to_vec(),
+            query: self.query.to_vec(),
+        }
+    }
 }
 
 /// Classifications of the user agents of one run, by agent as logged.
@@ -64,17 +100,18 @@ fn no_agent() -> AgentInfo {
 impl State {
     /// Adds the figures of one run, per day (by the instant each day
     /// starts), and walks the visits.
-    pub fn absorb(&mut self, days: Vec<(i64, Figures)>, opts: &AbsorbOptions<'_>) {
+    pub fn absorb(&mut self, mut days: Vec<(i64, Figures)>, opts: &AbsorbOptions<'_>) {
         let mut agents = Agents::default();
         let mut new_views: HashMap<u128, Vec<NewView>> = HashMap::new();
         let mut newest = self.newest;
-        for (start, mut figures) in days {
+        for (day_index, (start, figures)) in days.iter_mut().enumerate() {
             if let Some(last) = figures.last_time {
                 newest = Some(newest.map_or(last, |n| n.max(last)));
             }
             let views = std::mem::take(&mut figures.views);
-            let day = self.days.entry(start).or_default();
-            add_hits(day, &figures, &mut agents, opts, self.key);
+            let figures = &*figures;
+            let day = self.days.entry(*start).or_default();
+            add_hits(day, figures, &mut agents, opts, self.key);
             // Page views: counted in the day's sets, and kept for the walk.
             for part in views.in_order() {
                 for segment in &part.segments {
@@ -84,16 +121,16 @@ impl State {
                         let info = if agent == NO_AGENT {
                             None
                         } else {
-                            Some(agents.of(figures.agents.key(agent)).clone())
+                            Some(agents.of(figures.agents.key(agent)))
                         };
-                        if info.as_ref().is_some_and(|i| i.is_bot) {
+                        if info.is_some_and(|i| i.is_bot) {
                             continue;
                         }
+                        let info = info.cloned();
                         let ip = figures.clients.value(client).ip;
                         let agent_raw = (agent != NO_AGENT).then(|| figures.agents.key(agent));
                         let hash =
                             visitor_hash(self.key, ip, figures.clients.key(client), agent_raw);
-                        let path = figures.paths.key(v.path);
                         let index = day.visitor(hash, |day| {
                             let country = ip
                                 .and_then(|ip| opts.geo.and_then(|db| db.country(ip)))
@@ -112,35 +149,37 @@ impl State {
                         let dv = &mut day.visitors[index as usize];
                         dv.hours |= 1 << bit.min(31);
                         dv.pageviews += 1;
-                        let path_id = day.paths.0.intern(path).0;
+                        let path_id = day.paths.0.intern(figures.paths.key(v.path)).0;
                         *day.page_pairs.entry((path_id, index)).or_default() += 1;
                         if v.vhost != NO_VHOST {
                             let host = day.vhosts.0.intern(figures.vhosts.key(v.vhost)).0;
                             *day.vhost_pairs.entry((host, index)).or_default() += 1;
                         }
-                        let (referrer, query) = figures.entries.pair(v.entry);
                         new_views.entry(hash).or_default().push(NewView {
                             time: v.time,
                             order: (segment.chunk, place as u32),
-                            view: OpenView {
-                                time: v.time,
-                                path: path.to_vec(),
-                                referrer: figures.referrers.key(referrer).to_vec(),
-                                query: figures.queries.key(query).to_vec(),
-                            },
+                            day: day_index as u32,
+                            path: v.path,
+                            entry: v.entry,
                         });
                     }
                 }
             }
         }
         self.newest = newest;
-        self.walk_visits(new_views, opts.zone);
+        self.walk_visits(new_views, &days, opts.zone);
+        crate::drop_in_background(days);
     }
 
     /// Joins each visitor's new page views to its open ones, and closes
-    /// the visits that no page view at or after [`State::late_before`]
+    /// the visits that no page view within 30 minutes of the newest line
     /// can change.
-    fn walk_visits(&mut self, mut new_views: HashMap<u128, Vec<NewView>>, zone: ReportZone) {
+    fn walk_visits(
+        &mut self,
+        mut new_views: HashMap<u128, Vec<NewView>>,
+        days: &[(i64, Figures)],
+        zone: ReportZone,
+    ) {
         let Some(newest) = self.newest else {
             return;
         };
@@ -148,53 +187,72 @@ impl State {
         // minutes of disorder) reaches a visit only if its last view is at
         // t - 1800 or later.
         let close_before = newest - 2 * VISIT_GAP_SECONDS;
-        let mut visitors = std::mem::take(&mut self.open);
-        let mut index: HashMap<u128, usize> =
-            (0..).zip(&visitors).map(|(i, o)| (o.hash, i)).collect();
-        for (hash, mut views) in new_views.drain() {
-            views.sort_by_key(|v| (v.time, v.order));
-            let views = views.into_iter().map(|v| v.view);
-            match index.get(&hash) {
-                Some(&i) => visitors[i].views.extend(views),
-                None => {
-                    index.insert(hash, visitors.len());
-                    visitors.push(OpenVisitor {
-                        hash,
-                        views: views.collect(),
-                    });
-                }
+        let resolve = |v: &NewView| {
+            let figures = &days[v.day as usize].1;
+            let (referrer, query) = figures.entries.pair(v.entry);
+            ViewRef {
+                time: v.time,
+                path: figures.paths.key(v.path),
+                referrer: figures.referrers.key(referrer),
+                query: figures.queries.key(query),
             }
-        }
+        };
+        let old = std::mem::take(&mut self.open);
         let mut hosts = HostCache::default();
-        let mut open = Vec::new();
-        for mut visitor in visitors {
-            // Old views first, then new ones: a stable sort by time keeps
-            // input order between equal times.
-            visitor.views.sort_by_key(|v| v.time);
+        let mut open = Vec::with_capacity(old.len());
+        let mut views: Vec<ViewRef<'_>> = Vec::new();
+        let mut walk = |hash: u128, views: &[ViewRef<'_>], state: &mut State| {
             let mut closed = 0;
-            for visit in split_visits(&visitor.views) {
-                let last = visit[visit.len() - 1].time;
-                if last >= close_before {
+            for visit in split_visits(views) {
+                if visit[visit.len() - 1].time >= close_before {
                     // This visit and every later one may still grow.
                     break;
                 }
                 closed += visit.len();
                 let day = zone.bucket_start(visit[0].time, Bucket::Day);
-                if self.first_kept_day.is_none_or(|k| day >= k) {
+                if state.first_kept_day.is_none_or(|k| day >= k) {
                     add_visit(
-                        &mut self.days.entry(day).or_default().visits,
+                        &mut state.days.entry(day).or_default().visits,
                         visit,
                         &mut hosts,
                     );
                 }
             }
-            if closed < visitor.views.len() {
-                visitor.views.drain(..closed);
-                open.push(visitor);
+            if closed < views.len() {
+                open.push(OpenVisitor {
+                    hash,
+                    views: views[closed..].iter().map(|v| v.to_open()).collect(),
+                });
             }
+        };
+        for visitor in &old {
+            let new = new_views.remove(&visitor.hash).unwrap_or_default();
+            merge_views(&mut views, &visitor.views, new, &resolve);
+            walk(visitor.hash, &views, self);
+        }
+        for (hash, new) in new_views {
+            merge_views(&mut views, &[], new, &resolve);
+            walk(hash, &views, self);
         }
         self.open = open;
     }
+}
+
+/// A visitor's page views in walk order: its open ones (in walk order
+/// already) and its new ones, by time; at equal times the open ones,
+/// which an earlier run read, come first, and new ones keep input order.
+fn merge_views<'a>(
+    out: &mut Vec<ViewRef<'a>>,
+    old: &'a [OpenView],
+    mut new: Vec<NewView>,
+    resolve: &impl Fn(&NewView) -> ViewRef<'a>,
+) {
+    new.sort_by_key(|v| (v.time, v.order));
+    out.clear();
+    out.extend(old.iter().map(ViewRef::from));
+    out.extend(new.iter().map(resolve));
+    // Stable: equal times keep the order just built.
+    out.sort_by_key(|v| v.time);
 }
 
 /// Referrer hosts, parsed once per distinct referrer.
@@ -203,15 +261,16 @@ pub struct HostCache(HashMap<Vec<u8>, Option<String>>);
 
 impl HostCache {
     pub fn host(&mut self, referrer: &[u8]) -> Option<&str> {
-        self.0
-            .entry(referrer.to_vec())
-            .or_insert_with(|| sources::referrer_host(&Quoted { raw: referrer }.text()))
-            .as_deref()
+        if !self.0.contains_key(referrer) {
+            let host = sources::referrer_host(&Quoted { raw: referrer }.text());
+            self.0.insert(referrer.to_vec(), host);
+        }
+        self.0.get(referrer).and_then(|h| h.as_deref())
     }
 }
 
 /// Adds one visit (its page views in walk order) to `sums`.
-pub fn add_visit(sums: &mut Visits, visit: &[OpenView], hosts: &mut HostCache) {
+pub fn add_visit(sums: &mut Visits, visit: &[ViewRef<'_>], hosts: &mut HostCache) {
     let (Some(first), Some(last)) = (visit.first(), visit.last()) else {
         return;
     };
@@ -219,23 +278,36 @@ pub fn add_visit(sums: &mut Visits, visit: &[OpenView], hosts: &mut HostCache) {
     sums.visits += 1;
     sums.bounces += bounce as u64;
     sums.duration_s += last.time - first.time;
-    let landing = sums.landing.entry(first.path.clone()).or_default();
+    let landing = match sums.landing.get_mut(first.path) {
+        Some(row) => row,
+        None => sums.landing.entry(first.path.to_vec()).or_default(),
+    };
     landing.0 += 1;
     landing.1 += bounce as u64;
-    *sums.exits.entry(last.path.clone()).or_default() += 1;
+    match sums.exits.get_mut(last.path) {
+        Some(n) => *n += 1,
+        None => {
+            sums.exits.insert(last.path.to_vec(), 1);
+        }
+    }
     *sums
         .entries
-        .entry((first.referrer.clone(), first.query.clone()))
+        .entry((first.referrer.to_vec(), first.query.to_vec()))
         .or_default() += 1;
     for later in &visit[1..] {
-        if let Some(host) = hosts.host(&later.referrer) {
-            *sums.later_hosts.entry(host.to_string()).or_default() += 1;
+        if let Some(host) = hosts.host(later.referrer) {
+            match sums.later_hosts.get_mut(host) {
+                Some(n) => *n += 1,
+                None => {
+                    sums.later_hosts.insert(host.to_string(), 1);
+                }
+            }
         }
     }
 }
 
-/// Walks views of one visitor, in walk order, into visits.
-pub fn split_visits(views: &[OpenView]) -> impl Iterator<Item = &[OpenView]> {
+/// One visitor's page views, in walk order, cut into visits.
+pub fn split_visits<'v, 'a>(views: &'v [ViewRef<'a>]) -> impl Iterator<Item = &'v [ViewRef<'a>]> {
     views.chunk_by(|a, b| b.time - a.time <= VISIT_GAP_SECONDS)
 }
 

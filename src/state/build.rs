@@ -14,7 +14,7 @@ use crate::sources::{self, Channel};
 use crate::visits::{OwnHostsFrom, VisitFigures};
 use crate::zone::{Bucket, ReportZone};
 
-use super::absorb::{add_visit, split_visits, HostCache};
+use super::absorb::{add_visit, split_visits, HostCache, ViewRef};
 use super::model::Visits;
 use super::State;
 
@@ -139,7 +139,8 @@ impl State {
         // Open visits count as they stand.
         let mut hosts = HostCache::default();
         for visitor in &self.open {
-            for visit in split_visits(&visitor.views) {
+            let views: Vec<ViewRef<'_>> = visitor.views.iter().map(ViewRef::from).collect();
+            for visit in split_visits(&views) {
                 let day = zone.bucket_start(visit[0].time, Bucket::Day);
                 if self.first_kept_day.is_none_or(|k| day >= k) {
                     add_visit(&mut visits, visit, &mut hosts);
