@@ -276,3 +276,46 @@ fn try_lock(file: &File) -> io::Result<bool> {
 fn try_lock(_: &File) -> io::Result<bool> {
     Ok(true)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::settings::Settings;
+
+    fn a_state() -> State {
+        let mut s = State::new(Settings(vec![("--site".into(), "none".into())]), 7);
+        s.zone = Some("+02:00".into());
+        s.newest = Some(1_714_550_400);
+        let day = s.days.entry(1_714_514_400).or_default();
+        day.paths.0.intern(b"/a").1.hits = 3;
+        day.visitor(42, |_| (0, 0));
+        day.countries.push("unknown".into());
+        s
+    }
+
+    #[test]
+    fn a_state_reads_back_as_written() {
+        let s = a_state();
+        let bytes = encode(&s).unwrap();
+        let back = decode(&bytes).unwrap();
+        assert_eq!(encode(&back).unwrap().len(), bytes.len());
+        assert_eq!(back.key, s.key);
+        assert_eq!(back.zone.as_deref(), Some("+02:00"));
+        let day = &back.days[&1_714_514_400];
+        assert_eq!(day.paths.0.get(b"/a").unwrap().hits, 3);
+        assert_eq!(day.visitor_index.get(&42), Some(&0));
+    }
+
+    #[test]
+    fn no_damage_reads_as_a_state_or_panics() {
+        let bytes = encode(&a_state()).unwrap();
+        for i in 0..bytes.len() {
+            for flip in [0x01u8, 0x80, 0xff] {
+                let mut b = bytes.clone();
+                b[i] ^= flip;
+                assert!(decode(&b).is_err(), "byte {i} ^ {flip:#x}");
+            }
+            assert!(decode(&bytes[..i]).is_err(), "cut at {i}");
+        }
+    }
+}
