@@ -162,6 +162,7 @@ pub fn run_report(opts: &RunOptions) -> Result<Outcome, Error> {
         format: opts.format,
         continuing: false,
         days: false,
+        fallback: None,
     };
     for (path, opened) in opened {
         let one = scan_one(
@@ -210,6 +211,11 @@ pub(crate) struct InputScan {
     pub continuing: bool,
     /// Count kept lines per day of the report zone (for a saved state).
     pub days: bool,
+    /// For a state that has counted lines already, the layout of the
+    /// input read last: a new input's first lines may be a few, even
+    /// one malformed line, so a given layout is not checked against them
+    /// again, and a detection that fits none of them takes this one.
+    pub fallback: Option<Format>,
 }
 
 /// One input, scanned, with the warnings it gave and whether it could be
@@ -363,7 +369,7 @@ fn scan_input(
 ) -> Result<(Format, Scanned), String> {
     let mut choose = |start: &[u8]| -> Result<Format, String> {
         let format = match how.format {
-            Some(known) if how.continuing => known,
+            Some(known) if how.continuing || how.fallback.is_some() => known,
             Some(given) => {
                 check_fit(start, given, true)?;
                 given
@@ -372,10 +378,15 @@ fn scan_input(
                 // Detection has counted what fits; only a format that
                 // fits nothing needs the check's message.
                 let (detected, parsed) = detect(start);
-                if parsed == 0 {
-                    check_fit(start, detected, false)?;
+                match how.fallback {
+                    Some(fallback) if parsed == 0 => fallback,
+                    _ => {
+                        if parsed == 0 {
+                            check_fit(start, detected, false)?;
+                        }
+                        detected
+                    }
                 }
-                detected
             }
         };
         zoning.before_scan(start, format);

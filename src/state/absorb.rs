@@ -149,11 +149,11 @@ impl State {
                         let dv = &mut day.visitors[index as usize];
                         dv.hours |= 1 << bit.min(31);
                         dv.pageviews += 1;
-                        let path_id = day.paths.0.intern(figures.paths.key(v.path)).0;
-                        *day.page_pairs.entry((path_id, index)).or_default() += 1;
+                        let path_id = day.paths.map().intern(figures.paths.key(v.path)).0;
+                        *day.page_pairs.map().entry((path_id, index)).or_default() += 1;
                         if v.vhost != NO_VHOST {
-                            let host = day.vhosts.0.intern(figures.vhosts.key(v.vhost)).0;
-                            *day.vhost_pairs.entry((host, index)).or_default() += 1;
+                            let host = day.vhosts.map().intern(figures.vhosts.key(v.vhost)).0;
+                            *day.vhost_pairs.map().entry((host, index)).or_default() += 1;
                         }
                         new_views.entry(hash).or_default().push(NewView {
                             time: v.time,
@@ -278,28 +278,32 @@ pub fn add_visit(sums: &mut Visits, visit: &[ViewRef<'_>], hosts: &mut HostCache
     sums.visits += 1;
     sums.bounces += bounce as u64;
     sums.duration_s += last.time - first.time;
-    let landing = match sums.landing.get_mut(first.path) {
+    let landing = sums.landing.map();
+    let landing = match landing.get_mut(first.path) {
         Some(row) => row,
-        None => sums.landing.entry(first.path.to_vec()).or_default(),
+        None => landing.entry(first.path.to_vec()).or_default(),
     };
     landing.0 += 1;
     landing.1 += bounce as u64;
-    match sums.exits.get_mut(last.path) {
+    let exits = sums.exits.map();
+    match exits.get_mut(last.path) {
         Some(n) => *n += 1,
         None => {
-            sums.exits.insert(last.path.to_vec(), 1);
+            exits.insert(last.path.to_vec(), 1);
         }
     }
     *sums
         .entries
+        .map()
         .entry((first.referrer.to_vec(), first.query.to_vec()))
         .or_default() += 1;
     for later in &visit[1..] {
         if let Some(host) = hosts.host(later.referrer) {
-            match sums.later_hosts.get_mut(host) {
+            let later = sums.later_hosts.map();
+            match later.get_mut(host) {
                 Some(n) => *n += 1,
                 None => {
-                    sums.later_hosts.insert(host.to_string(), 1);
+                    later.insert(host.to_string(), 1);
                 }
             }
         }
@@ -329,30 +333,30 @@ fn add_hits(
     }
     day.total.merge(&figures.total);
     for (slot, traffic) in figures.slots() {
-        day.slots.entry(slot).or_default().merge(&traffic);
+        day.slots.map().entry(slot).or_default().merge(&traffic);
     }
     for (status, hits) in figures.status_codes() {
-        *day.status.entry(status).or_default() += hits;
+        *day.status.map().entry(status).or_default() += hits;
     }
     for (method, hits) in figures.methods() {
-        *day.methods.entry(method.to_vec()).or_default() += hits;
+        *day.methods.map().entry(method.to_vec()).or_default() += hits;
     }
     for (path, stats) in figures.paths.iter() {
-        day.paths.0.intern(path).1.merge(stats.clone());
+        day.paths.map().intern(path).1.merge(stats.clone());
     }
     day.static_hits += figures.static_hits;
     for (raw, hits) in figures.agents.iter() {
         let info = agents.of(raw);
         if let Some(name) = info.bot_name.as_ref().filter(|_| info.is_bot) {
-            *day.bots.entry(name.clone()).or_default() += hits.hits;
+            *day.bots.map().entry(name.clone()).or_default() += hits.hits;
         }
     }
     for (host, &hits) in figures.vhosts.iter() {
-        *day.vhosts.0.intern(host).1 += hits;
+        *day.vhosts.map().intern(host).1 += hits;
     }
     for (field, info) in figures.clients.iter() {
         if let Some(ip) = info.ip {
-            day.client_hashes.insert(address_hash(key, &ip));
+            day.client_hashes.map().insert(address_hash(key, &ip), ());
         }
         if opts.clients && info.hits > 0 {
             let shown = match info.ip {
@@ -360,7 +364,7 @@ fn add_hits(
                 Some(ip) => anonymize(ip).to_string(),
                 None => crate::report::text(field),
             };
-            *day.clients.entry(shown).or_default() += info.hits;
+            *day.clients.map().entry(shown).or_default() += info.hits;
         }
     }
 }

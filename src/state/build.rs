@@ -46,18 +46,17 @@ impl State {
                 figures.last_time = Some(figures.last_time.map_or(day.last, |l| l.max(day.last)));
             }
             figures.total.merge(&day.total);
-            for (&slot, traffic) in &day.slots {
+            for (&slot, traffic) in day.slots.iter() {
                 figures.count_slot(slot, traffic);
             }
-            for (&status, &hits) in &day.status {
+            for (&status, &hits) in day.status.iter() {
                 figures.count_status(status, hits);
             }
-            for (method, &hits) in &day.methods {
+            for (method, &hits) in day.methods.iter() {
                 figures.count_method(method, hits);
             }
             let path_ids: Vec<u32> = day
                 .paths
-                .0
                 .iter()
                 .map(|(path, stats)| {
                     let (id, mine) = figures.paths.intern(path);
@@ -68,7 +67,6 @@ impl State {
             figures.static_hits += day.static_hits;
             let host_ids: Vec<u32> = day
                 .vhosts
-                .0
                 .iter()
                 .map(|(host, &hits)| {
                     let (id, mine) = figures.vhosts.intern(host);
@@ -76,14 +74,14 @@ impl State {
                     id
                 })
                 .collect();
-            for (name, &hits) in &day.bots {
+            for (name, &hits) in day.bots.iter() {
                 v.bot_hits += hits;
                 *v.bots.entry(name.clone()).or_default() += hits;
             }
-            for (client, &hits) in &day.clients {
+            for (client, &hits) in day.clients.iter() {
                 *clients.entry(client.clone()).or_default() += hits;
             }
-            hashed.set.extend(day.client_hashes.iter().copied());
+            hashed.set.extend(day.client_hashes.iter().map(|(&h, _)| h));
 
             // Visitor-level counts of the day's sets.
             let mut hour_visitors = vec![0u64; day.hours.len()];
@@ -123,12 +121,22 @@ impl State {
                     }
                 }
             }
-            for (&(path, _), &views) in &day.page_pairs {
-                let page = v.pages.entry(path_ids[path as usize]).or_default();
+            // Page views and visitors by the day's path number first: one
+            // lookup a path, not one a (path, visitor) pair.
+            let mut pages = vec![(0u64, 0u64); path_ids.len()];
+            for (&(path, _), &views) in day.page_pairs.iter() {
+                let page = &mut pages[path as usize];
                 page.0 += views;
                 page.1 += 1;
             }
-            for (&(host, _), &views) in &day.vhost_pairs {
+            for (&id, &(views, visitors)) in path_ids.iter().zip(&pages) {
+                if views > 0 {
+                    let page = v.pages.entry(id).or_default();
+                    page.0 += views;
+                    page.1 += visitors;
+                }
+            }
+            for (&(host, _), &views) in day.vhost_pairs.iter() {
                 let row = v.vhosts.entry(host_ids[host as usize]).or_default();
                 row.0 += views;
                 row.1 += 1;
@@ -150,14 +158,14 @@ impl State {
         v.visits = visits.visits;
         v.bounces = visits.bounces;
         v.duration_s = visits.duration_s;
-        for (path, &(n, bounces)) in &visits.landing {
+        for (path, &(n, bounces)) in visits.landing.iter() {
             if let Some(id) = path_id(&mut figures, path) {
                 let row = v.landing.entry(id).or_default();
                 row.0 += n;
                 row.1 += bounces;
             }
         }
-        for (path, &n) in &visits.exits {
+        for (path, &n) in visits.exits.iter() {
             if let Some(id) = path_id(&mut figures, path) {
                 *v.exits.entry(id).or_default() += n;
             }
@@ -231,7 +239,7 @@ fn attribute_sources(
     };
     own.sort();
     own.dedup();
-    for ((referrer, query), &n) in &visits.entries {
+    for ((referrer, query), &n) in visits.entries.iter() {
         let host = hosts.host(referrer).map(str::to_string);
         let external = host.filter(|h| own.binary_search(h).is_err());
         let landing_query = (!query.is_empty()).then_some(&query[..]);

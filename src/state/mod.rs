@@ -72,6 +72,13 @@
 //! warning naming it and the bytes never read. A last line without its
 //! newline is left for the next run.
 //!
+//! Layouts: a continued input keeps the layout it was read with. A new
+//! input is detected (or takes `--log-format`) as in one run, but once the
+//! state has counted lines, a given layout is not checked again against
+//! a new file's first lines, and a new file whose first lines fit no
+//! layout (a rotated log may start with one malformed line) takes the
+//! layout of the input read last, instead of stopping the run.
+//!
 //! # Safety
 //!
 //! See [`file`]: versioned, checksummed, written atomically, locked.
@@ -171,16 +178,15 @@ impl State {
         file::save(path, self)
     }
 
-    /// Rebuilds what is not saved and checks what was read.
+    /// Checks what was read.
     fn after_load(&mut self) -> Result<(), String> {
         if let Some(zone) = &self.zone {
             ReportZone::parse(zone)?;
         }
-        for day in self.days.values_mut() {
-            day.after_load();
+        for day in self.days.values() {
+            day.check()?;
             if !day
                 .paths
-                .0
                 .iter()
                 .all(|(_, p)| p.latency.as_ref().is_none_or(|l| l.is_consistent()))
             {

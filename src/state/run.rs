@@ -124,6 +124,12 @@ pub fn run(opts: &RunOptions, state_opts: &StateOptions) -> Result<Outcome, Erro
     let mut partial = false;
     let mut chunk_base = 0u32;
     let mut new_samples = Vec::new();
+    // The layout of the input counted last, for new inputs whose first
+    // lines fit none (see `InputScan::fallback`).
+    let mut fallback: Option<Format> = state
+        .newest
+        .and_then(|_| state.cursors.iter().max_by_key(|c| c.id))
+        .and_then(|c| opts.format.or_else(|| Format::from_name(&c.format)));
     for i in order {
         let plan = &planned[i];
         let cursor = plan.cursor.map(|c| state.cursors[c].clone());
@@ -152,6 +158,7 @@ pub fn run(opts: &RunOptions, state_opts: &StateOptions) -> Result<Outcome, Erro
             format: known_format.or(opts.format),
             continuing: cursor.is_some(),
             days: true,
+            fallback,
         };
         let mut one = crate::scan_one(
             plan.name.clone(),
@@ -163,6 +170,9 @@ pub fn run(opts: &RunOptions, state_opts: &StateOptions) -> Result<Outcome, Erro
             None,
         )?;
         chunk_base = chunk_base.saturating_add(one.input.scanned.chunks);
+        if one.input.scanned.counts.parsed > 0 {
+            fallback = Some(one.input.format);
+        }
         warnings.append(&mut one.warnings);
         partial |= one.partial;
         let scanned = &mut one.input.scanned;
