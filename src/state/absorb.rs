@@ -113,43 +113,67 @@ impl State {
             let day = self.days.entry(*start).or_default();
             add_hits(day, figures, &mut agents, opts, self.key);
             // Page views: counted in the day's sets, and kept for the walk.
+            // Per visitor id of the figures, worked out at its first page
+            // view: its hash and number in the day, or `None` for a bot.
+            let mut known: Vec<Option<Option<(u128, u32)>>> = vec![None; figures.visitors.len()];
+            // The day's number of each path id of the figures.
+            let mut path_ids: Vec<u32> = vec![u32::MAX; figures.paths.len()];
+            // The last page view's hour: its start and bit.
+            let mut hour: Option<(i64, usize)> = None;
             for part in views.in_order() {
                 for segment in &part.segments {
                     for (place, v) in segment.iter().enumerate() {
                         let visitor = part.visitors[v.visitor as usize];
-                        let (client, agent) = figures.visitors.pair(visitor);
-                        let info = if agent == NO_AGENT {
-                            None
-                        } else {
-                            Some(agents.of(figures.agents.key(agent)))
-                        };
-                        if info.is_some_and(|i| i.is_bot) {
-                            continue;
-                        }
-                        let info = info.cloned();
-                        let ip = figures.clients.value(client).ip;
-                        let agent_raw = (agent != NO_AGENT).then(|| figures.agents.key(agent));
-                        let hash =
-                            visitor_hash(self.key, ip, figures.clients.key(client), agent_raw);
-                        let index = day.visitor(hash, |day| {
-                            let country = ip
-                                .and_then(|ip| opts.geo.and_then(|db| db.country(ip)))
-                                .unwrap_or(UNKNOWN_COUNTRY)
-                                .to_string();
-                            let info = info.unwrap_or_else(no_agent);
-                            let names: AgentNames = (info.device, info.browser, info.os);
-                            (
-                                Day::name_index(&mut day.countries, country),
-                                Day::name_index(&mut day.agents, names),
-                            )
+                        let seen = *known[visitor as usize].get_or_insert_with(|| {
+                            let (client, agent) = figures.visitors.pair(visitor);
+                            let info = if agent == NO_AGENT {
+                                None
+                            } else {
+                                Some(agents.of(figures.agents.key(agent)))
+                            };
+                            if info.is_some_and(|i| i.is_bot) {
+                                return None;
+                            }
+                            let info = info.cloned();
+                            let ip = figures.clients.value(client).ip;
+                            let agent_raw = (agent != NO_AGENT).then(|| figures.agents.key(agent));
+                            let hash =
+                                visitor_hash(self.key, ip, figures.clients.key(client), agent_raw);
+                            let index = day.visitor(hash, |day| {
+                                let country = ip
+                                    .and_then(|ip| opts.geo.and_then(|db| db.country(ip)))
+                                    .unwrap_or(UNKNOWN_COUNTRY)
+                                    .to_string();
+                                let info = info.unwrap_or_else(no_agent);
+                                let names: AgentNames = (info.device, info.browser, info.os);
+                                (
+                                    Day::name_index(&mut day.countries, country),
+                                    Day::name_index(&mut day.agents, names),
+                                )
+                            });
+                            Some((hash, index))
                         });
-                        let hour = opts.zone.bucket_start(v.time, Bucket::Hour);
-                        let bit = day.hour_bit(hour);
+                        let Some((hash, index)) = seen else {
+                            continue;
+                        };
+                        let bit = match hour {
+                            Some((start, bit)) if (start..start + 3600).contains(&v.time) => bit,
+                            _ => {
+                                let start = opts.zone.bucket_start(v.time, Bucket::Hour);
+                                let bit = day.hour_bit(start);
+                                hour = Some((start, bit));
+                                bit
+                            }
+                        };
                         day.hour_views[bit] += 1;
                         let dv = &mut day.visitors[index as usize];
                         dv.hours |= 1 << bit.min(31);
                         dv.pageviews += 1;
-                        let path_id = day.paths.map().intern(figures.paths.key(v.path)).0;
+                        let path_id = &mut path_ids[v.path as usize];
+                        if *path_id == u32::MAX {
+                            *path_id = day.paths.map().intern(figures.paths.key(v.path)).0;
+                        }
+                        let path_id = *path_id;
                         *day.page_pairs.map().entry((path_id, index)).or_default() += 1;
                         if v.vhost != NO_VHOST {
                             let host = day.vhosts.map().intern(figures.vhosts.key(v.vhost)).0;
