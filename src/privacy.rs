@@ -46,7 +46,7 @@ pub struct Redactor {
 #[derive(Debug, Default, Clone)]
 pub struct HashedClients {
     pub key: [u64; 2],
-    pub set: std::collections::HashSet<u128>,
+    pub set: hashbrown::HashSet<u128>,
 }
 
 impl HashedClients {

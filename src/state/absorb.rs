@@ -7,7 +7,7 @@
 //! can change are closed into sums (see the module doc of
 //! [`crate::state`]).
 
-use std::collections::HashMap;
+use hashbrown::HashMap;
 use std::net::IpAddr;
 
 use crate::aggregate::{Figures, NO_AGENT, NO_VHOST};

@@ -3,7 +3,7 @@
 //! have computed, and [`report::assemble`] does the rest, so that both
 //! kinds of run print through one path.
 
-use std::collections::HashMap;
+use hashbrown::HashMap;
 
 use crate::aggregate::Figures;
 use crate::privacy::{HashedClients, Redactor};
@@ -84,22 +84,38 @@ impl State {
             hashed.set.extend(day.client_hashes.iter().map(|(&h, _)| h));
 
             // Visitor-level counts of the day's sets.
+            // By the day's numbers first: one lookup a name, not one a
+            // visitor.
             let mut hour_visitors = vec![0u64; day.hours.len()];
+            let mut countries = vec![(0u64, 0u64); day.countries.len()];
+            let mut agents = vec![0u64; day.agents.len()];
             for dv in &day.visitors {
                 v.pageviews += dv.pageviews;
                 v.visitors += 1;
-                let country = v
-                    .countries
-                    .entry(day.countries[dv.country as usize].clone())
-                    .or_default();
+                let country = &mut countries[dv.country as usize];
                 country.0 += 1;
                 country.1 += dv.pageviews;
-                let (device, browser, os) = &day.agents[dv.agent as usize];
-                *v.devices.entry(device.clone()).or_default() += 1;
-                *v.browsers.entry(browser.clone()).or_default() += 1;
-                *v.os.entry(os.clone()).or_default() += 1;
-                for (bit, n) in hour_visitors.iter_mut().enumerate() {
-                    *n += (dv.hours >> bit.min(31) & 1) as u64;
+                agents[dv.agent as usize] += 1;
+                let mut hours = dv.hours;
+                while hours != 0 {
+                    if let Some(n) = hour_visitors.get_mut(hours.trailing_zeros() as usize) {
+                        *n += 1;
+                    }
+                    hours &= hours - 1;
+                }
+            }
+            for (name, &(visitors, views)) in day.countries.iter().zip(&countries) {
+                if visitors > 0 {
+                    let country = v.countries.entry(name.clone()).or_default();
+                    country.0 += visitors;
+                    country.1 += views;
+                }
+            }
+            for ((device, browser, os), &n) in day.agents.iter().zip(&agents) {
+                if n > 0 {
+                    *v.devices.entry(device.clone()).or_default() += n;
+                    *v.browsers.entry(browser.clone()).or_default() += n;
+                    *v.os.entry(os.clone()).or_default() += n;
                 }
             }
             match bucket {

@@ -3,7 +3,7 @@
 //! (host, visitor) pairs, and the sums of the visits that began that day
 //! and are closed; beside the days, the page views of visits still open.
 
-use std::collections::HashMap;
+use hashbrown::HashMap;
 use std::hash::Hash;
 
 use serde::{Deserialize, Serialize};

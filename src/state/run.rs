@@ -289,6 +289,8 @@ pub fn run(opts: &RunOptions, state_opts: &StateOptions) -> Result<Outcome, Erro
             clients: opts.clients,
         },
     );
+    // Freeing every day's tables would delay the report.
+    crate::drop_in_background(state);
     Ok(Outcome {
         report,
         warnings,
