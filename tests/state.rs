@@ -899,3 +899,52 @@ mod property {
         }
     }
 }
+
+#[test]
+fn a_visit_that_never_pauses_keeps_its_first_and_last_hour_not_every_view() {
+    // One visitor views a page every minute for 10 hours (one visit),
+    // with referrers from the site itself and from elsewhere; another
+    // comes and goes. Ten runs, one an hour.
+    let mut runs: Vec<String> = vec![String::new(); 10];
+    for minute in 0..600i64 {
+        let t = T0 + minute * 60;
+        let referrer = if minute % 7 == 0 {
+            "https://other.example/"
+        } else {
+            "https://example.com/"
+        };
+        let page = format!("/p{}", minute % 13);
+        let time = chrono::DateTime::from_timestamp(t, 0)
+            .unwrap()
+            .format("%d/%b/%Y:%H:%M:%S +0000");
+        runs[(minute / 60) as usize].push_str(&format!(
+            "10.0.0.1 - - [{time}] \"GET {page} HTTP/1.1\" 200 10 \"{referrer}\" \"Mozilla/5.0 Firefox/125.0\"\n"
+        ));
+        if minute % 45 == 0 {
+            runs[(minute / 60) as usize].push_str(&line("10.0.0.2", t + 5, "/other"));
+        }
+    }
+    let site = Site::new();
+    for run in &runs {
+        site.append(run.as_bytes());
+        json(&run_state(&site, &[]));
+    }
+    let state = json(&run_state(&site, &[]));
+    assert_eq!(
+        comparable(state.clone()),
+        comparable(one_shot(runs.concat().as_bytes(), &[]))
+    );
+    assert_eq!(state["summary"]["pageviews"], 614);
+    // 600 views of one visitor, but the state keeps about its first and
+    // last hour of them.
+    let out = logstats().arg("state").arg(site.state()).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let most: usize = text
+        .split("at most ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(most <= 62, "{most} open page views of one visitor:\n{text}");
+}

@@ -19,7 +19,7 @@ use crate::sources;
 use crate::visits::{UNKNOWN_COUNTRY, VISIT_GAP_SECONDS};
 use crate::zone::{Bucket, ReportZone};
 
-use super::model::{AgentNames, Day, OpenView, OpenVisitor, Visits};
+use super::model::{AgentNames, Day, Folded, OpenView, OpenVisitor, Visits};
 use super::State;
 
 /// What the absorb step needs besides the figures.
@@ -51,6 +51,7 @@ pub struct ViewRef<'a> {
     pub path: &'a [u8],
     pub referrer: &'a [u8],
     pub query: &'a [u8],
+    pub folded: Option<&'a Folded>,
 }
 
 impl<'a> From<&'a OpenView> for ViewRef<'a> {
@@ -60,6 +61,7 @@ impl<'a> From<&'a OpenView> for ViewRef<'a> {
             path: &v.path,
             referrer: &v.referrer,
             query: &v.query,
+            folded: v.folded.as_deref(),
         }
     }
 }
@@ -71,7 +73,18 @@ impl ViewRef<'_> {
             path: self.path.to_vec(),
             referrer: self.referrer.to_vec(),
             query: self.query.to_vec(),
+            folded: self.folded.map(|f| Box::new(f.clone())),
         }
+    }
+
+    /// The time of the last page view it stands for.
+    fn end(&self) -> i64 {
+        self.folded.map_or(self.time, |f| f.until.max(self.time))
+    }
+
+    /// The page views it stands for.
+    fn views(&self) -> u64 {
+        1 + self.folded.map_or(0, |f| f.views)
     }
 }
 
@@ -219,6 +232,7 @@ impl State {
                 path: figures.paths.key(v.path),
                 referrer: figures.referrers.key(referrer),
                 query: figures.queries.key(query),
+                folded: None,
             }
         };
         let old = std::mem::take(&mut self.open);
@@ -243,10 +257,11 @@ impl State {
                 }
             }
             if closed < views.len() {
-                open.push(OpenVisitor {
-                    hash,
-                    views: views[closed..].iter().map(|v| v.to_open()).collect(),
-                });
+                let mut kept = Vec::new();
+                for visit in split_visits(&views[closed..]) {
+                    fold_visit(visit, close_before, &mut hosts, &mut kept);
+                }
+                open.push(OpenVisitor { hash, views: kept });
             }
         };
         for visitor in &old {
@@ -293,15 +308,57 @@ impl HostCache {
     }
 }
 
-/// Adds one visit (its page views in walk order) to `sums`.
-pub fn add_visit(sums: &mut Visits, visit: &[ViewRef<'_>], hosts: &mut HostCache) {
-    let (Some(first), Some(last)) = (visit.first(), visit.last()) else {
+/// Keeps an open visit for the next run: its first view, with the views
+/// before `before` that follow it folded in (see [`Folded`]), and the
+/// views from `before` on as they are.
+fn fold_visit(visit: &[ViewRef<'_>], before: i64, hosts: &mut HostCache, kept: &mut Vec<OpenView>) {
+    let Some(first) = visit.first() else {
         return;
     };
-    let bounce = visit.len() == 1;
+    let mut head = first.to_open();
+    let old = visit[1..].iter().take_while(|v| v.time < before);
+    let mut folded = head.folded.take().map(|f| *f).unwrap_or_default();
+    let mut n = 0;
+    for v in old {
+        n += 1;
+        folded.views += v.views();
+        folded.until = folded.until.max(v.end());
+        if let Some(f) = v.folded {
+            add_hosts(
+                &mut folded.hosts,
+                f.hosts.iter().map(|(h, n)| (h.as_str(), *n)),
+            );
+        }
+        if let Some(host) = hosts.host(v.referrer) {
+            add_hosts(&mut folded.hosts, [(host, 1)]);
+        }
+    }
+    if folded.views > 0 {
+        folded.until = folded.until.max(head.time);
+        head.folded = Some(Box::new(folded));
+    }
+    kept.push(head);
+    kept.extend(visit[1 + n..].iter().map(|v| v.to_open()));
+}
+
+fn add_hosts<'h>(into: &mut Vec<(String, u64)>, hosts: impl IntoIterator<Item = (&'h str, u64)>) {
+    for (host, n) in hosts {
+        match into.iter_mut().find(|(h, _)| h == host) {
+            Some((_, m)) => *m += n,
+            None => into.push((host.to_string(), n)),
+        }
+    }
+}
+
+/// Adds one visit (its page views in walk order) to `sums`.
+pub fn add_visit(sums: &mut Visits, visit: &[ViewRef<'_>], hosts: &mut HostCache) {
+    let (Some(first), Some(last)) = (visit.first(), visit.iter().max_by_key(|v| v.end())) else {
+        return;
+    };
+    let bounce = visit.iter().map(|v| v.views()).sum::<u64>() == 1;
     sums.visits += 1;
     sums.bounces += bounce as u64;
-    sums.duration_s += last.time - first.time;
+    sums.duration_s += last.end() - first.time;
     let landing = sums.landing.map();
     let landing = match landing.get_mut(first.path) {
         Some(row) => row,
@@ -321,6 +378,9 @@ pub fn add_visit(sums: &mut Visits, visit: &[ViewRef<'_>], hosts: &mut HostCache
         .map()
         .entry((first.referrer.to_vec(), first.query.to_vec()))
         .or_default() += 1;
+    for (host, n) in visit.iter().filter_map(|v| v.folded).flat_map(|f| &f.hosts) {
+        *sums.later_hosts.map().entry(host.clone()).or_default() += n;
+    }
     for later in &visit[1..] {
         if let Some(host) = hosts.host(later.referrer) {
             let later = sums.later_hosts.map();
@@ -334,9 +394,26 @@ pub fn add_visit(sums: &mut Visits, visit: &[ViewRef<'_>], hosts: &mut HostCache
     }
 }
 
-/// One visitor's page views, in walk order, cut into visits.
+/// One visitor's page views, in walk order, cut into visits: a view more
+/// than 30 minutes after the last one before it (folded ones included)
+/// begins a visit.
 pub fn split_visits<'v, 'a>(views: &'v [ViewRef<'a>]) -> impl Iterator<Item = &'v [ViewRef<'a>]> {
-    views.chunk_by(|a, b| b.time - a.time <= VISIT_GAP_SECONDS)
+    let mut rest = views;
+    std::iter::from_fn(move || {
+        let first = rest.first()?;
+        let mut end = first.end();
+        let mut len = 1;
+        for v in &rest[1..] {
+            if v.time - end > VISIT_GAP_SECONDS {
+                break;
+            }
+            end = end.max(v.end());
+            len += 1;
+        }
+        let (visit, after) = rest.split_at(len);
+        rest = after;
+        Some(visit)
+    })
 }
 
 /// The hit-level figures of one day of a run, added to the state's day.

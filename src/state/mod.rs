@@ -39,7 +39,12 @@
 //!   bounces, duration, landing and exit path, its entry (referrer as
 //!   logged and landing query) and, per referrer host, its page views
 //!   after the first. Visits still open keep their page views (time,
-//!   path, referrer, query), and are walked with the next run's.
+//!   path, referrer, query), and are walked with the next run's; but the
+//!   views in the middle of a long open visit that are older than
+//!   `newest - 60 min` can no longer move its start, end or breaks, and
+//!   are folded into its first view (a count, the time of the last, and
+//!   their referrer hosts): a visit that never pauses keeps about its
+//!   first and last hour of page views, not all of them.
 //! - **Sources** depend on the site's own hosts, which may be inferred
 //!   from the whole log (SPEC §4): entries are kept as text with their
 //!   visit counts, and the counts of later page views per referrer host,

@@ -352,6 +352,24 @@ pub struct OpenView {
     /// As logged (escapes undecoded).
     pub referrer: Vec<u8>,
     pub query: Vec<u8>,
+    /// On the first view of a visit: the views after it that no later
+    /// line can reach any more, folded into it.
+    pub folded: Option<Box<Folded>>,
+}
+
+/// Page views in the middle of a long open visit, folded into its first:
+/// older than any line a next run may bring, they can no longer change
+/// where the visit begins, ends or breaks, only its count of page views
+/// and the referrer hosts of its later views. So a visit that never
+/// pauses for 30 minutes (a scraper with a browser's user agent) keeps
+/// its first and last hour of page views, not all of them.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Folded {
+    pub views: u64,
+    /// The time of the last view folded in.
+    pub until: i64,
+    /// Referrer host → folded views referred from it.
+    pub hosts: Vec<(String, u64)>,
 }
 
 /// One visitor's page views from the first visit not yet closed on, in

@@ -52,13 +52,24 @@ pub fn describe(path: &Path) -> Result<String, Error> {
             let _ = writeln!(out, "days     none");
         }
     }
+    let sum = |f: &dyn Fn(&super::model::Day) -> usize| state.days.values().map(f).sum::<usize>();
+    let _ = writeln!(
+        out,
+        "keys     {} paths, {} visitors, {} (page, visitor) pairs, {} clients, {} entries (referrer, landing query), summed over days",
+        sum(&|d| d.paths.len()),
+        sum(&|d| d.visitors.len()),
+        sum(&|d| d.page_pairs.len()),
+        sum(&|d| d.client_hashes.len()),
+        sum(&|d| d.visits.entries.len()),
+    );
     if let Some(k) = state.first_kept_day {
         let _ = writeln!(out, "dropped  days before {}", &time(k)[..10]);
     }
     let views: usize = state.open.iter().map(|o| o.views.len()).sum();
+    let most = state.open.iter().map(|o| o.views.len()).max().unwrap_or(0);
     let _ = writeln!(
         out,
-        "open     {} visitors with visits still open ({views} page views)",
+        "open     {} visitors with visits still open ({views} page views, at most {most} of one visitor)",
         state.open.len()
     );
     let _ = writeln!(out, "settings");
