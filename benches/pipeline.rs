@@ -9,11 +9,11 @@ use std::path::Path;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use logstats::aggregate::{Figures, Record};
-use logstats::chunk::split_lines_evenly;
-use logstats::lines::{MarkedLines, PlainLines};
+use logstats::input::chunk::split_lines_evenly;
+use logstats::input::lines::{MarkedLines, PlainLines};
 use logstats::parse::Format;
-use logstats::report::{build, ReportOptions, ScannedInput};
-use logstats::scan::{scan_slice, ScanOptions, Scanned};
+use logstats::report::{build, ReportOptions};
+use logstats::scan::{scan_slice, ScanOptions, Scanned, ScannedInput};
 
 fn corpus_log() -> Vec<u8> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -82,6 +82,7 @@ fn stages(c: &mut Criterion) {
                 let record = Record {
                     visits: true,
                     clients: false,
+                    metrics: false,
                 };
                 f.add(line, &mut views, record);
             }
@@ -94,6 +95,7 @@ fn stages(c: &mut Criterion) {
         chunk_base: 0,
         visits: true,
         clients: false,
+        metrics: false,
         chunk_bytes: 1 << 20,
         strict: false,
         progress: None,
@@ -106,12 +108,13 @@ fn stages(c: &mut Criterion) {
     let scanned = scan_slice(&text, &opts);
     g.bench_function("visits (sessions, sources, enrichment)", |b| {
         b.iter(|| {
-            let zone = logstats::zone::ReportZone::UTC;
+            let zone = logstats::enrich::zone::ReportZone::UTC;
             let visit_opts = logstats::visits::VisitOptions {
                 zone: &zone,
-                bucket: logstats::zone::Bucket::Day,
+                bucket: logstats::enrich::zone::Bucket::Day,
                 sites: &[],
                 geo: None,
+                metrics: false,
             };
             let mut figures = scanned.figures.clone();
             let views = std::mem::take(&mut figures.views);
@@ -151,6 +154,7 @@ fn report_json(scanned: Scanned) -> usize {
             visits: true,
             show_ips: false,
             clients: false,
+            metrics: false,
         },
     );
     let mut out = Vec::new();
@@ -193,7 +197,7 @@ fn agents(c: &mut Criterion) {
         b.iter(|| {
             agents
                 .iter()
-                .filter(|a| logstats::classify::classify_agent(a.as_bytes()).is_bot)
+                .filter(|a| logstats::enrich::classify::classify_agent(a.as_bytes()).is_bot)
                 .count()
         })
     });

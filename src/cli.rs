@@ -6,16 +6,16 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use globset::Glob;
 
+use crate::enrich::zone::ReportZone;
 use crate::filter::{parse_glob, parse_host, IpList, MethodSet, StatusSet, TimeArg};
 use crate::output::{OutputFormat, SECTION_NAMES};
 use crate::parse::Format;
-use crate::zone::ReportZone;
 
 /// Web analytics from the access logs your server already writes.
 ///
 /// logstats reads nginx, Apache and gunicorn access logs (plain, rotated or
-/// gzipped) and reports traffic, errors and routes as terminal tables, JSON
-/// or CSV. No cookies, no JavaScript.
+/// gzipped) and reports traffic, errors and routes as terminal tables, JSON,
+/// CSV or an HTML page. No cookies, no JavaScript on your site.
 #[derive(Debug, Parser)]
 #[command(name = "logstats", version, propagate_version = true)]
 pub struct Cli {
@@ -30,6 +30,7 @@ pub enum Command {
     /// Examples:
     ///   logstats report /var/log/nginx/access.log*
     ///   logstats report access.log --format json -o /srv/reports/today.json
+    ///   logstats report /var/log/nginx/access.log* --format html -o /var/www/stats/index.html
     ///   logstats report access.log --format csv --section routes | sort -t, -k2 -n
     ///   logstats report access.log --since yesterday --until today --no-bots
     ///   zcat access.log.*.gz | logstats report -
@@ -156,7 +157,15 @@ pub struct ReportArgs {
     pub geoip: Option<PathBuf>,
 
     /// Output format: table (for people), json (for programs), csv (for
-    /// pipes).
+    /// pipes), html (one page with charts, for a browser: a file that
+    /// holds its style and data and loads nothing, to open from disk, a web
+    /// server or an e-mail; written with -o FILE or into a redirection,
+    /// never to a terminal), prometheus (metrics for node_exporter's
+    /// textfile collector, e.g. -o
+    /// /var/lib/prometheus/node-exporter/logstats.prom). A Prometheus label
+    /// whose values come from the log (route, path, vhost, referrer_host,
+    /// bot) keeps its --top values with the largest totals and adds the rest
+    /// up under "other".
     #[arg(long, value_enum, default_value_t = OutputFormat::Table, help_heading = "Output")]
     pub format: OutputFormat,
 
@@ -168,9 +177,10 @@ pub struct ReportArgs {
     pub section: Option<String>,
 
     /// With --format csv: put a ' before text cells that a spreadsheet
-    /// would run as a formula (those starting with = + - @, a tab or a
-    /// carriage return), as OWASP recommends for CSV opened in Excel or
-    /// LibreOffice. Log data is written by whoever sends the requests.
+    /// would run as a formula (those starting with = + - or @), as OWASP
+    /// recommends for CSV opened in Excel or LibreOffice. Log data is
+    /// written by whoever sends the requests; control characters in it are
+    /// escaped (\x1b) with or without this.
     #[arg(long, help_heading = "Output")]
     pub csv_safe: bool,
 

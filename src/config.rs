@@ -25,10 +25,10 @@ use ipnet::IpNet;
 use serde::de::DeserializeOwned;
 use toml::{Table, Value};
 
+use crate::enrich::zone::ReportZone;
 use crate::error::Error;
 use crate::filter::IpList;
 use crate::parse::Format;
-use crate::zone::ReportZone;
 
 /// The keys a configuration file may hold.
 pub const KEYS: [&str; 5] = ["site", "geoip", "exclude_ip", "log_format", "tz"];

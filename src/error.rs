@@ -29,7 +29,7 @@ pub enum Error {
     Format { path: String, message: String },
     /// A GeoIP database that was named or found but cannot be used.
     #[error(transparent)]
-    Geo(#[from] crate::geoip::GeoError),
+    Geo(#[from] crate::enrich::geoip::GeoError),
     /// A configuration file that cannot be read or holds a bad key.
     #[error("configuration file '{path}': {message}")]
     Config { path: String, message: String },

@@ -8,7 +8,6 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 use std::io::{self, IsTerminal, Write};
-use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -17,6 +16,7 @@ use logstats::cli::{Cli, Command, ProgressMode, ReportArgs};
 use logstats::error::Error;
 use logstats::filter::FilterSpec;
 use logstats::input::InputPath;
+use logstats::output::destination::write_to;
 use logstats::output::{render_styled, OutputFormat, Style, HIT_LEVEL_SECTIONS};
 use logstats::state::StateOptions;
 use logstats::{run_report, RunOptions};
@@ -78,6 +78,23 @@ fn report(args: ReportArgs) -> Result<u8, Error> {
             "--section goes with --format csv or table; with JSON, pick a section with jq, e.g. jq .routes".into(),
         ));
     }
+    if args.section.is_some() && args.format == OutputFormat::Prometheus {
+        return Err(Error::Usage(
+            "--section goes with --format csv or table; a Prometheus file holds every metric family, pick one in PromQL".into(),
+        ));
+    }
+    if args.section.is_some() && args.format == OutputFormat::Html {
+        return Err(Error::Usage(
+            "--section goes with --format csv or table; the HTML page holds every table".into(),
+        ));
+    }
+    // A page of markup is for a browser; checked before the run, not after.
+    if args.format == OutputFormat::Html && args.output.is_none() && io::stdout().is_terminal() {
+        return Err(Error::Usage(
+            "--format html writes a web page: add -o report.html, or redirect it (> report.html)"
+                .into(),
+        ));
+    }
     if args.csv_safe && args.format != OutputFormat::Csv {
         return Err(Error::Usage("--csv-safe goes with --format csv".into()));
     }
@@ -136,7 +153,7 @@ fn report(args: ReportArgs) -> Result<u8, Error> {
         mmap: !args.no_mmap,
         chunk_bytes: args
             .chunk_bytes
-            .unwrap_or(logstats::chunk::DEFAULT_CHUNK_BYTES),
+            .unwrap_or(logstats::input::chunk::DEFAULT_CHUNK_BYTES),
         progress,
         visits: !args
             .section
@@ -146,6 +163,7 @@ fn report(args: ReportArgs) -> Result<u8, Error> {
         geoip: args.geoip,
         show_ips: args.show_ips,
         clients: args.clients || args.section.as_deref() == Some("clients"),
+        metrics: args.format == OutputFormat::Prometheus,
         geoip_config: config.geoip,
         filters,
         now: None,
@@ -185,84 +203,10 @@ fn report(args: ReportArgs) -> Result<u8, Error> {
         color,
         csv_safe: args.csv_safe,
     };
-    match &args.output {
-        Some(path) => write_atomically(path, |out| {
-            render_styled(&outcome.report, args.format, section, style, out)
-        })?,
-        None => {
-            let stdout = io::stdout();
-            let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
-            let written = render_styled(&outcome.report, args.format, section, style, &mut out)
-                .and_then(|()| out.flush().map_err(Into::into));
-            if let Err(e) = written {
-                // `logstats report ... | head` closes the pipe early: not an error.
-                if !is_broken_pipe(&e) {
-                    return Err(Error::Output {
-                        path: "standard output".into(),
-                        reason: e.to_string(),
-                    });
-                }
-            }
-        }
-    }
+    write_to(args.output.as_deref(), |out| {
+        render_styled(&outcome.report, args.format, section, style, out)
+    })?;
     Ok(if outcome.partial { 1 } else { 0 })
-}
-
-/// Writes to a temporary file beside `path`, flushes it to disk and renames
-/// it into place, so that `path` is either the old file or the whole new one.
-fn write_atomically(
-    path: &Path,
-    write: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>,
-) -> Result<(), Error> {
-    let fail = |reason: String| Error::Output {
-        path: path.display().to_string(),
-        reason,
-    };
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    // The temporary file would be private (0600); the report gets the mode
-    // an ordinary new file has (0666 less the umask), or keeps the mode of
-    // the report it replaces, so that a web server can still read it.
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".logstats-");
-    #[cfg(unix)]
-    let permissions = {
-        use std::os::unix::fs::PermissionsExt;
-        match std::fs::metadata(path) {
-            Ok(existing) => existing.permissions(),
-            Err(_) => std::fs::Permissions::from_mode(0o666),
-        }
-    };
-    #[cfg(unix)]
-    builder.permissions(permissions.clone());
-    let mut tmp = builder.tempfile_in(dir).map_err(|e| fail(e.to_string()))?;
-    // The mode given at creation was cut by the umask; an existing report's
-    // mode is restored exactly.
-    #[cfg(unix)]
-    if std::fs::metadata(path).is_ok() {
-        tmp.as_file()
-            .set_permissions(permissions)
-            .map_err(|e| fail(e.to_string()))?;
-    }
-    {
-        let mut out = io::BufWriter::new(tmp.as_file_mut());
-        write(&mut out).map_err(|e| fail(e.to_string()))?;
-        out.flush().map_err(|e| fail(e.to_string()))?;
-    }
-    tmp.as_file().sync_all().map_err(|e| fail(e.to_string()))?;
-    tmp.persist(path).map_err(|e| fail(e.error.to_string()))?;
-    Ok(())
-}
-
-fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.chain().any(|cause| {
-        cause.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
-            || cause
-                .downcast_ref::<csv::Error>()
-                .is_some_and(|c| matches!(c.kind(), csv::ErrorKind::Io(io) if io.kind() == io::ErrorKind::BrokenPipe))
-    })
 }
 
 #[cfg(test)]

@@ -26,26 +26,31 @@ const DEFINITIONS: &[(&str, &str)] = &[
     ("referrer", "The host of the referrer of a visit's first page view, when it is external: not one of the site's own hosts (--site, else the vhost field, else the host most later page views were referred by). Hosts compare lower-cased, without port and leading www."),
     ("channel", "Of a visit, the first that applies: utm_medium email, e-mail or newsletter: Email; cpc, ppc, paid or paidsearch: Paid; any other utm_ parameter: Campaign; no external referrer: Direct; a search engine: Search; a social network: Social; a webmail host: Email; else Referral."),
     ("search term", "The q (p for Yahoo, text for Yandex, wd or word for Baidu) parameter of a Search visit's referrer, decoded and lower-cased."),
-    ("campaign", "The landing page's (utm_source, utm_medium, utm_campaign), - for a missing one."),
-    ("country", "The client address looked up in a MaxMind-format database (--geoip); unknown without a database, an address or a match."),
+    ("campaign", "The landing page's (utm_source, utm_medium, utm_campaign), decoded with + as a space, - for a missing one."),
+    ("country", "The client address looked up in a MaxMind-format database (--geoip); unknown without a database, an address or a match. Lookups that fail in a damaged database count as unknown too: a warning names the file, and geoip.lookup_errors in JSON counts the addresses."),
     ("device, browser, os", "woothee's category, name and operating system of the user agent."),
     ("route", "The path with all-digit segments as :id, UUIDs as :uuid and 16 or more hex digits as :hex."),
     ("error rates", "error_rate_4xx and error_rate_5xx are the shares of all hits, bots and static files included, with status 4xx and 5xx. Rates are fractions in [0, 1]."),
     ("response time", "Nearest-rank percentiles (the value at rank ceil(q*n) of n sorted times) of every hit with a time, in ms; within 1 % past 64 times per route. null when no hit had one."),
     ("days and hours", "Those of the report zone: --tz, else the offset on the log's first line. The time series is per hour when the period spans under 3 days, else per day."),
     ("state", "With --state, the figures of every line read so far, kept between runs: per day, sums of hit-level figures, the day's distinct visitors (as keyed hashes, never addresses) with the pages they viewed, and the visits that ended. A report from a state equals one run over the same lines, except for a line more than 30 minutes older than the newest line of an earlier run, which cannot join a visit that run closed: it starts a visit of its own."),
-    ("tables", "Sorted by their first figure, descending, then by key, and cut at --top. Hit tables (status codes, methods, 404s, 5xx, routes, bots) count every hit; visitor tables count page views only."),
+    ("text from the log", "Bytes that are not UTF-8 print as \\xHH, one escape a byte; escaped UTF-8 (\\xD0\\x9F) prints as its character. Tables and CSV show control characters and bidi overrides as escapes (\\x1b, \\u{202e}); JSON escapes them by its own rules."),
+    ("tables", "Sorted by their first figure, descending, then by key (as printed), and cut at --top. Hit tables (status codes, methods, 404s, 5xx, routes, bots) count every hit; visitor tables count page views only."),
+    ("prometheus labels", "With --format prometheus, a label whose values come from the log (route, path, vhost, referrer_host, bot) keeps the --top values with the largest totals (requests for routes, vhosts and bots, page views for paths and referrer hosts), ties to the alphabetically first, and adds the others up under the value other; --top 0 keeps every value. (none), (internal) and an empty vhost are always kept and take no place. Values that show the same (invalid UTF-8 as \\xHH, control characters as \\x1b) are one series. Each run ranks the logs it is given: the same logs give the same labels."),
+    ("prometheus counters", "Each file describes the logs it was given: its counters grow with the log and drop when logrotate starts a new one, which Prometheus reads as a counter reset. Give the current log alone, without --since."),
 ];
 
 /// What people do with a report: description, then command lines.
 const EXAMPLES: &[(&str, &[&str])] = &[
     ("A report on the current and rotated logs, in the terminal:", &["logstats report /var/log/nginx/access.log*"]),
     ("From cron, yesterday's report as JSON each night, replaced atomically:", &["5 0 * * *  logstats report /var/log/nginx/access.log /var/log/nginx/access.log.1 --since yesterday --until today --format json -o /srv/reports/yesterday.json"]),
+    ("From cron, a page with charts for a browser, rebuilt every hour, replaced atomically (it loads nothing: a web server, a file or an e-mail attachment shows it alike):", &["0 * * * *  logstats report /var/log/nginx/access.log /var/log/nginx/access.log.1 --format html -o /var/www/stats/index.html"]),
     ("With jq, the 5xx rate, and page views per path:", &["logstats report access.log --format json | jq .summary.error_rate_5xx", "logstats report access.log --format json | jq -r '.pages[] | \"\\(.pageviews)\\t\\(.path)\"'"]),
     ("Into SQLite, every table as rows of section,key,metric,value:", &["logstats report access.log --format csv > report.csv", "sqlite3 stats.db '.import --csv report.csv report'", "sqlite3 stats.db \"SELECT key, CAST(value AS INTEGER) AS views FROM report WHERE section = 'pages' AND metric = 'pageviews' ORDER BY views DESC\""]),
     ("Into DuckDB, the slowest routes (needs a layout with times):", &["logstats report access.log --log-format nginx-timed --format csv --section routes > routes.csv", "duckdb -c \"SELECT route, hits, p95_ms FROM 'routes.csv' ORDER BY p95_ms DESC NULLS LAST LIMIT 10\""]),
     ("From cron every 5 minutes, a report on everything since the first run, kept in a state across log rotations; each run reads only the new lines:", &["*/5 * * * *  logstats report /var/log/nginx/access.log* --state /var/lib/logstats/site.state --keep-days 400 --format json -o /srv/reports/all.json", "logstats state /var/lib/logstats/site.state"]),
     ("Errors only, without bots, for the last day:", &["logstats report access.log --status 5xx --no-bots --since 24h"]),
+    ("Metrics for Prometheus, every five minutes from cron, for node_exporter's textfile collector (--collector.textfile.directory):", &["*/5 * * * *  logstats report /var/log/nginx/access.log --format prometheus -o /var/lib/prometheus/node-exporter/logstats.prom"]),
     ("Shell completions for bash:", &["logstats completions bash > ~/.local/share/bash-completion/completions/logstats"]),
 ];
 

@@ -1,7 +1,7 @@
-//! Properties of any log, checked on random ones: the report does not
-//! depend on how the text is cut into chunks, on the number of threads or
-//! on mapping versus reading, and every line lands in exactly one bucket
-//! (SPEC §1).
+//! Properties of any log, checked on random ones: the report (its
+//! Prometheus figures included) does not depend on how the text is cut
+//! into chunks, on the number of threads or on mapping versus reading, and
+//! every line lands in exactly one bucket (SPEC §1).
 
 use std::path::Path;
 use std::time::{Duration, SystemTime};
@@ -51,6 +51,7 @@ fn report(path: &Path, threads: usize, chunk_bytes: usize, mmap: bool) -> Value 
         chunk_bytes,
         mmap,
         now: Some(1_714_600_000),
+        metrics: true,
         filters: FilterSpec {
             include_path: vec![parse_glob("/a/*").unwrap()],
             ..FilterSpec::default()
@@ -63,7 +64,18 @@ fn report(path: &Path, threads: usize, chunk_bytes: usize, mmap: bool) -> Value 
         .unwrap();
     let outcome = pool.install(|| run_report(&opts)).unwrap();
     assert!(!outcome.partial);
-    serde_json::to_value(&outcome.report).unwrap()
+    let mut value = serde_json::to_value(&outcome.report).unwrap();
+    // The Prometheus figures too: their cross-tab is merged from chunks.
+    let mut metrics = Vec::new();
+    logstats::output::render(
+        &outcome.report,
+        logstats::output::OutputFormat::Prometheus,
+        None,
+        &mut metrics,
+    )
+    .unwrap();
+    value["prometheus"] = Value::String(String::from_utf8(metrics).unwrap());
+    value
 }
 
 proptest! {

@@ -64,6 +64,14 @@ fn real_reports_match_the_schema() {
     assert!(!r["clients"].as_array().unwrap().is_empty());
     assert_valid("apache corpus with --clients", &r);
 
+    let db = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/corpus/geo/maxmind-test/MaxMind-DB-test-broken-pointers-24.mmdb"
+    );
+    let r = report_json(&[access, "--geoip", db]);
+    assert!(r["geoip"]["lookup_errors"].is_u64());
+    assert_valid("access.log with a GeoIP database", &r);
+
     let caddy = fixture("caddy.log");
     let r = report_json(&[caddy.to_str().unwrap(), "--log-format", "json"]);
     assert!(r["response_time"].is_object(), "times are read");

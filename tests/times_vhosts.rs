@@ -6,8 +6,8 @@
 use logstats::aggregate::{Figures, Record};
 use logstats::output::{render, OutputFormat};
 use logstats::parse::{Format, LogLine};
-use logstats::report::{build, Report, ReportOptions, ScannedInput};
-use logstats::scan::{Counts, Scanned};
+use logstats::report::{build, Report, ReportOptions};
+use logstats::scan::{Counts, Scanned, ScannedInput};
 use serde_json::{json, Value};
 
 /// A combined line for `path` at 10:MM:00 from `client`.
@@ -65,6 +65,7 @@ fn report(inputs: Vec<ScannedInput>, top: usize) -> Report {
             visits: true,
             show_ips: false,
             clients: true,
+            metrics: false,
         },
     )
 }

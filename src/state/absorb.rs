@@ -10,14 +10,15 @@
 use hashbrown::HashMap;
 use std::net::IpAddr;
 
-use crate::aggregate::{Figures, NO_AGENT, NO_VHOST};
-use crate::classify::{classify_agent, AgentInfo};
-use crate::geoip::GeoDb;
+use crate::aggregate::pageviews::NO_VHOST;
+use crate::aggregate::{Figures, NO_AGENT};
+use crate::enrich::classify::{classify_agent, AgentInfo};
+use crate::enrich::geoip::GeoDb;
+use crate::enrich::privacy::{address_hash, anonymize};
+use crate::enrich::sources;
+use crate::enrich::zone::{Bucket, ReportZone};
 use crate::parse::Quoted;
-use crate::privacy::{address_hash, anonymize};
-use crate::sources;
 use crate::visits::{UNKNOWN_COUNTRY, VISIT_GAP_SECONDS};
-use crate::zone::{Bucket, ReportZone};
 
 use super::model::{AgentNames, Day, Folded, OpenView, OpenVisitor, Visits};
 use super::State;
@@ -205,7 +206,7 @@ impl State {
         }
         self.newest = newest;
         self.walk_visits(new_views, &days, opts.zone);
-        crate::drop_in_background(days);
+        crate::scan::drop_in_background(days);
     }
 
     /// Joins each visitor's new page views to its open ones, and closes

@@ -6,13 +6,12 @@
 use hashbrown::HashMap;
 
 use crate::aggregate::Figures;
-use crate::privacy::{HashedClients, Redactor};
-use crate::report::{
-    self, ClientRow, GivenVisits, InputRow, MalformedSample, Report, ReportOptions,
-};
-use crate::sources::{self, Channel};
+use crate::enrich::privacy::{HashedClients, Redactor};
+use crate::enrich::sources::{self, Channel};
+use crate::enrich::zone::{Bucket, ReportZone};
+use crate::report::model::{ClientRow, InputRow, MalformedSample};
+use crate::report::{self, GivenVisits, Report, ReportOptions};
 use crate::visits::{OwnHostsFrom, VisitFigures};
-use crate::zone::{Bucket, ReportZone};
 
 use super::absorb::{add_visit, split_visits, HostCache, ViewRef};
 use super::model::Visits;

@@ -5,10 +5,10 @@
 //! of a line is nearly always the day of the line before, and costs one
 //! comparison.
 
+use crate::aggregate::pageviews::chunk_views::ChunkViews;
 use crate::aggregate::{Figures, Record};
-use crate::pageviews::ChunkViews;
+use crate::enrich::zone::{Bucket, ReportZone};
 use crate::parse::LogLine;
-use crate::zone::{Bucket, ReportZone};
 
 /// How a scan cuts lines into days: the report zone.
 #[derive(Debug, Clone, Copy)]

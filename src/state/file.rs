@@ -284,11 +284,24 @@ mod tests {
         s.newest = Some(1_714_550_400);
         let day = s.days.entry(1_714_514_400).or_default();
         day.paths.map().intern(b"/a").1.hits = 3;
+        *day.slots.map().entry(1_905_016).or_default() = a_traffic();
         day.visitor(42, |_| (0, 0));
         day.countries.push("unknown".into());
         day.agents
             .push(("pc".into(), "Firefox".into(), "Linux".into()));
         s
+    }
+
+    /// Every field different, so that one left out or swapped shows.
+    fn a_traffic() -> crate::aggregate::Traffic {
+        crate::aggregate::Traffic {
+            hits: 10,
+            bytes: 1000,
+            status_2xx: 5,
+            status_3xx: 2,
+            status_4xx: 1,
+            status_5xx: 1,
+        }
     }
 
     #[test]
@@ -302,6 +315,9 @@ mod tests {
         let day = &back.days[&1_714_514_400];
         assert_eq!(day.paths.iter().next().unwrap().1.hits, 3);
         assert_eq!(day.visitors[0].hash, 42);
+        // The time buckets' traffic, 2xx and 3xx included (the HTML charts).
+        let slots: Vec<_> = day.slots.iter().collect();
+        assert_eq!(slots, [(&1_905_016, &a_traffic())]);
     }
 
     #[test]

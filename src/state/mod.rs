@@ -12,7 +12,7 @@
 //! - **Hit-level figures are sums**, and sums of disjoint sets of lines
 //!   add up to the figures of their union: traffic per 15-minute slot,
 //!   hits per status, method, path (with bytes, 404s, 5xx and the
-//!   mergeable latency histogram of [`crate::latency`], so percentiles
+//!   mergeable latency histogram of [`crate::aggregate::latency`], so percentiles
 //!   merge exactly as across threads), static hits, hits per bot name
 //!   (agents are classified as lines are absorbed), per virtual host,
 //!   and, with `--clients`, per client as the table shows it.
@@ -111,8 +111,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::enrich::zone::ReportZone;
 use crate::error::Error;
-use crate::zone::ReportZone;
 
 pub use run::{run, StateOptions};
 
@@ -212,7 +212,7 @@ impl State {
         let (Some(newest), Some(zone)) = (self.newest, self.report_zone()) else {
             return;
         };
-        use crate::zone::Bucket;
+        use crate::enrich::zone::Bucket;
         let mut first = zone.bucket_start(newest, Bucket::Day);
         for _ in 1..keep.max(1) {
             first = zone.bucket_start(first - 1, Bucket::Day);

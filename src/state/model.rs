@@ -8,7 +8,8 @@ use std::hash::Hash;
 
 use serde::{Deserialize, Serialize};
 
-use crate::aggregate::{BytesMap, PathStats, Traffic};
+use crate::aggregate::bytes_map::BytesMap;
+use crate::aggregate::{PathStats, Traffic};
 
 /// A map saved as a list of pairs and read back as that list: it is made
 /// a hash map only when its day is written to again. A run that finds a

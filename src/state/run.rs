@@ -6,16 +6,19 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::enrich::geoip;
 use crate::error::Error;
 use crate::input::InputPath;
 use crate::parse::Format;
-use crate::report::{InputRow, ReportOptions};
+use crate::report::model::InputRow;
+use crate::report::ReportOptions;
 use crate::scan::MAX_SAMPLES;
+use crate::scan::{InputScan, InputsOptions, Zoning};
 use crate::state::cursor::{self, Cursor, Probe};
 use crate::state::days::DayFigures;
 use crate::state::settings::Settings;
 use crate::state::{absorb::AbsorbOptions, file, SavedSample, State};
-use crate::{geoip, InputScan, Outcome, RunOptions, Zoning};
+use crate::{Outcome, RunOptions};
 
 /// What `--state` adds to a report run.
 pub struct StateOptions {
@@ -119,6 +122,14 @@ pub fn run(opts: &RunOptions, state_opts: &StateOptions) -> Result<Outcome, Erro
         zone: state.report_zone().or(opts.zone),
         filter,
     };
+    // The per-hit cross-tab of `--format prometheus` is not kept in a
+    // state: the scan does not count it.
+    let scan_opts = InputsOptions {
+        visits: opts.visits,
+        clients: opts.clients,
+        metrics: false,
+        ..crate::inputs_options(opts)
+    };
     let mut rows: Vec<(usize, InputRow)> = Vec::new();
     let mut days = DayFigures::default();
     let mut partial = false;
@@ -160,11 +171,11 @@ pub fn run(opts: &RunOptions, state_opts: &StateOptions) -> Result<Outcome, Erro
             days: true,
             fallback,
         };
-        let mut one = crate::scan_one(
+        let mut one = crate::scan::scan_one(
             plan.name.clone(),
             opened,
             &how,
-            opts,
+            &scan_opts,
             &mut zoning,
             chunk_base,
             None,
@@ -253,7 +264,9 @@ pub fn run(opts: &RunOptions, state_opts: &StateOptions) -> Result<Outcome, Erro
         state.zone = zoning.zone.map(|z| z.to_string());
     }
     warnings.extend(zoning.empty_span_warning());
-    let zone = state.report_zone().unwrap_or(crate::zone::ReportZone::UTC);
+    let zone = state
+        .report_zone()
+        .unwrap_or(crate::enrich::zone::ReportZone::UTC);
     state.absorb(
         days.days,
         &AbsorbOptions {
@@ -287,10 +300,11 @@ pub fn run(opts: &RunOptions, state_opts: &StateOptions) -> Result<Outcome, Erro
             visits: true,
             show_ips: opts.show_ips,
             clients: opts.clients,
+            metrics: opts.metrics,
         },
     );
     // Freeing every day's tables would delay the report.
-    crate::drop_in_background(state);
+    crate::scan::drop_in_background(state);
     Ok(Outcome {
         report,
         warnings,

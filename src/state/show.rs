@@ -4,8 +4,8 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::Path;
 
+use crate::enrich::zone::ReportZone;
 use crate::error::Error;
-use crate::zone::ReportZone;
 
 use super::{file, State};
 
