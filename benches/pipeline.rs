@@ -102,6 +102,7 @@ fn stages(c: &mut Criterion) {
         strict: false,
         progress: None,
         filter: None,
+        days: None,
     };
     g.bench_function("scan (parse + aggregate, parallel)", |b| {
         b.iter(|| scan_slice(black_box(&text), &opts).counts.kept)

@@ -19,6 +19,7 @@ use logstats::filter::FilterSpec;
 use logstats::input::InputPath;
 use logstats::output::destination::write_to;
 use logstats::output::{render_styled, OutputFormat, Style, HIT_LEVEL_SECTIONS};
+use logstats::state::StateOptions;
 use logstats::{run_report, RunOptions};
 
 /// mimalloc rather than the system's malloc: a run builds and frees many
@@ -54,6 +55,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Report(args) => report(*args),
         Command::Check(args) => Ok(logstats::check::run(*args)),
+        Command::State { path } => logstats::state::show::print(&path).map(|()| 0),
         Command::Completions { shell } => {
             let mut out = Vec::new();
             shell.write(&mut out);
@@ -217,9 +219,32 @@ fn report(args: ReportArgs) -> Result<u8, Error> {
         ),
         None => None,
     };
+    // What the state does not keep yet: refused rather than reported from
+    // part of the history.
+    if args.state.is_some() {
+        if opts.goals.is_some() {
+            return Err(Error::Usage(
+                "--state does not keep goal hits yet: run goals and funnels without --state".into(),
+            ));
+        }
+        if opts.metrics {
+            return Err(Error::Usage(
+                "--state does not keep the Prometheus series yet: run --format prometheus without --state".into(),
+            ));
+        }
+    }
+    let state = args.state.map(|path| StateOptions {
+        path,
+        keep_days: args.keep_days,
+        wait: std::time::Duration::from_secs(args.state_wait),
+    });
+    let run = || match &state {
+        Some(state) => logstats::state::run(&opts, state),
+        None => run_report(&opts),
+    };
     let outcome = match &pool {
-        Some(pool) => pool.install(|| run_report(&opts))?,
-        None => run_report(&opts)?,
+        Some(pool) => pool.install(run)?,
+        None => run()?,
     };
     for w in &outcome.warnings {
         eprintln!("logstats: warning: {w}");

@@ -39,6 +39,7 @@ const DEFINITIONS: &[(&str, &str)] = &[
     ("error rates", "error_rate_4xx and error_rate_5xx are the shares of all hits, bots and static files included, with status 4xx and 5xx. Rates are fractions in [0, 1]."),
     ("response time", "Nearest-rank percentiles (the value at rank ceil(q*n) of n sorted times) of every hit with a time, in ms; within 1 % past 64 times per route. null when no hit had one."),
     ("days and hours", "Those of the report zone: --tz, else the offset on the log's first line. The time series is per hour when the period spans under 3 days, else per day."),
+    ("state", "With --state, the figures of every line read so far, kept between runs: per day, sums of hit-level figures, the day's distinct visitors (as keyed hashes, never addresses) with the pages they viewed, and the visits that ended. A report from a state equals one run over the same lines, except for a line more than 30 minutes older than the newest line of an earlier run, which cannot join a visit that run closed: it starts a visit of its own."),
     ("text from the log", "Bytes that are not UTF-8 print as \\xHH, one escape a byte; escaped UTF-8 (\\xD0\\x9F) prints as its character. Tables and CSV show control characters and bidi overrides as escapes (\\x1b, \\u{202e}); JSON escapes them by its own rules."),
     ("tables", "Sorted by their first figure, descending, then by key (as printed), and cut at --top. Hit tables (status codes, methods, 404s, 5xx, routes, bots) count every hit; visitor tables count page views only."),
     ("hits of a visit", "A hit that is no page view (a 5xx) belongs to the visit of its visitor whose span, from its first page view to 30 minutes after its last, holds the hit's time; a hit in no such span (a visitor whose first request failed, with no page view in the 30 minutes before) belongs to no visit."),
@@ -85,6 +86,7 @@ const EXAMPLES: &[(&str, &[&str])] = &[
     ("Into SQLite, every table as rows of section,key,metric,value:", &["logstats report access.log --format csv > report.csv", "sqlite3 stats.db '.import --csv report.csv report'", "sqlite3 stats.db \"SELECT key, CAST(value AS INTEGER) AS views FROM report WHERE section = 'pages' AND metric = 'pageviews' ORDER BY views DESC\""]),
     ("Into DuckDB, the slowest routes (needs a layout with times):", &["logstats report access.log --log-format nginx-timed --format csv --section routes > routes.csv", "duckdb -c \"SELECT route, hits, p95_ms FROM 'routes.csv' ORDER BY p95_ms DESC NULLS LAST LIMIT 10\""]),
     ("Goals and a checkout funnel: conversions per goal and channel, visits per step:", &["logstats report access.log --goal 'signup=POST /accounts/signup 3xx' --goal 'thanks=/checkout/done*' --funnel 'checkout=/cart,/checkout,thanks'"]),
+    ("From cron every 5 minutes, a report on everything since the first run, kept in a state across log rotations; each run reads only the new lines:", &["*/5 * * * *  logstats report /var/log/nginx/access.log* --state /var/lib/logstats/site.state --keep-days 400 --format json -o /srv/reports/all.json", "logstats state /var/lib/logstats/site.state"]),
     ("Errors only, without bots, for the last day:", &["logstats report access.log --status 5xx --no-bots --since 24h"]),
     ("Metrics for Prometheus, every five minutes from cron, for node_exporter's textfile collector (--collector.textfile.directory):", &["*/5 * * * *  logstats report /var/log/nginx/access.log --format prometheus -o /var/lib/prometheus/node-exporter/logstats.prom"]),
     ("Shell completions for bash:", &["logstats completions bash > ~/.local/share/bash-completion/completions/logstats"]),
@@ -154,6 +156,11 @@ fn man_pages_are_current() {
         .unwrap()
         .clone()
         .name("logstats-completions");
+    let state = root
+        .find_subcommand("state")
+        .unwrap()
+        .clone()
+        .name("logstats-state");
     let mut report_page = render(report);
     report_page.extend_from_slice(extra_sections().as_bytes());
     // `man logstats` is where people look first: it answers too.
@@ -166,6 +173,7 @@ fn man_pages_are_current() {
         ("logstats-report.1", report_page),
         ("logstats-check.1", check_page),
         ("logstats-completions.1", render(completions)),
+        ("logstats-state.1", render(state)),
     ];
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("man");
     for (name, page) in pages {

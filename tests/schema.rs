@@ -137,3 +137,17 @@ fn a_wrong_report_fails_validation() {
     assert!(errors(&schema, &r).is_empty());
     assert!(!errors(&strict(schema), &r).is_empty());
 }
+
+#[test]
+fn reports_from_a_state_match_the_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("site.state");
+    let access = fixture("access.log");
+    let args = [access.to_str().unwrap(), "--state", state.to_str().unwrap()];
+    // The first run counts the input as new, the second as continued.
+    for cursor in ["new", "continued"] {
+        let r = report_json(&args);
+        assert_eq!(r["inputs"][0]["state"]["cursor"], cursor);
+        assert_valid(cursor, &r);
+    }
+}

@@ -497,6 +497,25 @@ impl Figures {
         t
     }
 
+    /// Adds hits counted elsewhere (a saved state's) to a status code.
+    pub fn count_status(&mut self, status: u16, hits: u64) {
+        self.status[status as usize % 1000] += hits;
+    }
+
+    /// Adds hits counted elsewhere to a method.
+    pub fn count_method(&mut self, method: &[u8], hits: u64) {
+        match known_method_index(method) {
+            Some(i) => self.known_methods[i] += hits,
+            None => *self.other_methods.get_or_default(method) += hits,
+        }
+    }
+
+    /// Adds traffic counted elsewhere to a [`SLOT_SECONDS`] slot.
+    pub fn count_slot(&mut self, slot: i64, traffic: &Traffic) {
+        self.flush_slot();
+        self.slots.entry(slot).or_default().merge(traffic);
+    }
+
     /// `(status, hits)` for every status code seen.
     pub fn status_codes(&self) -> impl Iterator<Item = (u16, u64)> + '_ {
         self.status

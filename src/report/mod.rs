@@ -62,6 +62,15 @@ pub struct ReportOptions<'a> {
     pub goals: Option<&'a GoalSet>,
 }
 
+/// Visit-level figures, clients and the redactor, when they were worked
+/// out elsewhere (from a saved state) rather than by walking the page
+/// views of the figures.
+pub struct GivenVisits {
+    pub visits: visits::VisitFigures,
+    pub clients: Vec<ClientRow>,
+    pub redactor: Redactor,
+}
+
 pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
     let zone = opts.zone.unwrap_or_else(|| {
         let written = inputs.iter().find_map(|i| i.scanned.first_offset);
@@ -89,11 +98,29 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
             format: input.format.name(),
             bytes: s.bytes,
             counts: s.counts,
+            state: None,
         });
         figures.merge(s.figures);
     }
     samples.truncate(MAX_SAMPLES);
+    assemble(rows, samples, figures, zone, opts, logs_languages, None)
+}
 
+/// The report of `figures`: visit-level figures walked from its page
+/// views, unless `given`.
+pub fn assemble(
+    rows: Vec<InputRow>,
+    samples: Vec<MalformedSample>,
+    mut figures: Figures,
+    zone: ReportZone,
+    opts: &ReportOptions<'_>,
+    logs_languages: bool,
+    given: Option<GivenVisits>,
+) -> Report {
+    let (given, given_rest) = match given {
+        Some(g) => (Some(g.visits), Some((g.clients, g.redactor))),
+        None => (None, None),
+    };
     let total = figures.total;
     let period = Period {
         first: figures.first_time.map(|t| zone.format(t)),
@@ -111,7 +138,9 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
     let views = std::mem::take(&mut figures.views);
     let (mut v, ((routes, response_time), paths)) = rayon::join(
         || {
-            if opts.visits {
+            if let Some(given) = given {
+                given
+            } else if opts.visits {
                 visits::compute(
                     &figures,
                     views,
@@ -168,12 +197,17 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
         &zone,
     );
     let top = opts.top;
-    let clients_table = if opts.clients {
-        clients(&figures, &v, opts.show_ips, top)
-    } else {
-        Vec::new()
+    let (clients_table, redactor) = match given_rest {
+        Some((clients, redactor)) => (clients, redactor),
+        None => (
+            if opts.clients {
+                clients(&figures, &v, opts.show_ips, top)
+            } else {
+                Vec::new()
+            },
+            Redactor::new(std::mem::take(&mut v.client_ips), opts.show_ips),
+        ),
     };
-    let redactor = Redactor::new(std::mem::take(&mut v.client_ips), opts.show_ips);
     let (goals, goal_channels, funnels) = match opts.goals {
         Some(set) => {
             let figures = v.goals.take().unwrap_or_default();

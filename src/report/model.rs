@@ -78,6 +78,9 @@ pub struct InputRow {
     pub bytes: u64,
     #[serde(flatten)]
     pub counts: Counts,
+    /// With `--state`: what the state knew of the input before this run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<crate::state::run::InputState>,
 }
 
 #[derive(Debug, Serialize)]

@@ -9,6 +9,7 @@ use crate::filter::FilterCache;
 use crate::input::chunk::MAX_LINE_BYTES;
 use crate::input::lines::{Line, Lines};
 use crate::parse::{is_blank, Format, LogLine};
+use crate::state::days::{DayChunk, DayFigures};
 
 /// One line as the scan reads it; `None` when it is blank or malformed
 /// ([`is_blank`] tells which). A line longer than [`MAX_LINE_BYTES`] is
@@ -45,6 +46,7 @@ pub(super) struct Partial {
     /// The chunk index and written offset of the first parsed line seen.
     first_offset: Option<(u32, Option<i32>)>,
     filter_cache: FilterCache,
+    days: DayFigures,
 }
 
 impl Partial {
@@ -62,6 +64,7 @@ impl Partial {
         let mut first_offset = None;
         let chunk = opts.chunk_base.saturating_add(index);
         let mut views = self.figures.chunk_views(chunk);
+        let mut by_day = opts.days.map(|cut| DayChunk::new(cut, chunk));
         let mut cut = Lines::new(text, opts.format.uses_quote_marks());
         while let Some(next) = cut.next_line() {
             let line = next.text;
@@ -88,7 +91,10 @@ impl Partial {
                         metrics: opts.metrics,
                         goals: opts.goals,
                     };
-                    self.figures.add(parsed, &mut views, record);
+                    match &mut by_day {
+                        Some(by_day) => by_day.add(&mut self.days, parsed, record),
+                        None => self.figures.add(parsed, &mut views, record),
+                    }
                 }
                 None if is_blank(line) => self.counts.blank += 1,
                 None => {
@@ -102,6 +108,9 @@ impl Partial {
             }
         }
         self.figures.flush_chunk(views);
+        if let Some(by_day) = by_day {
+            by_day.flush(&mut self.days);
+        }
         self.counts.lines += lines;
         self.bytes += text.len() as u64;
         self.chunk_lines.push((index, lines));
@@ -141,6 +150,7 @@ impl Partial {
         self.counts.merge(&other.counts);
         self.bytes += other.bytes;
         self.figures.merge(other.figures);
+        self.days.merge(other.days);
         self.chunk_lines.extend(other.chunk_lines);
         self.samples.extend(other.samples);
         self.samples.sort();
@@ -178,6 +188,7 @@ impl Partial {
             counts: self.counts,
             bytes: self.bytes,
             figures: self.figures,
+            days: self.days,
             samples,
             first_offset: self.first_offset.map(|(_, o)| o),
             no_vhost: self.filter_cache.no_vhost,
