@@ -306,6 +306,14 @@ pub fn run(opts: &RunOptions, state_opts: &StateOptions) -> Result<Outcome, Erro
     );
     // Freeing every day's tables would delay the report.
     crate::scan::drop_in_background(state);
+    // Said only where it matters: a history with server errors.
+    if report.summary.status_5xx > 0 {
+        warnings.push(
+            "the state keeps no server errors per visit or per 5 minutes yet: \
+             its report has no incidents and visits_with_errors of 0"
+                .into(),
+        );
+    }
     Ok(Outcome {
         report,
         warnings,
