@@ -45,6 +45,7 @@ pub mod enrich;
 pub mod error;
 pub mod filter;
 pub mod input;
+#[path = "report/metrics/mod.rs"]
 pub mod metrics;
 pub mod output;
 pub mod parse;

@@ -8,8 +8,10 @@
 //! referrer host during the visit walk ([`visits`]).
 
 pub mod fold;
+#[path = "../../aggregate/hit_metrics.rs"]
 pub mod hits;
 pub mod label;
+#[path = "../../visits/metrics.rs"]
 pub mod visits;
 
 use std::borrow::Cow;
