@@ -15,15 +15,15 @@
 //! - [`scan`] drives those four over every input, chunks in parallel, and
 //!   accounts for every line;
 //! - [`visits`] walks the page views into visitors, visits and sources;
-//! - [`report`] sorts and cuts every table into a [`Report`];
-//! - [`metrics`] is what `--format prometheus` adds: a cross-tab that
-//!   [`aggregate`] counts per hit and [`visits`] per visit when that format
-//!   is asked for, folded by [`report`] into labelled series;
+//! - [`report`] sorts and cuts every table into a [`Report`], and the
+//!   series of `--format prometheus` (from what [`aggregate`] and
+//!   [`visits`] count for them when that format is asked for);
 //! - [`output`] renders the report, one format per file.
 //!
 //! [`enrich`] holds the rules for single values that several stages apply
 //! (bots, countries, channels, routes, anonymised addresses, the report
-//! zone), and [`text`] is the one conversion of log bytes to printed text.
+//! zone), and [`text`] is the one conversion of log bytes to printed text,
+//! made safe to show.
 //! At the edges, [`cli`] and [`config`] read the command line and the
 //! configuration file, and [`error`] says what ends a run, with which exit
 //! status. Each folder's module says what it may use; no two modules
@@ -45,8 +45,6 @@ pub mod enrich;
 pub mod error;
 pub mod filter;
 pub mod input;
-#[path = "report/metrics/mod.rs"]
-pub mod metrics;
 pub mod output;
 pub mod parse;
 pub mod report;
@@ -100,7 +98,7 @@ pub struct RunOptions {
     /// `--clients`: count hits per client for the clients table.
     pub clients: bool,
     /// `--format prometheus`: count and build its figures (see
-    /// [`metrics`]). Counted per hit, so only when asked for.
+    /// [`report::metrics`]). Counted per hit, so only when asked for.
     pub metrics: bool,
 }
 

@@ -6,8 +6,9 @@
 //! worker and combines them without locks, and the result does not depend
 //! on how the input was cut. Beside it: the counters per key
 //! (`counters.rs`), the interning of byte strings ([`bytes_map`]), response
-//! time histograms ([`latency`]) and the store of candidate page views that
-//! the visit walk reads at the end ([`pageviews`]).
+//! time histograms ([`latency`]), the store of candidate page views that
+//! the visit walk reads at the end ([`pageviews`]), and the per-hit
+//! cross-tab of `--format prometheus` ([`hit_metrics`]).
 //!
 //! Keys are owned (`Box<[u8]>`), but a line only allocates when its key is
 //! new to the partial result it lands in: [`BytesMap`] hashes the borrowed
@@ -19,6 +20,7 @@
 
 pub mod bytes_map;
 mod counters;
+pub mod hit_metrics;
 pub mod latency;
 mod merge;
 pub mod pageviews;
@@ -26,12 +28,12 @@ pub mod pageviews;
 use hashbrown::HashMap;
 
 use crate::enrich::classify;
-use crate::metrics::hits::{Cell, HitMetrics};
 use crate::parse::LogLine;
 use bytes_map::{BytesMap, RecentIds};
 use counters::known_method_index;
 pub(crate) use counters::KNOWN_METHODS;
 pub use counters::{AgentHits, PathStats, Traffic};
+use hit_metrics::{Cell, HitMetrics};
 use pageviews::chunk_views::{ChunkSizes, ChunkViews};
 use pageviews::pairs::{FirstPair, PairMap};
 use pageviews::partitions::Partitions;

@@ -3,8 +3,8 @@
 
 use serde::Serialize;
 
+use super::metrics::Metrics;
 use crate::enrich::zone::{Bucket, ReportZone};
-use crate::metrics::Metrics;
 pub use crate::scan::Counts;
 pub use crate::visits::OwnHostsFrom;
 

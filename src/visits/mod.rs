@@ -14,7 +14,8 @@
 //! (`calendar.rs`); each partition's page views put in (visitor, time,
 //! input order) (`order.rs`) and walked, visitor by visitor, partitions in
 //! parallel (`walk.rs`); then the own hosts and the source of each visit
-//! (`attribution.rs`). `figures.rs` holds what goes in and comes out.
+//! (`attribution.rs`). `figures.rs` holds what goes in and comes out, and
+//! [`metrics`] what the walk adds for `--format prometheus`.
 //!
 //! Depends on [`aggregate`](crate::aggregate) for the figures and the
 //! page-view store, on [`enrich`](crate::enrich) for the rules, and on
@@ -24,6 +25,7 @@
 mod attribution;
 mod calendar;
 mod figures;
+pub mod metrics;
 mod order;
 mod visitors;
 mod walk;
