@@ -83,6 +83,7 @@ fn stages(c: &mut Criterion) {
                     visits: true,
                     clients: false,
                     metrics: false,
+                    goals: None,
                 };
                 f.add(line, &mut views, record);
             }
@@ -96,6 +97,7 @@ fn stages(c: &mut Criterion) {
         visits: true,
         clients: false,
         metrics: false,
+        goals: None,
         chunk_bytes: 1 << 20,
         strict: false,
         progress: None,
@@ -114,6 +116,7 @@ fn stages(c: &mut Criterion) {
                 sites: &[],
                 geo: None,
                 metrics: false,
+                goals: None,
             };
             let mut figures = scanned.figures.clone();
             let views = std::mem::take(&mut figures.views);
@@ -154,6 +157,7 @@ fn report_json(scanned: Scanned) -> usize {
             show_ips: false,
             clients: false,
             metrics: false,
+            goals: None,
         },
     );
     let mut out = Vec::new();

@@ -8,6 +8,7 @@ use globset::Glob;
 
 use crate::enrich::zone::ReportZone;
 use crate::filter::{parse_glob, parse_host, IpList, MethodSet, StatusSet, TimeArg};
+use crate::goals::{FunnelDef, GoalDef};
 use crate::output::{OutputFormat, SECTION_NAMES};
 use crate::parse::Format;
 
@@ -137,6 +138,29 @@ pub struct ReportArgs {
     #[arg(long, value_name = "HOST", help_heading = "Analysis")]
     pub site: Vec<String>,
 
+    /// A goal: NAME=PATTERN (repeatable), where PATTERN is [METHOD
+    /// ]PATH_GLOB[ STATUS], e.g. --goal 'signup=POST /accounts/signup 3xx',
+    /// --goal 'thanks=/checkout/done*', --goal 'pdf=/files/*.pdf'. The glob
+    /// matches the path without its query string, * matching anything, /
+    /// included; METHOD is any when left out; STATUS is a code (302), a
+    /// class (3xx) or a range (200-399), 200-399 when left out. Every hit
+    /// that is no bot's and matches counts, static files and redirects
+    /// included; it belongs to the visit of its visitor whose span, from the
+    /// first page view to 30 minutes after the last, holds it. Adds the
+    /// goals and goal_channels sections. Default: the [goals] table of the
+    /// configuration file; none.
+    #[arg(long, value_name = "NAME=PATTERN", value_parser = GoalDef::from_flag, help_heading = "Analysis")]
+    pub goal: Vec<GoalDef>,
+
+    /// A funnel: NAME=STEP,STEP,... (repeatable), each step a goal's name
+    /// or a goal pattern, e.g. --funnel 'checkout=/cart,/checkout,thanks'.
+    /// A visit reaches step k when it holds goal hits of steps 1 to k in
+    /// that order (times may be equal). Adds the funnels section: visits per
+    /// step, share of the first step, drop-off. Default: the [funnels] table
+    /// of the configuration file; none.
+    #[arg(long, value_name = "NAME=STEP,...", value_parser = FunnelDef::from_flag, help_heading = "Analysis")]
+    pub funnel: Vec<FunnelDef>,
+
     /// MaxMind-format country database (GeoLite2-Country or DB-IP Lite
     /// .mmdb). Default: $LOGSTATS_GEOIP, then /usr/share/GeoIP and
     /// /var/lib/GeoIP; without one, countries are "unknown".
@@ -219,7 +243,9 @@ pub struct ReportArgs {
     pub progress: ProgressMode,
 
     /// Configuration file (TOML) with the settings a site always uses:
-    /// site, geoip, exclude_ip, log_format, tz, e.g. tz = "Europe/Paris".
+    /// site, geoip, exclude_ip, log_format, tz, e.g. tz = "Europe/Paris",
+    /// and [goals] and [funnels] tables (signup = "POST /signup 3xx",
+    /// checkout = ["/cart", "signup"]).
     /// Flags and environment variables override it. Default:
     /// $XDG_CONFIG_HOME/logstats/config.toml, else
     /// ~/.config/logstats/config.toml, if it exists.

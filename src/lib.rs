@@ -15,15 +15,18 @@
 //! - [`scan`] drives those four over every input, chunks in parallel, and
 //!   accounts for every line;
 //! - [`visits`] walks the page views into visitors, visits and sources;
+//! - [`goals`] tests kept hits against the goal and funnel patterns given
+//!   (during the scan, only when some are), and gives each match to its
+//!   visit during the walk;
 //! - [`report`] sorts and cuts every table into a [`Report`], and the
 //!   series of `--format prometheus` (from what [`aggregate`] and
 //!   [`visits`] count for them when that format is asked for);
 //! - [`output`] renders the report, one format per file.
 //!
 //! [`enrich`] holds the rules for single values that several stages apply
-//! (bots, countries, channels, routes, anonymised addresses, the report
-//! zone), and [`text`] is the one conversion of log bytes to printed text,
-//! made safe to show.
+//! (bots, countries, channels, routes, languages, anonymised addresses,
+//! the report zone), and [`text`] is the one conversion of log bytes to
+//! printed text, made safe to show.
 //! At the edges, [`cli`] and [`config`] read the command line and the
 //! configuration file, and [`error`] says what ends a run, with which exit
 //! status. Each folder's module says what it may use; no two modules
@@ -44,6 +47,7 @@ pub mod config;
 pub mod enrich;
 pub mod error;
 pub mod filter;
+pub mod goals;
 pub mod input;
 pub mod output;
 pub mod parse;
@@ -100,6 +104,9 @@ pub struct RunOptions {
     /// `--format prometheus`: count and build its figures (see
     /// [`report::metrics`]). Counted per hit, so only when asked for.
     pub metrics: bool,
+    /// `--goal` and `--funnel` (or the configuration's tables); `None`:
+    /// no goal hit is looked for.
+    pub goals: Option<goals::GoalSet>,
 }
 
 impl Default for RunOptions {
@@ -122,6 +129,7 @@ impl Default for RunOptions {
             show_ips: false,
             clients: false,
             metrics: false,
+            goals: None,
         }
     }
 }
@@ -161,6 +169,7 @@ pub fn run_report(opts: &RunOptions) -> Result<Outcome, Error> {
             show_ips: opts.show_ips,
             clients: opts.clients && opts.visits,
             metrics: opts.metrics && opts.visits,
+            goals: opts.goals.as_ref().filter(|_| opts.visits),
         },
     );
     let mut warnings = scanned.warnings;
@@ -184,7 +193,7 @@ fn now(opts: &RunOptions) -> i64 {
     })
 }
 
-fn inputs_options(opts: &RunOptions) -> InputsOptions {
+fn inputs_options(opts: &RunOptions) -> InputsOptions<'_> {
     InputsOptions {
         format: opts.format,
         zone: opts.zone,
@@ -198,5 +207,6 @@ fn inputs_options(opts: &RunOptions) -> InputsOptions {
         visits: opts.visits,
         clients: opts.clients && opts.visits,
         metrics: opts.metrics && opts.visits,
+        goals: opts.goals.as_ref().filter(|_| opts.visits),
     }
 }

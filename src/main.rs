@@ -137,6 +137,20 @@ fn report(args: ReportArgs) -> Result<u8, Error> {
         no_bots: args.no_bots,
     };
 
+    // Goals and funnels: the flags replace the file's tables, each whole;
+    // a funnel may name the goals of either.
+    let goal_defs = if args.goal.is_empty() {
+        config.goals.unwrap_or_default()
+    } else {
+        args.goal
+    };
+    let funnel_defs = if args.funnel.is_empty() {
+        config.funnels.unwrap_or_default()
+    } else {
+        args.funnel
+    };
+    let goals = logstats::goals::GoalSet::build(goal_defs, funnel_defs)?;
+
     // A bar only where a person watches: never in pipes or cron.
     let progress = match args.progress {
         ProgressMode::Auto if !io::stderr().is_terminal() => ProgressMode::Never,
@@ -165,6 +179,7 @@ fn report(args: ReportArgs) -> Result<u8, Error> {
         geoip_config: config.geoip,
         filters,
         now: None,
+        goals,
     };
     let pool = match args.threads {
         Some(n) => Some(

@@ -90,6 +90,7 @@ fn filtering_allocates_nothing_per_line() {
         visits: false,
         clients: false,
         metrics: false,
+        goals: None,
         chunk_bytes: 1 << 30,
         strict: false,
         progress: None,

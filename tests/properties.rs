@@ -7,6 +7,7 @@ use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use logstats::filter::{parse_glob, FilterSpec};
+use logstats::goals::{FunnelDef, GoalDef, GoalSet};
 use logstats::input::InputPath;
 use logstats::{run_report, RunOptions};
 use proptest::prelude::*;
@@ -56,6 +57,12 @@ fn report(path: &Path, threads: usize, chunk_bytes: usize, mmap: bool) -> Value 
             include_path: vec![parse_glob("/a/*").unwrap()],
             ..FilterSpec::default()
         },
+        // Goal hits are recorded per chunk and merged too.
+        goals: GoalSet::build(
+            vec![GoalDef::from_flag("page=/a/page").unwrap()],
+            vec![FunnelDef::from_flag("f=/a/*,page,/a/other 2xx").unwrap()],
+        )
+        .unwrap(),
         ..RunOptions::default()
     };
     let pool = rayon::ThreadPoolBuilder::new()

@@ -77,6 +77,29 @@ fn real_reports_match_the_schema() {
     assert!(r["response_time"].is_object(), "times are read");
     assert!(!r["vhosts"].as_array().unwrap().is_empty());
     assert_valid("caddy.log", &r);
+
+    let (a, b) = (fixture("goals-a.log"), fixture("goals-b.log"));
+    let r = report_json(&[
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "--goal",
+        "signup=POST /accounts/signup 3xx",
+        "--funnel",
+        "checkout=/cart,/checkout,signup",
+    ]);
+    assert!(!r["goals"].as_array().unwrap().is_empty());
+    assert!(!r["goal_channels"].as_array().unwrap().is_empty());
+    assert!(!r["funnels"].as_array().unwrap().is_empty());
+    assert_valid("goals and funnels", &r);
+
+    let languages = fixture("languages.log");
+    let r = report_json(&[
+        languages.to_str().unwrap(),
+        "--log-format",
+        r#"%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i" "%{Accept-Language}i""#,
+    ]);
+    assert!(!r["languages"].as_array().unwrap().is_empty());
+    assert_valid("languages", &r);
 }
 
 #[test]
@@ -89,9 +112,14 @@ fn a_wrong_report_fails_validation() {
         ("/summary/bounce_rate", Value::from(1.5)),
         ("/timeseries/bucket", Value::from("week")),
         ("/response_time", Value::from(12)),
+        ("/goals", Value::from("none")),
     ] {
         let mut r = good.clone();
-        *r.pointer_mut(pointer).unwrap() = bad;
+        match r.pointer_mut(pointer) {
+            Some(field) => *field = bad,
+            // Optional sections, absent from this report.
+            None => r[&pointer[1..]] = bad,
+        }
         assert!(!errors(&schema, &r).is_empty(), "{pointer} passed");
     }
     let mut r = good.clone();

@@ -65,6 +65,7 @@ fn report(inputs: Vec<ScannedInput>, top: usize) -> Report {
             show_ips: false,
             clients: true,
             metrics: false,
+            goals: None,
         },
     )
 }

@@ -6,7 +6,7 @@ use hashbrown::HashMap;
 use super::bytes_map::BytesMap;
 use super::hit_metrics::HitMetrics;
 use super::pageviews::pairs::FirstPair;
-use super::pageviews::{ClientInfo, NO_VHOST};
+use super::pageviews::{ClientInfo, NO_LANGUAGE, NO_VHOST};
 use super::{intern_entry, intern_visitor, Figures, NO_AGENT};
 
 impl Figures {
@@ -40,8 +40,14 @@ impl Figures {
         // partition by partition.
         let (mut vhosts, mut paths, mut agents) = (Vec::new(), Vec::new(), Vec::new());
         let (mut clients, mut referrers, mut queries) = (Vec::new(), Vec::new(), Vec::new());
+        let mut languages = Vec::new();
         rayon::scope(|s| {
             s.spawn(|_| vhosts = self.vhosts.merge(other.vhosts, |a, b| *a += b));
+            s.spawn(|_| {
+                languages = self
+                    .accept_languages
+                    .merge(other.accept_languages, |_, _| {})
+            });
             s.spawn(|_| paths = self.paths.merge(other.paths, |a, b| a.merge(b)));
             s.spawn(|_| agents = self.agents.merge(other.agents, |a, b| a.merge(b)));
             s.spawn(|_| {
@@ -102,7 +108,12 @@ impl Figures {
             if v.vhost != NO_VHOST {
                 v.vhost = vhosts[v.vhost as usize];
             }
+            if v.language != NO_LANGUAGE {
+                v.language = languages[v.language as usize];
+            }
         });
+        self.goal_hits
+            .merge(other.goal_hits, |c| clients[c as usize], agent);
     }
 
     /// The candidate page views of each partition in input order, with
@@ -129,16 +140,29 @@ impl Figures {
                             self.referrers.key(referrer),
                             self.queries.key(query),
                             (v.vhost != NO_VHOST).then(|| self.vhosts.key(v.vhost)),
+                            (v.language != NO_LANGUAGE)
+                                .then(|| self.accept_languages.key(v.language)),
                         )
                     })
                     .collect()
             })
             .collect()
     }
+
+    /// The goal hits with their client and agent as text.
+    fn canonical_goal_hits(&self) -> Vec<(i64, Sender<'_>, u64)> {
+        self.goal_hits.canonical(|h| {
+            let agent = (h.agent != NO_AGENT).then(|| self.agents.key(h.agent));
+            (self.clients.key(h.client), agent)
+        })
+    }
 }
 
+/// Who sent a goal hit, as text: (client, agent).
+type Sender<'a> = (&'a [u8], Option<&'a [u8]>);
+
 /// A candidate page view as text: (time, client, agent, path, referrer,
-/// query, vhost).
+/// query, vhost, Accept-Language).
 type CanonicalView<'a> = (
     i64,
     &'a [u8],
@@ -146,6 +170,7 @@ type CanonicalView<'a> = (
     &'a [u8],
     &'a [u8],
     &'a [u8],
+    Option<&'a [u8]>,
     Option<&'a [u8]>,
 );
 
@@ -162,9 +187,11 @@ impl PartialEq for Figures {
                 == (o.first_time, o.last_time, o.static_hits)
             && self.agents == o.agents
             && self.vhosts == o.vhosts
+            && self.accept_languages == o.accept_languages
             && self.canonical_views() == o.canonical_views()
             && HitMetrics::canonical(self.metrics.as_deref(), &self.paths, &self.vhosts)
                 == HitMetrics::canonical(o.metrics.as_deref(), &o.paths, &o.vhosts)
+            && self.canonical_goal_hits() == o.canonical_goal_hits()
     }
 }
 

@@ -28,6 +28,7 @@ pub mod pageviews;
 use hashbrown::HashMap;
 
 use crate::enrich::classify;
+use crate::goals::{GoalHit, GoalHits, GoalSet};
 use crate::parse::LogLine;
 use bytes_map::{BytesMap, RecentIds};
 use counters::known_method_index;
@@ -38,7 +39,7 @@ use pageviews::chunk_views::{ChunkSizes, ChunkViews};
 use pageviews::pairs::{FirstPair, PairMap};
 use pageviews::partitions::Partitions;
 use pageviews::segment::Segment;
-use pageviews::{ClientInfo, PageView, NO_VHOST, PARTITIONS};
+use pageviews::{ClientInfo, PageView, NO_LANGUAGE, NO_VHOST, PARTITIONS};
 
 /// Length of a time slot. Hits are counted per 15-minute slot of UTC; the
 /// report folds slots into hours or days of the report zone afterwards.
@@ -83,12 +84,20 @@ pub struct Figures {
     pub entries: PairMap,
     /// Hits per virtual host, for layouts that log one.
     pub vhosts: BytesMap<u64>,
+    /// `Accept-Language` headers of candidate page views, as logged, for
+    /// layouts that log them.
+    pub accept_languages: BytesMap<()>,
     /// Candidate page views: a page view unless its agent is a bot's.
     pub views: Partitions,
+    /// Hits that matched a goal or funnel-step pattern (only when some
+    /// are given).
+    pub goal_hits: GoalHits,
     /// Ids of the fields of the last line added, tried first.
     last: LastIds,
     /// Ids of recent user agents, tried first.
     recent_agents: RecentIds,
+    /// Ids of recent `Accept-Language` headers, tried first.
+    recent_languages: RecentIds,
     /// Table sizes of the last chunk, to size the next one's.
     chunk_sizes: ChunkSizes,
     /// What `--format prometheus` counts per hit; `None` unless
@@ -132,9 +141,12 @@ impl Default for Figures {
             visitors: PairMap::default(),
             entries: PairMap::default(),
             vhosts: BytesMap::default(),
+            accept_languages: BytesMap::default(),
             views: Partitions::default(),
+            goal_hits: GoalHits::default(),
             last: LastIds::default(),
             recent_agents: RecentIds::default(),
+            recent_languages: RecentIds::default(),
             chunk_sizes: ChunkSizes::default(),
             metrics: None,
         }
@@ -143,7 +155,7 @@ impl Default for Figures {
 
 /// What [`Figures::add`] records beyond the hit-level figures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Record {
+pub struct Record<'g> {
     /// What visit-level tables need: agents, vhosts, candidate page views.
     pub visits: bool,
     /// Hits per client for the clients table. Interning the client of
@@ -154,13 +166,17 @@ pub struct Record {
     /// for `--format prometheus`: a hash lookup per hit, so only when that
     /// format is asked for. Needs `visits` (the virtual host's id).
     pub metrics: bool,
+    /// Goal and funnel-step patterns to test each hit against (with
+    /// `visits` only); `None`, the usual case, tests nothing.
+    pub goals: Option<&'g GoalSet>,
 }
 
-impl Record {
-    pub const ALL: Record = Record {
+impl Record<'static> {
+    pub const ALL: Record<'static> = Record {
         visits: true,
         clients: true,
         metrics: true,
+        goals: None,
     };
 }
 
@@ -173,7 +189,7 @@ impl Figures {
     /// Counts one kept line of the chunk `views` was made for. Without
     /// `record.visits`, only hit-level figures are kept: nothing a
     /// visit-level table needs is recorded.
-    pub fn add<'t>(&mut self, line: &LogLine<'t>, views: &mut ChunkViews<'t>, record: Record) {
+    pub fn add<'t>(&mut self, line: &LogLine<'t>, views: &mut ChunkViews<'t>, record: Record<'_>) {
         let visits = record.visits;
         let (status, bytes) = (line.status, line.bytes);
         self.total.add(status, bytes);
@@ -243,12 +259,22 @@ impl Figures {
             info.resolve(line.client);
             info.hits += 1;
         }
+        if let Some(goals) = record.goals.filter(|_| !word_bot) {
+            self.record_goal_hit(goals, line, method, path_text, agent);
+        }
         let is_static = classify::is_static(path_text);
         self.static_hits += is_static as u64;
         // The page-view rule with the bot test's cheap part: the rest of
         // it waits for the end, as it needs woothee, run once per distinct
         // agent. Most bots name themselves, and are not recorded at all.
         if classify::is_pageview(word_bot, is_static, method, status) {
+            let language = match line.accept_language {
+                Some(header) => {
+                    let recent = &mut self.recent_languages;
+                    self.accept_languages.intern_recent(header.raw, recent).0
+                }
+                None => NO_LANGUAGE,
+            };
             views.push(
                 t,
                 line.client,
@@ -257,6 +283,7 @@ impl Figures {
                 line.referer.map_or(&b""[..], |r| r.raw),
                 line.request.query_of_log().unwrap_or_default(),
                 vhost,
+                language,
             );
         }
     }
@@ -274,6 +301,33 @@ impl Figures {
     ) {
         let cell = Cell::new(path, vhost, known_method, status);
         self.metrics.get_or_insert_default().add(cell, bytes);
+    }
+
+    /// Keeps the line as a goal hit when it matches a pattern of `goals`.
+    /// Out of line: runs without goals keep the hot loop as it was.
+    #[inline(never)]
+    fn record_goal_hit(
+        &mut self,
+        goals: &GoalSet,
+        line: &LogLine<'_>,
+        method: &[u8],
+        path: &[u8],
+        agent: u32,
+    ) {
+        let mask = goals.matching(method, path, line.status);
+        if mask == 0 {
+            return;
+        }
+        let (client, info) = self
+            .clients
+            .intern_after(line.client, &mut self.last.client);
+        info.resolve(line.client);
+        self.goal_hits.push(GoalHit {
+            time: line.time.unix,
+            client,
+            agent,
+            mask,
+        });
     }
 
     /// Resolves the chunk-local ids of a chunk's candidate page views to
@@ -374,13 +428,14 @@ impl Figures {
             referrer,
             std::borrow::Cow::Borrowed(query),
             NO_VHOST,
+            NO_LANGUAGE,
         );
         self.flush_chunk(views);
     }
 
     /// Counts one line as a chunk of its own numbered `chunk`: for tests.
     #[cfg(test)]
-    pub fn add_line(&mut self, line: &LogLine<'_>, chunk: u32, record: Record) {
+    pub fn add_line(&mut self, line: &LogLine<'_>, chunk: u32, record: Record<'_>) {
         let mut views = self.chunk_views(chunk);
         self.add(line, &mut views, record);
         self.flush_chunk(views);

@@ -2,7 +2,8 @@
 //! a user agent is a bot, and which browser, system and device it names
 //! ([`classify`]); which country an address is in ([`geoip`]); which
 //! channel, search term and campaign a referrer and landing query are
-//! ([`sources`]); which route a path belongs to ([`route`]); how an address
+//! ([`sources`]); which route a path belongs to ([`route`]); which language
+//! an `Accept-Language` header prefers ([`language`]); how an address
 //! is anonymised ([`privacy`]); which day and hour of the report zone a
 //! time falls in ([`zone`]).
 //!
@@ -13,6 +14,7 @@
 
 pub mod classify;
 pub mod geoip;
+pub mod language;
 pub mod privacy;
 pub mod route;
 pub mod sources;

@@ -47,7 +47,7 @@ impl StatusSet {
 }
 
 /// `404`, `5xx` or `400-499` as an inclusive range of codes.
-fn status_range(item: &str) -> Option<(usize, usize)> {
+pub(crate) fn status_range(item: &str) -> Option<(usize, usize)> {
     let code = |s: &str| -> Option<usize> {
         (s.len() == 3 && s.bytes().all(|b| b.is_ascii_digit()))
             .then(|| s.parse().ok())

@@ -329,6 +329,15 @@ pub fn sections(report: &Report) -> Vec<Section> {
             Some(visitors),
         ));
     }
+    // Present only when the layout logs Accept-Language; empty otherwise.
+    all.push(key_count(
+        "languages",
+        "Languages",
+        ["language", "visitors"],
+        report.languages.as_deref().unwrap_or_default(),
+        |r| (r.language.clone(), r.visitors),
+        Some(visitors),
+    ));
     all.extend([
         key_count(
             "bots",
@@ -411,7 +420,81 @@ pub fn sections(report: &Report) -> Vec<Section> {
             None,
         ),
     ]);
+    all.extend(goal_sections(report));
     all
+}
+
+/// The goals, goal_channels and funnels sections (SPEC §7), empty when no
+/// goal or funnel was given.
+fn goal_sections(report: &Report) -> [Section; 3] {
+    use Cell::*;
+    [
+        table(
+            "goals",
+            "Goals",
+            &["goal", "hits", "visitors", "conversions", "conversion_rate"],
+            1,
+            report.goals.as_deref().unwrap_or_default(),
+            |r| {
+                vec![
+                    Text(r.goal.clone()),
+                    Count(r.hits),
+                    Count(r.visitors),
+                    Count(r.conversions),
+                    Rate(r.conversion_rate),
+                ]
+            },
+            None,
+        ),
+        table(
+            "goal_channels",
+            "Goals by channel",
+            &[
+                "goal",
+                "channel",
+                "visits",
+                "conversions",
+                "conversion_rate",
+            ],
+            2,
+            report.goal_channels.as_deref().unwrap_or_default(),
+            |r| {
+                vec![
+                    Text(r.goal.clone()),
+                    Text(r.channel.to_string()),
+                    Count(r.visits),
+                    Count(r.conversions),
+                    Rate(r.conversion_rate),
+                ]
+            },
+            None,
+        ),
+        table(
+            "funnels",
+            "Funnels",
+            &[
+                "funnel",
+                "step",
+                "name",
+                "visits",
+                "share_of_first",
+                "drop_off",
+            ],
+            2,
+            report.funnels.as_deref().unwrap_or_default(),
+            |r| {
+                vec![
+                    Text(r.funnel.clone()),
+                    Count(r.step),
+                    Text(r.name.clone()),
+                    Count(r.visits),
+                    Rate(r.share_of_first),
+                    Rate(r.drop_off),
+                ]
+            },
+            None,
+        ),
+    ]
 }
 
 /// Sections whose figures are all hit-level: a run printing only one of
@@ -429,7 +512,7 @@ pub const HIT_LEVEL_SECTIONS: [&str; 9] = [
 ];
 
 /// The section names `--section` accepts, in report order.
-pub const SECTION_NAMES: [&str; 25] = [
+pub const SECTION_NAMES: [&str; 29] = [
     "inputs",
     "malformed_samples",
     "period",
@@ -447,6 +530,7 @@ pub const SECTION_NAMES: [&str; 25] = [
     "devices",
     "browsers",
     "os",
+    "languages",
     "bots",
     "clients",
     "status_codes",
@@ -455,6 +539,9 @@ pub const SECTION_NAMES: [&str; 25] = [
     "server_errors",
     "routes",
     "response_time",
+    "goals",
+    "goal_channels",
+    "funnels",
 ];
 
 #[cfg(test)]
@@ -474,6 +561,7 @@ mod tests {
                 show_ips: false,
                 clients: true,
                 metrics: false,
+                goals: None,
             },
         );
         let names: Vec<&str> = sections(&report).iter().map(|s| s.name).collect();

@@ -42,6 +42,10 @@ pub fn write_styled(
             (None, "malformed_samples" | "vhosts") => !s.rows.is_empty(),
             // Part of the summary.
             (None, "response_time") => false,
+            // Only when the layout logs Accept-Language, only when goals
+            // or funnels are given.
+            (None, "languages") => report.languages.is_some(),
+            (None, "goals" | "goal_channels" | "funnels") => report.goals.is_some(),
             (None, _) => true,
         };
         if !shown {

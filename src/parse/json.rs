@@ -454,6 +454,7 @@ impl<'a> Parser<'a> {
             referer: self.get(Referer).map(|raw| Quoted { raw }),
             user_agent: agent,
             response_time_us,
+            accept_language: None,
         })
     }
 }

@@ -23,6 +23,9 @@ pub struct LogLine<'a> {
     /// How long the server took, in microseconds, for layouts that log it
     /// (`$request_time`, `%D`, `%(L)s`, ...); `None` also for `-`.
     pub response_time_us: Option<u64>,
+    /// The `Accept-Language` header as written, for layouts that log it
+    /// (`$http_accept_language`, `%{Accept-Language}i`).
+    pub accept_language: Option<Quoted<'a>>,
 }
 
 /// `host:port` → `host` (Apache writes `%v:%p`).

@@ -95,6 +95,12 @@ impl Format {
         self.parse_with(line, &mut SearchQuotes)
     }
 
+    /// Whether lines of this layout carry the `Accept-Language` header
+    /// (SPEC §5: the languages table exists only then).
+    pub fn logs_accept_language(self) -> bool {
+        matches!(self, Format::Custom(p) if p.logs_accept_language())
+    }
+
     /// Whether [`parse_with`](Self::parse_with) uses what it is told of
     /// quotes: the layouts whose quoted fields are found by position.
     pub fn uses_quote_marks(self) -> bool {
@@ -215,6 +221,7 @@ fn assemble<'a>(
         referer,
         user_agent: agent,
         response_time_us: None,
+        accept_language: None,
     }
 }
 

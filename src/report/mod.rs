@@ -8,7 +8,8 @@
 //! series of [`metrics`]. A new table is a field of the model and a few
 //! lines here. Depends on [`scan`](crate::scan) for what each
 //! input gave, on [`aggregate`](crate::aggregate) and
-//! [`visits`] for the figures, on [`enrich`](crate::enrich) for routes,
+//! [`visits`] for the figures, on [`goals`](crate::goals) for the goal and
+//! funnel sections, on [`enrich`](crate::enrich) for routes,
 //! addresses and the report zone, and on [`text`](crate::text) for log
 //! bytes as text.
 
@@ -25,13 +26,14 @@ use crate::aggregate::Figures;
 use crate::enrich::geoip::GeoDb;
 use crate::enrich::privacy::{self, Redactor};
 use crate::enrich::zone::{Bucket, ReportZone};
+use crate::goals::GoalSet;
 use crate::scan::{drop_in_background, ScannedInput, MAX_SAMPLES};
 use crate::visits::{self, VisitOptions};
 use metrics::MetricsInput;
 use model::{
     BotRow, CampaignRow, ChannelRow, ClientRow, CountryRow, Counts, ExitRow, GeoipInfo, InputRow,
-    LandingRow, MalformedSample, MethodRow, PageRow, Period, ReferrerRow, StatusRow, Summary,
-    TermRow, VhostRow,
+    LandingRow, LanguageRow, MalformedSample, MethodRow, PageRow, Period, ReferrerRow, StatusRow,
+    Summary, TermRow, VhostRow,
 };
 pub use model::{Report, SCHEMA};
 pub use rank::top_rows;
@@ -57,6 +59,8 @@ pub struct ReportOptions<'a> {
     pub clients: bool,
     /// Build the figures of `--format prometheus` (see [`metrics`]).
     pub metrics: bool,
+    /// Goals and funnels, when some are given (with `visits` only).
+    pub goals: Option<&'a GoalSet>,
 }
 
 pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
@@ -67,6 +71,8 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
             .map_or(ReportZone::UTC, ReportZone::from_offset_seconds)
     });
 
+    // SPEC §5: the languages table exists when the layout logs the header.
+    let logs_languages = inputs.iter().any(|i| i.format.logs_accept_language());
     let mut figures = Figures::default();
     let mut rows = Vec::with_capacity(inputs.len());
     let mut samples = Vec::new();
@@ -113,6 +119,7 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
                         sites: opts.sites,
                         geo: opts.geo,
                         metrics: opts.metrics,
+                        goals: opts.goals,
                     },
                 )
             } else {
@@ -151,6 +158,23 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
         Vec::new()
     };
     let redactor = Redactor::new(std::mem::take(&mut v.client_ips), opts.show_ips);
+    let (goals, goal_channels, funnels) = match opts.goals {
+        Some(set) => {
+            let figures = v.goals.take().unwrap_or_default();
+            let s = crate::goals::rows::sections(set, &figures, v.visits, &v.channels);
+            (Some(s.goals), Some(s.goal_channels), Some(s.funnels))
+        }
+        None => (None, None, None),
+    };
+    let languages = logs_languages.then(|| {
+        let rows = (v.languages.iter())
+            .map(|(language, &visitors)| LanguageRow {
+                language: language.clone(),
+                visitors,
+            })
+            .collect();
+        top_rows(rows, top, |r| (r.visitors, r.language.clone()))
+    });
     // The tables keyed by path turn each of tens of thousands of ids into
     // text: side by side, they are not the last thing a run waits for.
     let (mut pages, mut landing_pages, mut exit_pages) = (Vec::new(), Vec::new(), Vec::new());
@@ -279,6 +303,7 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
         devices: name_visitors(&v.devices, top),
         browsers: name_visitors(&v.browsers, top),
         os: name_visitors(&v.os, top),
+        languages,
         clients: clients_table,
         bots: top_rows(
             v.bots
@@ -314,6 +339,9 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
         server_errors,
         routes,
         response_time,
+        goals,
+        goal_channels,
+        funnels,
         zone,
         own_hosts: (v.own_hosts, v.own_hosts_from),
         metrics,

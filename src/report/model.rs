@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::metrics::Metrics;
 use crate::enrich::zone::{Bucket, ReportZone};
+use crate::goals::rows::{FunnelRow, GoalChannelRow, GoalRow};
 pub use crate::scan::Counts;
 pub use crate::visits::OwnHostsFrom;
 
@@ -34,6 +35,9 @@ pub struct Report {
     pub devices: Vec<NameVisitors>,
     pub browsers: Vec<NameVisitors>,
     pub os: Vec<NameVisitors>,
+    /// Only when a layout of the run logs `Accept-Language` (SPEC §5).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub languages: Option<Vec<LanguageRow>>,
     pub bots: Vec<BotRow>,
     /// Hits per client, addresses anonymised unless `--show-ips`.
     pub clients: Vec<ClientRow>,
@@ -44,6 +48,13 @@ pub struct Report {
     pub routes: Vec<RouteRow>,
     /// Null when no kept hit had a time (no predefined layout logs one).
     pub response_time: Option<ResponseTime>,
+    /// SPEC §7, only when goals or funnels are given; never cut by --top.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub goals: Option<Vec<GoalRow>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub goal_channels: Option<Vec<GoalChannelRow>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub funnels: Option<Vec<FunnelRow>>,
     /// The zone days, hours and times are given in.
     #[serde(skip)]
     pub zone: ReportZone,
@@ -194,6 +205,12 @@ pub struct GeoipInfo {
 #[derive(Debug, Serialize)]
 pub struct NameVisitors {
     pub name: String,
+    pub visitors: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LanguageRow {
+    pub language: String,
     pub visitors: u64,
 }
 

@@ -109,6 +109,7 @@ mod tests {
             visits: true,
             clients: true,
             metrics: true,
+            goals: None,
             chunk_bytes,
             strict,
             progress: None,

@@ -12,6 +12,7 @@ use super::scanned::{ScanOptions, Scanned, ScannedInput};
 use crate::enrich::zone::ReportZone;
 use crate::error::Error;
 use crate::filter::Filter;
+use crate::goals::GoalSet;
 use crate::input::chunk::LineBlocks;
 use crate::input::{InputPath, Opened, Source};
 use crate::parse::{self, check_fit, detect, Format};
@@ -20,7 +21,7 @@ use crate::parse::{self, check_fit, detect, Format};
 const DETECT_BLOCK_BYTES: usize = 1 << 20;
 
 /// What scanning the inputs of a run needs to know.
-pub struct InputsOptions {
+pub struct InputsOptions<'a> {
     /// `None`: detected per input.
     pub format: Option<Format>,
     /// `--tz`; `None` takes the offset of the first line that has one.
@@ -37,6 +38,8 @@ pub struct InputsOptions {
     /// Count what `--format prometheus` needs (see
     /// [`Record::metrics`](crate::aggregate::Record::metrics)).
     pub metrics: bool,
+    /// Look for goal hits (only with `visits`).
+    pub goals: Option<&'a GoalSet>,
 }
 
 /// Every input of a run, scanned.
@@ -55,7 +58,7 @@ pub struct ScannedInputs {
 /// not fit, and with `--strict` the first malformed line, end the run.
 pub fn scan_inputs(
     opened: Vec<(&InputPath, Opened)>,
-    opts: &InputsOptions,
+    opts: &InputsOptions<'_>,
     filter: Option<Filter>,
 ) -> Result<ScannedInputs, Error> {
     let mut zoning = Zoning {
@@ -198,7 +201,7 @@ fn first_offset(start: &[u8], format: Format) -> Option<Option<i32>> {
 /// of a format that does not fit.
 fn scan_input(
     opened: Opened,
-    opts: &InputsOptions,
+    opts: &InputsOptions<'_>,
     zoning: &mut Zoning,
     chunk_base: u32,
     bar: Option<&ProgressBar>,
@@ -228,6 +231,7 @@ fn scan_input(
         visits: opts.visits,
         clients: opts.clients,
         metrics: opts.metrics,
+        goals: opts.goals,
         chunk_bytes: opts.chunk_bytes,
         strict: opts.strict,
         // Compressed input is counted as it is read, on the compressed side.

@@ -78,6 +78,7 @@ impl Partial {
                         visits: opts.visits,
                         clients: opts.clients,
                         metrics: opts.metrics,
+                        goals: opts.goals,
                     };
                     self.figures.add(parsed, &mut views, record);
                 }

@@ -5,6 +5,7 @@ use indicatif::ProgressBar;
 
 use crate::aggregate::Figures;
 use crate::filter::Filter;
+use crate::goals::GoalSet;
 use crate::parse::Format;
 
 /// How many malformed lines are kept as samples (SPEC §1).
@@ -54,6 +55,8 @@ pub struct ScanOptions<'a> {
     /// Count what `--format prometheus` needs (see
     /// [`Record::metrics`](crate::aggregate::Record::metrics)).
     pub metrics: bool,
+    /// Look for goal hits (only with `visits`).
+    pub goals: Option<&'a GoalSet>,
     pub chunk_bytes: usize,
     /// With `--strict`, chunks after the first one found to hold a
     /// malformed line are skipped: the result is only used for the error.

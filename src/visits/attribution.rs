@@ -13,6 +13,8 @@ use crate::parse::Quoted;
 /// (referrer, landing query) is worked out once. `visit_pageviews`, beside
 /// `entries` when metrics are asked for (else empty), gives page views by
 /// channel.
+///
+/// Returns the channel of each entry, in the order of `entries`.
 pub(super) fn attribute_sources(
     figures: &Figures,
     opts: &VisitOptions<'_>,
@@ -20,7 +22,7 @@ pub(super) fn attribute_sources(
     later_referrers: &[u64],
     visit_pageviews: &[u64],
     out: &mut VisitFigures,
-) {
+) -> Vec<Channel> {
     let referrer_text = |id: u32| {
         Quoted {
             raw: figures.referrers.key(id),
@@ -120,6 +122,7 @@ pub(super) fn attribute_sources(
             }
         })
         .collect();
+    let channels = sourced.iter().map(|s| s.channel).collect();
     let mut referrer_visits = vec![0u64; hosts.len()];
     for (i, (&(_, visits), source)) in entries.iter().zip(sourced).enumerate() {
         *out.channels.entry(source.channel).or_default() += visits;
@@ -143,6 +146,7 @@ pub(super) fn attribute_sources(
     }
     out.own_hosts = own;
     out.own_hosts_from = from;
+    channels
 }
 
 /// Where the visits of one entry (referrer, landing query) came from.

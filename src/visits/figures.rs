@@ -8,6 +8,7 @@ use super::metrics::VisitMetrics;
 use crate::enrich::geoip::GeoDb;
 use crate::enrich::sources::Channel;
 use crate::enrich::zone::{Bucket, ReportZone};
+use crate::goals::{GoalFigures, GoalSet};
 
 /// A gap of exactly this many seconds continues a visit; one more ends it.
 pub const VISIT_GAP_SECONDS: i64 = 1800;
@@ -25,6 +26,8 @@ pub struct VisitOptions<'a> {
     pub geo: Option<&'a GeoDb>,
     /// Count what `--format prometheus` needs beyond the tables.
     pub metrics: bool,
+    /// Goals and funnels, when some are given.
+    pub goals: Option<&'a GoalSet>,
 }
 
 /// Visit-level figures, keyed by ids of the [`Figures`](crate::aggregate::Figures) they came from
@@ -58,6 +61,9 @@ pub struct VisitFigures {
     pub devices: HashMap<String, u64>,
     pub browsers: HashMap<String, u64>,
     pub os: HashMap<String, u64>,
+    /// Per preferred language: visitors (visitor-days), for layouts that
+    /// log `Accept-Language`.
+    pub languages: HashMap<String, u64>,
     pub bots: HashMap<String, u64>,
     /// The hosts counted as the site's own, and which rule gave them.
     pub own_hosts: Vec<String>,
@@ -69,6 +75,8 @@ pub struct VisitFigures {
     /// What `--format prometheus` needs beyond the tables; `None` unless
     /// [`VisitOptions::metrics`] asked for it.
     pub metrics: Option<Box<VisitMetrics>>,
+    /// Goals and funnels, when some were given.
+    pub goals: Option<GoalFigures>,
 }
 
 /// Which rule of SPEC §4 named the own hosts.

@@ -10,15 +10,19 @@
 //! [`pageviews`](crate::aggregate::pageviews)), and [`compute`] runs the
 //! phases in turn: every distinct agent classified once, every distinct
 //! client's country looked up once and the visitors numbered, bots left
-//! out (`visitors.rs`); the days and buckets of the slots with hits
+//! out, and each distinct `Accept-Language` header's language worked out
+//! (`visitors.rs`); the days and buckets of the slots with hits
 //! (`calendar.rs`); each partition's page views put in (visitor, time,
 //! input order) (`order.rs`) and walked, visitor by visitor, partitions in
 //! parallel (`walk.rs`); then the own hosts and the source of each visit
-//! (`attribution.rs`). `figures.rs` holds what goes in and comes out, and
-//! [`metrics`] what the walk adds for `--format prometheus`.
+//! (`attribution.rs`). When goals are given, their hits are filed by
+//! visitor before the walk and given to visits as it goes
+//! ([`goals`](crate::goals)). `figures.rs` holds what goes in and comes
+//! out, and [`metrics`] what the walk adds for `--format prometheus`.
 //!
 //! Depends on [`aggregate`](crate::aggregate) for the figures and the
-//! page-view store, on [`enrich`](crate::enrich) for the rules, and on
+//! page-view store, on [`enrich`](crate::enrich) for the rules, on
+//! [`goals`](crate::goals) for the goal hits' walk, and on
 //! [`parse`](crate::parse) and [`text`](crate::text) for the text of
 //! logged fields.
 
@@ -33,15 +37,17 @@ mod walk;
 use rayon::prelude::*;
 
 use crate::aggregate::pageviews::partitions::Partitions;
-use crate::aggregate::Figures;
+use crate::aggregate::{Figures, NO_AGENT};
 use crate::enrich::classify::{classify_agent, AgentInfo};
+use crate::enrich::sources::Channel;
+use crate::goals::attribute::{self as goal_walk, PartitionHits, VisitTally};
 use crate::parse::Quoted;
 use attribution::attribute_sources;
 use calendar::Calendar;
 use figures::FastMap;
 pub use figures::{OwnHostsFrom, VisitFigures, VisitOptions, UNKNOWN_COUNTRY, VISIT_GAP_SECONDS};
 use order::by_visitor;
-use visitors::{countries_of_clients, number_visitors, unify_clients};
+use visitors::{countries_of_clients, languages_of, number_visitors, unify_clients};
 use walk::{HostTally, Tally};
 
 /// `views` are the candidate page views of `figures` (consumed here).
@@ -85,18 +91,36 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
     // Countries on one side; clients unified and visitors numbered on the
     // other, whose loops are serial: the lookups fill the idle core.
     let failed_lookups = &mut out.geoip_lookup_errors;
-    let ((country_names, country_of_client), (client_ips, walkers, visitor_number)) = rayon::join(
-        || countries_of_clients(figures, opts.geo, failed_lookups),
-        || {
-            let client_ips = figures.clients.iter().map(|(_, info)| info.ip).collect();
-            let client_of = unify_clients(figures);
-            let (walkers, numbers) = number_visitors(figures, &agents, &client_of);
-            (client_ips, walkers, numbers)
-        },
-    );
+    let ((country_names, country_of_client), (client_ips, client_of, walkers, visitor_number)) =
+        rayon::join(
+            || countries_of_clients(figures, opts.geo, failed_lookups),
+            || {
+                let client_ips = figures.clients.iter().map(|(_, info)| info.ip).collect();
+                let client_of = unify_clients(figures);
+                let (walkers, numbers) = number_visitors(figures, &agents, &client_of);
+                (client_ips, client_of, walkers, numbers)
+            },
+        );
     out.client_ips = client_ips;
+    // Each distinct Accept-Language header's language, once.
+    let (language_names, language_of) = languages_of(&figures.accept_languages);
 
     let calendar = Calendar::new(figures, opts);
+    // Goal hits filed by the visitor the walk will meet them with.
+    let mut goals_prepared = opts.goals.map(|set| {
+        let visitors = goal_walk::Visitors {
+            client_of: &client_of,
+            number: &visitor_number,
+            per_partition: walkers.iter().map(Vec::len).collect(),
+        };
+        let is_bot = |a: u32| a != NO_AGENT && agents[a as usize].is_bot;
+        goal_walk::prepare(set, figures, &visitors, is_bot, |t| calendar.at(t).0)
+    });
+    let goal_parts: Vec<PartitionHits> = match &mut goals_prepared {
+        Some(p) => std::mem::take(&mut p.partitions),
+        None => walkers.iter().map(|_| PartitionHits::default()).collect(),
+    };
+    drop(client_of);
     let empty = || Tally {
         pages: vec![(0, 0); figures.paths.len()],
         landing: vec![(0, 0); figures.paths.len()],
@@ -112,12 +136,15 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
         } else {
             Vec::new()
         },
+        languages: vec![HostTally::default(); language_names.len()],
+        goals: opts.goals.map(VisitTally::new).unwrap_or_default(),
         ..Tally::default()
     };
     // Partitions are independent: each is put in visitor order and walked
     // on whichever thread takes it, and the tallies are summed.
     let parts = views.in_order();
     let has_vhosts = !figures.vhosts.is_empty();
+    let languages = (!figures.accept_languages.is_empty()).then_some(&language_of[..]);
     // One tally per thread, not per piece rayon would split the work into:
     // a tally has counters per path and per entry, tens of megabytes to
     // zero and to sum on a log of a million distinct paths. Partitions are
@@ -126,8 +153,9 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
     let tally = parts
         .into_par_iter()
         .zip(walkers.par_iter())
+        .zip(goal_parts.par_iter())
         .with_min_len(per_thread)
-        .fold(empty, |mut tally, (part, walkers)| {
+        .fold(empty, |mut tally, ((part, walkers), goal_hits)| {
             // Segments hold numbers of the partition; walkers are numbered
             // anew, unified and without bots.
             let number: Vec<u32> = part
@@ -135,16 +163,21 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
                 .iter()
                 .map(|&v| visitor_number[v as usize])
                 .collect();
-            let views = by_visitor(part.segments, walkers.len(), &number, has_vhosts);
-            for (number, one_visitor, vhosts) in views.iter() {
+            let views = by_visitor(part.segments, walkers.len(), &number, has_vhosts, languages);
+            for (number, one_visitor, vhosts, languages) in views.iter() {
                 let visitor = walkers[number as usize];
                 tally.walk_visitor(
                     one_visitor,
                     vhosts,
+                    languages,
                     &calendar,
                     country_of_client[visitor.client as usize],
                     visitor.agent,
                 );
+                if let Some(set) = opts.goals {
+                    let times = one_visitor.iter().map(|v| (v.time, v.entry));
+                    tally.goals.visitor(set, times, goal_hits.of(number));
+                }
             }
             tally
         })
@@ -177,6 +210,11 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
             out.countries.insert(name.clone(), counts);
         }
     }
+    for (name, counts) in language_names.iter().zip(&tally.languages) {
+        if counts.visitors > 0 {
+            out.languages.insert(name.clone(), counts.visitors);
+        }
+    }
     for (info, &days) in agents.iter().zip(&tally.agent_days) {
         if days > 0 {
             *out.devices.entry(info.device.clone()).or_default() += days;
@@ -190,6 +228,8 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
     let mut entries: Vec<((u32, u32), u64)> = Vec::new();
     // With `entries`, the page views of the visits each began (metrics).
     let mut visit_pageviews: Vec<u64> = Vec::new();
+    // Their ids, for goals' conversions by channel.
+    let mut entry_ids: Vec<u32> = Vec::new();
     let mut later_referrers = vec![0u64; figures.referrers.len()];
     for (e, (&visits, &later)) in tally
         .entry_visits
@@ -201,10 +241,13 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
         if visits > 0 {
             entries.push(((referrer, query), visits));
             visit_pageviews.extend(tally.visit_pageviews.get(e));
+            if opts.goals.is_some() {
+                entry_ids.push(e as u32);
+            }
         }
         later_referrers[referrer as usize] += later;
     }
-    attribute_sources(
+    let channels = attribute_sources(
         figures,
         opts,
         &entries,
@@ -214,6 +257,11 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
     );
     if let Some(m) = out.metrics.as_deref_mut() {
         m.count_referrers(figures, &entries, &later_referrers, &out.own_hosts);
+    }
+    if let Some(prepared) = goals_prepared {
+        let channel_of: FastMap<u32, Channel> = entry_ids.into_iter().zip(channels).collect();
+        let channel = |entry| channel_of.get(&entry).copied().unwrap_or(Channel::Direct);
+        out.goals = Some(tally.goals.finish(prepared, channel));
     }
     out
 }
@@ -262,6 +310,7 @@ mod tests {
             sites: &[],
             geo: None,
             metrics: true,
+            goals: None,
         };
         let mut figures = figures.clone();
         let views = std::mem::take(&mut figures.views);
@@ -317,6 +366,7 @@ mod tests {
                 sites: &[],
                 geo: None,
                 metrics: false,
+                goals: None,
             };
             let calendar = Calendar::new(&f, &opts);
             assert_eq!(calendar.dense.is_empty(), span > 86_400, "span {span}");

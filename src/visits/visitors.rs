@@ -1,17 +1,21 @@
 //! Who the visitors are: each distinct client's country, spellings of one
-//! address made one client, and (client, user agent) pairs numbered within
-//! their partition, bots left out.
+//! address made one client, (client, user agent) pairs numbered within
+//! their partition, bots left out, and each distinct `Accept-Language`
+//! header's language.
 
 use std::net::IpAddr;
 
 use rayon::prelude::*;
 
 use super::figures::{FastMap, UNKNOWN_COUNTRY};
+use crate::aggregate::bytes_map::BytesMap;
 use crate::aggregate::pageviews::pairs::{FirstPair, PairMap};
 use crate::aggregate::pageviews::PARTITIONS;
 use crate::aggregate::{Figures, NO_AGENT};
 use crate::enrich::classify::AgentInfo;
 use crate::enrich::geoip::{CountryCache, GeoDb, LookupFailed};
+use crate::enrich::language::{preferred_language, UNKNOWN_INDEX, UNKNOWN_LANGUAGE};
+use crate::parse::Quoted;
 
 /// A visitor as the walk knows it: its client (spellings unified) and the
 /// index of its classified agent.
@@ -137,4 +141,51 @@ pub(super) fn number_visitors(
         })
         .collect();
     (walkers, visitor_number)
+}
+
+/// Each distinct header of `headers` (as logged, escapes and all) made a
+/// language once, in parallel: the languages found, numbered (unknown
+/// first, as [`UNKNOWN_INDEX`]), and the number of each header's.
+pub(super) fn languages_of(headers: &BytesMap<()>) -> (Vec<String>, Vec<u32>) {
+    let languages: Vec<String> = (0..headers.len() as u32)
+        .into_par_iter()
+        .map(|id| {
+            preferred_language(
+                &Quoted {
+                    raw: headers.key(id),
+                }
+                .text(),
+            )
+        })
+        .collect();
+    let mut names = vec![UNKNOWN_LANGUAGE.to_string()];
+    let mut numbers: hashbrown::HashMap<String, u32> =
+        hashbrown::HashMap::from_iter([(UNKNOWN_LANGUAGE.to_string(), UNKNOWN_INDEX)]);
+    let of_header = languages
+        .into_iter()
+        .map(|language| {
+            *numbers.entry(language).or_insert_with_key(|language| {
+                names.push(language.clone());
+                names.len() as u32 - 1
+            })
+        })
+        .collect();
+    (names, of_header)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_header_once_unknown_first() {
+        let mut headers = BytesMap::default();
+        for h in [&b"fr-CA,fr;q=0.9"[..], b"-", b"en", b"fr", b"de\x2dAT"] {
+            headers.intern(h);
+        }
+        let (names, of) = languages_of(&headers);
+        assert_eq!(names, ["unknown", "fr", "en", "de"]);
+        assert_eq!(of, [1, 0, 2, 1, 3]);
+        assert_eq!(languages_of(&BytesMap::default()).0, ["unknown"]);
+    }
 }

@@ -1,11 +1,12 @@
 //! The walk: one visitor's page views, in time order, cut into visits and
-//! visitor-days, and counted per path, host, bucket, country, agent and
-//! entry.
+//! visitor-days, and counted per path, host, language, bucket, country,
+//! agent and entry; goal hits met on the way are given to their visits.
 
 use super::calendar::Calendar;
 use super::figures::VISIT_GAP_SECONDS;
 use super::order::WalkView;
 use crate::aggregate::pageviews::NO_VHOST;
+use crate::goals::attribute::VisitTally;
 
 /// The paths a visitor viewed on one day. A person views a few: a vector
 /// beats a hash set there. A scraper with a browser's user agent can view
@@ -40,7 +41,8 @@ impl SmallSet {
     }
 }
 
-/// Page views and distinct visitor-days of a virtual host.
+/// Page views and distinct visitor-days of a virtual host (or of a
+/// language).
 #[derive(Default, Clone, Copy)]
 pub(super) struct HostTally {
     pub(super) pageviews: u64,
@@ -48,6 +50,19 @@ pub(super) struct HostTally {
     /// The visitor-day (numbered as [`Tally::visitors`] counts them) that
     /// last counted here; 0 for none, as numbering starts at 1.
     counted_visitor_day: u64,
+}
+
+impl HostTally {
+    /// A page view of the visitor-day numbered `visitor_day`.
+    fn count(&mut self, visitor_day: u64) {
+        self.pageviews += 1;
+        // `Tally::visitors` numbers the current (visitor, day): a host
+        // counts it once, with no set of hosts per day.
+        if self.counted_visitor_day != visitor_day {
+            self.counted_visitor_day = visitor_day;
+            self.visitors += 1;
+        }
+    }
 }
 
 /// Counters of the walk, indexed by the ids of what they count.
@@ -71,6 +86,8 @@ pub(super) struct Tally {
     pub(super) countries: Vec<(u64, u64)>,
     /// Per agent index: visitor-days.
     pub(super) agent_days: Vec<u64>,
+    /// Per language number: visitor-days (and page views).
+    pub(super) languages: Vec<HostTally>,
     /// Per entry id (referrer, query): page views that are not the first
     /// of their visit.
     pub(super) later_entries: Vec<u64>,
@@ -82,6 +99,8 @@ pub(super) struct Tally {
     /// The paths of the current visitor-day, kept here so that its memory
     /// serves every visitor.
     pub(super) pages_today: SmallSet,
+    /// Goal conversions and funnel steps, when goals are given.
+    pub(super) goals: VisitTally,
 }
 
 /// Adds `b` into `a`, element by element.
@@ -108,10 +127,13 @@ impl Tally {
         add_all(&mut self.pages, &o.pages, add_pair);
         add_all(&mut self.landing, &o.landing, add_pair);
         add_all(&mut self.exits, &o.exits, add);
-        add_all(&mut self.vhosts, &o.vhosts, |a, b| {
+        let add_host = |a: &mut HostTally, b: HostTally| {
             a.pageviews += b.pageviews;
             a.visitors += b.visitors;
-        });
+        };
+        add_all(&mut self.vhosts, &o.vhosts, add_host);
+        add_all(&mut self.languages, &o.languages, add_host);
+        self.goals = std::mem::take(&mut self.goals).merge(o.goals);
         add_all(&mut self.buckets, &o.buckets, add_pair);
         add_all(&mut self.countries, &o.countries, add_pair);
         add_all(&mut self.agent_days, &o.agent_days, add);
@@ -122,11 +144,13 @@ impl Tally {
     }
 
     /// One visitor's page views, in time order: visits, visitor-days, pages.
-    /// `vhosts` are those of `views`, or empty for a layout without.
+    /// `vhosts` and `languages` are those of `views`, or empty for a
+    /// layout without.
     pub(super) fn walk_visitor(
         &mut self,
         views: &[WalkView],
         vhosts: &[u32],
+        languages: &[u32],
         calendar: &Calendar,
         country: u32,
         agent: u32,
@@ -157,14 +181,10 @@ impl Tally {
                 page.1 += 1;
             }
             if let Some(&vhost) = vhosts.get(i).filter(|&&h| h != NO_VHOST) {
-                let host = &mut self.vhosts[vhost as usize];
-                host.pageviews += 1;
-                // `self.visitors` numbers the current (visitor, day): a
-                // host counts it once, with no set of hosts per day.
-                if host.counted_visitor_day != self.visitors {
-                    host.counted_visitor_day = self.visitors;
-                    host.visitors += 1;
-                }
+                self.vhosts[vhost as usize].count(self.visitors);
+            }
+            if let Some(&language) = languages.get(i) {
+                self.languages[language as usize].count(self.visitors);
             }
             self.countries[country as usize].1 += 1;
 

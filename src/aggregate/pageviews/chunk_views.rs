@@ -122,6 +122,7 @@ impl<'t> ChunkViews<'t> {
         referrer: &'t [u8],
         query: Cow<'t, [u8]>,
         vhost: u32,
+        language: u32,
     ) {
         let client = self.clients.intern(Cow::Borrowed(client));
         let visitor = self
@@ -139,6 +140,7 @@ impl<'t> ChunkViews<'t> {
             path,
             entry,
             vhost,
+            language,
         });
     }
 

@@ -53,11 +53,14 @@ pub const PARTITIONS: usize = 32;
 /// [`PageView::vhost`] of a line whose layout has no virtual host.
 pub const NO_VHOST: u32 = u32::MAX;
 
+/// [`PageView::language`] of a line whose layout has no `Accept-Language`.
+pub const NO_LANGUAGE: u32 = u32::MAX;
+
 /// A candidate page view: a page view unless its user agent turns out to
 /// be a bot. Ids are those of the figures holding it. This is the form a
 /// chunk collects and the visit walk reads; between the two, a
 /// [`Segment`](segment::Segment) keeps it in about 8 bytes.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PageView {
     pub time: i64,
     /// Into [`PairMap`](pairs::PairMap) `visitors`: (client id, agent id);
@@ -69,6 +72,22 @@ pub struct PageView {
     pub entry: u32,
     /// [`NO_VHOST`] when the layout has none.
     pub vhost: u32,
+    /// The id of its `Accept-Language` header; [`NO_LANGUAGE`] when the
+    /// layout has none.
+    pub language: u32,
+}
+
+impl Default for PageView {
+    fn default() -> Self {
+        PageView {
+            time: 0,
+            visitor: 0,
+            path: 0,
+            entry: 0,
+            vhost: NO_VHOST,
+            language: NO_LANGUAGE,
+        }
+    }
 }
 
 /// The partition of a client: a hash of the address when the field holds
@@ -121,5 +140,6 @@ fn view(time: i64, visitor: u32, vhost: u32) -> PageView {
         path: visitor + 1,
         entry: visitor + 2,
         vhost,
+        language: NO_LANGUAGE,
     }
 }

@@ -1,7 +1,7 @@
 //! One chunk's page views of one partition, stored by column in as few
 //! bits as their values need.
 
-use super::{PageView, NO_VHOST};
+use super::{PageView, NO_LANGUAGE, NO_VHOST};
 
 /// The columns of a [`Segment`], in the order they are laid out.
 const TIME: usize = 0;
@@ -41,6 +41,8 @@ struct RareFields {
     times: Option<Box<[i64]>>,
     /// Vhost ids, when the layout logs one.
     vhosts: Option<Box<[u32]>>,
+    /// `Accept-Language` ids, when the layout logs the header.
+    languages: Option<Box<[u32]>>,
 }
 
 impl Segment {
@@ -50,6 +52,7 @@ impl Segment {
         let (mut first, mut last) = (i64::MAX, i64::MIN);
         let mut largest = [0u32; COLUMNS];
         let mut has_vhosts = false;
+        let mut has_languages = false;
         for v in views.clone() {
             first = first.min(v.time);
             last = last.max(v.time);
@@ -57,6 +60,7 @@ impl Segment {
             largest[PATH] = largest[PATH].max(v.path);
             largest[ENTRY] = largest[ENTRY].max(v.entry);
             has_vhosts |= v.vhost != NO_VHOST;
+            has_languages |= v.language != NO_LANGUAGE;
         }
         // No page views span nothing: an empty segment allocates nothing.
         let span = match len {
@@ -105,7 +109,8 @@ impl Segment {
             times: span
                 .is_none()
                 .then(|| views.clone().map(|v| v.time).collect()),
-            vhosts: has_vhosts.then(|| views.map(|v| v.vhost).collect()),
+            vhosts: has_vhosts.then(|| views.clone().map(|v| v.vhost).collect()),
+            languages: has_languages.then(|| views.map(|v| v.language).collect()),
         };
         if rare != RareFields::default() {
             segment.rare = Some(Box::new(rare));
@@ -144,6 +149,7 @@ impl Segment {
     pub fn iter(&self) -> impl Iterator<Item = PageView> + '_ {
         let times = self.rare.as_ref().and_then(|r| r.times.as_deref());
         let vhosts = self.rare.as_ref().and_then(|r| r.vhosts.as_deref());
+        let languages = self.rare.as_ref().and_then(|r| r.languages.as_deref());
         let columns = self.column(TIME).zip(self.column(VISITOR));
         let columns = columns.zip(self.column(PATH).zip(self.column(ENTRY)));
         columns
@@ -154,6 +160,7 @@ impl Segment {
                 path,
                 entry,
                 vhost: vhosts.map_or(NO_VHOST, |h| h[i]),
+                language: languages.map_or(NO_LANGUAGE, |l| l[i]),
             })
     }
 

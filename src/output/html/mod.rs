@@ -324,6 +324,10 @@ fn card(report: &Report, s: &Section) -> Option<Markup> {
             return None
         }
         "vhosts" | "clients" if s.rows.is_empty() => return None,
+        // Only when the layout logs Accept-Language, only when goals or
+        // funnels are given (as in the terminal table).
+        "languages" if report.languages.is_none() => return None,
+        "goals" | "goal_channels" | "funnels" if report.goals.is_none() => return None,
         "channels" | "devices" => bars(s),
         _ => tables::table(s),
     };

@@ -69,6 +69,7 @@ impl Pattern {
         Ok(Pattern {
             name: syntax.name().to_string(),
             has_client: has(Field::Client),
+            has_accept_language: has(Field::AcceptLanguage),
             text,
             syntax,
             items,

@@ -44,6 +44,7 @@ struct Captures {
     query: Span,
     referer: Span,
     user_agent: Span,
+    accept_language: Span,
     vhost: Span,
     time: Option<LogTime>,
     status: Option<u16>,
@@ -64,6 +65,7 @@ impl Default for Captures {
             query: NONE,
             referer: NONE,
             user_agent: NONE,
+            accept_language: NONE,
             vhost: NONE,
             time: None,
             status: None,
@@ -270,6 +272,7 @@ fn store(caps: &mut Captures, field: Field, line: &[u8], start: usize, end: usiz
         }
         Field::Referer => caps.referer = range,
         Field::UserAgent => caps.user_agent = range,
+        Field::AcceptLanguage => caps.accept_language = range,
         Field::Vhost => caps.vhost = range,
         Field::Duration(unit) => caps.duration_us = duration_us(text, unit)?,
         Field::Skip => {}
@@ -366,6 +369,7 @@ fn assemble<'a>(line: &'a [u8], c: &Captures, has_client: bool) -> Option<LogLin
         referer: quoted(c.referer),
         user_agent: quoted(c.user_agent),
         response_time_us: c.duration_us,
+        accept_language: quoted(c.accept_language),
     })
 }
 

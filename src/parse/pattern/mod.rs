@@ -95,6 +95,8 @@ enum Field {
     Bytes,
     Referer,
     UserAgent,
+    /// The `Accept-Language` request header.
+    AcceptLanguage,
     Vhost,
     Duration(Unit),
     /// A field logstats does not use: matched, then ignored.
@@ -137,6 +139,7 @@ pub struct Pattern {
     syntax: Syntax,
     items: Vec<Item>,
     has_client: bool,
+    has_accept_language: bool,
 }
 
 /// Why a pattern cannot be used, in words meant for the person who wrote it.
@@ -174,6 +177,11 @@ impl Pattern {
 
     pub fn syntax(&self) -> Syntax {
         self.syntax
+    }
+
+    /// Whether the layout logs the `Accept-Language` header.
+    pub fn logs_accept_language(&self) -> bool {
+        self.has_accept_language
     }
 }
 

@@ -124,6 +124,7 @@ fn nginx_field(var: &str) -> Field {
         "body_bytes_sent" | "bytes_sent" => Field::Bytes,
         "http_referer" => Field::Referer,
         "http_user_agent" => Field::UserAgent,
+        "http_accept_language" => Field::AcceptLanguage,
         "host" | "server_name" | "http_host" => Field::Vhost,
         "request_time" => Field::Duration(Unit::Seconds),
         _ => Field::Skip,
@@ -202,6 +203,7 @@ fn header_field(header: &str) -> Field {
     match header.to_ascii_lowercase().as_str() {
         "referer" | "referrer" => Field::Referer,
         "user-agent" => Field::UserAgent,
+        "accept-language" => Field::AcceptLanguage,
         "x-forwarded-for" => Field::ForwardedFor,
         "host" => Field::Vhost,
         _ => Field::Skip,
