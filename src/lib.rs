@@ -21,10 +21,9 @@
 //! - [`goals`] tests kept hits against the goal and funnel patterns given
 //!   (during the scan, only when some are), and gives each match to its
 //!   visit during the walk;
-//! - [`report`] sorts and cuts every table into a [`Report`];
-//! - [`metrics`] is what `--format prometheus` adds: a cross-tab that
-//!   [`aggregate`] counts per hit and [`visits`] per visit when that format
-//!   is asked for, folded by [`report`] into labelled series;
+//! - [`report`] sorts and cuts every table into a [`Report`], and the
+//!   series of `--format prometheus` (from what [`aggregate`] and
+//!   [`visits`] count for them when that format is asked for);
 //! - [`output`] renders the report, one format per file.
 //! - [`check`] is the other command: it reads the last minutes of a log
 //!   through [`input`], [`parse`] and [`scan`]'s line reading, judges them
@@ -32,7 +31,8 @@
 //!
 //! [`enrich`] holds the rules for single values that several stages apply
 //! (bots, countries, channels, routes, languages, anonymised addresses,
-//! the report zone), and [`text`] is the one conversion of log bytes to printed text.
+//! the report zone), and [`text`] is the one conversion of log bytes to
+//! printed text, made safe to show.
 //! At the edges, [`cli`] and [`config`] read the command line and the
 //! configuration file, and [`error`] says what ends a run, with which exit
 //! status. Each folder's module says what it may use; no two modules
@@ -55,7 +55,6 @@ pub mod error;
 pub mod filter;
 pub mod goals;
 pub mod input;
-pub mod metrics;
 pub mod output;
 pub mod parse;
 pub mod report;
@@ -110,7 +109,7 @@ pub struct RunOptions {
     /// `--clients`: count hits per client for the clients table.
     pub clients: bool,
     /// `--format prometheus`: count and build its figures (see
-    /// [`metrics`]). Counted per hit, so only when asked for.
+    /// [`report::metrics`]). Counted per hit, so only when asked for.
     pub metrics: bool,
     /// `--goal` and `--funnel` (or the configuration's tables); `None`:
     /// no goal hit is looked for.

@@ -4,11 +4,11 @@
 use hashbrown::HashMap;
 
 use super::bytes_map::BytesMap;
+use super::hit_metrics::HitMetrics;
 use super::pageviews::marks::MarkKind;
 use super::pageviews::pairs::FirstPair;
 use super::pageviews::{ClientInfo, NO_LANGUAGE, NO_VHOST};
 use super::{intern_entry, intern_visitor, Figures, NO_AGENT};
-use crate::metrics::hits::HitMetrics;
 
 impl Figures {
     pub fn merge(&mut self, mut other: Figures) {

@@ -7,9 +7,10 @@
 //! on how the input was cut. Beside it: the counters per key
 //! (`counters.rs`), the interning of byte strings ([`bytes_map`]), response
 //! time histograms ([`latency`]), the 5xx hits by slot, path and method that
-//! the report's incidents are found from ([`server_errors`]) and the store
+//! the report's incidents are found from ([`server_errors`]), the store
 //! of candidate page views that the visit walk reads at the end
-//! ([`pageviews`]).
+//! ([`pageviews`]), and the per-hit cross-tab of `--format prometheus`
+//! ([`hit_metrics`]).
 //!
 //! Keys are owned (`Box<[u8]>`), but a line only allocates when its key is
 //! new to the partial result it lands in: [`BytesMap`] hashes the borrowed
@@ -21,6 +22,7 @@
 
 pub mod bytes_map;
 mod counters;
+pub mod hit_metrics;
 pub mod latency;
 mod merge;
 pub mod pageviews;
@@ -30,12 +32,12 @@ use hashbrown::HashMap;
 
 use crate::enrich::classify;
 use crate::goals::{GoalHit, GoalHits, GoalSet};
-use crate::metrics::hits::{Cell, HitMetrics};
 use crate::parse::LogLine;
 use bytes_map::{BytesMap, RecentIds};
 use counters::known_method_index;
 pub(crate) use counters::KNOWN_METHODS;
 pub use counters::{AgentHits, PathStats, Traffic};
+use hit_metrics::{Cell, HitMetrics};
 use pageviews::chunk_views::{ChunkSizes, ChunkViews};
 use pageviews::marks;
 use pageviews::pairs::{FirstPair, PairMap};

@@ -10,7 +10,8 @@ use super::condition::{Condition, Limit, Metric, Op};
 use super::evaluate::{Figures, Judgement, Outcome, Scope};
 use super::figures::RouteName;
 use super::{Checked, Status};
-use crate::output::table::{terminal_safe, thousands};
+use crate::output::table::thousands;
+use crate::text::terminal_safe;
 
 /// `LOGSTATS UNKNOWN - message`, for a check that could not judge; the
 /// lines of a longer message follow as details.

@@ -9,8 +9,8 @@
 use std::io::Write;
 
 use super::sections::{sections, Cell, Section};
-use super::table::terminal_safe;
 use crate::report::Report;
+use crate::text::terminal_safe;
 
 pub fn write(
     report: &Report,

@@ -11,11 +11,11 @@
 //! channel are three families, not one with three kinds of label.
 //! Families with no series (no times in the log, no bots) are left out.
 //! This file only writes: the figures and their label text are
-//! [`crate::metrics`]'s.
+//! [`crate::report::metrics`]'s.
 
 use std::io::Write;
 
-use crate::metrics::{Metrics, DURATION_BOUNDS_US};
+use crate::report::metrics::{Metrics, DURATION_BOUNDS_US};
 use crate::report::Report;
 
 pub const REQUESTS: &str = "logstats_http_requests_total";

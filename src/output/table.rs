@@ -9,6 +9,7 @@ use comfy_table::{Attribute, CellAlignment, ContentArrangement, Table};
 use super::sections::{sections, Cell, Section};
 use crate::report::model::{Counts, OwnHostsFrom};
 use crate::report::Report;
+use crate::text::terminal_safe;
 
 /// Widest bar of the time series, in block characters.
 const BAR_WIDTH: usize = 30;
@@ -333,41 +334,6 @@ fn align_numbers(t: &mut Table, keys: usize) {
     }
 }
 
-/// Text from the log as a terminal may show it. User agents, paths and
-/// referrers are written by whoever sends a request: an escape sequence in
-/// them could recolour, retitle or rewrite the terminal of the person
-/// reading the report, and a bidi override could make text read backwards.
-/// Control characters (C0, DEL, C1) are shown as `\x1b`, bidi controls as
-/// `\u{202e}`; bytes that were not UTF-8 already show as `\xHH`.
-pub fn terminal_safe(s: &str) -> String {
-    if !s.chars().any(is_terminal_unsafe) {
-        return s.to_string();
-    }
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        push_terminal_safe(&mut out, c);
-    }
-    out
-}
-
-/// Whether [`terminal_safe`] shows `c` as an escape: a control character
-/// (C0, DEL, C1) or a bidi control.
-pub fn is_terminal_unsafe(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-}
-
-/// Appends `c` as [`terminal_safe`] shows it.
-pub fn push_terminal_safe(out: &mut String, c: char) {
-    if !is_terminal_unsafe(c) {
-        out.push(c);
-    } else if (c as u32) < 0x100 {
-        out.push_str(&format!("\\x{:02x}", c as u32));
-    } else {
-        out.push_str(&format!("\\u{{{:x}}}", c as u32));
-    }
-}
-
 pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
@@ -402,20 +368,6 @@ fn human_bytes(n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn log_text_cannot_drive_the_terminal() {
-        assert_eq!(terminal_safe("/a\x1b[31mred"), "/a\\x1b[31mred");
-        assert_eq!(
-            terminal_safe("ding\x07\r\x08\u{9b}"),
-            "ding\\x07\\x0d\\x08\\x9b"
-        );
-        assert_eq!(terminal_safe("abc\u{202e}cba"), "abc\\u{202e}cba");
-        assert_eq!(
-            terminal_safe("Mozilla/5.0 (é ✓ \u{fffd})"),
-            "Mozilla/5.0 (é ✓ \u{fffd})"
-        );
-    }
 
     #[test]
     fn number_formats() {

@@ -3,10 +3,11 @@
 //!
 //! [`model`] is the report as renderers see it; [`build`] merges the
 //! inputs' figures, has the visits computed and makes every table, with
-//! the helpers of `tables.rs` (text, ranking, tables keyed by path),
-//! `routes.rs` and `timeseries.rs`; [`incidents`] finds the stretches of
-//! time with a 5xx rate well above normal. A new table is a field of the model
-//! and a few lines here. Depends on [`scan`](crate::scan) for what each
+//! the helpers of `tables.rs` (text, tables keyed by path), `rank.rs`,
+//! `routes.rs` and `timeseries.rs`, and, for `--format prometheus`, the
+//! series of [`metrics`]; [`incidents`] finds the stretches of time with a
+//! 5xx rate well above normal. A new table is a field of the model and a few
+//! lines here. Depends on [`scan`](crate::scan) for what each
 //! input gave, on [`aggregate`](crate::aggregate) and
 //! [`visits`] for the figures, on [`goals`](crate::goals) for the goal and
 //! funnel sections, on [`enrich`](crate::enrich) for routes,
@@ -14,7 +15,9 @@
 //! bytes as text.
 
 pub mod incidents;
+pub mod metrics;
 pub mod model;
+mod rank;
 mod routes;
 mod tables;
 mod timeseries;
@@ -27,18 +30,19 @@ use crate::enrich::geoip::GeoDb;
 use crate::enrich::privacy::{self, Redactor};
 use crate::enrich::zone::{Bucket, ReportZone};
 use crate::goals::GoalSet;
-use crate::metrics::{self, MetricsInput};
 use crate::scan::{drop_in_background, ScannedInput, MAX_SAMPLES};
 use crate::visits::{self, VisitOptions};
+use metrics::MetricsInput;
 use model::{
     BotRow, CampaignRow, ChannelRow, ClientRow, CountryRow, Counts, ExitRow, GeoipInfo, InputRow,
     LandingRow, LanguageRow, MalformedSample, MethodRow, PageRow, Period, ReferrerRow, StatusRow,
     Summary, TermRow, VhostRow,
 };
 pub use model::{Report, SCHEMA};
+pub use rank::top_rows;
 use routes::routes;
 use tables::{name_visitors, PathTables};
-pub use tables::{rate, text, top_rows};
+pub use tables::{rate, text};
 use timeseries::timeseries;
 
 pub struct ReportOptions<'a> {
@@ -56,7 +60,7 @@ pub struct ReportOptions<'a> {
     pub show_ips: bool,
     /// Whether hits per client were counted (the clients table).
     pub clients: bool,
-    /// Build the figures of `--format prometheus` (see [`crate::metrics`]).
+    /// Build the figures of `--format prometheus` (see [`metrics`]).
     pub metrics: bool,
     /// Goals and funnels, when some are given (with `visits` only).
     pub goals: Option<&'a GoalSet>,

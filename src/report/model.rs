@@ -4,9 +4,9 @@
 use serde::Serialize;
 
 use super::incidents::IncidentRow;
+use super::metrics::Metrics;
 use crate::enrich::zone::{Bucket, ReportZone};
 use crate::goals::rows::{FunnelRow, GoalChannelRow, GoalRow};
-use crate::metrics::Metrics;
 pub use crate::scan::Counts;
 pub use crate::visits::OwnHostsFrom;
 

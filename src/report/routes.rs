@@ -6,7 +6,8 @@ use std::borrow::Cow;
 use hashbrown::HashMap;
 
 use super::model::{ResponseTime, RouteRow};
-use super::tables::{by_text, text, top_rows, PathTables};
+use super::rank::top_rows;
+use super::tables::{by_text, text, PathTables};
 use crate::aggregate::latency::Latency;
 use crate::enrich::route::route_of;
 

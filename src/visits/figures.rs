@@ -5,11 +5,11 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 
 use super::marks::{MarkTally, Spans};
+use super::metrics::VisitMetrics;
 use crate::enrich::geoip::GeoDb;
 use crate::enrich::sources::Channel;
 use crate::enrich::zone::{Bucket, ReportZone};
 use crate::goals::{GoalFigures, GoalSet};
-use crate::metrics::visits::VisitMetrics;
 
 /// A gap of exactly this many seconds continues a visit; one more ends it.
 pub const VISIT_GAP_SECONDS: i64 = 1800;

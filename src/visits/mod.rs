@@ -19,7 +19,8 @@
 //! visitor before the walk and given to visits as it goes
 //! ([`goals`](crate::goals)); the hits that are no page views but belong to
 //! visits (a visitor's 5xx) are given to them during the walk ([`marks`]).
-//! `figures.rs` holds what goes in and comes out.
+//! `figures.rs` holds what goes in and comes out, and [`metrics`] what the
+//! walk adds for `--format prometheus`.
 //!
 //! Depends on [`aggregate`](crate::aggregate) for the figures and the
 //! page-view store, on [`enrich`](crate::enrich) for the rules, on
@@ -31,6 +32,7 @@ mod attribution;
 mod calendar;
 mod figures;
 pub mod marks;
+pub mod metrics;
 mod order;
 mod visitors;
 mod walk;

@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 /// some browsers its neighbours, read backwards. maud then escapes the
 /// result for HTML.
 pub fn shown(text: &str) -> String {
-    crate::output::table::terminal_safe(text)
+    crate::text::terminal_safe(text)
 }
 
 /// `value` as JSON that can stand inside `<script type="application/json">`.

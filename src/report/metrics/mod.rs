@@ -1,32 +1,35 @@
 //! The figures of `--format prometheus`, ready to print: each metric
 //! family as series of label values and numbers, with the label values
-//! shown as text ([`label`]), bounded ([`fold`]), cleared of client
-//! addresses, and sorted. Most come from the report's own figures; those
-//! the tables do not hold are counted only when this format is asked for:
-//! requests and bytes by (virtual host, method, status class, route)
-//! while lines are scanned ([`hits`]), page views by channel and by
-//! referrer host during the visit walk ([`visits`]).
+//! shown as text ([`label_text`]), numbered ([`label`]), bounded
+//! ([`fold`]), cleared of client addresses, and sorted. Most come from the
+//! report's own figures; those the tables do not hold are counted only
+//! when this format is asked for: requests and bytes by (virtual host,
+//! method, status class, route) while lines are scanned
+//! ([`hit_metrics`]), page views by channel and by referrer host during
+//! the visit walk ([`visits::metrics`](crate::visits::metrics)). Built by
+//! the report, which carries them to the renderer; depends on what
+//! [`report`](crate::report) depends on.
 
 pub mod fold;
-pub mod hits;
 pub mod label;
-pub mod visits;
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 use hashbrown::HashMap;
 
+use crate::aggregate::hit_metrics;
 use crate::aggregate::pageviews::NO_VHOST;
 use crate::aggregate::Figures;
 use crate::enrich::privacy::Redactor;
 use crate::enrich::route::route_of;
 use crate::enrich::sources::Channel;
 use crate::scan::Counts as LineCounts;
+use crate::text::{label_of, label_text};
+use crate::visits::metrics::{INTERNAL_REFERRER, NO_REFERRER};
 use crate::visits::VisitFigures;
 use fold::{Fold, OTHER};
-use label::{label_of, label_text, Labels};
-use visits::{INTERNAL_REFERRER, NO_REFERRER};
+use label::Labels;
 
 /// OpenTelemetry's buckets for `http.server.request.duration`, in µs.
 pub const DURATION_BOUNDS_US: [u64; 14] = [
@@ -316,7 +319,7 @@ fn requests(
     let (vhost_shown, vhost_names) = shown.fold(&vhosts, previous, &[""], kept);
     // Keyed by the method's label: `-` and the methods outside the nine
     // are one `_OTHER`.
-    let mut series: HashMap<(u32, &'static str, u8, u32), hits::Counts> = HashMap::new();
+    let mut series: HashMap<(u32, &'static str, u8, u32), hit_metrics::Counts> = HashMap::new();
     for (cell, counts) in cells.iter() {
         let vhost = match cell.vhost {
             NO_VHOST => no_vhost,
@@ -337,7 +340,7 @@ fn requests(
         .map(|((vhost, method, class, route), counts)| RequestSeries {
             vhost: vhost_names[vhost as usize].clone(),
             method,
-            status_class: hits::class_label(class),
+            status_class: hit_metrics::class_label(class),
             route: route_names[route as usize].clone(),
             requests: counts.hits,
             bytes: counts.bytes,

@@ -27,7 +27,7 @@
 use std::collections::BTreeSet;
 
 use super::label::Labels;
-use crate::report::top_rows;
+use crate::report::rank::top_rows;
 
 /// The label value that folded values are added into. A log value that
 /// reads `other` is added there too: a series may occur once.

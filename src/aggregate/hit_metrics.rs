@@ -9,9 +9,9 @@ use std::collections::BTreeMap;
 
 use hashbrown::HashMap;
 
+use super::counters::{PathStats, KNOWN_METHODS};
 use crate::aggregate::bytes_map::BytesMap;
 use crate::aggregate::pageviews::NO_VHOST;
-use crate::aggregate::{PathStats, KNOWN_METHODS};
 
 /// The method label of each index of [`KNOWN_METHODS`], then of any other
 /// method. OpenTelemetry's HTTP conventions name the nine methods of RFC

@@ -8,11 +8,11 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
-use super::label::label_text;
 use crate::aggregate::Figures;
 use crate::enrich::classify::{bot_name, AgentInfo};
 use crate::enrich::sources::{self, Channel};
 use crate::parse::Quoted;
+use crate::text::label_text;
 
 /// The referrer label of page views whose referrer has no host (none, `-`,
 /// or text that is no URL).
