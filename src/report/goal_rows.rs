@@ -5,10 +5,10 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use super::attribute::GoalFigures;
-use super::define::GoalSet;
+use super::tables::rate;
 use crate::enrich::sources::Channel;
-use crate::report::rate;
+use crate::goals::GoalSet;
+use crate::visits::goal_walk::GoalFigures;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GoalRow {

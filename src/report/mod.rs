@@ -14,6 +14,7 @@
 //! addresses and the report zone, and on [`text`](crate::text) for log
 //! bytes as text.
 
+pub mod goal_rows;
 pub mod incidents;
 pub mod metrics;
 pub mod model;
@@ -215,7 +216,7 @@ pub fn assemble(
     let (goals, goal_channels, funnels) = match opts.goals {
         Some(set) => {
             let figures = v.goals.take().unwrap_or_default();
-            let s = crate::goals::rows::sections(set, &figures, v.visits, &v.channels);
+            let s = goal_rows::sections(set, &figures, v.visits, &v.channels);
             (Some(s.goals), Some(s.goal_channels), Some(s.funnels))
         }
         None => (None, None, None),

@@ -3,10 +3,10 @@
 
 use serde::Serialize;
 
+use super::goal_rows::{FunnelRow, GoalChannelRow, GoalRow};
 use super::incidents::IncidentRow;
 use super::metrics::Metrics;
 use crate::enrich::zone::{Bucket, ReportZone};
-use crate::goals::rows::{FunnelRow, GoalChannelRow, GoalRow};
 pub use crate::scan::Counts;
 pub use crate::visits::OwnHostsFrom;
 

@@ -4,12 +4,13 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 
+use super::goal_walk::GoalFigures;
 use super::marks::{MarkTally, Spans};
 use super::metrics::VisitMetrics;
 use crate::enrich::geoip::GeoDb;
 use crate::enrich::sources::Channel;
 use crate::enrich::zone::{Bucket, ReportZone};
-use crate::goals::{GoalFigures, GoalSet};
+use crate::goals::GoalSet;
 
 /// A gap of exactly this many seconds continues a visit; one more ends it.
 pub const VISIT_GAP_SECONDS: i64 = 1800;

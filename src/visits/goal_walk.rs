@@ -12,10 +12,10 @@
 
 use std::collections::HashMap;
 
-use super::define::{GoalSet, Step};
+use super::figures::VISIT_GAP_SECONDS;
 use crate::aggregate::Figures;
 use crate::enrich::sources::Channel;
-use crate::visits::VISIT_GAP_SECONDS;
+use crate::goals::define::{GoalSet, Step};
 
 type FastMap<K, V> = hashbrown::HashMap<K, V>;
 
