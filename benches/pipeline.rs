@@ -111,6 +111,7 @@ fn stages(c: &mut Criterion) {
                 bucket: logstats::zone::Bucket::Day,
                 sites: &[],
                 geo: None,
+                observer: None,
             };
             let mut figures = scanned.figures.clone();
             let views = std::mem::take(&mut figures.views);

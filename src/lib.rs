@@ -21,6 +21,7 @@ pub mod classify;
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod export;
 pub mod filter;
 pub mod geoip;
 pub mod input;
@@ -123,35 +124,13 @@ pub struct Outcome {
 /// Reads every input and builds the report. Inputs are all opened first,
 /// so that a wrong path fails the run before any work is done.
 pub fn run_report(opts: &RunOptions) -> Result<Outcome, Error> {
-    // A wrong --geoip fails the run before any log is read.
-    let geo = if opts.visits {
-        geoip::open_configured(opts.geoip.as_deref(), opts.geoip_config.as_deref())?
-    } else {
-        None
-    };
-    // One reading of the clock for the whole run: `--since 1h` names the
-    // same instant for every input.
-    let now = opts.now.unwrap_or_else(|| {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64)
-    });
-    let filter = Filter::compile(&opts.filters, now).map_err(Error::Usage)?;
-    let mut zoning = Zoning {
-        zone: opts.zone,
-        filter,
-    };
+    let (geo, mut zoning) = prepare(opts)?;
     let mut opened = Vec::with_capacity(opts.inputs.len());
     for path in &opts.inputs {
         opened.push((path, input::open(path, opts.mmap)?));
     }
     let total_disk: u64 = opened.iter().filter_map(|(_, o)| o.disk_bytes).sum();
-    let show = match opts.progress {
-        ProgressMode::Always => total_disk > 0,
-        ProgressMode::Auto => total_disk >= PROGRESS_MIN_BYTES,
-        ProgressMode::Never => false,
-    };
-    let bar = show.then(|| progress_bar(total_disk));
+    let bar = progress_for(opts.progress, total_disk);
 
     let mut scanned = Vec::with_capacity(opened.len());
     let mut warnings = Vec::new();
@@ -166,46 +145,7 @@ pub fn run_report(opts: &RunOptions) -> Result<Outcome, Error> {
                 message,
             })?;
         chunk_base = chunk_base.saturating_add(result.chunks);
-        if let Some(e) = &result.read_error {
-            partial = true;
-            warnings.push(match &compressed_read {
-                Some(consumed) => format!(
-                    "{name}: truncated or corrupt gzip data at byte {} of the compressed file \
-                     (after {} bytes of decompressed log text): {e}; the report covers what was read",
-                    consumed.load(std::sync::atomic::Ordering::Relaxed),
-                    result.bytes
-                ),
-                None => format!(
-                    "{name}: read failed after {} bytes of log text: {e}; the report covers what was read",
-                    result.bytes
-                ),
-            });
-        }
-        if result.counts.parsed == 0 && result.counts.malformed > 0 && !opts.strict {
-            warnings.push(format!(
-                "{name}: no line matches the {format} layout; name the right one with --log-format"
-            ));
-        }
-        if result.no_vhost > 0 {
-            warnings.push(if result.no_vhost == result.counts.parsed {
-                format!("{name}: the {format} layout logs no virtual host, so --host filtered every line")
-            } else {
-                format!(
-                    "{name}: {} lines have no virtual host, so --host filtered them",
-                    result.no_vhost
-                )
-            });
-        }
-        if opts.strict {
-            if let Some(first) = result.samples.first() {
-                return Err(Error::Strict {
-                    path: name,
-                    line: first.line,
-                    format: format.name(),
-                    text: report::text(&first.text),
-                });
-            }
-        }
+        partial |= check_scanned(&name, format, &result, compressed_read, opts, &mut warnings)?;
         scanned.push(ScannedInput {
             path: name,
             format,
@@ -235,20 +175,112 @@ pub fn run_report(opts: &RunOptions) -> Result<Outcome, Error> {
     })
 }
 
+/// What a run settles before it reads a line: the GeoIP database (a wrong
+/// --geoip fails the run before any log is read, and a run that computes
+/// no visits opens none), and the filters with the rule for the zone.
+pub(crate) fn prepare(opts: &RunOptions) -> Result<(Option<geoip::GeoDb>, Zoning), Error> {
+    let geo = if opts.visits {
+        geoip::open_configured(opts.geoip.as_deref(), opts.geoip_config.as_deref())?
+    } else {
+        None
+    };
+    // One reading of the clock for the whole run: `--since 1h` names the
+    // same instant for every input.
+    let now = opts.now.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64)
+    });
+    let filter = Filter::compile(&opts.filters, now).map_err(Error::Usage)?;
+    Ok((
+        geo,
+        Zoning {
+            zone: opts.zone,
+            filter,
+        },
+    ))
+}
+
+/// A progress bar for inputs of `total_disk` bytes, if `mode` wants one.
+pub(crate) fn progress_for(mode: ProgressMode, total_disk: u64) -> Option<ProgressBar> {
+    let show = match mode {
+        ProgressMode::Always => total_disk > 0,
+        ProgressMode::Auto => total_disk >= PROGRESS_MIN_BYTES,
+        ProgressMode::Never => false,
+    };
+    show.then(|| progress_bar(total_disk))
+}
+
+/// What one scanned input tells the user: a read that failed part way
+/// (then `Ok(true)`: the run covers part of the input), a layout that
+/// reads none of it, lines `--host` dropped for having no virtual host.
+/// With `--strict`, its first malformed line ends the run.
+pub(crate) fn check_scanned(
+    name: &str,
+    format: Format,
+    result: &Scanned,
+    compressed_read: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
+    opts: &RunOptions,
+    warnings: &mut Vec<String>,
+) -> Result<bool, Error> {
+    if let Some(e) = &result.read_error {
+        warnings.push(match &compressed_read {
+            Some(consumed) => format!(
+                "{name}: truncated or corrupt gzip data at byte {} of the compressed file \
+                 (after {} bytes of decompressed log text): {e}; the report covers what was read",
+                consumed.load(std::sync::atomic::Ordering::Relaxed),
+                result.bytes
+            ),
+            None => format!(
+                "{name}: read failed after {} bytes of log text: {e}; the report covers what was read",
+                result.bytes
+            ),
+        });
+    }
+    if result.counts.parsed == 0 && result.counts.malformed > 0 && !opts.strict {
+        warnings.push(format!(
+            "{name}: no line matches the {format} layout; name the right one with --log-format"
+        ));
+    }
+    if result.no_vhost > 0 {
+        warnings.push(if result.no_vhost == result.counts.parsed {
+            format!(
+                "{name}: the {format} layout logs no virtual host, so --host filtered every line"
+            )
+        } else {
+            format!(
+                "{name}: {} lines have no virtual host, so --host filtered them",
+                result.no_vhost
+            )
+        });
+    }
+    if opts.strict {
+        if let Some(first) = result.samples.first() {
+            return Err(Error::Strict {
+                path: name.to_string(),
+                line: first.line,
+                format: format.name(),
+                text: report::text(&first.text),
+            });
+        }
+    }
+    Ok(result.read_error.is_some())
+}
+
 /// The report zone, decided before any line is filtered, and the filters
 /// resolved in it. SPEC §1: `--tz`, else the offset written on the first
 /// parsed line of the first input with one. The scan would find that line
 /// too, but only after filtering with times that depend on it; so it is
 /// looked for in the sample format detection reads, where the check that
 /// the format fits puts it whenever the input has a line that is not blank.
-struct Zoning {
-    zone: Option<ReportZone>,
-    filter: Option<Filter>,
+pub(crate) struct Zoning {
+    pub(crate) zone: Option<ReportZone>,
+    pub(crate) filter: Option<Filter>,
 }
 
 impl Zoning {
     /// Called with the start of each input, before it is scanned.
-    fn before_scan(&mut self, start: &[u8], format: Format) {
+    pub(crate) fn before_scan(&mut self, start: &[u8], format: Format) {
         if self.zone.is_none() {
             self.zone = first_offset(start, format)
                 .map(|offset| offset.map_or(ReportZone::UTC, ReportZone::from_offset_seconds));
@@ -263,7 +295,7 @@ impl Zoning {
 
     /// `--since` at or after `--until` keeps nothing, which is rarely what
     /// was meant (`--since today --until yesterday`).
-    fn empty_span_warning(&self) -> Option<String> {
+    pub(crate) fn empty_span_warning(&self) -> Option<String> {
         let (Some(since), Some(until)) = self.filter.as_ref()?.bounds() else {
             return None;
         };
@@ -301,25 +333,7 @@ fn scan_input(
     chunk_base: u32,
     bar: Option<&ProgressBar>,
 ) -> Result<(Format, Scanned), String> {
-    let mut choose = |start: &[u8]| -> Result<Format, String> {
-        let format = match opts.format {
-            Some(given) => {
-                check_fit(start, given, true)?;
-                given
-            }
-            None => {
-                // Detection has counted what fits; only a format that
-                // fits nothing needs the check's message.
-                let (detected, parsed) = detect(start);
-                if parsed == 0 {
-                    check_fit(start, detected, false)?;
-                }
-                detected
-            }
-        };
-        zoning.before_scan(start, format);
-        Ok(format)
-    };
+    let mut choose = |start: &[u8]| choose_format(start, opts.format, zoning);
     let scan_opts = |format, filter| ScanOptions {
         format,
         chunk_base,
@@ -381,6 +395,33 @@ fn scan_input(
             Ok((format, result))
         }
     }
+}
+
+/// The format of an input whose text starts with `start`: `given`
+/// (checked to fit) or detected; the zone is settled with it. `Err`: the
+/// message of a format that does not fit.
+pub(crate) fn choose_format(
+    start: &[u8],
+    given: Option<Format>,
+    zoning: &mut Zoning,
+) -> Result<Format, String> {
+    let format = match given {
+        Some(given) => {
+            check_fit(start, given, true)?;
+            given
+        }
+        None => {
+            // Detection has counted what fits; only a format that
+            // fits nothing needs the check's message.
+            let (detected, parsed) = detect(start);
+            if parsed == 0 {
+                check_fit(start, detected, false)?;
+            }
+            detected
+        }
+    };
+    zoning.before_scan(start, format);
+    Ok(format)
 }
 
 /// Drops `value` on a thread of its own, so that freeing a large structure

@@ -345,6 +345,7 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
                         bucket,
                         sites: opts.sites,
                         geo: opts.geo,
+                        observer: None,
                     },
                 )
             } else {

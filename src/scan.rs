@@ -13,7 +13,7 @@ use crate::aggregate::{Figures, Record};
 use crate::chunk::{split_lines_evenly, LineBlocks, MAX_LINE_BYTES};
 use crate::filter::{Filter, FilterCache};
 use crate::lines::{Line, Lines};
-use crate::parse::{is_blank, Format};
+use crate::parse::{is_blank, Format, LogLine};
 
 /// How many malformed lines are kept as samples (SPEC §1).
 pub const MAX_SAMPLES: usize = 5;
@@ -76,6 +76,20 @@ pub struct ScanOptions<'a> {
     pub filter: Option<&'a Filter>,
 }
 
+/// Parses one line cut by [`Lines`]. `None`: malformed (or blank).
+#[inline]
+pub(crate) fn parse_line<'a>(format: Format, line: Line<'a, '_>) -> Option<LogLine<'a>> {
+    let Line { text, quotes } = line;
+    // Longer than any log line: malformed, however it looks.
+    if text.len() > MAX_LINE_BYTES {
+        None
+    } else if let Some(mut quotes) = quotes {
+        format.parse_with(text, &mut quotes)
+    } else {
+        format.parse(text)
+    }
+}
+
 /// The partial result of some chunks of one input.
 #[derive(Debug, Default)]
 struct Partial {
@@ -107,17 +121,10 @@ impl Partial {
         let chunk = opts.chunk_base.saturating_add(index);
         let mut views = self.figures.chunk_views(chunk);
         let mut cut = Lines::new(text, opts.format.uses_quote_marks());
-        while let Some(Line { text: line, quotes }) = cut.next_line() {
+        while let Some(cut_line) = cut.next_line() {
             lines += 1;
-            // Longer than any log line: malformed, however it looks.
-            let parsed = if line.len() > MAX_LINE_BYTES {
-                None
-            } else if let Some(mut quotes) = quotes {
-                opts.format.parse_with(line, &mut quotes)
-            } else {
-                opts.format.parse(line)
-            };
-            match parsed {
+            let line = cut_line.text;
+            match parse_line(opts.format, cut_line) {
                 // By reference: moved out, with a filter to hand it to,
                 // every parsed line was copied once more, filters or none.
                 Some(ref parsed) => {
@@ -223,6 +230,7 @@ impl Partial {
             .collect();
         Scanned {
             chunks: self.chunk_lines.last().map_or(0, |&(index, _)| index + 1),
+            chunk_lines: self.chunk_lines,
             counts: self.counts,
             bytes: self.bytes,
             figures: self.figures,
@@ -239,6 +247,9 @@ impl Partial {
 pub struct Scanned {
     /// How many chunks the input was cut into.
     pub chunks: u32,
+    /// (chunk index, lines) of each chunk scanned, in chunk order: where a
+    /// second reading of the input finds its line numbers.
+    pub chunk_lines: Vec<(u32, u64)>,
     pub counts: Counts,
     /// Bytes of log text read (after decompression).
     pub bytes: u64,

@@ -28,6 +28,13 @@ use crate::zone::{Bucket, ReportZone};
 /// A gap of exactly this many seconds continues a visit; one more ends it.
 pub const VISIT_GAP_SECONDS: i64 = 1800;
 
+/// Whether a visitor's page view at `next` continues the visit of its
+/// page view at `prev`, the one before it in time (SPEC §3).
+#[inline]
+pub fn continues_visit(prev: i64, next: i64) -> bool {
+    next - prev <= VISIT_GAP_SECONDS
+}
+
 /// Country of clients with no address, no database or no match.
 pub const UNKNOWN_COUNTRY: &str = "unknown";
 
@@ -39,6 +46,70 @@ pub struct VisitOptions<'a> {
     /// `--site` hosts, as given.
     pub sites: &'a [String],
     pub geo: Option<&'a GeoDb>,
+    /// Shown every partition's page views in visit order, and then given
+    /// what the walk worked out per agent, client and entry
+    /// ([`VisitFigures::enrichment`]): for `logstats export`, which writes
+    /// them on every hit. `None` costs nothing.
+    pub observer: Option<&'a dyn WalkObserver>,
+}
+
+/// Sees the page views of each partition, grouped by visitor in time order,
+/// as the walk does (on the thread that walks them).
+pub trait WalkObserver: Sync {
+    fn partition(&self, walk: PartitionWalk<'_>);
+}
+
+/// One partition's page views as the walk orders them.
+pub struct PartitionWalk<'a> {
+    pub partition: usize,
+    /// The candidate page views recorded in the partition, bots' included:
+    /// each has an origin below this, its place among them in input order.
+    pub candidates: u32,
+    walkers: &'a [Visitor],
+    views: &'a ByVisitor,
+}
+
+/// One visitor's page views, in time order (ties in input order).
+pub struct WalkedVisitor<'a> {
+    /// The client id (the first spelling of its address) and the agent
+    /// index (`figures.agents.len()` for a layout without agents).
+    pub client: u32,
+    pub agent: u32,
+    pub views: &'a [WalkView],
+    /// The origin of each of `views`.
+    pub origins: &'a [u32],
+}
+
+impl<'a> PartitionWalk<'a> {
+    pub fn visitors(&self) -> impl Iterator<Item = WalkedVisitor<'a>> + '_ {
+        let (walkers, views) = (self.walkers, self.views);
+        views.iter().map(move |(number, one_visitor, _)| {
+            let visitor = walkers[number as usize];
+            let start = views.starts[number as usize] as usize;
+            WalkedVisitor {
+                client: visitor.client,
+                agent: visitor.agent,
+                views: one_visitor,
+                origins: &views.origins[start..start + one_visitor.len()],
+            }
+        })
+    }
+}
+
+/// What the end of the run worked out per distinct value, kept for an
+/// observer (see [`VisitOptions::observer`]).
+#[derive(Debug)]
+pub struct Enrichment {
+    /// Per agent id, then one for a layout without agents.
+    pub agents: Vec<AgentInfo>,
+    /// Per client id, the id of the first spelling of its address.
+    pub client_of: Vec<u32>,
+    pub country_names: Vec<String>,
+    /// Per client id, the index of its country in `country_names`.
+    pub country_of_client: Vec<u32>,
+    /// (entry id, where its visits came from) of each entry that began
+    /// a visit.
+    pub entry_sources: Vec<(u32, EntrySource)>,
 }
 
 /// Visit-level figures, keyed by ids of the [`Figures`] they came from
@@ -78,6 +149,8 @@ pub struct VisitFigures {
     pub own_hosts_from: OwnHostsFrom,
     /// Per client id of the figures: its address, if it has one.
     pub client_ips: Vec<Option<IpAddr>>,
+    /// Only with an observer.
+    pub enrichment: Option<Enrichment>,
 }
 
 /// Which rule of SPEC §4 named the own hosts.
@@ -93,7 +166,7 @@ pub enum OwnHostsFrom {
 /// A visitor as the walk knows it: its client (spellings unified) and the
 /// index of its classified agent.
 #[derive(Debug, Clone, Copy)]
-struct Visitor {
+pub struct Visitor {
     client: u32,
     agent: u32,
 }
@@ -132,15 +205,16 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
     });
     // Countries on one side; clients unified and visitors numbered on the
     // other, whose loops are serial: the lookups fill the idle core.
-    let ((country_names, country_of_client), (client_ips, walkers, visitor_number)) = rayon::join(
-        || countries_of_clients(figures, opts.geo),
-        || {
-            let client_ips = figures.clients.iter().map(|(_, info)| info.ip).collect();
-            let client_of = unify_clients(figures);
-            let (walkers, numbers) = number_visitors(figures, &agents, &client_of);
-            (client_ips, walkers, numbers)
-        },
-    );
+    let ((country_names, country_of_client), (client_ips, walkers, visitor_number, client_of)) =
+        rayon::join(
+            || countries_of_clients(figures, opts.geo),
+            || {
+                let client_ips = figures.clients.iter().map(|(_, info)| info.ip).collect();
+                let client_of = unify_clients(figures);
+                let (walkers, numbers) = number_visitors(figures, &agents, &client_of);
+                (client_ips, walkers, numbers, client_of)
+            },
+        );
     out.client_ips = client_ips;
 
     let calendar = Calendar::new(figures, opts);
@@ -168,8 +242,9 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
     let tally = parts
         .into_par_iter()
         .zip(walkers.par_iter())
+        .enumerate()
         .with_min_len(per_thread)
-        .fold(empty, |mut tally, (part, walkers)| {
+        .fold(empty, |mut tally, (partition, (part, walkers))| {
             // Segments hold numbers of the partition; walkers are numbered
             // anew, unified and without bots.
             let number: Vec<u32> = part
@@ -177,7 +252,14 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
                 .iter()
                 .map(|&v| visitor_number[v as usize])
                 .collect();
-            let views = by_visitor(part.segments, walkers.len(), &number, has_vhosts);
+            let observer = opts.observer;
+            let views = by_visitor(
+                part.segments,
+                walkers.len(),
+                &number,
+                has_vhosts,
+                observer.is_some(),
+            );
             for (number, one_visitor, vhosts) in views.iter() {
                 let visitor = walkers[number as usize];
                 tally.walk_visitor(
@@ -187,6 +269,14 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
                     country_of_client[visitor.client as usize],
                     visitor.agent,
                 );
+            }
+            if let Some(observer) = observer {
+                observer.partition(PartitionWalk {
+                    partition,
+                    candidates: views.candidates,
+                    walkers,
+                    views: &views,
+                });
             }
             tally
         })
@@ -230,6 +320,7 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
     // number (an entry id is one pair: nothing to add up); per referrer:
     // page views that were not the first of their visit.
     let mut entries: Vec<((u32, u32), u64)> = Vec::new();
+    let mut entry_ids: Vec<u32> = Vec::new();
     let mut later_referrers = vec![0u64; figures.referrers.len()];
     for (e, (&visits, &later)) in tally
         .entry_visits
@@ -240,10 +331,20 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
         let (referrer, query) = figures.entries.pair(e as u32);
         if visits > 0 {
             entries.push(((referrer, query), visits));
+            entry_ids.push(e as u32);
         }
         later_referrers[referrer as usize] += later;
     }
-    attribute_sources(figures, opts, &entries, &later_referrers, &mut out);
+    let sourced = attribute_sources(figures, opts, &entries, &later_referrers, &mut out);
+    if opts.observer.is_some() {
+        out.enrichment = Some(Enrichment {
+            agents,
+            client_of,
+            country_names,
+            country_of_client,
+            entry_sources: entry_ids.into_iter().zip(sourced).collect(),
+        });
+    }
     out
 }
 
@@ -353,10 +454,11 @@ fn number_visitors(
 /// instead of 24, for every page view of two partitions at once: this is
 /// the most memory a run takes that grows with the number of lines.
 #[derive(Debug, Clone, Copy, Default)]
-struct WalkView {
-    time: i64,
-    path: u32,
-    entry: u32,
+pub struct WalkView {
+    pub time: i64,
+    pub path: u32,
+    /// Into the figures' `entries`: (referrer id, query id).
+    pub entry: u32,
 }
 
 /// The page views of one partition grouped by visitor number, each
@@ -364,7 +466,15 @@ struct WalkView {
 /// counting sort by visitor keeps input order (segments come in chunk
 /// order), and a visitor's page views are nearly always in time order
 /// already, so the stable sort by time that follows is mostly a check.
-fn by_visitor(segments: Vec<Segment>, visitors: usize, number: &[u32], vhosts: bool) -> ByVisitor {
+/// With `origins`, the place of each page view among the partition's
+/// candidates in input order is kept beside it.
+fn by_visitor(
+    segments: Vec<Segment>,
+    visitors: usize,
+    number: &[u32],
+    vhosts: bool,
+    origins: bool,
+) -> ByVisitor {
     let mut starts = vec![0u32; visitors + 1];
     for visitor in segments.iter().flat_map(|s| s.visitors()) {
         let n = number[visitor as usize];
@@ -378,7 +488,9 @@ fn by_visitor(segments: Vec<Segment>, visitors: usize, number: &[u32], vhosts: b
     let total = starts[visitors] as usize;
     let mut views = vec![WalkView::default(); total];
     let mut hosts = vec![NO_VHOST; if vhosts { total } else { 0 }];
+    let mut places = vec![0u32; if origins { total } else { 0 }];
     let mut next = starts.clone();
+    let mut origin = 0u32;
     // Segments are dropped as they are read: memory does not double.
     for segment in segments {
         for v in segment.iter() {
@@ -393,8 +505,12 @@ fn by_visitor(segments: Vec<Segment>, visitors: usize, number: &[u32], vhosts: b
                 if vhosts {
                     hosts[at] = v.vhost;
                 }
+                if origins {
+                    places[at] = origin;
+                }
                 next[n as usize] += 1;
             }
+            origin += 1;
         }
     }
     for w in starts.windows(2) {
@@ -403,18 +519,17 @@ fn by_visitor(segments: Vec<Segment>, visitors: usize, number: &[u32], vhosts: b
         if group.is_sorted_by_key(|v| v.time) {
             continue;
         }
-        if vhosts {
-            // Both arrays in the order of a stable sort by time.
-            let group_hosts = &mut hosts[range];
-            let mut sorted: Vec<(WalkView, u32)> = group
-                .iter()
-                .copied()
-                .zip(group_hosts.iter().copied())
-                .collect();
-            sorted.sort_by_key(|(view, _)| view.time);
-            for ((view, host), (v, h)) in sorted.into_iter().zip(group.iter_mut().zip(group_hosts))
-            {
-                (*v, *h) = (view, host);
+        if vhosts || origins {
+            // Every array in the order of a stable sort by time.
+            let mut order: Vec<usize> = (0..group.len()).collect();
+            order.sort_by_key(|&i| group[i].time);
+            let sorted: Vec<WalkView> = order.iter().map(|&i| group[i]).collect();
+            group.copy_from_slice(&sorted);
+            for side in [&mut hosts, &mut places] {
+                if let Some(side) = side.get_mut(range.clone()) {
+                    let sorted: Vec<u32> = order.iter().map(|&i| side[i]).collect();
+                    side.copy_from_slice(&sorted);
+                }
             }
         } else {
             group.sort_by_key(|v| v.time);
@@ -423,7 +538,9 @@ fn by_visitor(segments: Vec<Segment>, visitors: usize, number: &[u32], vhosts: b
     ByVisitor {
         views,
         vhosts: hosts,
+        origins: places,
         starts,
+        candidates: origin,
     }
 }
 
@@ -431,8 +548,13 @@ struct ByVisitor {
     views: Vec<WalkView>,
     /// The virtual host of each of `views`; empty when the layout has none.
     vhosts: Vec<u32>,
+    /// The origin of each of `views` (see [`PartitionWalk`]); empty unless
+    /// asked for.
+    origins: Vec<u32>,
     /// Where each visitor number's page views start in `views`.
     starts: Vec<u32>,
+    /// Candidate page views read, bots' included.
+    candidates: u32,
 }
 
 impl ByVisitor {
@@ -706,7 +828,7 @@ impl Tally {
             }
             self.countries[country as usize].1 += 1;
 
-            if i > visit_start && v.time - views[i - 1].time > VISIT_GAP_SECONDS {
+            if i > visit_start && !continues_visit(views[i - 1].time, v.time) {
                 self.end_visit(&views[visit_start..i]);
                 visit_start = i;
             }
@@ -743,7 +865,7 @@ fn attribute_sources(
     entries: &[((u32, u32), u64)],
     later_referrers: &[u64],
     out: &mut VisitFigures,
-) {
+) -> Vec<EntrySource> {
     let referrer_text = |id: u32| {
         Quoted {
             raw: figures.referrers.key(id),
@@ -844,16 +966,23 @@ fn attribute_sources(
         })
         .collect();
     let mut referrer_visits = vec![0u64; hosts.len()];
-    for (&(_, visits), source) in entries.iter().zip(sourced) {
+    for (&(_, visits), source) in entries.iter().zip(&sourced) {
         *out.channels.entry(source.channel).or_default() += visits;
         if let Some(host) = source.external {
             referrer_visits[host as usize] += visits;
         }
-        if let Some(term) = source.term {
-            *out.search_terms.entry(term).or_default() += visits;
+        // A key is copied once per distinct term or campaign.
+        if let Some(term) = &source.term {
+            match out.search_terms.get_mut(term) {
+                Some(n) => *n += visits,
+                None => drop(out.search_terms.insert(term.clone(), visits)),
+            }
         }
-        if let Some(campaign) = source.campaign {
-            *out.campaigns.entry(campaign).or_default() += visits;
+        if let Some(campaign) = &source.campaign {
+            match out.campaigns.get_mut(campaign) {
+                Some(n) => *n += visits,
+                None => drop(out.campaigns.insert(campaign.clone(), visits)),
+            }
         }
     }
     for (host, visits) in hosts.into_iter().zip(referrer_visits) {
@@ -863,15 +992,17 @@ fn attribute_sources(
     }
     out.own_hosts = own;
     out.own_hosts_from = from;
+    sourced
 }
 
 /// Where the visits of one entry (referrer, landing query) came from.
-struct EntrySource {
+#[derive(Debug)]
+pub struct EntrySource {
     /// The referrer's host number, when it is external.
     external: Option<u32>,
-    channel: Channel,
-    term: Option<String>,
-    campaign: Option<(String, String, String)>,
+    pub channel: Channel,
+    pub term: Option<String>,
+    pub campaign: Option<(String, String, String)>,
 }
 
 /// Candidate page views are recorded by the scan; this is how a test
@@ -906,6 +1037,7 @@ mod tests {
             bucket: Bucket::Hour,
             sites: &[],
             geo: None,
+            observer: None,
         };
         let mut figures = figures.clone();
         let views = std::mem::take(&mut figures.views);
@@ -960,6 +1092,7 @@ mod tests {
                 bucket: Bucket::Hour,
                 sites: &[],
                 geo: None,
+                observer: None,
             };
             let calendar = Calendar::new(&f, &opts);
             assert_eq!(calendar.dense.is_empty(), span > 86_400, "span {span}");
