@@ -319,6 +319,7 @@ pub fn run_export(opts: &RunOptions, export: &ExportOptions) -> Result<ExportOut
             dir: &dir,
             chunk_bytes: opts.chunk_bytes,
             progress: bar.as_ref(),
+            spare_rows: &std::sync::Mutex::new(Vec::new()),
         },
     )
     .map_err(|e| Error::Output {

@@ -52,6 +52,9 @@ impl ExportDir {
             Some(p) if !p.as_os_str().is_empty() => p,
             _ => Path::new("."),
         };
+        // `-o exports/host=web1` makes `exports` if need be.
+        fs::create_dir_all(parent)
+            .map_err(|e| fail(format!("cannot make {}: {e}", parent.display())))?;
         let mut builder = tempfile::Builder::new();
         builder.prefix(".logstats-export-");
         // An ordinary new directory's mode (0777 less the umask), not the

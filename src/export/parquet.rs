@@ -130,6 +130,9 @@ impl PartWriter for ParquetPart {
         for (column, descr) in self.columns.iter().zip(&self.descriptors) {
             let (bytes, close) = self.encoder.column(column, descr, rows, dicts)?;
             group.append_column(&bytes, close).map_err(error)?;
+            // The buffer serves the next column (no copy: it is the only
+            // holder now).
+            self.encoder.sink = Vec::from(bytes);
         }
         group.close().map_err(error)?;
         Ok(())
@@ -154,6 +157,11 @@ struct Encoder {
     indices: Vec<u32>,
     levels: Vec<u8>,
     values: Vec<u8>,
+    dictionary: Vec<u8>,
+    raw: Vec<u8>,
+    compressed: Vec<u8>,
+    /// Where a column chunk's pages are written.
+    sink: Vec<u8>,
 }
 
 /// What a column chunk is made of before it is written.
@@ -174,6 +182,10 @@ impl Encoder {
             indices: Vec::new(),
             levels: Vec::new(),
             values: Vec::new(),
+            dictionary: Vec::new(),
+            raw: Vec::new(),
+            compressed: Vec::new(),
+            sink: Vec::new(),
         })
     }
 
@@ -275,7 +287,8 @@ impl Encoder {
             )));
         }
         // The row group's dictionary, plain: each value's length, then it.
-        let mut dictionary = Vec::new();
+        let mut dictionary = std::mem::take(&mut self.dictionary);
+        dictionary.clear();
         let (mut min, mut max): (Option<&[u8]>, Option<&[u8]>) = (None, None);
         let mut bounded = true;
         for &id in &self.used {
@@ -305,7 +318,9 @@ impl Encoder {
             });
         }
         let width = bit_width(self.used.len() as u32 - 1);
-        let mut data = vec![width];
+        let mut data = std::mem::take(&mut self.values);
+        data.clear();
+        data.push(width);
         bit_pack(&self.indices, width, &mut data);
         Ok(Pages {
             dictionary: Some((dictionary, self.used.len() as u32)),
@@ -340,8 +355,16 @@ impl Encoder {
         self.levels.extend_from_slice(&runs);
     }
 
-    fn compress(&mut self, raw: &[u8]) -> io::Result<Bytes> {
-        Ok(Bytes::from(self.zstd.compress(raw)?))
+    /// `raw` compressed (into a buffer kept for the next page).
+    fn compress(
+        zstd: &mut zstd::bulk::Compressor<'static>,
+        raw: &[u8],
+        out: &mut Vec<u8>,
+    ) -> io::Result<Bytes> {
+        out.clear();
+        out.reserve(zstd::zstd_safe::compress_bound(raw.len()));
+        zstd.compress_to_buffer(raw, out)?;
+        Ok(Bytes::copy_from_slice(out))
     }
 
     fn write_pages(
@@ -351,14 +374,16 @@ impl Encoder {
         rows: usize,
         descr: &ColumnDescPtr,
     ) -> io::Result<(Bytes, ColumnCloseResult)> {
-        let mut sink = TrackedWrite::new(Vec::new());
+        let mut sink = std::mem::take(&mut self.sink);
+        sink.clear();
+        let mut sink = TrackedWrite::new(sink);
         let mut writer = SerializedPageWriter::new(&mut sink);
         let mut encodings = vec![Encoding::PLAIN];
         let mut dictionary_offset = None;
         let (mut compressed, mut uncompressed) = (0u64, 0u64);
         if let Some((dictionary, values)) = &pages.dictionary {
             let page = Page::DictionaryPage {
-                buf: self.compress(dictionary)?,
+                buf: Self::compress(&mut self.zstd, dictionary, &mut self.compressed)?,
                 num_values: *values,
                 encoding: Encoding::PLAIN,
                 is_sorted: false,
@@ -370,7 +395,8 @@ impl Encoder {
             compressed += spec.compressed_size as u64;
             uncompressed += spec.uncompressed_size as u64;
         }
-        let mut raw = Vec::with_capacity(levels.map_or(0, |l| l.len()) + pages.data.len());
+        let mut raw = std::mem::take(&mut self.raw);
+        raw.clear();
         if let Some(levels) = levels {
             raw.extend_from_slice(levels);
             encodings.push(Encoding::RLE);
@@ -380,7 +406,7 @@ impl Encoder {
             encodings.push(pages.encoding);
         }
         let page = Page::DataPage {
-            buf: self.compress(&raw)?,
+            buf: Self::compress(&mut self.zstd, &raw, &mut self.compressed)?,
             num_values: rows as u32,
             encoding: pages.encoding,
             def_level_encoding: Encoding::RLE,
@@ -394,6 +420,12 @@ impl Encoder {
         uncompressed += spec.uncompressed_size as u64;
         writer.close().map_err(error)?;
         drop(writer);
+        // The buffers serve the next column.
+        self.raw = raw;
+        self.values = pages.data;
+        if let Some((dictionary, _)) = pages.dictionary {
+            self.dictionary = dictionary;
+        }
 
         let mut metadata = ColumnChunkMetaData::builder(descr.clone())
             .set_compression(Compression::ZSTD(Default::default()))

@@ -2,12 +2,13 @@
 //!
 //! The input is cut into the same chunks as in the first reading (so that
 //! each chunk's candidate page views are found again in the same order,
-//! see [`VisitIndex`]), and consecutive chunks into parts of about
-//! [`PART_BYTES`], read in parallel. Each part writes its own file for each
+//! see [`VisitIndex`]), and consecutive chunks into parts of
+//! [`PART_CHUNKS`] chunks' bytes, read in parallel. Each part writes its own file for each
 //! day it holds, in the input's order, a row group at a time: memory holds
 //! the rows of the row groups being filled, never the whole input.
 
 use std::io;
+use std::sync::Mutex;
 
 use hashbrown::HashMap;
 use indicatif::ProgressBar;
@@ -17,7 +18,7 @@ use super::columns::{Column, Flag, Text, TEXT_COLUMNS};
 use super::output::{ExportDir, PartWriter};
 use super::rows::{log_text, Dict, Dicts, Rows, NO_VISIT, NULL};
 use super::tables::Tables;
-use super::visit_index::{Visit, VisitIndex};
+use super::visit_index::{span_holding, Visit, VisitIndex};
 use super::visitor_id::{hex, VisitorIds};
 use super::ExportFormat;
 use crate::bytes_map::RecentIds;
@@ -32,10 +33,11 @@ use crate::scan::parse_line;
 use crate::sources;
 use crate::zone::{Bucket, ReportZone};
 
-/// About how much of the input one part reads (and so one file of a day
-/// at most holds): large enough for files of a good size, small enough
-/// that two or more cores share the work of a log of a gigabyte.
-pub const PART_BYTES: usize = 128 << 20;
+/// How many chunks one part reads (128 MiB with the usual chunks, and so
+/// at most that much input in one file of a day): large enough for files
+/// of a good size, small enough that two or more cores share the work of a
+/// log of a gigabyte. Tests make parts small with tiny chunks.
+pub const PART_CHUNKS: usize = 128;
 
 /// Rows buffered by a part, over all its days, before the fullest day is
 /// written out early: a log whose lines jump between many days still
@@ -117,6 +119,10 @@ pub struct Context<'a> {
     pub dir: &'a ExportDir,
     pub chunk_bytes: usize,
     pub progress: Option<&'a ProgressBar>,
+    /// Row buffers of parts that are done, for the next ones: a buffer of
+    /// a row group is 15 MB, which the system would otherwise have to map
+    /// and zero again for every part and day.
+    pub spare_rows: &'a Mutex<Vec<Rows>>,
 }
 
 /// A part of one input: consecutive chunks.
@@ -133,6 +139,7 @@ struct Part<'a> {
 /// Writes every kept line of `inputs`; the number of rows written.
 pub fn write_rows(inputs: &[PassInput<'_>], ctx: &Context<'_>) -> io::Result<u64> {
     let mut parts = Vec::new();
+    let part_bytes = ctx.chunk_bytes.saturating_mul(PART_CHUNKS);
     for input in inputs {
         let chunks = split_lines_evenly(input.text, ctx.chunk_bytes);
         let mut lines = input.chunk_lines.iter().map(|&(_, n)| n);
@@ -141,7 +148,7 @@ pub fn write_rows(inputs: &[PassInput<'_>], ctx: &Context<'_>) -> io::Result<u64
         for (i, chunk) in chunks.iter().enumerate() {
             bytes += chunk.len();
             lines_in_part += lines.next().unwrap_or(0);
-            if bytes >= PART_BYTES || i + 1 == chunks.len() {
+            if bytes >= part_bytes || i + 1 == chunks.len() {
                 parts.push(Part {
                     number: parts.len(),
                     input,
@@ -213,6 +220,14 @@ struct PartRows<'c> {
     queries: HashMap<Box<[u8]>, u32>,
     referrers: HashMap<Box<[u8]>, u32>,
     visitors: HashMap<u64, u32>,
+    /// The last method, referrer and visitor, and their numbers: a line
+    /// often has the one before's.
+    last_method: (Vec<u8>, u32),
+    last_referrer: (Vec<u8>, u32),
+    last_visitor: ((usize, usize), u32),
+    /// The last visitor looked up for the span of a hit, and its visits.
+    last_visits: ((u32, u32), &'c [Visit]),
+    recent_paths: RecentIds,
     last_client: u32,
     last_vhost: u32,
     recent_agents: RecentIds,
@@ -248,6 +263,12 @@ impl<'c> PartRows<'c> {
             queries: HashMap::new(),
             referrers: HashMap::new(),
             visitors: HashMap::new(),
+            // No method is empty, and an empty referrer has no host.
+            last_method: (Vec::new(), NULL),
+            last_referrer: (Vec::new(), NULL),
+            last_visitor: ((usize::MAX, usize::MAX), NULL),
+            last_visits: ((u32::MAX, u32::MAX), &[]),
+            recent_paths: RecentIds::default(),
             last_client: u32::MAX,
             last_vhost: u32::MAX,
             recent_agents: RecentIds::default(),
@@ -284,12 +305,21 @@ impl<'c> PartRows<'c> {
         for i in 0..self.days.len() {
             self.flush(i)?;
         }
-        for day in std::mem::take(&mut self.days) {
+        for mut day in std::mem::take(&mut self.days) {
             if let Some(writer) = day.writer {
                 writer.finish()?;
             }
+            day.rows.clear();
+            if let Ok(mut spare) = self.ctx.spare_rows.lock() {
+                spare.push(day.rows);
+            }
         }
         Ok(self.rows)
+    }
+
+    fn spare_rows(&self) -> Rows {
+        let spare = self.ctx.spare_rows.lock().ok().and_then(|mut s| s.pop());
+        spare.unwrap_or_else(|| Rows::with_capacity(super::ROW_GROUP_ROWS))
     }
 
     /// The index in `days` of the day (of the report zone) holding `time`.
@@ -307,7 +337,7 @@ impl<'c> PartRows<'c> {
                 self.days.push(Day {
                     start,
                     date: zone.datetime(start).format("%Y-%m-%d").to_string(),
-                    rows: Rows::default(),
+                    rows: self.spare_rows(),
                     writer: None,
                 });
                 self.days.len() - 1
@@ -323,11 +353,8 @@ impl<'c> PartRows<'c> {
         let (f, t) = (ctx.figures, ctx.tables);
         let time = line.time.unix;
         let path = line.request.path();
-        let path_id = f.paths.id(path).ok_or_else(|| changed("a path"))? as usize;
-        let client_id = f
-            .clients
-            .id_after(line.client, &mut self.last_client)
-            .ok_or_else(|| changed("a client"))? as usize;
+        let path_id = self.path_id(path)? as usize;
+        let client_id = self.client_id(line.client)? as usize;
         let agent_index = match line.user_agent {
             Some(ua) => f
                 .agents
@@ -363,7 +390,11 @@ impl<'c> PartRows<'c> {
                     v.visit
                 })
             } else if !agent.bot {
-                ctx.visits.around(client.unified, agent_index as u32, time)
+                let visitor = (client.unified, agent_index as u32);
+                if self.last_visits.0 != visitor {
+                    self.last_visits = (visitor, ctx.visits.visits_of(visitor.0, visitor.1));
+                }
+                span_holding(self.last_visits.1, time)
             } else {
                 None
             };
@@ -387,7 +418,14 @@ impl<'c> PartRows<'c> {
             Some(r) => self.referrer_host(r.raw),
             None => NULL,
         };
-        let visitor = self.visitor_id(ctx.ids.visitor(client.hash, agent.hash));
+        let visitor = match self.last_visitor {
+            (pair, id) if pair == (client_id, agent_index) => id,
+            _ => {
+                let id = self.visitor_id(ctx.ids.visitor(client.hash, agent.hash));
+                self.last_visitor = ((client_id, agent_index), id);
+                id
+            }
+        };
         let source = visit.and_then(|v| t.entry_rows.get(v.entry as usize));
 
         let day = self.day_of(time);
@@ -465,8 +503,26 @@ impl<'c> PartRows<'c> {
         Ok(())
     }
 
+    /// The run's id of the line's path.
+    fn path_id(&mut self, path: &[u8]) -> io::Result<u32> {
+        (self.ctx.figures.paths)
+            .id_recent(path, &mut self.recent_paths)
+            .ok_or_else(|| changed("a path"))
+    }
+
+    /// The run's id of a client field.
+    fn client_id(&mut self, client: &[u8]) -> io::Result<u32> {
+        (self.ctx.figures.clients)
+            .id_after(client, &mut self.last_client)
+            .ok_or_else(|| changed("a client"))
+    }
+
     fn method(&mut self, method: &[u8]) -> u32 {
-        self.own.methods.intern(&log_text(method))
+        if self.last_method.0 != method || self.last_method.1 == NULL {
+            let id = self.own.methods.intern(&log_text(method));
+            self.last_method = (method.to_vec(), id);
+        }
+        self.last_method.1
     }
 
     fn query(&mut self, raw: &[u8]) -> u32 {
@@ -480,6 +536,17 @@ impl<'c> PartRows<'c> {
     }
 
     fn referrer_host(&mut self, raw: &[u8]) -> u32 {
+        if self.last_referrer.0 == raw {
+            return self.last_referrer.1;
+        }
+        let id = self.referrer_host_of(raw);
+        self.last_referrer.0.clear();
+        self.last_referrer.0.extend_from_slice(raw);
+        self.last_referrer.1 = id;
+        id
+    }
+
+    fn referrer_host_of(&mut self, raw: &[u8]) -> u32 {
         if let Some(&id) = self.referrers.get(raw) {
             return id;
         }

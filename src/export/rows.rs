@@ -102,6 +102,20 @@ pub struct Rows {
 }
 
 impl Rows {
+    /// Rows with room for `n` without growing.
+    pub fn with_capacity(n: usize) -> Rows {
+        Rows {
+            timestamp: Vec::with_capacity(n),
+            text: std::array::from_fn(|_| Vec::with_capacity(n)),
+            status: Vec::with_capacity(n),
+            body_size: Vec::with_capacity(n),
+            duration: Vec::with_capacity(n),
+            flags: std::array::from_fn(|_| Vec::with_capacity(n)),
+            visit_id: Vec::with_capacity(n),
+            input_line: Vec::with_capacity(n),
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.timestamp.len()
     }

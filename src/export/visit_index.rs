@@ -189,16 +189,31 @@ impl VisitIndex {
     }
 
     /// The visit of visitor (`client`, `agent`) whose span holds `time`.
-    #[inline]
+    #[cfg(test)]
     pub fn around(&self, client: u32, agent: u32, time: i64) -> Option<&Visit> {
-        let &(p, start, end) = self.visitors.get(&(client, agent))?;
-        let visits = &self.parts[p as usize].visits[start as usize..end as usize];
-        // The last visit that began at or before `time`: a later one began
-        // after it, and so cannot hold it.
-        let after = visits.partition_point(|v| v.first <= time);
-        let visit = &visits[after.checked_sub(1)?];
-        (time - visit.last <= VISIT_GAP_SECONDS).then_some(visit)
+        span_holding(self.visits_of(client, agent), time)
     }
+
+    /// The visits of visitor (`client`, `agent`), in time order; none for
+    /// a visitor without page views.
+    #[inline]
+    pub fn visits_of(&self, client: u32, agent: u32) -> &[Visit] {
+        match self.visitors.get(&(client, agent)) {
+            Some(&(p, start, end)) => &self.parts[p as usize].visits[start as usize..end as usize],
+            None => &[],
+        }
+    }
+}
+
+/// The visit of `visits` (one visitor's, in time order) whose span holds
+/// `time`.
+#[inline]
+pub fn span_holding(visits: &[Visit], time: i64) -> Option<&Visit> {
+    // The last visit that began at or before `time`: a later one began
+    // after it, and so cannot hold it.
+    let after = visits.partition_point(|v| v.first <= time);
+    let visit = &visits[after.checked_sub(1)?];
+    (time - visit.last <= VISIT_GAP_SECONDS).then_some(visit)
 }
 
 #[cfg(test)]
