@@ -419,7 +419,6 @@ impl Encoder {
         compressed += spec.compressed_size as u64;
         uncompressed += spec.uncompressed_size as u64;
         writer.close().map_err(error)?;
-        drop(writer);
         // The buffers serve the next column.
         self.raw = raw;
         self.values = pages.data;
