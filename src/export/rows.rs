@@ -56,6 +56,8 @@ impl Dict {
         value(&self.ends, &self.bytes, id)
     }
 
+    // Only the Parquet writer asks.
+    #[cfg_attr(not(feature = "parquet"), allow(dead_code))]
     pub fn len(&self) -> usize {
         self.ends.len()
     }
