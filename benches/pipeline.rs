@@ -9,11 +9,11 @@ use std::path::Path;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use logstats::aggregate::{Figures, Record};
-use logstats::chunk::split_lines_evenly;
-use logstats::lines::{MarkedLines, PlainLines};
+use logstats::input::chunk::split_lines_evenly;
+use logstats::input::lines::{MarkedLines, PlainLines};
 use logstats::parse::Format;
-use logstats::report::{build, ReportOptions, ScannedInput};
-use logstats::scan::{scan_slice, ScanOptions, Scanned};
+use logstats::report::{build, ReportOptions};
+use logstats::scan::{scan_slice, ScanOptions, Scanned, ScannedInput};
 
 fn corpus_log() -> Vec<u8> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -82,6 +82,8 @@ fn stages(c: &mut Criterion) {
                 let record = Record {
                     visits: true,
                     clients: false,
+                    metrics: false,
+                    goals: None,
                 };
                 f.add(line, &mut views, record);
             }
@@ -94,10 +96,13 @@ fn stages(c: &mut Criterion) {
         chunk_base: 0,
         visits: true,
         clients: false,
+        metrics: false,
+        goals: None,
         chunk_bytes: 1 << 20,
         strict: false,
         progress: None,
         filter: None,
+        days: None,
     };
     g.bench_function("scan (parse + aggregate, parallel)", |b| {
         b.iter(|| scan_slice(black_box(&text), &opts).counts.kept)
@@ -105,13 +110,16 @@ fn stages(c: &mut Criterion) {
     let scanned = scan_slice(&text, &opts);
     g.bench_function("visits (sessions, sources, enrichment)", |b| {
         b.iter(|| {
-            let zone = logstats::zone::ReportZone::UTC;
+            let zone = logstats::enrich::zone::ReportZone::UTC;
             let visit_opts = logstats::visits::VisitOptions {
                 zone: &zone,
-                bucket: logstats::zone::Bucket::Day,
+                bucket: logstats::enrich::zone::Bucket::Day,
                 sites: &[],
                 geo: None,
                 observer: None,
+                metrics: false,
+                goals: None,
+                incidents: logstats::visits::marks::Spans::default(),
             };
             let mut figures = scanned.figures.clone();
             let views = std::mem::take(&mut figures.views);
@@ -151,6 +159,8 @@ fn report_json(scanned: Scanned) -> usize {
             visits: true,
             show_ips: false,
             clients: false,
+            metrics: false,
+            goals: None,
         },
     );
     let mut out = Vec::new();
@@ -193,7 +203,7 @@ fn agents(c: &mut Criterion) {
         b.iter(|| {
             agents
                 .iter()
-                .filter(|a| logstats::classify::classify_agent(a.as_bytes()).is_bot)
+                .filter(|a| logstats::enrich::classify::classify_agent(a.as_bytes()).is_bot)
                 .count()
         })
     });

@@ -6,17 +6,18 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use globset::Glob;
 
+use crate::enrich::zone::ReportZone;
 use crate::export::ExportFormat;
 use crate::filter::{parse_glob, parse_host, IpList, MethodSet, StatusSet, TimeArg};
+use crate::goals::{FunnelDef, GoalDef};
 use crate::output::{OutputFormat, SECTION_NAMES};
 use crate::parse::Format;
-use crate::zone::ReportZone;
 
 /// Web analytics from the access logs your server already writes.
 ///
 /// logstats reads nginx, Apache and gunicorn access logs (plain, rotated or
-/// gzipped) and reports traffic, errors and routes as terminal tables, JSON
-/// or CSV. No cookies, no JavaScript.
+/// gzipped) and reports traffic, errors and routes as terminal tables, JSON,
+/// CSV or an HTML page. No cookies, no JavaScript on your site.
 #[derive(Debug, Parser)]
 #[command(name = "logstats", version, propagate_version = true)]
 pub struct Cli {
@@ -31,6 +32,7 @@ pub enum Command {
     /// Examples:
     ///   logstats report /var/log/nginx/access.log*
     ///   logstats report access.log --format json -o /srv/reports/today.json
+    ///   logstats report /var/log/nginx/access.log* --format html -o /var/www/stats/index.html
     ///   logstats report access.log --format csv --section routes | sort -t, -k2 -n
     ///   logstats report access.log --since yesterday --until today --no-bots
     ///   zcat access.log.*.gz | logstats report -
@@ -48,6 +50,38 @@ pub enum Command {
     ///   logstats export access.log --format ndjson -o out-json
     #[command(verbatim_doc_comment)]
     Export(Box<ExportArgs>),
+
+    /// Alert when errors, slowness or silence pass a limit: a check for
+    /// cron, systemd timers, Nagios and Icinga.
+    ///
+    /// Judges the last minutes of a log against conditions and exits with
+    /// the monitoring-plugin status: 0 OK, 1 WARNING, 2 CRITICAL, 3
+    /// UNKNOWN (an unreadable log, bad arguments, no line in the window).
+    /// It prints one status line for the pager, with performance data,
+    /// then details: the routes over a limit and since when. On a plain
+    /// log it reads only the window, found by position: a check every
+    /// minute on gigabytes costs milliseconds.
+    ///
+    /// Examples:
+    ///   logstats check /var/log/nginx/access.log --since 5m --warn '5xx>2%' --crit '5xx>5%'
+    ///   logstats check access.log --log-format nginx-timed --crit 'p95>2s' --each-route
+    ///   logstats check access.log --route '/api/*' --crit 'hits<10'
+    ///   logstats check access.log --since 10m --vs 1d --crit '5xx>3x' --warn 'hits<0.5x'
+    ///   logstats check access.log --format json | jq .status
+    #[command(verbatim_doc_comment)]
+    Check(Box<crate::check::CheckArgs>),
+    /// Print what a state file (report --state) holds: its inputs and
+    /// where each was read up to, the days kept, the settings, its size
+    /// and format version.
+    ///
+    /// Examples:
+    ///   logstats state /var/lib/logstats/site.state
+    #[command(verbatim_doc_comment)]
+    State {
+        /// The state file.
+        #[arg(value_name = "PATH")]
+        path: PathBuf,
+    },
 
     /// Print a shell completion script to standard output.
     ///
@@ -146,7 +180,9 @@ pub struct InputArgs {
     pub chunk_bytes: Option<usize>,
 
     /// Configuration file (TOML) with the settings a site always uses:
-    /// site, geoip, exclude_ip, log_format, tz, e.g. tz = "Europe/Paris".
+    /// site, geoip, exclude_ip, log_format, tz, e.g. tz = "Europe/Paris",
+    /// and [goals] and [funnels] tables (signup = "POST /signup 3xx",
+    /// checkout = ["/cart", "signup"]).
     /// Flags and environment variables override it. Default:
     /// $XDG_CONFIG_HOME/logstats/config.toml, else
     /// ~/.config/logstats/config.toml, if it exists.
@@ -248,8 +284,39 @@ pub struct ReportArgs {
     #[command(flatten)]
     pub site: SiteArgs,
 
+    /// A goal: NAME=PATTERN (repeatable), where PATTERN is [METHOD
+    /// ]PATH_GLOB[ STATUS], e.g. --goal 'signup=POST /accounts/signup 3xx',
+    /// --goal 'thanks=/checkout/done*', --goal 'pdf=/files/*.pdf'. The glob
+    /// matches the path without its query string, * matching anything, /
+    /// included; METHOD is any when left out; STATUS is a code (302), a
+    /// class (3xx) or a range (200-399), 200-399 when left out. Every hit
+    /// that is no bot's and matches counts, static files and redirects
+    /// included; it belongs to the visit of its visitor whose span, from the
+    /// first page view to 30 minutes after the last, holds it. Adds the
+    /// goals and goal_channels sections. Default: the [goals] table of the
+    /// configuration file; none.
+    #[arg(long, value_name = "NAME=PATTERN", value_parser = GoalDef::from_flag, help_heading = "Analysis")]
+    pub goal: Vec<GoalDef>,
+
+    /// A funnel: NAME=STEP,STEP,... (repeatable), each step a goal's name
+    /// or a goal pattern, e.g. --funnel 'checkout=/cart,/checkout,thanks'.
+    /// A visit reaches step k when it holds goal hits of steps 1 to k in
+    /// that order (times may be equal). Adds the funnels section: visits per
+    /// step, share of the first step, drop-off. Default: the [funnels] table
+    /// of the configuration file; none.
+    #[arg(long, value_name = "NAME=STEP,...", value_parser = FunnelDef::from_flag, help_heading = "Analysis")]
+    pub funnel: Vec<FunnelDef>,
+
     /// Output format: table (for people), json (for programs), csv (for
-    /// pipes).
+    /// pipes), html (one page with charts, for a browser: a file that
+    /// holds its style and data and loads nothing, to open from disk, a web
+    /// server or an e-mail; written with -o FILE or into a redirection,
+    /// never to a terminal), prometheus (metrics for node_exporter's
+    /// textfile collector, e.g. -o
+    /// /var/lib/prometheus/node-exporter/logstats.prom). A Prometheus label
+    /// whose values come from the log (route, path, vhost, referrer_host,
+    /// bot) keeps its --top values with the largest totals and adds the rest
+    /// up under "other".
     #[arg(long, value_enum, default_value_t = OutputFormat::Table, help_heading = "Output")]
     pub format: OutputFormat,
 
@@ -261,9 +328,10 @@ pub struct ReportArgs {
     pub section: Option<String>,
 
     /// With --format csv: put a ' before text cells that a spreadsheet
-    /// would run as a formula (those starting with = + - @, a tab or a
-    /// carriage return), as OWASP recommends for CSV opened in Excel or
-    /// LibreOffice. Log data is written by whoever sends the requests.
+    /// would run as a formula (those starting with = + - or @), as OWASP
+    /// recommends for CSV opened in Excel or LibreOffice. Log data is
+    /// written by whoever sends the requests; control characters in it are
+    /// escaped (\x1b) with or without this.
     #[arg(long, help_heading = "Output")]
     pub csv_safe: bool,
 
@@ -314,6 +382,37 @@ pub struct ReportArgs {
 
     #[command(flatten)]
     pub filters: FilterArgs,
+
+    /// Keep the figures between runs in FILE, so that each run reads only
+    /// the lines added since the last one and reports on everything read
+    /// so far, exactly as one run over all those lines would. Inputs are
+    /// recognised by their first bytes, not their names: a rotated file
+    /// (access.log.1, access.log.2.gz) continues where it stopped or is
+    /// skipped; a last line without its newline waits for the next run.
+    /// The settings that change figures (--log-format, --site, --tz,
+    /// filters, --clients, --show-ips) are stored, and a run with others
+    /// stops (exit status 2). The file is replaced atomically, never left
+    /// half-written; its directory must exist. E.g. from cron: logstats
+    /// report /var/log/nginx/access.log* --state
+    /// /var/lib/logstats/site.state --format json -o /srv/stats.json
+    #[arg(long, value_name = "FILE", help_heading = "State")]
+    pub state: Option<PathBuf>,
+
+    /// With --state: keep the last N days (of the report zone, counted
+    /// back from the day of the newest line) and drop older days from the
+    /// state and the report, e.g. --keep-days 400. Default: keep all.
+    #[arg(long, value_name = "N", requires = "state", value_parser = clap::value_parser!(u32).range(1..), help_heading = "State")]
+    pub keep_days: Option<u32>,
+
+    /// With --state: how long to wait for another run that holds the
+    /// state before giving up (exit status 2).
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 60,
+        help_heading = "State"
+    )]
+    pub state_wait: u64,
 }
 
 #[derive(Debug, Args)]

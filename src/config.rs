@@ -7,6 +7,12 @@
 //! exclude_ip = ["10.0.0.0/8", "@/etc/logstats/office-ips.txt"]
 //! log_format = "vcombined"
 //! tz = "Europe/Paris"
+//!
+//! [goals]
+//! signup = "POST /accounts/signup 3xx"
+//!
+//! [funnels]
+//! checkout = ["/cart", "/checkout", "signup"]
 //! ```
 //!
 //! It is `--config FILE`, else `$XDG_CONFIG_HOME/logstats/config.toml`,
@@ -25,13 +31,22 @@ use ipnet::IpNet;
 use serde::de::DeserializeOwned;
 use toml::{Table, Value};
 
+use crate::enrich::zone::ReportZone;
 use crate::error::Error;
 use crate::filter::IpList;
+use crate::goals::{FunnelDef, GoalDef};
 use crate::parse::Format;
-use crate::zone::ReportZone;
 
 /// The keys a configuration file may hold.
-pub const KEYS: [&str; 5] = ["site", "geoip", "exclude_ip", "log_format", "tz"];
+pub const KEYS: [&str; 7] = [
+    "site",
+    "geoip",
+    "exclude_ip",
+    "log_format",
+    "tz",
+    "goals",
+    "funnels",
+];
 
 /// What a configuration file says; every key is optional.
 #[derive(Debug, Default)]
@@ -44,6 +59,10 @@ pub struct Config {
     pub exclude_ip: Option<Vec<IpNet>>,
     pub log_format: Option<Format>,
     pub tz: Option<ReportZone>,
+    /// The `[goals]` table, in the order written.
+    pub goals: Option<Vec<GoalDef>>,
+    /// The `[funnels]` table, in the order written.
+    pub funnels: Option<Vec<FunnelDef>>,
 }
 
 /// Reads `--config FILE` (which must exist), else the default file (which
@@ -155,6 +174,8 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, Error> {
                 .map_err(bad)?;
                 config.tz = Some(ReportZone::parse(&text).map_err(bad)?);
             }
+            // Read with their lines below.
+            "goals" | "funnels" => {}
             _ => {
                 return Err(fail(format!(
                     "unknown key '{key}'; the keys are {}",
@@ -163,6 +184,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, Error> {
             }
         }
     }
+    (config.goals, config.funnels) = crate::goals::config::read(text, path)?;
     Ok(config)
 }
 
@@ -236,7 +258,7 @@ mod tests {
             (
                 "color = true",
                 "'color'",
-                "the keys are site, geoip, exclude_ip, log_format, tz",
+                "the keys are site, geoip, exclude_ip, log_format, tz, goals, funnels",
             ),
             ("tz = \"Mars/Olympus\"", "'tz'", "time zone name"),
             ("tz = 2", "'tz'", "found an integer"),

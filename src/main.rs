@@ -1,6 +1,7 @@
 //! The `logstats` binary: arguments in, a report and an exit status out.
 //! Exit status: 0 success, 1 `--strict` failure or an input read only in
-//! part, 2 usage, input or output errors.
+//! part, 2 usage, input or output errors; `logstats check` has the
+//! monitoring-plugin statuses instead (see [`logstats::check::Status`]).
 
 // Input decides nothing by panicking: a value from a log, a file or the
 // command line is handled, never unwrapped. Tests may unwrap.
@@ -8,7 +9,6 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 use std::io::{self, IsTerminal, Write};
-use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -20,7 +20,9 @@ use logstats::error::Error;
 use logstats::export::{run_export, ExportOptions};
 use logstats::filter::FilterSpec;
 use logstats::input::InputPath;
+use logstats::output::destination::write_to;
 use logstats::output::{render_styled, OutputFormat, Style, HIT_LEVEL_SECTIONS};
+use logstats::state::StateOptions;
 use logstats::{run_report, RunOptions};
 
 /// mimalloc rather than the system's malloc: a run builds and frees many
@@ -49,10 +51,15 @@ fn tune_allocator() {
 
 fn main() -> ExitCode {
     tune_allocator();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return refused(e),
+    };
     let result = match cli.command {
         Command::Report(args) => report(*args),
         Command::Export(args) => export(*args),
+        Command::Check(args) => Ok(logstats::check::run(*args)),
+        Command::State { path } => logstats::state::show::print(&path).map(|()| 0),
         Command::Completions { shell } => {
             let mut out = Vec::new();
             shell.write(&mut out);
@@ -74,17 +81,56 @@ fn main() -> ExitCode {
     }
 }
 
+/// Arguments clap refused: its message and status (2), or for `logstats
+/// check` an UNKNOWN verdict, since a monitor reads status 2 as CRITICAL.
+/// Help and version requests exit as clap has them.
+fn refused(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let is_check = args
+        .iter()
+        .find(|a| !a.starts_with('-'))
+        .is_some_and(|a| a == "check");
+    let is_help = matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    );
+    if is_check && !is_help {
+        return ExitCode::from(logstats::check::refused(&e, &args));
+    }
+    e.exit()
+}
+
 fn report(args: ReportArgs) -> Result<u8, Error> {
     if args.section.is_some() && args.format == OutputFormat::Json {
         return Err(Error::Usage(
             "--section goes with --format csv or table; with JSON, pick a section with jq, e.g. jq .routes".into(),
         ));
     }
+    if args.section.is_some() && args.format == OutputFormat::Prometheus {
+        return Err(Error::Usage(
+            "--section goes with --format csv or table; a Prometheus file holds every metric family, pick one in PromQL".into(),
+        ));
+    }
+    if args.section.is_some() && args.format == OutputFormat::Html {
+        return Err(Error::Usage(
+            "--section goes with --format csv or table; the HTML page holds every table".into(),
+        ));
+    }
+    // A page of markup is for a browser; checked before the run, not after.
+    if args.format == OutputFormat::Html && args.output.is_none() && io::stdout().is_terminal() {
+        return Err(Error::Usage(
+            "--format html writes a web page: add -o report.html, or redirect it (> report.html)"
+                .into(),
+        ));
+    }
     if args.csv_safe && args.format != OutputFormat::Csv {
         return Err(Error::Usage("--csv-safe goes with --format csv".into()));
     }
     let section = args.section.as_deref();
-    let (mut opts, threads) = run_options(
+    let (mut opts, threads, config) = run_options(
         args.input,
         args.site,
         args.zone,
@@ -95,7 +141,50 @@ fn report(args: ReportArgs) -> Result<u8, Error> {
     opts.visits = !section.is_some_and(|s| HIT_LEVEL_SECTIONS.contains(&s));
     opts.show_ips = args.show_ips;
     opts.clients = args.clients || section == Some("clients");
-    let outcome = in_pool(threads, || run_report(&opts))?;
+    opts.metrics = args.format == OutputFormat::Prometheus;
+
+    // Goals and funnels: the flags replace the file's tables, each whole;
+    // a funnel may name the goals of either.
+    let goal_defs = if args.goal.is_empty() {
+        config.goals.unwrap_or_default()
+    } else {
+        args.goal
+    };
+    let funnel_defs = if args.funnel.is_empty() {
+        config.funnels.unwrap_or_default()
+    } else {
+        args.funnel
+    };
+    opts.goals = logstats::goals::GoalSet::build(goal_defs, funnel_defs)?;
+
+    let pool = threads.map(pool_of).transpose()?;
+    // What the state does not keep yet: refused rather than reported from
+    // part of the history.
+    if args.state.is_some() {
+        if opts.goals.is_some() {
+            return Err(Error::Usage(
+                "--state does not keep goal hits yet: run goals and funnels without --state".into(),
+            ));
+        }
+        if opts.metrics {
+            return Err(Error::Usage(
+                "--state does not keep the Prometheus series yet: run --format prometheus without --state".into(),
+            ));
+        }
+    }
+    let state = args.state.map(|path| StateOptions {
+        path,
+        keep_days: args.keep_days,
+        wait: std::time::Duration::from_secs(args.state_wait),
+    });
+    let run = || match &state {
+        Some(state) => logstats::state::run(&opts, state),
+        None => run_report(&opts),
+    };
+    let outcome = match &pool {
+        Some(pool) => pool.install(run)?,
+        None => run()?,
+    };
     for w in &outcome.warnings {
         eprintln!("logstats: warning: {w}");
     }
@@ -108,31 +197,14 @@ fn report(args: ReportArgs) -> Result<u8, Error> {
         color,
         csv_safe: args.csv_safe,
     };
-    match &args.output {
-        Some(path) => write_atomically(path, |out| {
-            render_styled(&outcome.report, args.format, section, style, out)
-        })?,
-        None => {
-            let stdout = io::stdout();
-            let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
-            let written = render_styled(&outcome.report, args.format, section, style, &mut out)
-                .and_then(|()| out.flush().map_err(Into::into));
-            if let Err(e) = written {
-                // `logstats report ... | head` closes the pipe early: not an error.
-                if !is_broken_pipe(&e) {
-                    return Err(Error::Output {
-                        path: "standard output".into(),
-                        reason: e.to_string(),
-                    });
-                }
-            }
-        }
-    }
+    write_to(args.output.as_deref(), |out| {
+        render_styled(&outcome.report, args.format, section, style, out)
+    })?;
     Ok(if outcome.partial { 1 } else { 0 })
 }
 
 fn export(args: ExportArgs) -> Result<u8, Error> {
-    let (opts, threads) = run_options(
+    let (opts, threads, _) = run_options(
         args.input,
         args.site,
         args.zone,
@@ -152,8 +224,9 @@ fn export(args: ExportArgs) -> Result<u8, Error> {
     Ok(if outcome.partial { 1 } else { 0 })
 }
 
-/// The options of a run that `report` and `export` take alike, and the
-/// number of threads asked for. A flag given replaces the configuration
+/// The options of a run that `report` and `export` take alike, the
+/// number of threads asked for, and the rest of the configuration file
+/// (its goals and funnels). A flag given replaces the configuration
 /// file's value, lists included: a site's list of its own hosts or
 /// networks is said whole, in one place or the other.
 /// `$LOGSTATS_LOG_FORMAT` has reached `log_format` through clap already.
@@ -163,7 +236,7 @@ fn run_options(
     zone: ZoneArg,
     filters: FilterArgs,
     progress: ProgressMode,
-) -> Result<(RunOptions, Option<u16>), Error> {
+) -> Result<(RunOptions, Option<u16>, logstats::config::Config), Error> {
     let mut inputs: Vec<InputPath> = input.files.iter().map(|f| InputPath::from_arg(f)).collect();
     if inputs.is_empty() {
         if io::stdin().is_terminal() {
@@ -178,14 +251,14 @@ fn run_options(
             "standard input (-) can be read only once".into(),
         ));
     }
-    let config = logstats::config::load(input.config.as_deref())?;
+    let mut config = logstats::config::load(input.config.as_deref())?;
     let sites = if site.site.is_empty() {
-        config.site.unwrap_or_default()
+        config.site.take().unwrap_or_default()
     } else {
         site.site
     };
     let exclude_ip = if filters.exclude_ip.is_empty() {
-        config.exclude_ip.unwrap_or_default()
+        config.exclude_ip.take().unwrap_or_default()
     } else {
         filters.exclude_ip.into_iter().flat_map(|l| l.0).collect()
     };
@@ -213,15 +286,23 @@ fn run_options(
         mmap: !input.no_mmap,
         chunk_bytes: input
             .chunk_bytes
-            .unwrap_or(logstats::chunk::DEFAULT_CHUNK_BYTES),
+            .unwrap_or(logstats::input::chunk::DEFAULT_CHUNK_BYTES),
         progress,
         sites,
         geoip: site.geoip,
-        geoip_config: config.geoip,
+        geoip_config: config.geoip.take(),
         filters,
         ..RunOptions::default()
     };
-    Ok((opts, input.threads))
+    Ok((opts, input.threads, config))
+}
+
+/// A pool of `threads` threads.
+fn pool_of(threads: u16) -> Result<rayon::ThreadPool, Error> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads as usize)
+        .build()
+        .map_err(|e| Error::Usage(format!("cannot start {threads} threads: {e}")))
 }
 
 /// Runs `work` on `threads` threads, or one per CPU.
@@ -230,70 +311,9 @@ fn in_pool<T: Send>(
     work: impl FnOnce() -> Result<T, Error> + Send,
 ) -> Result<T, Error> {
     match threads {
-        Some(n) => rayon::ThreadPoolBuilder::new()
-            .num_threads(n as usize)
-            .build()
-            .map_err(|e| Error::Usage(format!("cannot start {n} threads: {e}")))?
-            .install(work),
+        Some(n) => pool_of(n)?.install(work),
         None => work(),
     }
-}
-
-/// Writes to a temporary file beside `path`, flushes it to disk and renames
-/// it into place, so that `path` is either the old file or the whole new one.
-fn write_atomically(
-    path: &Path,
-    write: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>,
-) -> Result<(), Error> {
-    let fail = |reason: String| Error::Output {
-        path: path.display().to_string(),
-        reason,
-    };
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    // The temporary file would be private (0600); the report gets the mode
-    // an ordinary new file has (0666 less the umask), or keeps the mode of
-    // the report it replaces, so that a web server can still read it.
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".logstats-");
-    #[cfg(unix)]
-    let permissions = {
-        use std::os::unix::fs::PermissionsExt;
-        match std::fs::metadata(path) {
-            Ok(existing) => existing.permissions(),
-            Err(_) => std::fs::Permissions::from_mode(0o666),
-        }
-    };
-    #[cfg(unix)]
-    builder.permissions(permissions.clone());
-    let mut tmp = builder.tempfile_in(dir).map_err(|e| fail(e.to_string()))?;
-    // The mode given at creation was cut by the umask; an existing report's
-    // mode is restored exactly.
-    #[cfg(unix)]
-    if std::fs::metadata(path).is_ok() {
-        tmp.as_file()
-            .set_permissions(permissions)
-            .map_err(|e| fail(e.to_string()))?;
-    }
-    {
-        let mut out = io::BufWriter::new(tmp.as_file_mut());
-        write(&mut out).map_err(|e| fail(e.to_string()))?;
-        out.flush().map_err(|e| fail(e.to_string()))?;
-    }
-    tmp.as_file().sync_all().map_err(|e| fail(e.to_string()))?;
-    tmp.persist(path).map_err(|e| fail(e.error.to_string()))?;
-    Ok(())
-}
-
-fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.chain().any(|cause| {
-        cause.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
-            || cause
-                .downcast_ref::<csv::Error>()
-                .is_some_and(|c| matches!(c.kind(), csv::ErrorKind::Io(io) if io.kind() == io::ErrorKind::BrokenPipe))
-    })
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use logstats::classify::classify_agent;
+use logstats::enrich::classify::classify_agent;
 
 struct Entry {
     file: String,

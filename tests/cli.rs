@@ -348,13 +348,9 @@ fn a_wrong_clock_does_not_explode_the_time_series() {
     .map(|t| format!("1.1.1.1 - - [{t} +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"{ua}\"\n"))
     .collect();
     std::fs::write(&log, lines).unwrap();
-    let started = std::time::Instant::now();
+    // The outcome, not the time taken: a run that filled the ten thousand
+    // years would list millions of rows.
     let r = report_json(&[log.to_str().unwrap()]);
-    assert!(
-        started.elapsed().as_secs() < 20,
-        "took {:?}",
-        started.elapsed()
-    );
     let starts: Vec<&str> = r["timeseries"]["rows"]
         .as_array()
         .unwrap()

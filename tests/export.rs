@@ -494,7 +494,7 @@ fn no_client_address_in_an_export_without_show_ips() {
             let text = exported_text(&dir, format);
             for addr in &addresses {
                 let ip: std::net::IpAddr = addr.parse().unwrap();
-                if logstats::privacy::anonymize(ip) == ip {
+                if logstats::enrich::privacy::anonymize(ip) == ip {
                     continue;
                 }
                 assert!(

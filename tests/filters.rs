@@ -340,7 +340,7 @@ fn host_on_a_layout_without_one_filters_all_and_warns() {
 fn no_bots_drops_bot_hits_everywhere() {
     let r = check(ELASTIC, Format::Combined, &["--no-bots"], |l| {
         !l.user_agent
-            .is_some_and(|ua| logstats::classify::classify_agent(&ua.text()).is_bot)
+            .is_some_and(|ua| logstats::enrich::classify::classify_agent(&ua.text()).is_bot)
     });
     assert_eq!(r["summary"]["bot_hits"], 0);
     assert_eq!(r["bots"], Value::Array(vec![]));
@@ -377,7 +377,7 @@ fn filters_combine_and_agree_across_chunkings_and_streams() {
             && l.request.method() == b"GET"
             && !l
                 .user_agent
-                .is_some_and(|ua| logstats::classify::classify_agent(&ua.text()).is_bot)
+                .is_some_and(|ua| logstats::enrich::classify::classify_agent(&ua.text()).is_bot)
     });
     let whole = assert_filtered_as_prefiltered(&log, &pre, removed, &flags, &[]);
     // Tiny chunks: every worker's caches start and end often.

@@ -5,10 +5,10 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use logstats::enrich::zone::ReportZone;
 use logstats::filter::{parse_glob, Filter, FilterSpec, IpList, MethodSet, StatusSet, TimeArg};
 use logstats::parse::Format;
 use logstats::scan::{scan_slice, ScanOptions};
-use logstats::zone::ReportZone;
 
 struct Counting;
 
@@ -89,10 +89,13 @@ fn filtering_allocates_nothing_per_line() {
         chunk_base: 0,
         visits: false,
         clients: false,
+        metrics: false,
+        goals: None,
         chunk_bytes: 1 << 30,
         strict: false,
         progress: None,
         filter: Some(&filter),
+        days: None,
     };
     let allocations = |text: &[u8]| {
         pool.install(|| {

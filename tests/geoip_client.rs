@@ -4,7 +4,7 @@
 use std::net::IpAddr;
 use std::path::Path;
 
-use logstats::geoip::client_ip;
+use logstats::enrich::geoip::client_ip;
 
 fn log(name: &str) -> String {
     let p = Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -5,7 +5,7 @@ use std::ffi::OsString;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
-use logstats::geoip::{open_with_env, CountryCache, GeoDb, GeoError};
+use logstats::enrich::geoip::{open_with_env, CountryCache, GeoDb, GeoError};
 use serde_json::Value;
 
 fn geo(rel: &str) -> PathBuf {

@@ -234,7 +234,7 @@ fn response_times_are_the_same_in_every_timed_layout_and_right() {
     let mut by_route: std::collections::HashMap<Vec<u8>, Vec<u64>> = Default::default();
     for f in &fields {
         by_route
-            .entry(logstats::route::route_of(&f.path).into_owned())
+            .entry(logstats::enrich::route::route_of(&f.path).into_owned())
             .or_default()
             .push(f.ms);
     }

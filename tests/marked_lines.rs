@@ -1,12 +1,12 @@
 //! Lines parsed with their quotes taken from the marks of
-//! `logstats::lines` must come out exactly as lines parsed by searching for
+//! `logstats::input::lines` must come out exactly as lines parsed by searching for
 //! each quote: on every line of the corpus logs and the fixtures, in each
 //! layout that uses marks, and on hand-made lines that put quotes and
 //! backslashes where a parser could be fooled.
 
 use std::path::{Path, PathBuf};
 
-use logstats::lines::MarkedLines;
+use logstats::input::lines::MarkedLines;
 use logstats::parse::Format;
 
 const LAYOUTS: [Format; 3] = [Format::Combined, Format::VCombined, Format::Common];

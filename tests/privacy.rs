@@ -39,7 +39,7 @@ fn no_client_address_in_any_output() {
                 // An address that is its own anonymised form (`a.b.c.0`)
                 // is the network every client of it is shown as.
                 let ip: std::net::IpAddr = addr.parse().unwrap();
-                if logstats::privacy::anonymize(ip) == ip {
+                if logstats::enrich::privacy::anonymize(ip) == ip {
                     continue;
                 }
                 assert!(!occurs(&text, addr), "{addr} in {p} {format:?}:\n{text}");

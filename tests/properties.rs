@@ -1,12 +1,13 @@
-//! Properties of any log, checked on random ones: the report does not
-//! depend on how the text is cut into chunks, on the number of threads or
-//! on mapping versus reading, and every line lands in exactly one bucket
-//! (SPEC §1).
+//! Properties of any log, checked on random ones: the report (its
+//! Prometheus figures included) does not depend on how the text is cut
+//! into chunks, on the number of threads or on mapping versus reading, and
+//! every line lands in exactly one bucket (SPEC §1).
 
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use logstats::filter::{parse_glob, FilterSpec};
+use logstats::goals::{FunnelDef, GoalDef, GoalSet};
 use logstats::input::InputPath;
 use logstats::{run_report, RunOptions};
 use proptest::prelude::*;
@@ -51,10 +52,17 @@ fn report(path: &Path, threads: usize, chunk_bytes: usize, mmap: bool) -> Value 
         chunk_bytes,
         mmap,
         now: Some(1_714_600_000),
+        metrics: true,
         filters: FilterSpec {
             include_path: vec![parse_glob("/a/*").unwrap()],
             ..FilterSpec::default()
         },
+        // Goal hits are recorded per chunk and merged too.
+        goals: GoalSet::build(
+            vec![GoalDef::from_flag("page=/a/page").unwrap()],
+            vec![FunnelDef::from_flag("f=/a/*,page,/a/other 2xx").unwrap()],
+        )
+        .unwrap(),
         ..RunOptions::default()
     };
     let pool = rayon::ThreadPoolBuilder::new()
@@ -63,7 +71,18 @@ fn report(path: &Path, threads: usize, chunk_bytes: usize, mmap: bool) -> Value 
         .unwrap();
     let outcome = pool.install(|| run_report(&opts)).unwrap();
     assert!(!outcome.partial);
-    serde_json::to_value(&outcome.report).unwrap()
+    let mut value = serde_json::to_value(&outcome.report).unwrap();
+    // The Prometheus figures too: their cross-tab is merged from chunks.
+    let mut metrics = Vec::new();
+    logstats::output::render(
+        &outcome.report,
+        logstats::output::OutputFormat::Prometheus,
+        None,
+        &mut metrics,
+    )
+    .unwrap();
+    value["prometheus"] = Value::String(String::from_utf8(metrics).unwrap());
+    value
 }
 
 proptest! {

@@ -272,9 +272,10 @@ fn nul_bytes_and_crlf_lines() {
     assert!(input["malformed"].as_u64().unwrap() >= 1);
 }
 
-/// Invalid UTF-8 prints as U+FFFD: paths that differ only there, and a
-/// valid path that reads as their text, must be one row, in every path
-/// table and in routes, with their figures added.
+/// Invalid UTF-8 prints as `\xHH`: a path with the byte 0xff and a valid
+/// path that reads as its text (a backslash, `xff`) must be one row, in
+/// every path table and in routes, with their figures added; paths that
+/// differ in their invalid bytes stay apart.
 #[test]
 fn paths_that_print_the_same_are_one_row() {
     let dir = tempfile::tempdir().unwrap();
@@ -288,11 +289,12 @@ fn paths_that_print_the_same_are_one_row() {
     let log: Vec<u8> = [
         line(1, 0, b"/a\xff", 404),
         line(2, 1, b"/a\xfe", 404),
-        // U+FFFD itself, valid UTF-8: the same text.
-        line(3, 2, "/a\u{fffd}".as_bytes(), 404),
+        // A backslash (escaped as Apache does) and `xff`: valid UTF-8 that
+        // reads as the first.
+        line(3, 2, br"/a\\xff", 404),
         // The route of the first is the path of the second.
         line(3, 3, b"/u/12/\xff", 500),
-        line(3, 4, b"/u/:id/\xfe", 500),
+        line(3, 4, br"/u/:id/\\xff", 500),
         line(4, 5, b"/b", 200),
     ]
     .concat();
@@ -309,15 +311,22 @@ fn paths_that_print_the_same_are_one_row() {
             })
             .collect()
     };
-    let text = |s: &str| s.replace('?', "\u{fffd}");
-    assert_eq!(rows("not_found", "path", "hits"), [(text("/a?"), 3)]);
+    assert_eq!(
+        rows("not_found", "path", "hits"),
+        [(r"/a\xff".into(), 2), (r"/a\xfe".into(), 1)]
+    );
     assert_eq!(
         rows("server_errors", "path", "hits"),
-        [(text("/u/12/?"), 1), (text("/u/:id/?"), 1)]
+        [(r"/u/12/\xff".into(), 1), (r"/u/:id/\xff".into(), 1)]
     );
     assert_eq!(
         rows("routes", "route", "hits"),
-        [(text("/a?"), 3), (text("/u/:id/?"), 2), ("/b".into(), 1)]
+        [
+            (r"/a\xff".into(), 2),
+            (r"/u/:id/\xff".into(), 2),
+            (r"/a\xfe".into(), 1),
+            ("/b".into(), 1)
+        ]
     );
 }
 
@@ -423,9 +432,12 @@ fn csv_safe_defuses_formulas_and_keeps_rfc_4180_quoting() {
     assert!(stderr(&out).contains("--csv-safe goes with --format csv"));
 }
 
-/// SIGINT (Ctrl-C) stops a run at once, and a report named with `-o` is
-/// left as it was: the new one is only written, to a temporary file then
-/// renamed, once everything is computed.
+/// SIGINT (Ctrl-C) stops a run, and a report named with `-o` is left as
+/// it was: the new one is only written, to a temporary file then renamed,
+/// once everything is computed. What is tested is the outcome (killed by
+/// the signal, or finished; the old report intact): the bound on the wait
+/// only catches a run that ignores the signal, with room for a machine
+/// busy with other builds.
 #[test]
 fn sigint_stops_promptly_and_leaves_the_report_alone() {
     let dir = tempfile::tempdir().unwrap();
@@ -466,8 +478,8 @@ fn sigint_stops_promptly_and_leaves_the_report_alone() {
             break status;
         }
         assert!(
-            sent.elapsed() < Duration::from_secs(2),
-            "still running 2 s after SIGINT"
+            sent.elapsed() < Duration::from_secs(30),
+            "still running 30 s after SIGINT"
         );
         std::thread::sleep(Duration::from_millis(10));
     };

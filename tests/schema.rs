@@ -64,11 +64,48 @@ fn real_reports_match_the_schema() {
     assert!(!r["clients"].as_array().unwrap().is_empty());
     assert_valid("apache corpus with --clients", &r);
 
+    let db = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/corpus/geo/maxmind-test/MaxMind-DB-test-broken-pointers-24.mmdb"
+    );
+    let r = report_json(&[access, "--geoip", db]);
+    assert!(r["geoip"]["lookup_errors"].is_u64());
+    assert_valid("access.log with a GeoIP database", &r);
+
     let caddy = fixture("caddy.log");
     let r = report_json(&[caddy.to_str().unwrap(), "--log-format", "json"]);
     assert!(r["response_time"].is_object(), "times are read");
     assert!(!r["vhosts"].as_array().unwrap().is_empty());
     assert_valid("caddy.log", &r);
+
+    let (a, b) = (fixture("goals-a.log"), fixture("goals-b.log"));
+    let r = report_json(&[
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "--goal",
+        "signup=POST /accounts/signup 3xx",
+        "--funnel",
+        "checkout=/cart,/checkout,signup",
+    ]);
+    assert!(!r["goals"].as_array().unwrap().is_empty());
+    assert!(!r["goal_channels"].as_array().unwrap().is_empty());
+    assert!(!r["funnels"].as_array().unwrap().is_empty());
+    assert_valid("goals and funnels", &r);
+
+    let languages = fixture("languages.log");
+    let r = report_json(&[
+        languages.to_str().unwrap(),
+        "--log-format",
+        r#"%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i" "%{Accept-Language}i""#,
+    ]);
+    assert!(!r["languages"].as_array().unwrap().is_empty());
+    assert_valid("languages", &r);
+    let dir = tempfile::tempdir().unwrap();
+    let spike = dir.path().join("spike.log");
+    std::fs::write(&spike, common::scenarios::spike()).unwrap();
+    let r = report_json(&[spike.to_str().unwrap()]);
+    assert_eq!(r["incidents"].as_array().unwrap().len(), 1);
+    assert_valid("a log with an incident", &r);
 }
 
 #[test]
@@ -81,9 +118,14 @@ fn a_wrong_report_fails_validation() {
         ("/summary/bounce_rate", Value::from(1.5)),
         ("/timeseries/bucket", Value::from("week")),
         ("/response_time", Value::from(12)),
+        ("/goals", Value::from("none")),
     ] {
         let mut r = good.clone();
-        *r.pointer_mut(pointer).unwrap() = bad;
+        match r.pointer_mut(pointer) {
+            Some(field) => *field = bad,
+            // Optional sections, absent from this report.
+            None => r[&pointer[1..]] = bad,
+        }
         assert!(!errors(&schema, &r).is_empty(), "{pointer} passed");
     }
     let mut r = good.clone();
@@ -94,4 +136,18 @@ fn a_wrong_report_fails_validation() {
     r["summary"]["new_figure"] = Value::from(1);
     assert!(errors(&schema, &r).is_empty());
     assert!(!errors(&strict(schema), &r).is_empty());
+}
+
+#[test]
+fn reports_from_a_state_match_the_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("site.state");
+    let access = fixture("access.log");
+    let args = [access.to_str().unwrap(), "--state", state.to_str().unwrap()];
+    // The first run counts the input as new, the second as continued.
+    for cursor in ["new", "continued"] {
+        let r = report_json(&args);
+        assert_eq!(r["inputs"][0]["state"]["cursor"], cursor);
+        assert_valid(cursor, &r);
+    }
 }

@@ -1,11 +1,11 @@
-//! The real referrers of ../shared/corpus/logs through `logstats::sources`:
+//! The real referrers of ../shared/corpus/logs through `logstats::enrich::sources`:
 //! none may panic, every one gives a host or None, and the hosts, channels
 //! and search terms checked by eye come out as a reader of the logs expects.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use logstats::sources::{channel, referrer_host, search_term, Channel};
+use logstats::enrich::sources::{channel, referrer_host, search_term, Channel};
 
 /// The referrer of a combined-style line, as logged: the quoted field that
 /// follows `" STATUS BYTES `, whatever stands before the request.

@@ -6,8 +6,8 @@
 use logstats::aggregate::{Figures, Record};
 use logstats::output::{render, OutputFormat};
 use logstats::parse::{Format, LogLine};
-use logstats::report::{build, Report, ReportOptions, ScannedInput};
-use logstats::scan::{Counts, Scanned};
+use logstats::report::{build, Report, ReportOptions};
+use logstats::scan::{Counts, Scanned, ScannedInput};
 use serde_json::{json, Value};
 
 /// A combined line for `path` at 10:MM:00 from `client`.
@@ -46,6 +46,7 @@ fn input(format: Format, lines: &[(String, Option<u64>)]) -> ScannedInput {
             },
             bytes: lines.iter().map(|(l, _)| l.len() as u64 + 1).sum(),
             figures,
+            days: Default::default(),
             samples: Vec::new(),
             first_offset: Some(Some(0)),
             read_error: None,
@@ -65,6 +66,8 @@ fn report(inputs: Vec<ScannedInput>, top: usize) -> Report {
             visits: true,
             show_ips: false,
             clients: true,
+            metrics: false,
+            goals: None,
         },
     )
 }

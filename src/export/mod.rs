@@ -35,15 +35,15 @@ pub use columns::{columns, Column};
 pub use output::ExportDir;
 pub use visitor_id::IdKey;
 
+use crate::aggregate::pageviews::PARTITIONS;
 use crate::aggregate::Figures;
+use crate::enrich::privacy::Redactor;
+use crate::enrich::zone::{Bucket, ReportZone};
 use crate::error::Error;
 use crate::input::{InputPath, Source};
-use crate::pageviews::PARTITIONS;
-use crate::privacy::Redactor;
-use crate::scan::{scan_slice, ScanOptions};
+use crate::scan::{check_scanned, choose_format, progress_for, scan_slice, ScanOptions, Zoning};
 use crate::visits::{compute, VisitOptions};
-use crate::zone::{Bucket, ReportZone};
-use crate::{check_scanned, choose_format, prepare, progress_for, RunOptions};
+use crate::{prepare, progress_from, RunOptions};
 use output::PartWriter;
 use pass::{Candidates, Context, PassInput};
 use tables::{Sources, Tables};
@@ -183,7 +183,11 @@ pub fn run_export(opts: &RunOptions, export: &ExportOptions) -> Result<ExportOut
         })?,
     };
     let ids = VisitorIds::new(key);
-    let (geo, mut zoning) = prepare(opts)?;
+    let (geo, filter) = prepare(opts)?;
+    let mut zoning = Zoning {
+        zone: opts.zone,
+        filter,
+    };
 
     let mut texts = Vec::with_capacity(opts.inputs.len());
     for path in &opts.inputs {
@@ -191,7 +195,7 @@ pub fn run_export(opts: &RunOptions, export: &ExportOptions) -> Result<ExportOut
     }
     let total: u64 = texts.iter().map(|(_, (t, _))| t.len() as u64).sum();
     // Two readings: the bar counts each byte twice.
-    let bar = progress_for(opts.progress, 2 * total);
+    let bar = progress_for(progress_from(opts.progress), 2 * total);
 
     // The first reading: the report's scan, with every client counted (the
     // country and the redaction of every row need them all).
@@ -202,11 +206,11 @@ pub fn run_export(opts: &RunOptions, export: &ExportOptions) -> Result<ExportOut
     let mut chunk_base = 0u32;
     let mut first_offset = None;
     for (name, (text, read_error)) in &texts {
-        let format =
-            choose_format(text, opts.format, &mut zoning).map_err(|message| Error::Format {
-                path: name.clone(),
-                message,
-            })?;
+        let format = choose_format(text, opts.format).map_err(|message| Error::Format {
+            path: name.clone(),
+            message,
+        })?;
+        zoning.before_scan(text, format);
         let mut result = scan_slice(
             text,
             &ScanOptions {
@@ -218,10 +222,13 @@ pub fn run_export(opts: &RunOptions, export: &ExportOptions) -> Result<ExportOut
                 strict: opts.strict,
                 progress: bar.as_ref(),
                 filter: zoning.filter.as_ref(),
+                metrics: false,
+                goals: None,
+                days: None,
             },
         );
         result.read_error.clone_from(read_error);
-        partial |= check_scanned(name, format, &result, None, opts, &mut warnings)?;
+        partial |= check_scanned(name, format, &result, None, opts.strict, &mut warnings)?;
         first_offset = first_offset.or(result.first_offset);
         scanned.push((format, chunk_base, std::mem::take(&mut result.chunk_lines)));
         chunk_base = chunk_base.saturating_add(result.chunks);
@@ -260,6 +267,9 @@ pub fn run_export(opts: &RunOptions, export: &ExportOptions) -> Result<ExportOut
             bucket,
             sites: &opts.sites,
             geo: geo.as_ref(),
+            incidents: Default::default(),
+            metrics: false,
+            goals: None,
             observer: Some(&collector),
         },
     );

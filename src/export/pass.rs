@@ -21,17 +21,18 @@ use super::tables::Tables;
 use super::visit_index::{span_holding, Visit, VisitIndex};
 use super::visitor_id::{hex, VisitorIds};
 use super::ExportFormat;
-use crate::bytes_map::RecentIds;
-use crate::chunk::split_lines_evenly;
-use crate::classify;
+use crate::aggregate::bytes_map::RecentIds;
+use crate::aggregate::pageviews::partitions::Partitions;
+use crate::aggregate::pageviews::PARTITIONS;
+use crate::enrich::classify;
+use crate::enrich::privacy::Redactor;
+use crate::enrich::sources;
+use crate::enrich::zone::{Bucket, ReportZone};
 use crate::filter::{Filter, FilterCache};
-use crate::lines::Lines;
-use crate::pageviews::{Partitions, PARTITIONS};
+use crate::input::chunk::split_lines_evenly;
+use crate::input::lines::Lines;
 use crate::parse::{Format, LogLine, Quoted};
-use crate::privacy::Redactor;
 use crate::scan::parse_line;
-use crate::sources;
-use crate::zone::{Bucket, ReportZone};
 
 /// How many chunks one part reads (128 MiB with the usual chunks, and so
 /// at most that much input in one file of a day): large enough for files

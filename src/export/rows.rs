@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use hashbrown::HashTable;
 
 use super::columns::{Column, Slot, FLAG_COLUMNS, TEXT_COLUMNS};
-use crate::bytes_map::{bytes_eq, hash_of};
+use crate::aggregate::bytes_map::{bytes_eq, hash_of};
 
 /// The number of a null text value.
 pub const NULL: u32 = u32::MAX;

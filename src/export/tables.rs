@@ -13,10 +13,10 @@ use rayon::prelude::*;
 use super::rows::{log_text, Dict, NULL};
 use super::visitor_id::VisitorIds;
 use crate::aggregate::Figures;
-use crate::classify::AgentInfo;
+use crate::enrich::classify::AgentInfo;
+use crate::enrich::privacy::Redactor;
+use crate::enrich::route::route_of;
 use crate::parse::Quoted;
-use crate::privacy::Redactor;
-use crate::route::route_of;
 use crate::visits::{Enrichment, UNKNOWN_COUNTRY};
 
 /// What a row needs of its user agent.

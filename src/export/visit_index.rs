@@ -220,8 +220,8 @@ pub fn span_holding(visits: &[Visit], time: i64) -> Option<&Visit> {
 mod tests {
     use super::*;
     use crate::aggregate::Figures;
+    use crate::enrich::zone::{Bucket, ReportZone};
     use crate::visits::{compute, VisitOptions};
-    use crate::zone::{Bucket, ReportZone};
 
     const UA: &[u8] = b"Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0";
     const T0: i64 = 1_714_550_400;
@@ -233,7 +233,9 @@ mod tests {
             f.add_view(time, chunk as u32, client, UA, path, b"-", b"");
         }
         let collector =
-            VisitCollector::new(crate::pageviews::PARTITIONS, |client, _| client as u64);
+            VisitCollector::new(crate::aggregate::pageviews::PARTITIONS, |client, _| {
+                client as u64
+            });
         let zone = ReportZone::UTC;
         let v = std::mem::take(&mut f.views);
         compute(
@@ -244,6 +246,9 @@ mod tests {
                 bucket: Bucket::Hour,
                 sites: &[],
                 geo: None,
+                incidents: Default::default(),
+                metrics: false,
+                goals: None,
                 observer: Some(&collector),
             },
         );

@@ -6,9 +6,9 @@ use std::io::Write;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Attribute, CellAlignment, ContentArrangement, Table};
 
-use super::{sections, Cell, Section};
+use super::sections::{sections, Cell, Section};
+use crate::report::model::{Counts, OwnHostsFrom};
 use crate::report::Report;
-use crate::visits::OwnHostsFrom;
 
 /// Widest bar of the time series, in block characters.
 const BAR_WIDTH: usize = 30;
@@ -41,6 +41,10 @@ pub fn write_styled(
             (None, "malformed_samples" | "vhosts") => !s.rows.is_empty(),
             // Part of the summary.
             (None, "response_time") => false,
+            // Only when the layout logs Accept-Language, only when goals
+            // or funnels are given.
+            (None, "languages") => report.languages.is_some(),
+            (None, "goals" | "goal_channels" | "funnels") => report.goals.is_some(),
             (None, _) => true,
         };
         if !shown {
@@ -56,6 +60,7 @@ pub fn write_styled(
             "summary" => summary_table(&s, report),
             "response_time" => key_value_table(&s, |name| name.trim_end_matches("_ms").into()),
             "timeseries" => with_bars(&s),
+            "incidents" => plain_table(&with_short_times(&s)),
             _ => plain_table(&s),
         };
         if color {
@@ -71,11 +76,11 @@ pub fn write_styled(
 
 /// What a reader needs to know to trust a table: where countries come
 /// from, which hosts count as the site's own.
-fn note(report: &Report, section: &str) -> Option<String> {
+pub(crate) fn note(report: &Report, section: &str) -> Option<String> {
     match section {
         "countries" => Some(match &report.geoip {
             Some(g) => format!("countries from {}", g.database),
-            None => crate::geoip::missing_database_hint(),
+            None => crate::enrich::geoip::missing_database_hint(),
         }),
         "referrers" => {
             let (hosts, from) = &report.own_hosts;
@@ -102,9 +107,7 @@ fn header(report: &Report) -> String {
     let mut formats: Vec<&str> = report.inputs.iter().map(|i| i.format).collect();
     formats.dedup();
     let lines: u64 = report.inputs.iter().map(|i| i.counts.lines).sum();
-    let sum = |f: fn(&crate::scan::Counts) -> u64| -> u64 {
-        report.inputs.iter().map(|i| f(&i.counts)).sum()
-    };
+    let sum = |f: fn(&Counts) -> u64| -> u64 { report.inputs.iter().map(|i| f(&i.counts)).sum() };
     let what = if files == 1 {
         terminal_safe(&report.inputs[0].path)
     } else {
@@ -138,7 +141,7 @@ fn header(report: &Report) -> String {
 }
 
 /// `2015-05-17T10:05:03+00:00` → `2015-05-17 10:05:03`; the zone is said once.
-fn short_time(rfc3339: &str) -> String {
+pub(crate) fn short_time(rfc3339: &str) -> String {
     rfc3339.get(..19).unwrap_or(rfc3339).replacen('T', " ", 1)
 }
 
@@ -149,7 +152,7 @@ fn new_table() -> Table {
     t
 }
 
-fn human(cell: &Cell) -> String {
+pub(crate) fn human(cell: &Cell) -> String {
     match cell {
         Cell::Text(s) => terminal_safe(s),
         Cell::Count(n) => thousands(*n),
@@ -246,6 +249,31 @@ fn key_value_table(s: &Section, label: impl Fn(&str) -> String) -> Table {
     t
 }
 
+/// A copy of `s` with its text cells that hold times shortened, the zone
+/// said once in the header.
+fn with_short_times(s: &Section) -> Section {
+    let rows = (s.rows.iter())
+        .map(|row| {
+            (row.iter().zip(&s.columns))
+                .map(|(cell, column)| match cell {
+                    Cell::Text(t) if matches!(*column, "start" | "end" | "first_error") => {
+                        Cell::Text(short_time(t))
+                    }
+                    other => other.clone(),
+                })
+                .collect()
+        })
+        .collect();
+    Section {
+        name: s.name,
+        title: s.title,
+        columns: s.columns.clone(),
+        keys: s.keys,
+        rows,
+        share_of: s.share_of,
+    }
+}
+
 /// The time series with a bar of hits per row, scaled to the busiest.
 fn with_bars(s: &Section) -> Table {
     let mut t = plain_table(s);
@@ -310,26 +338,34 @@ fn align_numbers(t: &mut Table, keys: usize) {
 /// them could recolour, retitle or rewrite the terminal of the person
 /// reading the report, and a bidi override could make text read backwards.
 /// Control characters (C0, DEL, C1) are shown as `\x1b`, bidi controls as
-/// `\u{202e}`; bytes that were not UTF-8 already show as U+FFFD.
+/// `\u{202e}`; bytes that were not UTF-8 already show as `\xHH`.
 pub fn terminal_safe(s: &str) -> String {
-    let unsafe_char = |c: char| {
-        c.is_control()
-            || matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-    };
-    if !s.chars().any(unsafe_char) {
+    if !s.chars().any(is_terminal_unsafe) {
         return s.to_string();
     }
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
-        if !unsafe_char(c) {
-            out.push(c);
-        } else if (c as u32) < 0x100 {
-            out.push_str(&format!("\\x{:02x}", c as u32));
-        } else {
-            out.push_str(&format!("\\u{{{:x}}}", c as u32));
-        }
+        push_terminal_safe(&mut out, c);
     }
     out
+}
+
+/// Whether [`terminal_safe`] shows `c` as an escape: a control character
+/// (C0, DEL, C1) or a bidi control.
+pub fn is_terminal_unsafe(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Appends `c` as [`terminal_safe`] shows it.
+pub fn push_terminal_safe(out: &mut String, c: char) {
+    if !is_terminal_unsafe(c) {
+        out.push(c);
+    } else if (c as u32) < 0x100 {
+        out.push_str(&format!("\\x{:02x}", c as u32));
+    } else {
+        out.push_str(&format!("\\u{{{:x}}}", c as u32));
+    }
 }
 
 pub fn thousands(n: u64) -> String {

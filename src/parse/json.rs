@@ -13,9 +13,9 @@ use std::borrow::Cow;
 use memchr::memchr;
 
 use super::fields::Quoted;
+use super::line::{strip_port, LogLine};
 use super::request::Request;
 use super::time::{parse_epoch, parse_log_time, LogTime};
-use super::{strip_port, LogLine};
 
 /// How deep objects and arrays may nest: a line of a million `[` is a
 /// malformed line, not a deep recursion.
@@ -454,6 +454,7 @@ impl<'a> Parser<'a> {
             referer: self.get(Referer).map(|raw| Quoted { raw }),
             user_agent: agent,
             response_time_us,
+            accept_language: None,
         })
     }
 }

@@ -2,9 +2,19 @@
 //!
 //! Parsers never allocate for an ordinary line: every field is a slice of the
 //! input, and only a field with escapes in it is decoded into a copy.
+//!
+//! Here: the predefined layouts, their detection and the check that a
+//! layout fits a file. Beside them: [`line`](mod@line) (the [`LogLine`]
+//! every layout gives), [`fields`] (the field parsers layouts are built
+//! from), [`request`] and [`time`] (a request line and a timestamp taken
+//! apart), [`json`] (JSON lines) and [`pattern`] (a layout given in a
+//! server's own syntax). Depends on no other module of the crate but
+//! [`text`](crate::text), for a line shown in a message: parsing never
+//! formats, counts or enriches.
 
 pub mod fields;
 pub mod json;
+pub mod line;
 pub mod pattern;
 pub mod request;
 pub mod time;
@@ -20,6 +30,8 @@ use fields::{
     bracketed, byte_count, client_field, quoted_with, spaces, status, token, FindQuote,
     SearchQuotes,
 };
+use line::strip_port;
+pub use line::LogLine;
 pub use pattern::Pattern;
 pub use request::Request;
 pub use time::{parse_log_time, LogTime};
@@ -73,7 +85,7 @@ impl Format {
         if let Some(f) = Format::from_name(arg.trim()) {
             return Ok(f);
         }
-        let p = Pattern::compile(arg)?;
+        let p = Pattern::compile_among(arg, &Format::ALL.map(Format::name))?;
         Ok(Format::Custom(Box::leak(Box::new(p))))
     }
 
@@ -81,6 +93,12 @@ impl Format {
     #[inline]
     pub fn parse(self, line: &[u8]) -> Option<LogLine<'_>> {
         self.parse_with(line, &mut SearchQuotes)
+    }
+
+    /// Whether lines of this layout carry the `Accept-Language` header
+    /// (SPEC §5: the languages table exists only then).
+    pub fn logs_accept_language(self) -> bool {
+        matches!(self, Format::Custom(p) if p.logs_accept_language())
     }
 
     /// Whether [`parse_with`](Self::parse_with) uses what it is told of
@@ -91,7 +109,7 @@ impl Format {
 
     /// [`parse`](Self::parse), with the closing quotes of the CLF layouts,
     /// and the end of the request's path, found by `quotes` (a line's
-    /// marks, see [`crate::lines`]).
+    /// marks, see [`crate::input::lines`]).
     #[inline]
     pub fn parse_with<'a>(
         self,
@@ -114,27 +132,6 @@ impl fmt::Display for Format {
         f.write_str(self.name())
     }
 }
-
-/// One parsed line. Fields borrow from the log text.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LogLine<'a> {
-    /// The virtual host (`%v`), without `:port`, when the layout has one.
-    pub vhost: Option<&'a [u8]>,
-    /// The `%h` field as written: an address, a name, `-`, empty, or a list.
-    pub client: &'a [u8],
-    pub user: &'a [u8],
-    pub time: LogTime,
-    pub request: Request<'a>,
-    pub status: u16,
-    pub bytes: u64,
-    /// As written; [`Quoted::text`] decodes escapes.
-    pub referer: Option<Quoted<'a>>,
-    pub user_agent: Option<Quoted<'a>>,
-    /// How long the server took, in microseconds, for layouts that log it
-    /// (`$request_time`, `%D`, `%(L)s`, ...); `None` also for `-`.
-    pub response_time_us: Option<u64>,
-}
-
 /// The fields every layout shares, `%h %l %u [%t] "%r" %>s %b`, with the
 /// request not yet split: the line is assembled once, at the end, so the
 /// large `LogLine` is not moved from layer to layer.
@@ -224,6 +221,7 @@ fn assemble<'a>(
         referer,
         user_agent: agent,
         response_time_us: None,
+        accept_language: None,
     }
 }
 
@@ -257,20 +255,6 @@ fn common<'a>(input: &'a [u8], q: &mut impl FindQuote) -> IResult<&'a [u8], LogL
     }
     let line = assemble(None, fields, None, None, q);
     Ok((&input[input.len()..], line))
-}
-
-/// `host:port` → `host` (Apache writes `%v:%p`).
-pub(crate) fn strip_port(vhost: &[u8]) -> &[u8] {
-    match memchr::memrchr(b':', vhost) {
-        Some(colon)
-            if colon + 1 < vhost.len()
-                && vhost[colon + 1..].iter().all(u8::is_ascii_digit)
-                && !vhost[..colon].contains(&b':') =>
-        {
-            &vhost[..colon]
-        }
-        _ => vhost,
-    }
 }
 
 /// Whether a line counts as blank: empty or only white space (SPEC §1).
@@ -359,8 +343,8 @@ pub fn check_fit(text: &[u8], format: Format, given: bool) -> Result<(), String>
 }
 
 /// A log line as it can be shown in a message: at most 200 bytes of it,
-/// around byte `focus` (where it stops fitting), invalid UTF-8 and control
-/// characters made visible.
+/// around byte `focus` (where it stops fitting), invalid UTF-8 (as `\xHH`)
+/// and control characters made visible.
 fn display_line(line: &[u8], focus: usize) -> String {
     const WIDTH: usize = 200;
     let start = if focus < WIDTH - 40 {
@@ -373,7 +357,7 @@ fn display_line(line: &[u8], focus: usize) -> String {
     if start > 0 {
         s.push_str("...");
     }
-    s.extend(String::from_utf8_lossy(&line[start..end]).chars().map(|c| {
+    s.extend(crate::text::from_log(&line[start..end]).chars().map(|c| {
         if c.is_control() {
             '\u{fffd}'
         } else {

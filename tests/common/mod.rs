@@ -2,6 +2,8 @@
 //! the shared corpus, and comparing a report with expected figures.
 #![allow(dead_code)]
 
+pub mod scenarios;
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
@@ -161,7 +163,7 @@ pub fn client_addresses(
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         let field = match format.parse(line) {
             Some(l) => {
-                if let Some(ip) = logstats::geoip::client_ip(l.client) {
+                if let Some(ip) = logstats::enrich::geoip::client_ip(l.client) {
                     parsed.insert(ip.to_string());
                 }
                 l.client
@@ -170,7 +172,7 @@ pub fn client_addresses(
             None if format == logstats::parse::Format::VCombined => continue,
             None => line.split(|&b| b == b' ').next().unwrap_or_default(),
         };
-        if let Some(ip) = logstats::geoip::client_ip(field) {
+        if let Some(ip) = logstats::enrich::geoip::client_ip(field) {
             out.insert(ip.to_string());
             for token in String::from_utf8_lossy(field).split([',', ' ', '"']) {
                 if token.parse::<std::net::IpAddr>().is_ok() {

@@ -6,7 +6,7 @@
 // Each fuzz target uses one of the functions.
 #![allow(dead_code)]
 
-use logstats::lines::MarkedLines;
+use logstats::input::lines::MarkedLines;
 use logstats::parse::{check_fit, parse_log_time, time::parse_epoch, Format, LogLine};
 
 /// Reads every field of a parsed line, decoding the quoted ones, so that
