@@ -116,6 +116,7 @@ fn stages(c: &mut Criterion) {
                 bucket: logstats::enrich::zone::Bucket::Day,
                 sites: &[],
                 geo: None,
+                observer: None,
                 metrics: false,
                 goals: None,
                 incidents: logstats::visits::marks::Spans::default(),

@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use globset::Glob;
 
 use crate::enrich::zone::ReportZone;
+use crate::export::ExportFormat;
 use crate::filter::{parse_glob, parse_host, IpList, MethodSet, StatusSet, TimeArg};
 use crate::goals::{FunnelDef, GoalDef};
 use crate::output::{OutputFormat, SECTION_NAMES};
@@ -37,6 +38,18 @@ pub enum Command {
     ///   zcat access.log.*.gz | logstats report -
     #[command(verbatim_doc_comment)]
     Report(Box<ReportArgs>),
+
+    /// Write every kept hit as a row, enriched (page view, bot, device,
+    /// country, visitor, visit, channel, ...), for DuckDB, ClickHouse, Spark
+    /// or Trino: Parquet (or NDJSON, CSV) in one folder a day.
+    ///
+    /// Examples:
+    ///   logstats export /var/log/nginx/access.log* -o /srv/exports/web1
+    ///   logstats export access.log --id-key /etc/logstats/id.key -o out/host=web1
+    ///   duckdb -c "SELECT channel, count(*) FROM read_parquet('out/**/*.parquet', hive_partitioning = true) WHERE is_entry GROUP BY ALL"
+    ///   logstats export access.log --format ndjson -o out-json
+    #[command(verbatim_doc_comment)]
+    Export(Box<ExportArgs>),
 
     /// Alert when errors, slowness or silence pass a limit: a check for
     /// cron, systemd timers, Nagios and Icinga.
@@ -108,8 +121,10 @@ impl CompletionShell {
     }
 }
 
+/// How `report` and `export` read their input: the files, their layout,
+/// and how they are read.
 #[derive(Debug, Args)]
-pub struct ReportArgs {
+pub struct InputArgs {
     /// Log files, read in the order given; gzip files are recognised by
     /// their content. `-`, or no file when input is piped, reads standard
     /// input.
@@ -164,116 +179,6 @@ pub struct ReportArgs {
     #[arg(long, value_name = "BYTES", hide = true)]
     pub chunk_bytes: Option<usize>,
 
-    /// A host name of the site, e.g. example.com (repeatable): referrers
-    /// from it are internal, not sources. Default: the vhost field when the
-    /// layout has one, else the host most later page views were referred by.
-    #[arg(long, value_name = "HOST", help_heading = "Analysis")]
-    pub site: Vec<String>,
-
-    /// A goal: NAME=PATTERN (repeatable), where PATTERN is [METHOD
-    /// ]PATH_GLOB[ STATUS], e.g. --goal 'signup=POST /accounts/signup 3xx',
-    /// --goal 'thanks=/checkout/done*', --goal 'pdf=/files/*.pdf'. The glob
-    /// matches the path without its query string, * matching anything, /
-    /// included; METHOD is any when left out; STATUS is a code (302), a
-    /// class (3xx) or a range (200-399), 200-399 when left out. Every hit
-    /// that is no bot's and matches counts, static files and redirects
-    /// included; it belongs to the visit of its visitor whose span, from the
-    /// first page view to 30 minutes after the last, holds it. Adds the
-    /// goals and goal_channels sections. Default: the [goals] table of the
-    /// configuration file; none.
-    #[arg(long, value_name = "NAME=PATTERN", value_parser = GoalDef::from_flag, help_heading = "Analysis")]
-    pub goal: Vec<GoalDef>,
-
-    /// A funnel: NAME=STEP,STEP,... (repeatable), each step a goal's name
-    /// or a goal pattern, e.g. --funnel 'checkout=/cart,/checkout,thanks'.
-    /// A visit reaches step k when it holds goal hits of steps 1 to k in
-    /// that order (times may be equal). Adds the funnels section: visits per
-    /// step, share of the first step, drop-off. Default: the [funnels] table
-    /// of the configuration file; none.
-    #[arg(long, value_name = "NAME=STEP,...", value_parser = FunnelDef::from_flag, help_heading = "Analysis")]
-    pub funnel: Vec<FunnelDef>,
-
-    /// MaxMind-format country database (GeoLite2-Country or DB-IP Lite
-    /// .mmdb). Default: $LOGSTATS_GEOIP, then /usr/share/GeoIP and
-    /// /var/lib/GeoIP; without one, countries are "unknown".
-    #[arg(long, value_name = "FILE", help_heading = "Analysis")]
-    pub geoip: Option<PathBuf>,
-
-    /// Output format: table (for people), json (for programs), csv (for
-    /// pipes), html (one page with charts, for a browser: a file that
-    /// holds its style and data and loads nothing, to open from disk, a web
-    /// server or an e-mail; written with -o FILE or into a redirection,
-    /// never to a terminal), prometheus (metrics for node_exporter's
-    /// textfile collector, e.g. -o
-    /// /var/lib/prometheus/node-exporter/logstats.prom). A Prometheus label
-    /// whose values come from the log (route, path, vhost, referrer_host,
-    /// bot) keeps its --top values with the largest totals and adds the rest
-    /// up under "other".
-    #[arg(long, value_enum, default_value_t = OutputFormat::Table, help_heading = "Output")]
-    pub format: OutputFormat,
-
-    /// With --format csv or table: print only this table, e.g. pages,
-    /// referrers, routes. Hit-level tables alone (status_codes, methods,
-    /// not_found, server_errors, routes, response_time) skip all visit
-    /// work: about twice as fast.
-    #[arg(long, value_name = "NAME", value_parser = SECTION_NAMES, help_heading = "Output")]
-    pub section: Option<String>,
-
-    /// With --format csv: put a ' before text cells that a spreadsheet
-    /// would run as a formula (those starting with = + - or @), as OWASP
-    /// recommends for CSV opened in Excel or LibreOffice. Log data is
-    /// written by whoever sends the requests; control characters in it are
-    /// escaped (\x1b) with or without this.
-    #[arg(long, help_heading = "Output")]
-    pub csv_safe: bool,
-
-    /// Rows per table, 0 for all, e.g. --top 25.
-    #[arg(long, value_name = "N", default_value_t = 10, help_heading = "Output")]
-    pub top: usize,
-
-    /// Write the report to FILE instead of standard output, e.g. -o
-    /// /srv/reports/today.json. The file is replaced atomically: a failed
-    /// run leaves the old one in place. Default: standard output.
-    #[arg(
-        short = 'o',
-        long = "output",
-        value_name = "FILE",
-        help_heading = "Output"
-    )]
-    pub output: Option<PathBuf>,
-
-    /// Zone for days, hours and printed times: an offset (+02:00) or a
-    /// name (Europe/Paris). Default: the offset written on the first line.
-    #[arg(long, value_name = "ZONE", value_parser = ReportZone::parse, help_heading = "Output")]
-    pub tz: Option<ReportZone>,
-
-    /// Print client addresses as logged, e.g. with --clients to block
-    /// abusers. Default: no address appears in
-    /// any output; the clients table shows them anonymised (IPv4 last
-    /// octet, IPv6 last 80 bits zeroed) and addresses inside log text
-    /// (malformed lines, paths, referrers) are anonymised the same way.
-    #[arg(long, help_heading = "Output")]
-    pub show_ips: bool,
-
-    /// Add the clients table: hits per client address (anonymised unless
-    /// --show-ips), to spot abusive clients. Counting every line's client
-    /// costs about a tenth more time, so it is off by default; --section
-    /// clients turns it on.
-    #[arg(long, help_heading = "Output")]
-    pub clients: bool,
-
-    /// Colour in table output: auto colours when standard output is a
-    /// terminal and NO_COLOR is unset or empty; always colours even in a
-    /// pipe (e.g. into less -R); never does not. JSON and CSV are never
-    /// coloured.
-    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorMode::Auto, help_heading = "Output")]
-    pub color: ColorMode,
-
-    /// Progress bar on stderr: auto shows it for large inputs when stderr
-    /// is a terminal, never in pipes or cron.
-    #[arg(long, value_enum, default_value_t = ProgressMode::Auto, help_heading = "Output")]
-    pub progress: ProgressMode,
-
     /// Configuration file (TOML) with the settings a site always uses:
     /// site, geoip, exclude_ip, log_format, tz, e.g. tz = "Europe/Paris",
     /// and [goals] and [funnels] tables (signup = "POST /signup 3xx",
@@ -283,7 +188,37 @@ pub struct ReportArgs {
     /// ~/.config/logstats/config.toml, if it exists.
     #[arg(long, value_name = "FILE", help_heading = "Input")]
     pub config: Option<PathBuf>,
+}
 
+/// What the site is: its own hosts, and where its visitors are.
+#[derive(Debug, Args)]
+pub struct SiteArgs {
+    /// A host name of the site, e.g. example.com (repeatable): referrers
+    /// from it are internal, not sources. Default: the vhost field when the
+    /// layout has one, else the host most later page views were referred by.
+    #[arg(long, value_name = "HOST", help_heading = "Analysis")]
+    pub site: Vec<String>,
+
+    /// MaxMind-format country database (GeoLite2-Country or DB-IP Lite
+    /// .mmdb). Default: $LOGSTATS_GEOIP, then /usr/share/GeoIP and
+    /// /var/lib/GeoIP; without one, countries are "unknown".
+    #[arg(long, value_name = "FILE", help_heading = "Analysis")]
+    pub geoip: Option<PathBuf>,
+}
+
+/// The zone of days and hours.
+#[derive(Debug, Args)]
+pub struct ZoneArg {
+    /// Zone for days, hours and printed times (and the date= folders of an
+    /// export): an offset (+02:00) or a name (Europe/Paris). Default: the
+    /// offset written on the first line.
+    #[arg(long, value_name = "ZONE", value_parser = ReportZone::parse, help_heading = "Output")]
+    pub tz: Option<ReportZone>,
+}
+
+/// Which parsed lines a run keeps.
+#[derive(Debug, Args)]
+pub struct FilterArgs {
     /// Only lines at or after TIME: a date (2024-05-01), a date-time
     /// (2024-05-01T12:00, 2024-05-01T12:00:30+02:00), a time before now
     /// (90s, 30m, 24h, 7d, 2w), today or yesterday (the start of the day).
@@ -339,6 +274,114 @@ pub struct ReportArgs {
     /// hit-level tables and the bots table.
     #[arg(long, help_heading = "Filters")]
     pub no_bots: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    #[command(flatten)]
+    pub site: SiteArgs,
+
+    /// A goal: NAME=PATTERN (repeatable), where PATTERN is [METHOD
+    /// ]PATH_GLOB[ STATUS], e.g. --goal 'signup=POST /accounts/signup 3xx',
+    /// --goal 'thanks=/checkout/done*', --goal 'pdf=/files/*.pdf'. The glob
+    /// matches the path without its query string, * matching anything, /
+    /// included; METHOD is any when left out; STATUS is a code (302), a
+    /// class (3xx) or a range (200-399), 200-399 when left out. Every hit
+    /// that is no bot's and matches counts, static files and redirects
+    /// included; it belongs to the visit of its visitor whose span, from the
+    /// first page view to 30 minutes after the last, holds it. Adds the
+    /// goals and goal_channels sections. Default: the [goals] table of the
+    /// configuration file; none.
+    #[arg(long, value_name = "NAME=PATTERN", value_parser = GoalDef::from_flag, help_heading = "Analysis")]
+    pub goal: Vec<GoalDef>,
+
+    /// A funnel: NAME=STEP,STEP,... (repeatable), each step a goal's name
+    /// or a goal pattern, e.g. --funnel 'checkout=/cart,/checkout,thanks'.
+    /// A visit reaches step k when it holds goal hits of steps 1 to k in
+    /// that order (times may be equal). Adds the funnels section: visits per
+    /// step, share of the first step, drop-off. Default: the [funnels] table
+    /// of the configuration file; none.
+    #[arg(long, value_name = "NAME=STEP,...", value_parser = FunnelDef::from_flag, help_heading = "Analysis")]
+    pub funnel: Vec<FunnelDef>,
+
+    /// Output format: table (for people), json (for programs), csv (for
+    /// pipes), html (one page with charts, for a browser: a file that
+    /// holds its style and data and loads nothing, to open from disk, a web
+    /// server or an e-mail; written with -o FILE or into a redirection,
+    /// never to a terminal), prometheus (metrics for node_exporter's
+    /// textfile collector, e.g. -o
+    /// /var/lib/prometheus/node-exporter/logstats.prom). A Prometheus label
+    /// whose values come from the log (route, path, vhost, referrer_host,
+    /// bot) keeps its --top values with the largest totals and adds the rest
+    /// up under "other".
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table, help_heading = "Output")]
+    pub format: OutputFormat,
+
+    /// With --format csv or table: print only this table, e.g. pages,
+    /// referrers, routes. Hit-level tables alone (status_codes, methods,
+    /// not_found, server_errors, routes, response_time) skip all visit
+    /// work: about twice as fast.
+    #[arg(long, value_name = "NAME", value_parser = SECTION_NAMES, help_heading = "Output")]
+    pub section: Option<String>,
+
+    /// With --format csv: put a ' before text cells that a spreadsheet
+    /// would run as a formula (those starting with = + - or @), as OWASP
+    /// recommends for CSV opened in Excel or LibreOffice. Log data is
+    /// written by whoever sends the requests; control characters in it are
+    /// escaped (\x1b) with or without this.
+    #[arg(long, help_heading = "Output")]
+    pub csv_safe: bool,
+
+    /// Rows per table, 0 for all, e.g. --top 25.
+    #[arg(long, value_name = "N", default_value_t = 10, help_heading = "Output")]
+    pub top: usize,
+
+    /// Write the report to FILE instead of standard output, e.g. -o
+    /// /srv/reports/today.json. The file is replaced atomically: a failed
+    /// run leaves the old one in place. Default: standard output.
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_name = "FILE",
+        help_heading = "Output"
+    )]
+    pub output: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub zone: ZoneArg,
+
+    /// Print client addresses as logged, e.g. with --clients to block
+    /// abusers. Default: no address appears in
+    /// any output; the clients table shows them anonymised (IPv4 last
+    /// octet, IPv6 last 80 bits zeroed) and addresses inside log text
+    /// (malformed lines, paths, referrers) are anonymised the same way.
+    #[arg(long, help_heading = "Output")]
+    pub show_ips: bool,
+
+    /// Add the clients table: hits per client address (anonymised unless
+    /// --show-ips), to spot abusive clients. Counting every line's client
+    /// costs about a tenth more time, so it is off by default; --section
+    /// clients turns it on.
+    #[arg(long, help_heading = "Output")]
+    pub clients: bool,
+
+    /// Colour in table output: auto colours when standard output is a
+    /// terminal and NO_COLOR is unset or empty; always colours even in a
+    /// pipe (e.g. into less -R); never does not. JSON and CSV are never
+    /// coloured.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorMode::Auto, help_heading = "Output")]
+    pub color: ColorMode,
+
+    /// Progress bar on stderr: auto shows it for large inputs when stderr
+    /// is a terminal, never in pipes or cron.
+    #[arg(long, value_enum, default_value_t = ProgressMode::Auto, help_heading = "Output")]
+    pub progress: ProgressMode,
+
+    #[command(flatten)]
+    pub filters: FilterArgs,
 
     /// Keep the figures between runs in FILE, so that each run reads only
     /// the lines added since the last one and reports on everything read
@@ -370,6 +413,58 @@ pub struct ReportArgs {
         help_heading = "State"
     )]
     pub state_wait: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    #[command(flatten)]
+    pub site: SiteArgs,
+
+    /// Output format: parquet (columnar, compressed; DuckDB, ClickHouse,
+    /// Spark, Trino, pandas read it), ndjson (one JSON object a line) or csv
+    /// (a header row, then one row a hit). Each has the same columns.
+    #[arg(long, value_enum, default_value_t = ExportFormat::Parquet, help_heading = "Output")]
+    pub format: ExportFormat,
+
+    /// The directory to write, one folder a day (in the report zone) in
+    /// Hive style: DIR/date=2024-05-01/part-0000.parquet. It must not exist
+    /// or be empty; it appears whole when the export is done, or not at all.
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_name = "DIR",
+        help_heading = "Output"
+    )]
+    pub output: PathBuf,
+
+    #[command(flatten)]
+    pub zone: ZoneArg,
+
+    /// The key of visitor_id, a keyed hash of client and user agent, kept in
+    /// FILE: created (mode 0600) with a random key the first time, read
+    /// after, so that the ids of exports made with one key join. Without
+    /// it, each export draws a key of its own and forgets it: its ids match
+    /// no other export's. Whoever holds the key can test a guess of an
+    /// address and agent against an id; keep it as private as the logs.
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
+    pub id_key: Option<PathBuf>,
+
+    /// Add the client_address column: the client as logged (its address
+    /// when it has one). Default: no address appears in any column, and
+    /// client addresses inside log text (paths, queries, referrers, user
+    /// agents) are anonymised (IPv4 last octet, IPv6 last 80 bits zeroed).
+    #[arg(long, help_heading = "Output")]
+    pub show_ips: bool,
+    /// Progress bar on stderr: auto shows it for large inputs when stderr
+    /// is a terminal, never in pipes or cron.
+    #[arg(long, value_enum, default_value_t = ProgressMode::Auto, help_heading = "Output")]
+    pub progress: ProgressMode,
+
+    #[command(flatten)]
+    pub filters: FilterArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -28,6 +28,9 @@
 //! - [`check`] is the other command: it reads the last minutes of a log
 //!   through [`input`], [`parse`] and [`scan`]'s line reading, judges them
 //!   against thresholds and prints a monitoring-plugin verdict.
+//! - [`export`] is the third: it writes every kept hit as a row (Parquet,
+//!   NDJSON, CSV) instead of a report, from the same [`scan`] and a
+//!   watched [`visits`] walk, then a second reading of the inputs.
 //!
 //! [`enrich`] holds the rules for single values that several stages apply
 //! (bots, countries, channels, routes, languages, anonymised addresses,
@@ -52,6 +55,7 @@ pub mod cli;
 pub mod config;
 pub mod enrich;
 pub mod error;
+pub mod export;
 pub mod filter;
 pub mod goals;
 pub mod input;
@@ -153,13 +157,7 @@ pub struct Outcome {
 /// Reads every input and builds the report. Inputs are all opened first,
 /// so that a wrong path fails the run before any work is done.
 pub fn run_report(opts: &RunOptions) -> Result<Outcome, Error> {
-    // A wrong --geoip fails the run before any log is read.
-    let geo = if opts.visits {
-        geoip::open_configured(opts.geoip.as_deref(), opts.geoip_config.as_deref())?
-    } else {
-        None
-    };
-    let filter = Filter::compile(&opts.filters, now(opts)).map_err(Error::Usage)?;
+    let (geo, filter) = prepare(opts)?;
     let mut opened = Vec::with_capacity(opts.inputs.len());
     for path in &opts.inputs {
         opened.push((path, input::open(path, opts.mmap)?));
@@ -190,6 +188,19 @@ pub fn run_report(opts: &RunOptions) -> Result<Outcome, Error> {
     })
 }
 
+/// What a run settles before it reads a line: the GeoIP database (a wrong
+/// --geoip fails the run before any log is read, and a run that computes
+/// no visits opens none), and the filters.
+pub(crate) fn prepare(opts: &RunOptions) -> Result<(Option<geoip::GeoDb>, Option<Filter>), Error> {
+    let geo = if opts.visits {
+        geoip::open_configured(opts.geoip.as_deref(), opts.geoip_config.as_deref())?
+    } else {
+        None
+    };
+    let filter = Filter::compile(&opts.filters, now(opts)).map_err(Error::Usage)?;
+    Ok((geo, filter))
+}
+
 /// One reading of the clock for the whole run: `--since 1h` names the
 /// same instant for every input.
 fn now(opts: &RunOptions) -> i64 {
@@ -200,17 +211,23 @@ fn now(opts: &RunOptions) -> i64 {
     })
 }
 
+/// The size of the inputs from which `mode` draws a progress bar; `None`:
+/// never.
+pub(crate) fn progress_from(mode: ProgressMode) -> Option<u64> {
+    match mode {
+        ProgressMode::Always => Some(1),
+        ProgressMode::Auto => Some(PROGRESS_MIN_BYTES),
+        ProgressMode::Never => None,
+    }
+}
+
 pub(crate) fn inputs_options(opts: &RunOptions) -> InputsOptions<'_> {
     InputsOptions {
         format: opts.format,
         zone: opts.zone,
         strict: opts.strict,
         chunk_bytes: opts.chunk_bytes,
-        progress_from: match opts.progress {
-            ProgressMode::Always => Some(1),
-            ProgressMode::Auto => Some(PROGRESS_MIN_BYTES),
-            ProgressMode::Never => None,
-        },
+        progress_from: progress_from(opts.progress),
         visits: opts.visits,
         clients: opts.clients && opts.visits,
         metrics: opts.metrics && opts.visits,

@@ -13,8 +13,11 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use logstats::cli::{Cli, Command, ProgressMode, ReportArgs};
+use logstats::cli::{
+    Cli, Command, ExportArgs, FilterArgs, InputArgs, ProgressMode, ReportArgs, SiteArgs, ZoneArg,
+};
 use logstats::error::Error;
+use logstats::export::{run_export, ExportOptions};
 use logstats::filter::FilterSpec;
 use logstats::input::InputPath;
 use logstats::output::destination::write_to;
@@ -54,6 +57,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Report(args) => report(*args),
+        Command::Export(args) => export(*args),
         Command::Check(args) => Ok(logstats::check::run(*args)),
         Command::State { path } => logstats::state::show::print(&path).map(|()| 0),
         Command::Completions { shell } => {
@@ -125,46 +129,19 @@ fn report(args: ReportArgs) -> Result<u8, Error> {
     if args.csv_safe && args.format != OutputFormat::Csv {
         return Err(Error::Usage("--csv-safe goes with --format csv".into()));
     }
-    let mut inputs: Vec<InputPath> = args.files.iter().map(|f| InputPath::from_arg(f)).collect();
-    if inputs.is_empty() {
-        if io::stdin().is_terminal() {
-            return Err(Error::Usage(
-                "no input: name log files (logstats report /var/log/nginx/access.log*) or pipe one in".into(),
-            ));
-        }
-        inputs.push(InputPath::Stdin);
-    }
-    if inputs.iter().filter(|i| **i == InputPath::Stdin).count() > 1 {
-        return Err(Error::Usage(
-            "standard input (-) can be read only once".into(),
-        ));
-    }
-
-    // A flag given replaces the file's value, lists included: a site's list
-    // of its own hosts or networks is said whole, in one place or the other.
-    // `$LOGSTATS_LOG_FORMAT` has reached `log_format` through clap already.
-    let config = logstats::config::load(args.config.as_deref())?;
-    let sites = if args.site.is_empty() {
-        config.site.unwrap_or_default()
-    } else {
-        args.site
-    };
-    let exclude_ip = if args.exclude_ip.is_empty() {
-        config.exclude_ip.unwrap_or_default()
-    } else {
-        args.exclude_ip.into_iter().flat_map(|l| l.0).collect()
-    };
-    let filters = FilterSpec {
-        since: args.since,
-        until: args.until,
-        exclude_ip,
-        include_path: args.include_path,
-        exclude_path: args.exclude_path,
-        hosts: args.hosts,
-        status: args.status,
-        method: args.method,
-        no_bots: args.no_bots,
-    };
+    let section = args.section.as_deref();
+    let (mut opts, threads, config) = run_options(
+        args.input,
+        args.site,
+        args.zone,
+        args.filters,
+        args.progress,
+    )?;
+    opts.top = args.top;
+    opts.visits = !section.is_some_and(|s| HIT_LEVEL_SECTIONS.contains(&s));
+    opts.show_ips = args.show_ips;
+    opts.clients = args.clients || section == Some("clients");
+    opts.metrics = args.format == OutputFormat::Prometheus;
 
     // Goals and funnels: the flags replace the file's tables, each whole;
     // a funnel may name the goals of either.
@@ -178,47 +155,9 @@ fn report(args: ReportArgs) -> Result<u8, Error> {
     } else {
         args.funnel
     };
-    let goals = logstats::goals::GoalSet::build(goal_defs, funnel_defs)?;
+    opts.goals = logstats::goals::GoalSet::build(goal_defs, funnel_defs)?;
 
-    // A bar only where a person watches: never in pipes or cron.
-    let progress = match args.progress {
-        ProgressMode::Auto if !io::stderr().is_terminal() => ProgressMode::Never,
-        mode => mode,
-    };
-    let opts = RunOptions {
-        inputs,
-        format: args.log_format.or(config.log_format),
-        zone: args.tz.or(config.tz),
-        top: args.top,
-        strict: args.strict,
-        mmap: !args.no_mmap,
-        chunk_bytes: args
-            .chunk_bytes
-            .unwrap_or(logstats::input::chunk::DEFAULT_CHUNK_BYTES),
-        progress,
-        visits: !args
-            .section
-            .as_deref()
-            .is_some_and(|s| HIT_LEVEL_SECTIONS.contains(&s)),
-        sites,
-        geoip: args.geoip,
-        show_ips: args.show_ips,
-        clients: args.clients || args.section.as_deref() == Some("clients"),
-        metrics: args.format == OutputFormat::Prometheus,
-        geoip_config: config.geoip,
-        filters,
-        now: None,
-        goals,
-    };
-    let pool = match args.threads {
-        Some(n) => Some(
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(n as usize)
-                .build()
-                .map_err(|e| Error::Usage(format!("cannot start {n} threads: {e}")))?,
-        ),
-        None => None,
-    };
+    let pool = threads.map(pool_of).transpose()?;
     // What the state does not keep yet: refused rather than reported from
     // part of the history.
     if args.state.is_some() {
@@ -250,7 +189,6 @@ fn report(args: ReportArgs) -> Result<u8, Error> {
         eprintln!("logstats: warning: {w}");
     }
 
-    let section = args.section.as_deref();
     let to_terminal = args.output.is_none() && io::stdout().is_terminal();
     let color = args
         .color
@@ -263,6 +201,119 @@ fn report(args: ReportArgs) -> Result<u8, Error> {
         render_styled(&outcome.report, args.format, section, style, out)
     })?;
     Ok(if outcome.partial { 1 } else { 0 })
+}
+
+fn export(args: ExportArgs) -> Result<u8, Error> {
+    let (opts, threads, _) = run_options(
+        args.input,
+        args.site,
+        args.zone,
+        args.filters,
+        args.progress,
+    )?;
+    let export = ExportOptions {
+        format: args.format,
+        dir: args.output,
+        id_key: args.id_key,
+        show_ips: args.show_ips,
+    };
+    let outcome = in_pool(threads, || run_export(&opts, &export))?;
+    for w in &outcome.warnings {
+        eprintln!("logstats: warning: {w}");
+    }
+    Ok(if outcome.partial { 1 } else { 0 })
+}
+
+/// The options of a run that `report` and `export` take alike, the
+/// number of threads asked for, and the rest of the configuration file
+/// (its goals and funnels). A flag given replaces the configuration
+/// file's value, lists included: a site's list of its own hosts or
+/// networks is said whole, in one place or the other.
+/// `$LOGSTATS_LOG_FORMAT` has reached `log_format` through clap already.
+fn run_options(
+    input: InputArgs,
+    site: SiteArgs,
+    zone: ZoneArg,
+    filters: FilterArgs,
+    progress: ProgressMode,
+) -> Result<(RunOptions, Option<u16>, logstats::config::Config), Error> {
+    let mut inputs: Vec<InputPath> = input.files.iter().map(|f| InputPath::from_arg(f)).collect();
+    if inputs.is_empty() {
+        if io::stdin().is_terminal() {
+            return Err(Error::Usage(
+                "no input: name log files (logstats report /var/log/nginx/access.log*) or pipe one in".into(),
+            ));
+        }
+        inputs.push(InputPath::Stdin);
+    }
+    if inputs.iter().filter(|i| **i == InputPath::Stdin).count() > 1 {
+        return Err(Error::Usage(
+            "standard input (-) can be read only once".into(),
+        ));
+    }
+    let mut config = logstats::config::load(input.config.as_deref())?;
+    let sites = if site.site.is_empty() {
+        config.site.take().unwrap_or_default()
+    } else {
+        site.site
+    };
+    let exclude_ip = if filters.exclude_ip.is_empty() {
+        config.exclude_ip.take().unwrap_or_default()
+    } else {
+        filters.exclude_ip.into_iter().flat_map(|l| l.0).collect()
+    };
+    let filters = FilterSpec {
+        since: filters.since,
+        until: filters.until,
+        exclude_ip,
+        include_path: filters.include_path,
+        exclude_path: filters.exclude_path,
+        hosts: filters.hosts,
+        status: filters.status,
+        method: filters.method,
+        no_bots: filters.no_bots,
+    };
+    // A bar only where a person watches: never in pipes or cron.
+    let progress = match progress {
+        ProgressMode::Auto if !io::stderr().is_terminal() => ProgressMode::Never,
+        mode => mode,
+    };
+    let opts = RunOptions {
+        inputs,
+        format: input.log_format.or(config.log_format),
+        zone: zone.tz.or(config.tz),
+        strict: input.strict,
+        mmap: !input.no_mmap,
+        chunk_bytes: input
+            .chunk_bytes
+            .unwrap_or(logstats::input::chunk::DEFAULT_CHUNK_BYTES),
+        progress,
+        sites,
+        geoip: site.geoip,
+        geoip_config: config.geoip.take(),
+        filters,
+        ..RunOptions::default()
+    };
+    Ok((opts, input.threads, config))
+}
+
+/// A pool of `threads` threads.
+fn pool_of(threads: u16) -> Result<rayon::ThreadPool, Error> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads as usize)
+        .build()
+        .map_err(|e| Error::Usage(format!("cannot start {threads} threads: {e}")))
+}
+
+/// Runs `work` on `threads` threads, or one per CPU.
+fn in_pool<T: Send>(
+    threads: Option<u16>,
+    work: impl FnOnce() -> Result<T, Error> + Send,
+) -> Result<T, Error> {
+    match threads {
+        Some(n) => pool_of(n)?.install(work),
+        None => work(),
+    }
 }
 
 #[cfg(test)]

@@ -6,7 +6,8 @@
 //! here rather than in `--help`: a terminal's help screen is for flags, a
 //! man page is where people look up what a figure means. logstats-check.1
 //! gets its own: how a check judges, what it prints, and how cron, systemd
-//! and Nagios run it.
+//! and Nagios run it. logstats-export.1 gets a COLUMNS section, read from
+//! the table of docs/export.md.
 
 use std::path::Path;
 
@@ -132,6 +133,51 @@ fn sections(terms: &[(&str, &[(&str, &str)])], examples: &[(&str, &[&str])]) -> 
     page[start..].to_string()
 }
 
+/// The COLUMNS section of logstats-export.1: each column with its
+/// definition, read from the table of docs/export.md, which defines them.
+fn columns_section() -> String {
+    let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/export.md"))
+        .unwrap();
+    let mut r = Roff::new();
+    r.control("SH", ["COLUMNS"]);
+    r.control("PP", []).text([roman(
+        "One row per kept hit; docs/export.md has the same, with types.",
+    )]);
+    for (name, definition) in export_columns(&doc) {
+        r.control("TP", [])
+            .text([bold(name)])
+            .text([roman(definition.replace('`', ""))]);
+    }
+    let page = r.render();
+    let start = page.find(".SH").unwrap();
+    page[start..].to_string()
+}
+
+/// (column, definition) of each row of the columns table of docs/export.md.
+fn export_columns(doc: &str) -> Vec<(String, String)> {
+    doc.lines()
+        .filter_map(|l| l.strip_prefix("| `"))
+        .filter_map(|l| {
+            let (name, rest) = l.split_once("` | ")?;
+            let cells: Vec<&str> = rest.trim_end_matches(" |").split(" | ").collect();
+            Some((name.to_string(), cells.last()?.to_string()))
+        })
+        .collect()
+}
+
+/// docs/export.md defines every column the program writes, in its order.
+#[test]
+fn the_export_documentation_lists_every_column_in_order() {
+    let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/export.md"))
+        .unwrap();
+    let documented: Vec<String> = export_columns(&doc).into_iter().map(|(n, _)| n).collect();
+    let written: Vec<&str> = logstats::export::columns(true)
+        .iter()
+        .map(|c| c.name)
+        .collect();
+    assert_eq!(documented, written);
+}
+
 fn render(cmd: clap::Command) -> Vec<u8> {
     let mut out = Vec::new();
     clap_mangen::Man::new(cmd).render(&mut out).unwrap();
@@ -146,6 +192,11 @@ fn man_pages_are_current() {
         .unwrap()
         .clone()
         .name("logstats-report");
+    let export = root
+        .find_subcommand("export")
+        .unwrap()
+        .clone()
+        .name("logstats-export");
     let check = root
         .find_subcommand("check")
         .unwrap()
@@ -166,11 +217,14 @@ fn man_pages_are_current() {
     // `man logstats` is where people look first: it answers too.
     let mut root_page = render(root.clone());
     root_page.extend_from_slice(extra_sections().as_bytes());
+    let mut export_page = render(export);
+    export_page.extend_from_slice(columns_section().as_bytes());
     let mut check_page = render(check);
     check_page.extend_from_slice(check_sections().as_bytes());
     let pages = [
         ("logstats.1", root_page),
         ("logstats-report.1", report_page),
+        ("logstats-export.1", export_page),
         ("logstats-check.1", check_page),
         ("logstats-completions.1", render(completions)),
         ("logstats-state.1", render(state)),

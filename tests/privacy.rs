@@ -4,55 +4,7 @@
 
 mod common;
 
-use std::collections::BTreeSet;
-
-use common::{fixture, logstats, readable_corpus_logs};
-use logstats::enrich::geoip::client_ip;
-use logstats::parse::{detect, Format};
-
-/// Every client address of a log as written in it (and in its canonical
-/// spelling), and the first field of lines that are no log line, when it
-/// is an address and the layout starts with the client; and the canonical
-/// addresses of parsed lines alone.
-fn client_addresses(text: &[u8]) -> (BTreeSet<String>, BTreeSet<String>) {
-    let (format, _) = detect(text);
-    let mut out = BTreeSet::new();
-    let mut parsed = BTreeSet::new();
-    for line in text.split(|&b| b == b'\n') {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        let field = match format.parse(line) {
-            Some(l) => {
-                if let Some(ip) = client_ip(l.client) {
-                    parsed.insert(ip.to_string());
-                }
-                l.client
-            }
-            // In vcombined the first field is the server's virtual host.
-            None if format == Format::VCombined => continue,
-            None => line.split(|&b| b == b' ').next().unwrap_or_default(),
-        };
-        if let Some(ip) = client_ip(field) {
-            out.insert(ip.to_string());
-            for token in String::from_utf8_lossy(field).split([',', ' ', '"']) {
-                if token.parse::<std::net::IpAddr>().is_ok() {
-                    out.insert(token.to_string());
-                }
-            }
-        }
-    }
-    (out, parsed)
-}
-
-/// Whether `addr` occurs in `text` as a whole token (not inside a longer
-/// run of address characters), as `grep -w` would find it.
-fn occurs(text: &str, addr: &str) -> bool {
-    let is_addr = |c: char| c.is_ascii_hexdigit() || c == '.' || c == ':';
-    text.match_indices(addr).any(|(i, _)| {
-        let before = text[..i].chars().next_back();
-        let after = text[i + addr.len()..].chars().next();
-        !before.is_some_and(is_addr) && !after.is_some_and(is_addr)
-    })
-}
+use common::{client_addresses, fixture, logstats, occurs, readable_corpus_logs};
 
 fn output(log: &str, args: &[&str]) -> String {
     let out = logstats()

@@ -37,6 +37,7 @@ fn input(format: Format, lines: &[(String, Option<u64>)]) -> ScannedInput {
         format,
         scanned: Scanned {
             chunks: 1,
+            chunk_lines: vec![(0, n)],
             counts: Counts {
                 lines: n,
                 parsed: n,

@@ -140,9 +140,38 @@ impl<V> BytesMap<V> {
     }
 
     pub fn get(&self, key: &[u8]) -> Option<&V> {
+        Some(&self.entries[self.id(key)? as usize].value)
+    }
+
+    /// The id of `key`, if it is in the map.
+    #[inline]
+    pub fn id(&self, key: &[u8]) -> Option<u32> {
         let hash = hash_of(key);
-        let id = self.index.find(hash, is_key(&self.entries, hash, key))?;
-        Some(&self.entries[*id as usize].value)
+        self.index
+            .find(hash, is_key(&self.entries, hash, key))
+            .copied()
+    }
+
+    /// [`id`](Self::id), first trying `last`, as
+    /// [`intern_after`](Self::intern_after) does: for a second reading of
+    /// the log, once the map is complete.
+    #[inline]
+    pub fn id_after(&self, key: &[u8], last: &mut u32) -> Option<u32> {
+        if let Some(e) = self.entries.get(*last as usize) {
+            if bytes_eq(&e.key, key) {
+                return Some(*last);
+            }
+        }
+        let id = self.id(key)?;
+        *last = id;
+        Some(id)
+    }
+
+    /// [`id`](Self::id) for long keys that take turns, as
+    /// [`intern_recent`](Self::intern_recent) finds them.
+    #[inline]
+    pub fn id_recent(&self, key: &[u8], recent: &mut RecentIds) -> Option<u32> {
+        self.id_after(key, &mut recent.0[fingerprint(key)])
     }
 
     /// The key of an id this map gave out.

@@ -105,6 +105,13 @@ pub struct AgentHits {
 }
 
 impl AgentHits {
+    /// Whether the agent's lines were left out of the candidate page views
+    /// for naming a bot ([`is_bot_by_words`](crate::enrich::classify::is_bot_by_words)):
+    /// what a second reading of the log must know to find the same candidates.
+    pub fn word_bot(&self) -> bool {
+        self.word_bot == Some(true)
+    }
+
     pub(super) fn merge(&mut self, other: AgentHits) {
         self.hits += other.hits;
         self.word_bot = self.word_bot.or(other.word_bot);

@@ -157,6 +157,7 @@ pub fn assemble(
                         metrics: opts.metrics,
                         goals: opts.goals,
                         incidents: incidents::spans(&found),
+                        observer: None,
                     },
                 )
             } else {

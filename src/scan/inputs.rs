@@ -3,7 +3,7 @@
 //! has an offset and the filters resolved in it, then the input scanned.
 //! What went wrong without stopping the run becomes a warning.
 
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -66,8 +66,7 @@ pub fn scan_inputs(
         filter,
     };
     let total_disk: u64 = opened.iter().filter_map(|(_, o)| o.disk_bytes).sum();
-    let show = opts.progress_from.is_some_and(|from| total_disk >= from);
-    let bar = show.then(|| progress_bar(total_disk));
+    let bar = progress_for(opts.progress_from, total_disk);
 
     let mut scanned = Vec::with_capacity(opened.len());
     let mut warnings = Vec::new();
@@ -142,7 +141,6 @@ pub(crate) fn scan_one(
     bar: Option<&ProgressBar>,
 ) -> Result<ScannedOne, Error> {
     let mut warnings = Vec::new();
-    let mut partial = false;
     let compressed_read = opened.compressed_read.clone();
     let (format, result) =
         scan_input(opened, how, opts, zoning, chunk_base, bar).map_err(|message| {
@@ -151,9 +149,46 @@ pub(crate) fn scan_one(
                 message,
             }
         })?;
+    let partial = check_scanned(
+        &name,
+        format,
+        &result,
+        compressed_read.as_deref(),
+        opts.strict,
+        &mut warnings,
+    )?;
+    Ok(ScannedOne {
+        input: ScannedInput {
+            path: name,
+            format,
+            scanned: result,
+        },
+        warnings,
+        partial,
+    })
+}
+
+/// A progress bar for inputs of `total_disk` bytes, when they take at
+/// least `from` ([`InputsOptions::progress_from`]).
+pub(crate) fn progress_for(from: Option<u64>, total_disk: u64) -> Option<ProgressBar> {
+    let show = from.is_some_and(|from| total_disk >= from);
+    show.then(|| progress_bar(total_disk))
+}
+
+/// What one scanned input tells the user: a read that failed part way
+/// (then `Ok(true)`: the run covers part of the input), a layout that
+/// reads none of it, lines `--host` dropped for having no virtual host.
+/// With `strict`, its first malformed line ends the run.
+pub(crate) fn check_scanned(
+    name: &str,
+    format: Format,
+    result: &Scanned,
+    compressed_read: Option<&AtomicU64>,
+    strict: bool,
+    warnings: &mut Vec<String>,
+) -> Result<bool, Error> {
     if let Some(e) = &result.read_error {
-        partial = true;
-        warnings.push(match &compressed_read {
+        warnings.push(match compressed_read {
             Some(consumed) => format!(
                 "{name}: truncated or corrupt gzip data at byte {} of the compressed file \
                  (after {} bytes of decompressed log text): {e}; the report covers what was read",
@@ -166,7 +201,7 @@ pub(crate) fn scan_one(
             ),
         });
     }
-    if result.counts.parsed == 0 && result.counts.malformed > 0 && !opts.strict {
+    if result.counts.parsed == 0 && result.counts.malformed > 0 && !strict {
         warnings.push(format!(
             "{name}: no line matches the {format} layout; name the right one with --log-format"
         ));
@@ -183,25 +218,17 @@ pub(crate) fn scan_one(
             )
         });
     }
-    if opts.strict {
+    if strict {
         if let Some(first) = result.samples.first() {
             return Err(Error::Strict {
-                path: name,
+                path: name.to_string(),
                 line: first.line,
                 format: format.name(),
                 text: crate::text::from_log(&first.text).into_owned(),
             });
         }
     }
-    Ok(ScannedOne {
-        input: ScannedInput {
-            path: name,
-            format,
-            scanned: result,
-        },
-        warnings,
-        partial,
-    })
+    Ok(result.read_error.is_some())
 }
 
 /// The report zone, decided before any line is filtered, and the filters
@@ -217,7 +244,7 @@ pub(crate) struct Zoning {
 
 impl Zoning {
     /// Called with the start of each input, before it is scanned.
-    fn before_scan(&mut self, start: &[u8], format: Format) {
+    pub(crate) fn before_scan(&mut self, start: &[u8], format: Format) {
         if self.zone.is_none() {
             self.zone = first_offset(start, format)
                 .map(|offset| offset.map_or(ReportZone::UTC, ReportZone::from_offset_seconds));

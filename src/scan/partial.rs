@@ -185,6 +185,7 @@ impl Partial {
             .collect();
         Scanned {
             chunks: self.chunk_lines.last().map_or(0, |&(index, _)| index + 1),
+            chunk_lines: self.chunk_lines,
             counts: self.counts,
             bytes: self.bytes,
             figures: self.figures,

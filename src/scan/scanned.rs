@@ -75,6 +75,9 @@ pub struct ScanOptions<'a> {
 pub struct Scanned {
     /// How many chunks the input was cut into.
     pub chunks: u32,
+    /// (chunk index, lines) of each chunk scanned, in chunk order: where a
+    /// second reading of the input finds its line numbers.
+    pub chunk_lines: Vec<(u32, u64)>,
     pub counts: Counts,
     /// Bytes of log text read (after decompression).
     pub bytes: u64,

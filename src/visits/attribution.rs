@@ -14,7 +14,8 @@ use crate::parse::Quoted;
 /// `entries` when metrics are asked for (else empty), gives page views by
 /// channel.
 ///
-/// Returns the channel of each entry, in the order of `entries`.
+/// Returns where the visits of each entry came from, in the order of
+/// `entries`.
 pub(super) fn attribute_sources(
     figures: &Figures,
     opts: &VisitOptions<'_>,
@@ -22,7 +23,7 @@ pub(super) fn attribute_sources(
     later_referrers: &[u64],
     visit_pageviews: &[u64],
     out: &mut VisitFigures,
-) -> Vec<Channel> {
+) -> Vec<EntrySource> {
     let referrer_text = |id: u32| {
         Quoted {
             raw: figures.referrers.key(id),
@@ -122,9 +123,8 @@ pub(super) fn attribute_sources(
             }
         })
         .collect();
-    let channels = sourced.iter().map(|s| s.channel).collect();
     let mut referrer_visits = vec![0u64; hosts.len()];
-    for (i, (&(_, visits), source)) in entries.iter().zip(sourced).enumerate() {
+    for (i, (&(_, visits), source)) in entries.iter().zip(&sourced).enumerate() {
         *out.channels.entry(source.channel).or_default() += visits;
         if let (Some(m), Some(&views)) = (out.metrics.as_deref_mut(), visit_pageviews.get(i)) {
             m.add_channel_pageviews(source.channel, views);
@@ -132,11 +132,18 @@ pub(super) fn attribute_sources(
         if let Some(host) = source.external {
             referrer_visits[host as usize] += visits;
         }
-        if let Some(term) = source.term {
-            *out.search_terms.entry(term).or_default() += visits;
+        // A key is copied once per distinct term or campaign.
+        if let Some(term) = &source.term {
+            match out.search_terms.get_mut(term) {
+                Some(n) => *n += visits,
+                None => drop(out.search_terms.insert(term.clone(), visits)),
+            }
         }
-        if let Some(campaign) = source.campaign {
-            *out.campaigns.entry(campaign).or_default() += visits;
+        if let Some(campaign) = &source.campaign {
+            match out.campaigns.get_mut(campaign) {
+                Some(n) => *n += visits,
+                None => drop(out.campaigns.insert(campaign.clone(), visits)),
+            }
         }
     }
     for (host, visits) in hosts.into_iter().zip(referrer_visits) {
@@ -146,14 +153,15 @@ pub(super) fn attribute_sources(
     }
     out.own_hosts = own;
     out.own_hosts_from = from;
-    channels
+    sourced
 }
 
 /// Where the visits of one entry (referrer, landing query) came from.
-struct EntrySource {
+#[derive(Debug)]
+pub struct EntrySource {
     /// The referrer's host number, when it is external.
     external: Option<u32>,
-    channel: Channel,
-    term: Option<String>,
-    campaign: Option<(String, String, String)>,
+    pub channel: Channel,
+    pub term: Option<String>,
+    pub campaign: Option<(String, String, String)>,
 }

@@ -7,6 +7,7 @@ use std::net::IpAddr;
 use super::goal_walk::GoalFigures;
 use super::marks::{MarkTally, Spans};
 use super::metrics::VisitMetrics;
+use super::observer::{Enrichment, WalkObserver};
 use crate::enrich::geoip::GeoDb;
 use crate::enrich::sources::Channel;
 use crate::enrich::zone::{Bucket, ReportZone};
@@ -14,6 +15,13 @@ use crate::goals::GoalSet;
 
 /// A gap of exactly this many seconds continues a visit; one more ends it.
 pub const VISIT_GAP_SECONDS: i64 = 1800;
+
+/// Whether a visitor's page view at `next` continues the visit of its
+/// page view at `prev`, the one before it in time (SPEC §3).
+#[inline]
+pub fn continues_visit(prev: i64, next: i64) -> bool {
+    next - prev <= VISIT_GAP_SECONDS
+}
 
 /// Country of clients with no address, no database or no match.
 pub const UNKNOWN_COUNTRY: &str = "unknown";
@@ -33,6 +41,11 @@ pub struct VisitOptions<'a> {
     pub metrics: bool,
     /// Goals and funnels, when some are given.
     pub goals: Option<&'a GoalSet>,
+    /// Shown every partition's page views in visit order, and then given
+    /// what the walk worked out per agent, client and entry
+    /// ([`VisitFigures::enrichment`]): for `logstats export`, which writes
+    /// them on every hit. `None` costs nothing.
+    pub observer: Option<&'a dyn WalkObserver>,
 }
 
 /// Visit-level figures, keyed by ids of the [`Figures`](crate::aggregate::Figures) they came from
@@ -85,6 +98,8 @@ pub struct VisitFigures {
     pub metrics: Option<Box<VisitMetrics>>,
     /// Goals and funnels, when some were given.
     pub goals: Option<GoalFigures>,
+    /// Only with an observer.
+    pub enrichment: Option<Enrichment>,
 }
 
 /// Which rule of SPEC §4 named the own hosts.

@@ -34,6 +34,7 @@ mod figures;
 pub mod goal_walk;
 pub mod marks;
 pub mod metrics;
+mod observer;
 mod order;
 mod visitors;
 mod walk;
@@ -46,12 +47,17 @@ use crate::enrich::classify::{classify_agent, AgentInfo};
 use crate::enrich::sources::Channel;
 use crate::parse::Quoted;
 use attribution::attribute_sources;
+pub use attribution::EntrySource;
 use calendar::Calendar;
 use figures::FastMap;
-pub use figures::{OwnHostsFrom, VisitFigures, VisitOptions, UNKNOWN_COUNTRY, VISIT_GAP_SECONDS};
+pub use figures::{
+    continues_visit, OwnHostsFrom, VisitFigures, VisitOptions, UNKNOWN_COUNTRY, VISIT_GAP_SECONDS,
+};
 use goal_walk::{PartitionHits, VisitTally};
 use marks::{ByVisitor, MarkTally};
+pub use observer::{Enrichment, PartitionWalk, WalkObserver, WalkedVisitor};
 use order::by_visitor;
+pub use order::WalkView;
 use visitors::{countries_of_clients, languages_of, number_visitors, unify_clients};
 use walk::{HostTally, Tally};
 
@@ -125,7 +131,8 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
         Some(p) => std::mem::take(&mut p.partitions),
         None => walkers.iter().map(|_| PartitionHits::default()).collect(),
     };
-    drop(client_of);
+    // Kept only for an observer.
+    let client_of = opts.observer.map(|_| client_of);
     let empty = || Tally {
         pages: vec![(0, 0); figures.paths.len()],
         landing: vec![(0, 0); figures.paths.len()],
@@ -160,37 +167,57 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
         .into_par_iter()
         .zip(walkers.par_iter())
         .zip(goal_parts.par_iter())
+        .enumerate()
         .with_min_len(per_thread)
-        .fold(empty, |mut tally, ((part, walkers), goal_hits)| {
-            // Segments hold numbers of the partition; walkers are numbered
-            // anew, unified and without bots.
-            let number: Vec<u32> = part
-                .visitors
-                .iter()
-                .map(|&v| visitor_number[v as usize])
-                .collect();
-            let views = by_visitor(part.segments, walkers.len(), &number, has_vhosts, languages);
-            let mut marked = ByVisitor::new(part.marks, &number);
-            for (number, one_visitor, vhosts, languages) in views.iter() {
-                let visitor = walkers[number as usize];
-                let marks = marked.take(number, &mut tally.marks);
-                tally.walk_visitor(
-                    one_visitor,
-                    vhosts,
+        .fold(
+            empty,
+            |mut tally, (partition, ((part, walkers), goal_hits))| {
+                // Segments hold numbers of the partition; walkers are numbered
+                // anew, unified and without bots.
+                let number: Vec<u32> = part
+                    .visitors
+                    .iter()
+                    .map(|&v| visitor_number[v as usize])
+                    .collect();
+                let observer = opts.observer;
+                let views = by_visitor(
+                    part.segments,
+                    walkers.len(),
+                    &number,
+                    has_vhosts,
                     languages,
-                    marks,
-                    &calendar,
-                    country_of_client[visitor.client as usize],
-                    visitor.agent,
+                    observer.is_some(),
                 );
-                if let Some(set) = opts.goals {
-                    let times = one_visitor.iter().map(|v| (v.time, v.entry));
-                    tally.goals.visitor(set, times, goal_hits.of(number));
+                let mut marked = ByVisitor::new(part.marks, &number);
+                for (number, one_visitor, vhosts, languages) in views.iter() {
+                    let visitor = walkers[number as usize];
+                    let marks = marked.take(number, &mut tally.marks);
+                    tally.walk_visitor(
+                        one_visitor,
+                        vhosts,
+                        languages,
+                        marks,
+                        &calendar,
+                        country_of_client[visitor.client as usize],
+                        visitor.agent,
+                    );
+                    if let Some(set) = opts.goals {
+                        let times = one_visitor.iter().map(|v| (v.time, v.entry));
+                        tally.goals.visitor(set, times, goal_hits.of(number));
+                    }
                 }
-            }
-            marked.finish(&mut tally.marks);
-            tally
-        })
+                marked.finish(&mut tally.marks);
+                if let Some(observer) = observer {
+                    observer.partition(PartitionWalk {
+                        partition,
+                        candidates: views.candidates,
+                        walkers,
+                        views: &views,
+                    });
+                }
+                tally
+            },
+        )
         .reduce_with(Tally::merge)
         .unwrap_or_else(empty);
 
@@ -252,13 +279,13 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
         if visits > 0 {
             entries.push(((referrer, query), visits));
             visit_pageviews.extend(tally.visit_pageviews.get(e));
-            if opts.goals.is_some() {
+            if opts.goals.is_some() || opts.observer.is_some() {
                 entry_ids.push(e as u32);
             }
         }
         later_referrers[referrer as usize] += later;
     }
-    let channels = attribute_sources(
+    let sourced = attribute_sources(
         figures,
         opts,
         &entries,
@@ -270,9 +297,22 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
         m.count_referrers(figures, &entries, &later_referrers, &out.own_hosts);
     }
     if let Some(prepared) = goals_prepared {
-        let channel_of: FastMap<u32, Channel> = entry_ids.into_iter().zip(channels).collect();
+        let channel_of: FastMap<u32, Channel> = entry_ids
+            .iter()
+            .zip(&sourced)
+            .map(|(&entry, source)| (entry, source.channel))
+            .collect();
         let channel = |entry| channel_of.get(&entry).copied().unwrap_or(Channel::Direct);
         out.goals = Some(tally.goals.finish(prepared, channel));
+    }
+    if let Some(client_of) = client_of {
+        out.enrichment = Some(Enrichment {
+            agents,
+            client_of,
+            country_names,
+            country_of_client,
+            entry_sources: entry_ids.into_iter().zip(sourced).collect(),
+        });
     }
     out
 }
@@ -324,6 +364,7 @@ mod tests {
             metrics: true,
             goals: None,
             incidents: Spans::default(),
+            observer: None,
         };
         let mut figures = figures.clone();
         let views = std::mem::take(&mut figures.views);
@@ -381,6 +422,7 @@ mod tests {
                 metrics: false,
                 goals: None,
                 incidents: Spans::default(),
+                observer: None,
             };
             let calendar = Calendar::new(&f, &opts);
             assert_eq!(calendar.dense.is_empty(), span > 86_400, "span {span}");

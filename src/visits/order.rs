@@ -10,10 +10,11 @@ use crate::enrich::language::UNKNOWN_INDEX;
 /// instead of 24, for every page view of two partitions at once: this is
 /// the most memory a run takes that grows with the number of lines.
 #[derive(Debug, Clone, Copy, Default)]
-pub(super) struct WalkView {
-    pub(super) time: i64,
-    pub(super) path: u32,
-    pub(super) entry: u32,
+pub struct WalkView {
+    pub time: i64,
+    pub path: u32,
+    /// Into the figures' `entries`: (referrer id, query id).
+    pub entry: u32,
 }
 
 /// The page views of one partition grouped by visitor number, each
@@ -22,13 +23,15 @@ pub(super) struct WalkView {
 /// order), and a visitor's page views are nearly always in time order
 /// already, so the stable sort by time that follows is mostly a check.
 /// `languages` maps Accept-Language ids to language numbers, for layouts
-/// that log the header.
+/// that log the header. With `origins`, the place of each page view among
+/// the partition's candidates in input order is kept beside it.
 pub(super) fn by_visitor(
     segments: Vec<Segment>,
     visitors: usize,
     number: &[u32],
     vhosts: bool,
     languages: Option<&[u32]>,
+    origins: bool,
 ) -> ByVisitor {
     let mut starts = vec![0u32; visitors + 1];
     for visitor in segments.iter().flat_map(|s| s.visitors()) {
@@ -44,7 +47,9 @@ pub(super) fn by_visitor(
     let mut views = vec![WalkView::default(); total];
     let mut hosts = vec![NO_VHOST; if vhosts { total } else { 0 }];
     let mut langs = vec![0u32; if languages.is_some() { total } else { 0 }];
+    let mut places = vec![0u32; if origins { total } else { 0 }];
     let mut next = starts.clone();
+    let mut origin = 0u32;
     // Segments are dropped as they are read: memory does not double.
     for segment in segments {
         for v in segment.iter() {
@@ -67,8 +72,12 @@ pub(super) fn by_visitor(
                         id => language_of[id as usize],
                     };
                 }
+                if origins {
+                    places[at] = origin;
+                }
                 next[n as usize] += 1;
             }
+            origin += 1;
         }
     }
     for w in starts.windows(2) {
@@ -77,21 +86,17 @@ pub(super) fn by_visitor(
         if group.is_sorted_by_key(|v| v.time) {
             continue;
         }
-        if vhosts || languages.is_some() {
+        if vhosts || languages.is_some() || origins {
             // Every array in the order of a stable sort by time.
-            let side = |column: &[u32], i: usize| column.get(i).copied().unwrap_or_default();
-            let mut sorted: Vec<(WalkView, u32, u32)> = range
-                .clone()
-                .map(|i| (views[i], side(&hosts, i), side(&langs, i)))
-                .collect();
-            sorted.sort_by_key(|(view, _, _)| view.time);
-            for (i, (view, host, lang)) in range.zip(sorted) {
-                views[i] = view;
-                if let Some(h) = hosts.get_mut(i) {
-                    *h = host;
-                }
-                if let Some(l) = langs.get_mut(i) {
-                    *l = lang;
+            let mut order: Vec<usize> = range.clone().collect();
+            order.sort_by_key(|&i| views[i].time);
+            let sorted: Vec<WalkView> = order.iter().map(|&i| views[i]).collect();
+            views[range.clone()].copy_from_slice(&sorted);
+            for side in [&mut hosts, &mut langs, &mut places] {
+                if let Some(column) = side.get(range.clone()) {
+                    let start = range.start;
+                    let sorted: Vec<u32> = order.iter().map(|&i| column[i - start]).collect();
+                    side[range.clone()].copy_from_slice(&sorted);
                 }
             }
         } else {
@@ -102,7 +107,9 @@ pub(super) fn by_visitor(
         views,
         vhosts: hosts,
         languages: langs,
+        origins: places,
         starts,
+        candidates: origin,
     }
 }
 
@@ -113,8 +120,14 @@ pub(super) struct ByVisitor {
     /// The language number of each of `views`; empty when the layout logs
     /// no Accept-Language.
     languages: Vec<u32>,
+    /// The origin of each of `views` (see
+    /// [`PartitionWalk`](super::observer::PartitionWalk)); empty unless
+    /// asked for.
+    pub(super) origins: Vec<u32>,
     /// Where each visitor number's page views start in `views`.
-    starts: Vec<u32>,
+    pub(super) starts: Vec<u32>,
+    /// Candidate page views read, bots' included.
+    pub(super) candidates: u32,
 }
 
 impl ByVisitor {

@@ -20,7 +20,7 @@ use crate::parse::Quoted;
 /// A visitor as the walk knows it: its client (spellings unified) and the
 /// index of its classified agent.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct Visitor {
+pub struct Visitor {
     pub(super) client: u32,
     pub(super) agent: u32,
 }

@@ -3,7 +3,7 @@
 //! agent and entry; goal hits met on the way are given to their visits.
 
 use super::calendar::Calendar;
-use super::figures::VISIT_GAP_SECONDS;
+use super::figures::continues_visit;
 use super::goal_walk::VisitTally;
 use super::marks::{MarkTally, VisitMarks};
 use super::order::WalkView;
@@ -196,7 +196,7 @@ impl Tally {
             }
             self.countries[country as usize].1 += 1;
 
-            if i > visit_start && v.time - views[i - 1].time > VISIT_GAP_SECONDS {
+            if i > visit_start && !continues_visit(views[i - 1].time, v.time) {
                 self.end_visit(&views[visit_start..i], &mut marks);
                 visit_start = i;
             }

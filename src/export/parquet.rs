@@ -1,0 +1,614 @@
+//! Parquet parts, written through the `parquet` crate's low-level API: its
+//! schema types, page and file writers (page headers, row groups, the
+//! footer) and metadata. The pages themselves are encoded here, from the
+//! numbers rows already hold: a text column's dictionary page lists the
+//! distinct values of the row group and its data page their numbers, with
+//! no text hashed again. The crate's own column writer hashes every value
+//! for its dictionary; on 4.4 million rows of 30 columns that cost more
+//! than the whole report (see the README).
+//!
+//! Layout: one row group per [`Rows`] given (up to [`ROW_GROUP_ROWS`]),
+//! one dictionary page and one data page (format v1) per column chunk,
+//! each compressed with zstd (level 1). Text columns are dictionary
+//! encoded, numbers and flags plain; nulls are definition levels.
+//! Column chunks carry null counts and min/max statistics.
+
+use std::fs::File;
+use std::io::{self, BufWriter};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use parquet::basic::{
+    Compression, Encoding, EncodingMask, LogicalType, Repetition, TimeUnit, TimestampType,
+    Type as Physical,
+};
+use parquet::column::page::{CompressedPage, Page, PageWriter};
+use parquet::column::writer::ColumnCloseResult;
+use parquet::data_type::ByteArray;
+use parquet::errors::ParquetError;
+use parquet::file::metadata::ColumnChunkMetaData;
+use parquet::file::properties::{WriterProperties, WriterVersion};
+use parquet::file::statistics::Statistics;
+use parquet::file::writer::{SerializedFileWriter, SerializedPageWriter, TrackedWrite};
+use parquet::schema::types::{ColumnDescPtr, SchemaDescriptor, Type};
+
+use super::columns::{Column, Slot};
+use super::output::PartWriter;
+use super::rows::{Dict, Dicts, Rows, NO_VISIT, NULL};
+
+/// Rows per row group: DuckDB's own size (60 vectors of 2,048), which its
+/// readers split work by; a row group of the generated log takes about
+/// 15 MB while it is filled.
+pub const ROW_GROUP_ROWS: usize = 122_880;
+
+/// Longer text values get no min/max statistics: the bounds would be as
+/// long, and user agents are not filtered by range.
+const MAX_STATISTICS_BYTES: usize = 64;
+
+/// zstd's fastest level: the pages are mostly small numbers already.
+const ZSTD_LEVEL: i32 = 1;
+
+fn error(e: ParquetError) -> io::Error {
+    io::Error::other(e)
+}
+
+/// The schema of an export's columns.
+pub fn schema(columns: &[Column]) -> io::Result<Type> {
+    let fields = columns
+        .iter()
+        .map(|c| {
+            let (physical, logical) = match c.slot {
+                Slot::Timestamp => (
+                    Physical::INT64,
+                    Some(LogicalType::Timestamp(TimestampType {
+                        is_adjusted_to_u_t_c: true,
+                        unit: TimeUnit::MICROS,
+                    })),
+                ),
+                Slot::Text(_) => (Physical::BYTE_ARRAY, Some(LogicalType::String)),
+                Slot::Status => (Physical::INT32, None),
+                Slot::BodySize | Slot::VisitId | Slot::InputLine => (Physical::INT64, None),
+                Slot::Duration => (Physical::DOUBLE, None),
+                Slot::Flag(_) => (Physical::BOOLEAN, None),
+            };
+            let repetition = if c.nullable {
+                Repetition::OPTIONAL
+            } else {
+                Repetition::REQUIRED
+            };
+            Type::primitive_type_builder(c.name, physical)
+                .with_repetition(repetition)
+                .with_logical_type(logical)
+                .build()
+                .map(Arc::new)
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(error)?;
+    Type::group_type_builder("logstats_export")
+        .with_fields(fields)
+        .build()
+        .map_err(error)
+}
+
+/// One Parquet file.
+pub struct ParquetPart {
+    writer: SerializedFileWriter<BufWriter<File>>,
+    columns: &'static [Column],
+    descriptors: Vec<ColumnDescPtr>,
+    encoder: Encoder,
+}
+
+impl ParquetPart {
+    pub fn new(file: File, columns: &'static [Column]) -> io::Result<ParquetPart> {
+        let schema = Arc::new(schema(columns)?);
+        let descriptors = SchemaDescriptor::new(schema.clone()).columns().to_vec();
+        let properties = WriterProperties::builder()
+            .set_writer_version(WriterVersion::PARQUET_1_0)
+            .set_created_by(format!("logstats version {}", env!("CARGO_PKG_VERSION")))
+            .build();
+        let writer = SerializedFileWriter::new(
+            BufWriter::with_capacity(1 << 20, file),
+            schema,
+            Arc::new(properties),
+        )
+        .map_err(error)?;
+        Ok(ParquetPart {
+            writer,
+            columns,
+            descriptors,
+            encoder: Encoder::new()?,
+        })
+    }
+}
+
+impl PartWriter for ParquetPart {
+    fn write(&mut self, rows: &Rows, dicts: &Dicts<'_>) -> io::Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let mut group = self.writer.next_row_group().map_err(error)?;
+        for (column, descr) in self.columns.iter().zip(&self.descriptors) {
+            let (bytes, close) = self.encoder.column(column, descr, rows, dicts)?;
+            group.append_column(&bytes, close).map_err(error)?;
+            // The buffer serves the next column (no copy: it is the only
+            // holder now).
+            self.encoder.sink = Vec::from(bytes);
+        }
+        group.close().map_err(error)?;
+        Ok(())
+    }
+
+    fn finish(self: Box<Self>) -> io::Result<()> {
+        let file = self.writer.into_inner().map_err(error)?;
+        file.into_inner().map_err(|e| e.into_error())?;
+        Ok(())
+    }
+}
+
+/// Encodes column chunks; keeps its buffers from one to the next.
+struct Encoder {
+    zstd: zstd::bulk::Compressor<'static>,
+    /// Per number of a dictionary, its number in the row group's own
+    /// dictionary, or [`NULL`]; reset after each chunk.
+    local: Vec<u32>,
+    /// The dictionary numbers used, in order of first use.
+    used: Vec<u32>,
+    /// Each non-null row's number in the row group's dictionary.
+    indices: Vec<u32>,
+    levels: Vec<u8>,
+    values: Vec<u8>,
+    dictionary: Vec<u8>,
+    raw: Vec<u8>,
+    compressed: Vec<u8>,
+    /// Where a column chunk's pages are written.
+    sink: Vec<u8>,
+}
+
+/// What a column chunk is made of before it is written.
+struct Pages {
+    dictionary: Option<(Vec<u8>, u32)>,
+    /// Definition levels (nullable columns), then values.
+    data: Vec<u8>,
+    encoding: Encoding,
+    statistics: Option<Statistics>,
+}
+
+impl Encoder {
+    fn new() -> io::Result<Encoder> {
+        Ok(Encoder {
+            zstd: zstd::bulk::Compressor::new(ZSTD_LEVEL)?,
+            local: Vec::new(),
+            used: Vec::new(),
+            indices: Vec::new(),
+            levels: Vec::new(),
+            values: Vec::new(),
+            dictionary: Vec::new(),
+            raw: Vec::new(),
+            compressed: Vec::new(),
+            sink: Vec::new(),
+        })
+    }
+
+    /// One column of `rows`, encoded and compressed, and what the row
+    /// group writer needs to know of it.
+    fn column(
+        &mut self,
+        column: &Column,
+        descr: &ColumnDescPtr,
+        rows: &Rows,
+        dicts: &Dicts<'_>,
+    ) -> io::Result<(Bytes, ColumnCloseResult)> {
+        let n = rows.len();
+        self.values.clear();
+        self.levels.clear();
+        let plain = |data, statistics| Pages {
+            dictionary: None,
+            data,
+            encoding: Encoding::PLAIN,
+            statistics,
+        };
+        let pages = match column.slot {
+            Slot::Text(t) => self.text(&rows.text[t as usize], dicts[t as usize], column)?,
+            Slot::Timestamp => plain_i64(&rows.timestamp, |_| true, &mut self.values),
+            Slot::Status => {
+                let s = &rows.status;
+                for v in s {
+                    self.values.extend_from_slice(&v.to_le_bytes());
+                }
+                let (min, max) = (s.iter().min().copied(), s.iter().max().copied());
+                let statistics = Statistics::int32(min, max, None, Some(0), false);
+                plain(std::mem::take(&mut self.values), Some(statistics))
+            }
+            Slot::BodySize => plain_i64(&rows.body_size, |_| true, &mut self.values),
+            Slot::InputLine => plain_i64(&rows.input_line, |_| true, &mut self.values),
+            Slot::VisitId => {
+                let present = |v: i64| v != NO_VISIT;
+                self.definition_levels(rows.visit_id.iter().map(|&v| present(v)));
+                plain_i64(&rows.visit_id, present, &mut self.values)
+            }
+            Slot::Duration => {
+                let d = &rows.duration;
+                let nulls = d.iter().filter(|v| v.is_nan()).count() as u64;
+                self.definition_levels(d.iter().map(|v| !v.is_nan()));
+                let (mut min, mut max) = (None::<f64>, None::<f64>);
+                for &v in d.iter().filter(|v| !v.is_nan()) {
+                    self.values.extend_from_slice(&v.to_le_bytes());
+                    min = Some(min.map_or(v, |m| m.min(v)));
+                    max = Some(max.map_or(v, |m| m.max(v)));
+                }
+                let statistics = Statistics::double(min, max, None, Some(nulls), false);
+                plain(std::mem::take(&mut self.values), Some(statistics))
+            }
+            Slot::Flag(f) => {
+                pack_bools(&rows.flags[f as usize], &mut self.values);
+                plain(std::mem::take(&mut self.values), None)
+            }
+        };
+        let levels = std::mem::take(&mut self.levels);
+        let written = self.write_pages(pages, column.nullable.then_some(&levels), n, descr);
+        self.levels = levels;
+        written
+    }
+
+    /// A text column: the row group's dictionary and each row's number in it.
+    fn text(&mut self, ids: &[u32], dict: &Dict, column: &Column) -> io::Result<Pages> {
+        if self.local.len() < dict.len() {
+            self.local.resize(dict.len(), NULL);
+        }
+        self.used.clear();
+        self.indices.clear();
+        let mut nulls = 0;
+        for &id in ids {
+            if id == NULL {
+                nulls += 1;
+                continue;
+            }
+            if id as usize >= dict.len() {
+                return Err(io::Error::other(format!(
+                    "{}: value {id} is not in a dictionary of {}",
+                    column.name,
+                    dict.len()
+                )));
+            }
+            let slot = &mut self.local[id as usize];
+            if *slot == NULL {
+                *slot = self.used.len() as u32;
+                self.used.push(id);
+            }
+            self.indices.push(*slot);
+        }
+        if column.nullable {
+            self.definition_levels(ids.iter().map(|&id| id != NULL));
+        } else if nulls > 0 {
+            // Every row must have a value: a bug, not the log's fault.
+            return Err(io::Error::other(format!(
+                "{}: a null in a column without nulls",
+                column.name
+            )));
+        }
+        // The row group's dictionary, plain: each value's length, then it.
+        let mut dictionary = std::mem::take(&mut self.dictionary);
+        dictionary.clear();
+        let (mut min, mut max): (Option<&[u8]>, Option<&[u8]>) = (None, None);
+        let mut bounded = true;
+        for &id in &self.used {
+            let value = dict.get(id);
+            dictionary.extend_from_slice(&(value.len() as u32).to_le_bytes());
+            dictionary.extend_from_slice(value);
+            bounded &= value.len() <= MAX_STATISTICS_BYTES;
+            min = Some(min.map_or(value, |m| m.min(value)));
+            max = Some(max.map_or(value, |m| m.max(value)));
+            self.local[id as usize] = NULL;
+        }
+        let (min, max) = if bounded { (min, max) } else { (None, None) };
+        let statistics = Statistics::byte_array(
+            min.map(|m| ByteArray::from(m.to_vec())),
+            max.map(|m| ByteArray::from(m.to_vec())),
+            None,
+            Some(nulls as u64),
+            false,
+        );
+        if self.used.is_empty() {
+            // Only nulls: no dictionary, and no values.
+            return Ok(Pages {
+                dictionary: None,
+                data: Vec::new(),
+                encoding: Encoding::PLAIN,
+                statistics: Some(statistics),
+            });
+        }
+        let width = bit_width(self.used.len() as u32 - 1);
+        let mut data = std::mem::take(&mut self.values);
+        data.clear();
+        data.push(width);
+        bit_pack(&self.indices, width, &mut data);
+        Ok(Pages {
+            dictionary: Some((dictionary, self.used.len() as u32)),
+            data,
+            encoding: Encoding::RLE_DICTIONARY,
+            statistics: Some(statistics),
+        })
+    }
+
+    /// Definition levels, 1 for a value and 0 for a null, as RLE runs
+    /// with their length in front (data page v1).
+    fn definition_levels(&mut self, present: impl Iterator<Item = bool>) {
+        let mut runs = Vec::new();
+        let mut run: Option<(bool, u64)> = None;
+        for p in present {
+            match &mut run {
+                Some((value, len)) if *value == p => *len += 1,
+                _ => {
+                    if let Some((value, len)) = run {
+                        rle_run(value as u8, len, &mut runs);
+                    }
+                    run = Some((p, 1));
+                }
+            }
+        }
+        if let Some((value, len)) = run {
+            rle_run(value as u8, len, &mut runs);
+        }
+        self.levels.clear();
+        self.levels
+            .extend_from_slice(&(runs.len() as u32).to_le_bytes());
+        self.levels.extend_from_slice(&runs);
+    }
+
+    /// `raw` compressed (into a buffer kept for the next page).
+    fn compress(
+        zstd: &mut zstd::bulk::Compressor<'static>,
+        raw: &[u8],
+        out: &mut Vec<u8>,
+    ) -> io::Result<Bytes> {
+        out.clear();
+        out.reserve(zstd::zstd_safe::compress_bound(raw.len()));
+        zstd.compress_to_buffer(raw, out)?;
+        Ok(Bytes::copy_from_slice(out))
+    }
+
+    fn write_pages(
+        &mut self,
+        pages: Pages,
+        levels: Option<&Vec<u8>>,
+        rows: usize,
+        descr: &ColumnDescPtr,
+    ) -> io::Result<(Bytes, ColumnCloseResult)> {
+        let mut sink = std::mem::take(&mut self.sink);
+        sink.clear();
+        let mut sink = TrackedWrite::new(sink);
+        let mut writer = SerializedPageWriter::new(&mut sink);
+        let mut encodings = vec![Encoding::PLAIN];
+        let mut dictionary_offset = None;
+        let (mut compressed, mut uncompressed) = (0u64, 0u64);
+        if let Some((dictionary, values)) = &pages.dictionary {
+            let page = Page::DictionaryPage {
+                buf: Self::compress(&mut self.zstd, dictionary, &mut self.compressed)?,
+                num_values: *values,
+                encoding: Encoding::PLAIN,
+                is_sorted: false,
+            };
+            let spec = writer
+                .write_page(CompressedPage::new(page, dictionary.len()))
+                .map_err(error)?;
+            dictionary_offset = Some(spec.offset as i64);
+            compressed += spec.compressed_size as u64;
+            uncompressed += spec.uncompressed_size as u64;
+        }
+        let mut raw = std::mem::take(&mut self.raw);
+        raw.clear();
+        if let Some(levels) = levels {
+            raw.extend_from_slice(levels);
+            encodings.push(Encoding::RLE);
+        }
+        raw.extend_from_slice(&pages.data);
+        if pages.encoding != Encoding::PLAIN {
+            encodings.push(pages.encoding);
+        }
+        let page = Page::DataPage {
+            buf: Self::compress(&mut self.zstd, &raw, &mut self.compressed)?,
+            num_values: rows as u32,
+            encoding: pages.encoding,
+            def_level_encoding: Encoding::RLE,
+            rep_level_encoding: Encoding::RLE,
+            statistics: None,
+        };
+        let spec = writer
+            .write_page(CompressedPage::new(page, raw.len()))
+            .map_err(error)?;
+        compressed += spec.compressed_size as u64;
+        uncompressed += spec.uncompressed_size as u64;
+        writer.close().map_err(error)?;
+        // The buffers serve the next column.
+        self.raw = raw;
+        self.values = pages.data;
+        if let Some((dictionary, _)) = pages.dictionary {
+            self.dictionary = dictionary;
+        }
+
+        let mut metadata = ColumnChunkMetaData::builder(descr.clone())
+            .set_compression(Compression::ZSTD(Default::default()))
+            .set_encodings_mask(EncodingMask::new_from_encodings(encodings.iter()))
+            .set_total_compressed_size(compressed as i64)
+            .set_total_uncompressed_size(uncompressed as i64)
+            .set_num_values(rows as i64)
+            .set_data_page_offset(spec.offset as i64)
+            .set_dictionary_page_offset(dictionary_offset);
+        if let Some(statistics) = pages.statistics {
+            metadata = metadata.set_statistics(statistics);
+        }
+        let bytes = Bytes::from(sink.into_inner().map_err(error)?);
+        let close = ColumnCloseResult {
+            bytes_written: bytes.len() as u64,
+            rows_written: rows as u64,
+            metadata: metadata.build().map_err(error)?,
+            bloom_filter: None,
+            column_index: None,
+            offset_index: None,
+        };
+        Ok((bytes, close))
+    }
+}
+
+/// 64-bit integers, plain: the values `present` keeps, little-endian.
+fn plain_i64(values: &[i64], present: impl Fn(i64) -> bool, out: &mut Vec<u8>) -> Pages {
+    out.reserve(values.len() * 8);
+    let (mut min, mut max) = (None::<i64>, None::<i64>);
+    let mut nulls = 0u64;
+    for &v in values {
+        if !present(v) {
+            nulls += 1;
+            continue;
+        }
+        out.extend_from_slice(&v.to_le_bytes());
+        min = Some(min.map_or(v, |m| m.min(v)));
+        max = Some(max.map_or(v, |m| m.max(v)));
+    }
+    Pages {
+        dictionary: None,
+        data: std::mem::take(out),
+        encoding: Encoding::PLAIN,
+        statistics: Some(Statistics::int64(min, max, None, Some(nulls), false)),
+    }
+}
+
+/// Booleans, plain: one bit each, the first in the lowest bit.
+fn pack_bools(values: &[bool], out: &mut Vec<u8>) {
+    for eight in values.chunks(8) {
+        out.push(
+            eight
+                .iter()
+                .enumerate()
+                .fold(0u8, |byte, (i, &b)| byte | (b as u8) << i),
+        );
+    }
+}
+
+/// Bits needed for numbers up to `max`; at least 1.
+fn bit_width(max: u32) -> u8 {
+    (32 - max.leading_zeros()).max(1) as u8
+}
+
+/// ULEB128, as the RLE / bit-packing hybrid writes run headers.
+fn varint(mut v: u64, out: &mut Vec<u8>) {
+    while v >= 0x80 {
+        out.push(v as u8 | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+/// A run of `len` equal values of one byte (bit width up to 8).
+fn rle_run(value: u8, len: u64, out: &mut Vec<u8>) {
+    varint(len << 1, out);
+    out.push(value);
+}
+
+/// Values bit-packed `width` bits each, in runs of at most 63 groups of
+/// eight (a one-byte header, which every reader takes); the last group is
+/// padded with zeros, which readers ignore past the page's value count.
+fn bit_pack(values: &[u32], width: u8, out: &mut Vec<u8>) {
+    const RUN: usize = 63 * 8;
+    for run in values.chunks(RUN) {
+        let groups = run.len().div_ceil(8);
+        varint((groups as u64) << 1 | 1, out);
+        let (mut acc, mut bits) = (0u64, 0u32);
+        for i in 0..groups * 8 {
+            acc |= (run.get(i).copied().unwrap_or(0) as u64) << bits;
+            bits += width as u32;
+            while bits >= 8 {
+                out.push(acc as u8);
+                acc >>= 8;
+                bits -= 8;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The hybrid decoding, as a reader does it.
+    fn unpack(mut data: &[u8], width: u8, count: usize) -> Vec<u32> {
+        let mut out = Vec::new();
+        while out.len() < count {
+            let (mut header, mut shift) = (0u64, 0);
+            loop {
+                let b = data[0];
+                data = &data[1..];
+                header |= ((b & 0x7f) as u64) << shift;
+                shift += 7;
+                if b < 0x80 {
+                    break;
+                }
+            }
+            if header & 1 == 1 {
+                let n = (header >> 1) as usize * 8;
+                let bytes = n * width as usize / 8;
+                let (mut acc, mut bits, mut at) = (0u64, 0u32, 0);
+                for _ in 0..n {
+                    while bits < width as u32 {
+                        acc |= (data[at] as u64) << bits;
+                        at += 1;
+                        bits += 8;
+                    }
+                    out.push((acc & ((1u64 << width) - 1)) as u32);
+                    acc >>= width;
+                    bits -= width as u32;
+                }
+                data = &data[bytes..];
+            } else {
+                let n = (header >> 1) as usize;
+                let value = data[0] as u32;
+                data = &data[width.div_ceil(8) as usize..];
+                out.extend(std::iter::repeat_n(value, n));
+            }
+        }
+        out.truncate(count);
+        out
+    }
+
+    #[test]
+    fn bit_packing_round_trips() {
+        for width in [1u8, 3, 8, 13, 17, 32] {
+            let max = if width == 32 {
+                u32::MAX
+            } else {
+                (1 << width) - 1
+            };
+            for n in [1usize, 7, 8, 9, 503, 504, 505, 2000] {
+                let values: Vec<u32> = (0..n as u32)
+                    .map(|i| i.wrapping_mul(2_654_435_761) & max)
+                    .collect();
+                let mut out = Vec::new();
+                bit_pack(&values, width, &mut out);
+                assert_eq!(unpack(&out, width, n), values, "width {width}, {n} values");
+            }
+        }
+        assert_eq!(
+            (bit_width(0), bit_width(1), bit_width(2), bit_width(255)),
+            (1, 1, 2, 8)
+        );
+    }
+
+    #[test]
+    fn definition_levels_are_runs() {
+        let mut e = Encoder::new().unwrap();
+        let present = [true, true, false, true, false, false, false];
+        e.definition_levels(present.iter().copied());
+        let len = u32::from_le_bytes(e.levels[..4].try_into().unwrap()) as usize;
+        assert_eq!(len, e.levels.len() - 4);
+        let decoded: Vec<bool> = unpack(&e.levels[4..], 1, present.len())
+            .into_iter()
+            .map(|v| v == 1)
+            .collect();
+        assert_eq!(decoded, present);
+        let mut bools = Vec::new();
+        pack_bools(
+            &[true, false, false, true, true, false, false, false, true],
+            &mut bools,
+        );
+        assert_eq!(bools, [0b0001_1001, 0b1]);
+    }
+}

@@ -1,0 +1,583 @@
+//! The second reading of the input: every kept line becomes a row.
+//!
+//! The input is cut into the same chunks as in the first reading (so that
+//! each chunk's candidate page views are found again in the same order,
+//! see [`VisitIndex`]), and consecutive chunks into parts of
+//! [`PART_CHUNKS`] chunks' bytes, read in parallel. Each part writes its own file for each
+//! day it holds, in the input's order, a row group at a time: memory holds
+//! the rows of the row groups being filled, never the whole input.
+
+use std::io;
+use std::sync::Mutex;
+
+use hashbrown::HashMap;
+use indicatif::ProgressBar;
+use rayon::prelude::*;
+
+use super::columns::{Column, Flag, Text, TEXT_COLUMNS};
+use super::output::{ExportDir, PartWriter};
+use super::rows::{log_text, Dict, Dicts, Rows, NO_VISIT, NULL};
+use super::tables::Tables;
+use super::visit_index::{span_holding, Visit, VisitIndex};
+use super::visitor_id::{hex, VisitorIds};
+use super::ExportFormat;
+use crate::aggregate::bytes_map::RecentIds;
+use crate::aggregate::pageviews::partitions::Partitions;
+use crate::aggregate::pageviews::PARTITIONS;
+use crate::enrich::classify;
+use crate::enrich::privacy::Redactor;
+use crate::enrich::sources;
+use crate::enrich::zone::{Bucket, ReportZone};
+use crate::filter::{Filter, FilterCache};
+use crate::input::chunk::split_lines_evenly;
+use crate::input::lines::Lines;
+use crate::parse::{Format, LogLine, Quoted};
+use crate::scan::parse_line;
+
+/// How many chunks one part reads (128 MiB with the usual chunks, and so
+/// at most that much input in one file of a day): large enough for files
+/// of a good size, small enough that two or more cores share the work of a
+/// log of a gigabyte. Tests make parts small with tiny chunks.
+pub const PART_CHUNKS: usize = 128;
+
+/// Rows buffered by a part, over all its days, before the fullest day is
+/// written out early: a log whose lines jump between many days still
+/// takes bounded memory.
+const MAX_BUFFERED_ROWS: usize = 2 * super::ROW_GROUP_ROWS;
+
+/// Caches of raw text to a value's number are emptied past this size.
+const MAX_CACHED: usize = 1 << 18;
+
+/// One input, as the first reading read it.
+pub struct PassInput<'a> {
+    pub text: &'a [u8],
+    pub format: Format,
+    /// The run-wide number of its first chunk.
+    pub chunk_base: u32,
+    /// (chunk index, lines) of each of its chunks.
+    pub chunk_lines: &'a [(u32, u64)],
+    /// Its number in the `input_file` dictionary.
+    pub file: u32,
+}
+
+/// The candidate page views of each partition that come before a chunk.
+pub struct Candidates {
+    /// Per partition: (chunk, candidates of the partition in chunks before
+    /// it) of each chunk with some, in chunk order.
+    parts: Vec<Vec<(u32, u32)>>,
+    /// Per partition: all its candidates.
+    totals: Vec<u32>,
+}
+
+impl Candidates {
+    /// Counted from the first reading's page views, before the walk.
+    pub fn of(views: &Partitions) -> Candidates {
+        let mut totals = Vec::new();
+        let parts = views
+            .parts
+            .iter()
+            .map(|segments| {
+                let mut counts: Vec<(u32, u32)> =
+                    segments.iter().map(|s| (s.chunk, s.len() as u32)).collect();
+                counts.sort_unstable();
+                let mut before = 0;
+                for (_, n) in &mut counts {
+                    (*n, before) = (before, before + *n);
+                }
+                totals.push(before);
+                counts
+            })
+            .collect();
+        Candidates { parts, totals }
+    }
+
+    /// Candidates of `partition` in chunks before `chunk`.
+    fn before(&self, partition: usize, chunk: u32) -> u32 {
+        let Some(counts) = self.parts.get(partition) else {
+            return 0;
+        };
+        let i = counts.partition_point(|&(c, _)| c < chunk);
+        match counts.get(i) {
+            Some(&(_, before)) => before,
+            None => self.totals[partition],
+        }
+    }
+}
+
+/// What every part reads.
+pub struct Context<'a> {
+    pub figures: &'a crate::aggregate::Figures,
+    pub tables: &'a Tables,
+    pub visits: &'a VisitIndex,
+    pub candidates: &'a Candidates,
+    pub ids: &'a VisitorIds,
+    pub redactor: &'a Redactor,
+    pub filter: Option<&'a Filter>,
+    pub zone: ReportZone,
+    pub columns: &'static [Column],
+    pub show_ips: bool,
+    pub format: ExportFormat,
+    pub dir: &'a ExportDir,
+    pub chunk_bytes: usize,
+    pub progress: Option<&'a ProgressBar>,
+    /// Row buffers of parts that are done, for the next ones: a buffer of
+    /// a row group is 15 MB, which the system would otherwise have to map
+    /// and zero again for every part and day.
+    pub spare_rows: &'a Mutex<Vec<Rows>>,
+}
+
+/// A part of one input: consecutive chunks.
+struct Part<'a> {
+    number: usize,
+    input: &'a PassInput<'a>,
+    /// Run-wide number of the first chunk.
+    first_chunk: u32,
+    chunks: Vec<&'a [u8]>,
+    /// Lines of the input before the first chunk.
+    lines_before: u64,
+}
+
+/// Writes every kept line of `inputs`; the number of rows written.
+pub fn write_rows(inputs: &[PassInput<'_>], ctx: &Context<'_>) -> io::Result<u64> {
+    let mut parts = Vec::new();
+    let part_bytes = ctx.chunk_bytes.saturating_mul(PART_CHUNKS);
+    for input in inputs {
+        let chunks = split_lines_evenly(input.text, ctx.chunk_bytes);
+        let mut lines = input.chunk_lines.iter().map(|&(_, n)| n);
+        let (mut start, mut bytes, mut lines_before) = (0, 0, 0u64);
+        let mut lines_in_part = 0u64;
+        for (i, chunk) in chunks.iter().enumerate() {
+            bytes += chunk.len();
+            lines_in_part += lines.next().unwrap_or(0);
+            if bytes >= part_bytes || i + 1 == chunks.len() {
+                parts.push(Part {
+                    number: parts.len(),
+                    input,
+                    first_chunk: input.chunk_base.saturating_add(start as u32),
+                    chunks: chunks[start..=i].to_vec(),
+                    lines_before,
+                });
+                lines_before += lines_in_part;
+                (start, bytes, lines_in_part) = (i + 1, 0, 0);
+            }
+        }
+    }
+    let rows = parts
+        .into_par_iter()
+        .map(|part| PartRows::new(ctx, &part).read(&part))
+        .collect::<io::Result<Vec<u64>>>()?;
+    Ok(rows.into_iter().sum())
+}
+
+/// The dictionaries a part fills itself: values it works out per row.
+#[derive(Default)]
+struct PartDicts {
+    methods: Dict,
+    queries: Dict,
+    referrer_hosts: Dict,
+    visitor_ids: Dict,
+}
+
+/// Each text column's dictionary.
+fn dicts<'a>(t: &'a Tables, own: &'a PartDicts) -> Dicts<'a> {
+    let mut d: Dicts<'a> = [&t.paths; TEXT_COLUMNS];
+    d[Text::ServerAddress as usize] = &t.vhosts;
+    d[Text::Method as usize] = &own.methods;
+    d[Text::UrlPath as usize] = &t.paths;
+    d[Text::UrlQuery as usize] = &own.queries;
+    d[Text::Route as usize] = &t.routes;
+    d[Text::UserAgent as usize] = &t.agents;
+    d[Text::ReferrerHost as usize] = &own.referrer_hosts;
+    d[Text::BotName as usize] = &t.bot_names;
+    d[Text::Device as usize] = &t.devices;
+    d[Text::Browser as usize] = &t.browsers;
+    d[Text::Os as usize] = &t.os;
+    d[Text::Country as usize] = &t.countries;
+    d[Text::VisitorId as usize] = &own.visitor_ids;
+    d[Text::Channel as usize] = &t.channels;
+    d[Text::SearchTerm as usize] = &t.terms;
+    d[Text::UtmSource as usize] = &t.utm_sources;
+    d[Text::UtmMedium as usize] = &t.utm_mediums;
+    d[Text::UtmCampaign as usize] = &t.utm_campaigns;
+    d[Text::InputFile as usize] = &t.input_files;
+    d[Text::ClientAddress as usize] = &t.addresses;
+    d
+}
+
+/// The rows of one day, and its file once the first row group is out.
+struct Day {
+    start: i64,
+    date: String,
+    rows: Rows,
+    writer: Option<Box<dyn PartWriter>>,
+}
+
+/// The state of one part while it reads its chunks.
+struct PartRows<'c> {
+    ctx: &'c Context<'c>,
+    number: usize,
+    file: u32,
+    own: PartDicts,
+    queries: HashMap<Box<[u8]>, u32>,
+    referrers: HashMap<Box<[u8]>, u32>,
+    visitors: HashMap<u64, u32>,
+    /// The last method, referrer and visitor, and their numbers: a line
+    /// often has the one before's.
+    last_method: (Vec<u8>, u32),
+    last_referrer: (Vec<u8>, u32),
+    last_visitor: ((usize, usize), u32),
+    /// The last visitor looked up for the span of a hit, and its visits.
+    last_visits: ((u32, u32), &'c [Visit]),
+    recent_paths: RecentIds,
+    last_client: u32,
+    last_vhost: u32,
+    recent_agents: RecentIds,
+    /// Per partition, the origin of the next candidate page view.
+    origins: [u32; PARTITIONS],
+    days: Vec<Day>,
+    /// The day of the last row: (start, end, index in `days`).
+    day: (i64, i64, usize),
+    buffered: usize,
+    filter_cache: FilterCache,
+    rows: u64,
+}
+
+/// Why a line could not be made a row: the first reading did not see it as
+/// the second does. Only an input changed in between could cause it.
+fn changed(what: &str) -> io::Error {
+    io::Error::other(format!(
+        "the input changed while it was read ({what} not seen the first time); run the export again"
+    ))
+}
+
+impl<'c> PartRows<'c> {
+    fn new(ctx: &'c Context<'c>, part: &Part<'_>) -> Self {
+        let mut origins = [0u32; PARTITIONS];
+        for (p, origin) in origins.iter_mut().enumerate() {
+            *origin = ctx.candidates.before(p, part.first_chunk);
+        }
+        PartRows {
+            ctx,
+            number: part.number,
+            file: part.input.file,
+            own: PartDicts::default(),
+            queries: HashMap::new(),
+            referrers: HashMap::new(),
+            visitors: HashMap::new(),
+            // No method is empty, and an empty referrer has no host.
+            last_method: (Vec::new(), NULL),
+            last_referrer: (Vec::new(), NULL),
+            last_visitor: ((usize::MAX, usize::MAX), NULL),
+            last_visits: ((u32::MAX, u32::MAX), &[]),
+            recent_paths: RecentIds::default(),
+            last_client: u32::MAX,
+            last_vhost: u32::MAX,
+            recent_agents: RecentIds::default(),
+            origins,
+            days: Vec::new(),
+            day: (i64::MAX, i64::MIN, 0),
+            buffered: 0,
+            filter_cache: FilterCache::default(),
+            rows: 0,
+        }
+    }
+
+    fn read(mut self, part: &Part<'_>) -> io::Result<u64> {
+        let format = part.input.format;
+        let mut line_number = part.lines_before;
+        for chunk in &part.chunks {
+            let mut cut = Lines::new(chunk, format.uses_quote_marks());
+            while let Some(line) = cut.next_line() {
+                line_number += 1;
+                let Some(parsed) = parse_line(format, line) else {
+                    continue;
+                };
+                if let Some(filter) = self.ctx.filter {
+                    if !filter.keep(&parsed, &mut self.filter_cache) {
+                        continue;
+                    }
+                }
+                self.add(&parsed, line_number)?;
+            }
+            if let Some(bar) = self.ctx.progress {
+                bar.inc(chunk.len() as u64);
+            }
+        }
+        for i in 0..self.days.len() {
+            self.flush(i)?;
+        }
+        for mut day in std::mem::take(&mut self.days) {
+            if let Some(writer) = day.writer {
+                writer.finish()?;
+            }
+            day.rows.clear();
+            if let Ok(mut spare) = self.ctx.spare_rows.lock() {
+                spare.push(day.rows);
+            }
+        }
+        Ok(self.rows)
+    }
+
+    fn spare_rows(&self) -> Rows {
+        let spare = self.ctx.spare_rows.lock().ok().and_then(|mut s| s.pop());
+        spare.unwrap_or_else(|| Rows::with_capacity(super::ROW_GROUP_ROWS))
+    }
+
+    /// The index in `days` of the day (of the report zone) holding `time`.
+    fn day_of(&mut self, time: i64) -> usize {
+        let (start, end, index) = self.day;
+        if (start..end).contains(&time) {
+            return index;
+        }
+        let zone = self.ctx.zone;
+        let start = zone.bucket_start(time, Bucket::Day);
+        let end = zone.next_bucket(start, Bucket::Day).max(time + 1);
+        let index = match self.days.iter().position(|d| d.start == start) {
+            Some(i) => i,
+            None => {
+                self.days.push(Day {
+                    start,
+                    date: zone.datetime(start).format("%Y-%m-%d").to_string(),
+                    rows: self.spare_rows(),
+                    writer: None,
+                });
+                self.days.len() - 1
+            }
+        };
+        self.day = (start, end, index);
+        index
+    }
+
+    /// One kept line as a row.
+    fn add(&mut self, line: &LogLine<'_>, line_number: u64) -> io::Result<()> {
+        let ctx = self.ctx;
+        let (f, t) = (ctx.figures, ctx.tables);
+        let time = line.time.unix;
+        let path = line.request.path();
+        let path_id = self.path_id(path)? as usize;
+        let client_id = self.client_id(line.client)? as usize;
+        let agent_index = match line.user_agent {
+            Some(ua) => f
+                .agents
+                .id_recent(ua.raw, &mut self.recent_agents)
+                .ok_or_else(|| changed("a user agent"))? as usize,
+            // The one past the agents table: no agent.
+            None => f.agents.len(),
+        };
+        let agent = t
+            .agent_rows
+            .get(agent_index)
+            .ok_or_else(|| changed("a user agent"))?;
+        let client = t
+            .client_rows
+            .get(client_id)
+            .ok_or_else(|| changed("a client"))?;
+        let method = line.request.method();
+        let status = line.status;
+        let is_static = classify::is_static(path);
+        let is_pageview = classify::is_pageview(agent.bot, is_static, method, status);
+
+        // The visit: a page view's own (found by its place among the
+        // candidates of its partition), else the one whose span holds the
+        // hit; bots have none.
+        let mut place = (false, false);
+        let visit: Option<&Visit> =
+            if classify::is_pageview(agent.word_bot, is_static, method, status) {
+                let p = client.partition as usize;
+                let origin = self.origins[p];
+                self.origins[p] += 1;
+                ctx.visits.page_view(p as u32, origin).map(|v| {
+                    place = (v.entry, v.exit);
+                    v.visit
+                })
+            } else if !agent.bot {
+                let visitor = (client.unified, agent_index as u32);
+                if self.last_visits.0 != visitor {
+                    self.last_visits = (visitor, ctx.visits.visits_of(visitor.0, visitor.1));
+                }
+                span_holding(self.last_visits.1, time)
+            } else {
+                None
+            };
+
+        let vhost = match line.vhost {
+            Some(v) => {
+                let id = f
+                    .vhosts
+                    .id_after(v, &mut self.last_vhost)
+                    .ok_or_else(|| changed("a virtual host"))?;
+                t.vhost_text[id as usize]
+            }
+            None => NULL,
+        };
+        let method = self.method(method);
+        let query = match line.request.query() {
+            Some(q) => self.query(q),
+            None => NULL,
+        };
+        let referrer_host = match line.referer {
+            Some(r) => self.referrer_host(r.raw),
+            None => NULL,
+        };
+        let visitor = match self.last_visitor {
+            (pair, id) if pair == (client_id, agent_index) => id,
+            _ => {
+                let id = self.visitor_id(ctx.ids.visitor(client.hash, agent.hash));
+                self.last_visitor = ((client_id, agent_index), id);
+                id
+            }
+        };
+        let source = visit.and_then(|v| t.entry_rows.get(v.entry as usize));
+
+        let day = self.day_of(time);
+        let rows = &mut self.days[day].rows;
+        rows.timestamp.push(time.saturating_mul(1_000_000));
+        let text = &mut rows.text;
+        text[Text::ServerAddress as usize].push(vhost);
+        text[Text::Method as usize].push(method);
+        text[Text::UrlPath as usize].push(t.path_text[path_id]);
+        text[Text::UrlQuery as usize].push(query);
+        text[Text::Route as usize].push(t.path_route[path_id]);
+        text[Text::UserAgent as usize].push(agent.text);
+        text[Text::ReferrerHost as usize].push(referrer_host);
+        text[Text::BotName as usize].push(if agent.bot { agent.bot_name } else { NULL });
+        text[Text::Device as usize].push(agent.device);
+        text[Text::Browser as usize].push(agent.browser);
+        text[Text::Os as usize].push(agent.os);
+        text[Text::Country as usize].push(client.country);
+        text[Text::VisitorId as usize].push(visitor);
+        text[Text::Channel as usize].push(source.map_or(NULL, |s| s.channel));
+        text[Text::SearchTerm as usize].push(source.map_or(NULL, |s| s.term));
+        text[Text::UtmSource as usize].push(source.map_or(NULL, |s| s.campaign[0]));
+        text[Text::UtmMedium as usize].push(source.map_or(NULL, |s| s.campaign[1]));
+        text[Text::UtmCampaign as usize].push(source.map_or(NULL, |s| s.campaign[2]));
+        text[Text::InputFile as usize].push(self.file);
+        if ctx.show_ips {
+            text[Text::ClientAddress as usize].push(client.address);
+        }
+        rows.status.push(status as i32);
+        rows.body_size.push(line.bytes.min(i64::MAX as u64) as i64);
+        rows.duration
+            .push(line.response_time_us.map_or(f64::NAN, |us| us as f64 / 1e6));
+        let flags = &mut rows.flags;
+        flags[Flag::Pageview as usize].push(is_pageview);
+        flags[Flag::Static as usize].push(is_static);
+        flags[Flag::Bot as usize].push(agent.bot);
+        flags[Flag::Entry as usize].push(place.0);
+        flags[Flag::Exit as usize].push(place.1);
+        rows.visit_id.push(visit.map_or(NO_VISIT, |v| v.id));
+        rows.input_line.push(line_number as i64);
+
+        self.rows += 1;
+        self.buffered += 1;
+        if self.days[day].rows.len() >= super::ROW_GROUP_ROWS {
+            self.flush(day)?;
+        } else if self.buffered >= MAX_BUFFERED_ROWS {
+            let fullest = (0..self.days.len())
+                .max_by_key(|&i| self.days[i].rows.len())
+                .unwrap_or(day);
+            self.flush(fullest)?;
+        }
+        Ok(())
+    }
+
+    /// Writes the rows of day `i` out.
+    fn flush(&mut self, i: usize) -> io::Result<()> {
+        let day = &mut self.days[i];
+        if day.rows.is_empty() {
+            return Ok(());
+        }
+        let writer = match &mut day.writer {
+            Some(w) => w,
+            None => {
+                let ctx = self.ctx;
+                let file = ctx
+                    .dir
+                    .part_file(&day.date, self.number, ctx.format.extension())?;
+                day.writer
+                    .insert(super::part_writer(ctx.format, file, ctx.columns)?)
+            }
+        };
+        writer.write(&day.rows, &dicts(self.ctx.tables, &self.own))?;
+        self.buffered -= day.rows.len();
+        day.rows.clear();
+        Ok(())
+    }
+
+    /// The run's id of the line's path.
+    fn path_id(&mut self, path: &[u8]) -> io::Result<u32> {
+        (self.ctx.figures.paths)
+            .id_recent(path, &mut self.recent_paths)
+            .ok_or_else(|| changed("a path"))
+    }
+
+    /// The run's id of a client field.
+    fn client_id(&mut self, client: &[u8]) -> io::Result<u32> {
+        (self.ctx.figures.clients)
+            .id_after(client, &mut self.last_client)
+            .ok_or_else(|| changed("a client"))
+    }
+
+    fn method(&mut self, method: &[u8]) -> u32 {
+        if self.last_method.0 != method || self.last_method.1 == NULL {
+            let id = self.own.methods.intern(&log_text(method));
+            self.last_method = (method.to_vec(), id);
+        }
+        self.last_method.1
+    }
+
+    fn query(&mut self, raw: &[u8]) -> u32 {
+        if let Some(&id) = self.queries.get(raw) {
+            return id;
+        }
+        let text = super::tables::redact(self.ctx.redactor, &log_text(raw));
+        let id = self.own.queries.intern(&text);
+        cache(&mut self.queries, raw, id);
+        id
+    }
+
+    fn referrer_host(&mut self, raw: &[u8]) -> u32 {
+        if self.last_referrer.0 == raw {
+            return self.last_referrer.1;
+        }
+        let id = self.referrer_host_of(raw);
+        self.last_referrer.0.clear();
+        self.last_referrer.0.extend_from_slice(raw);
+        self.last_referrer.1 = id;
+        id
+    }
+
+    fn referrer_host_of(&mut self, raw: &[u8]) -> u32 {
+        if let Some(&id) = self.referrers.get(raw) {
+            return id;
+        }
+        let id = match sources::referrer_host(&Quoted { raw }.text()) {
+            Some(host) => self
+                .own
+                .referrer_hosts
+                .intern(&super::tables::redact(self.ctx.redactor, &host)),
+            None => NULL,
+        };
+        cache(&mut self.referrers, raw, id);
+        id
+    }
+
+    fn visitor_id(&mut self, hash: u64) -> u32 {
+        if let Some(&id) = self.visitors.get(&hash) {
+            return id;
+        }
+        let id = self.own.visitor_ids.intern(&hex(hash));
+        if self.visitors.len() >= MAX_CACHED {
+            self.visitors.clear();
+        }
+        self.visitors.insert(hash, id);
+        id
+    }
+}
+
+fn cache(map: &mut HashMap<Box<[u8]>, u32>, raw: &[u8], id: u32) {
+    if map.len() >= MAX_CACHED {
+        map.clear();
+    }
+    map.insert(raw.into(), id);
+}
