@@ -20,12 +20,14 @@
 //! of [`visits`](crate::visits) and the rates of [`report`](crate::report),
 //! and on [`error`](crate::error) for what a bad definition ends a run with.
 
+#[path = "../visits/goal_walk.rs"]
 pub mod attribute;
 pub mod config;
 pub mod define;
 pub mod hits;
 pub mod pattern;
 pub mod prefilter;
+#[path = "../report/goal_rows.rs"]
 pub mod rows;
 
 pub use attribute::GoalFigures;
