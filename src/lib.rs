@@ -15,9 +15,9 @@
 //! - [`scan`] drives those four over every input, chunks in parallel, and
 //!   accounts for every line;
 //! - [`visits`] walks the page views into visitors, visits and sources;
-//! - [`goals`] tests kept hits against the goal and funnel patterns given
-//!   (during the scan, only when some are), and gives each match to its
-//!   visit during the walk;
+//! - [`goals`] defines the goals and funnels given: kept hits are tested
+//!   against them during the scan (only when some are), and each match is
+//!   given to its visit during the walk;
 //! - [`report`] sorts and cuts every table into a [`Report`], and the
 //!   series of `--format prometheus` (from what [`aggregate`] and
 //!   [`visits`] count for them when that format is asked for);

@@ -3,42 +3,11 @@
 
 use std::collections::HashMap;
 
-use serde::Serialize;
-
-use super::attribute::GoalFigures;
-use super::define::GoalSet;
+use super::model::{FunnelRow, GoalChannelRow, GoalRow};
+use super::tables::rate;
 use crate::enrich::sources::Channel;
-use crate::report::rate;
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct GoalRow {
-    pub goal: String,
-    pub hits: u64,
-    pub visitors: u64,
-    pub conversions: u64,
-    pub conversion_rate: f64,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct GoalChannelRow {
-    pub goal: String,
-    pub channel: &'static str,
-    pub visits: u64,
-    pub conversions: u64,
-    pub conversion_rate: f64,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct FunnelRow {
-    pub funnel: String,
-    /// 1-based.
-    pub step: u64,
-    /// The step as written: a goal's name or a pattern.
-    pub name: String,
-    pub visits: u64,
-    pub share_of_first: f64,
-    pub drop_off: f64,
-}
+use crate::goals::GoalSet;
+use crate::visits::GoalFigures;
 
 /// The three sections.
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -4,8 +4,9 @@
 //! [`model`] is the report as renderers see it; [`build`] merges the
 //! inputs' figures, has the visits computed and makes every table, with
 //! the helpers of `tables.rs` (text, tables keyed by path), `rank.rs`,
-//! `routes.rs` and `timeseries.rs`, and, for `--format prometheus`, the
-//! series of [`metrics`]. A new table is a field of the model and a few
+//! `routes.rs`, `timeseries.rs` and `goal_rows.rs` (the goal and funnel
+//! sections), and, for `--format prometheus`, the series of [`metrics`].
+//! A new table is a field of the model and a few
 //! lines here. Depends on [`scan`](crate::scan) for what each
 //! input gave, on [`aggregate`](crate::aggregate) and
 //! [`visits`] for the figures, on [`goals`](crate::goals) for the goal and
@@ -13,6 +14,7 @@
 //! addresses and the report zone, and on [`text`](crate::text) for log
 //! bytes as text.
 
+mod goal_rows;
 pub mod metrics;
 pub mod model;
 mod rank;
@@ -161,7 +163,7 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
     let (goals, goal_channels, funnels) = match opts.goals {
         Some(set) => {
             let figures = v.goals.take().unwrap_or_default();
-            let s = crate::goals::rows::sections(set, &figures, v.visits, &v.channels);
+            let s = goal_rows::sections(set, &figures, v.visits, &v.channels);
             (Some(s.goals), Some(s.goal_channels), Some(s.funnels))
         }
         None => (None, None, None),

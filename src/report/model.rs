@@ -5,7 +5,6 @@ use serde::Serialize;
 
 use super::metrics::Metrics;
 use crate::enrich::zone::{Bucket, ReportZone};
-use crate::goals::rows::{FunnelRow, GoalChannelRow, GoalRow};
 pub use crate::scan::Counts;
 pub use crate::visits::OwnHostsFrom;
 
@@ -262,4 +261,34 @@ pub struct ResponseTime {
     pub p90_ms: f64,
     pub p99_ms: f64,
     pub max_ms: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GoalRow {
+    pub goal: String,
+    pub hits: u64,
+    pub visitors: u64,
+    pub conversions: u64,
+    pub conversion_rate: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GoalChannelRow {
+    pub goal: String,
+    pub channel: &'static str,
+    pub visits: u64,
+    pub conversions: u64,
+    pub conversion_rate: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FunnelRow {
+    pub funnel: String,
+    /// 1-based.
+    pub step: u64,
+    /// The step as written: a goal's name or a pattern.
+    pub name: String,
+    pub visits: u64,
+    pub share_of_first: f64,
+    pub drop_off: f64,
 }

@@ -8,7 +8,7 @@ use super::metrics::VisitMetrics;
 use crate::enrich::geoip::GeoDb;
 use crate::enrich::sources::Channel;
 use crate::enrich::zone::{Bucket, ReportZone};
-use crate::goals::{GoalFigures, GoalSet};
+use crate::goals::GoalSet;
 
 /// A gap of exactly this many seconds continues a visit; one more ends it.
 pub const VISIT_GAP_SECONDS: i64 = 1800;
@@ -92,3 +92,15 @@ pub enum OwnHostsFrom {
 /// hashbrown's default hasher: these maps are keyed by ids and addresses
 /// built here, not by log text, and SipHash showed in the profile.
 pub(super) type FastMap<K, V> = hashbrown::HashMap<K, V>;
+
+/// The goal and funnel figures of a run, by goal and funnel index.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct GoalFigures {
+    pub hits: Vec<u64>,
+    pub visitors: Vec<u64>,
+    pub conversions: Vec<u64>,
+    /// Per (goal, channel): conversions.
+    pub by_channel: HashMap<(usize, Channel), u64>,
+    /// Per funnel, per step: visits that reached it.
+    pub reached: Vec<Vec<u64>>,
+}

@@ -17,18 +17,19 @@
 //! parallel (`walk.rs`); then the own hosts and the source of each visit
 //! (`attribution.rs`). When goals are given, their hits are filed by
 //! visitor before the walk and given to visits as it goes
-//! ([`goals`](crate::goals)). `figures.rs` holds what goes in and comes
-//! out, and [`metrics`] what the walk adds for `--format prometheus`.
+//! ([`goal_walk`]). `figures.rs` holds what goes in and comes out, and
+//! [`metrics`] what the walk adds for `--format prometheus`.
 //!
 //! Depends on [`aggregate`](crate::aggregate) for the figures and the
 //! page-view store, on [`enrich`](crate::enrich) for the rules, on
-//! [`goals`](crate::goals) for the goal hits' walk, and on
+//! [`goals`](crate::goals) for what the goals are, and on
 //! [`parse`](crate::parse) and [`text`](crate::text) for the text of
 //! logged fields.
 
 mod attribution;
 mod calendar;
 mod figures;
+pub mod goal_walk;
 pub mod metrics;
 mod order;
 mod visitors;
@@ -40,12 +41,14 @@ use crate::aggregate::pageviews::partitions::Partitions;
 use crate::aggregate::{Figures, NO_AGENT};
 use crate::enrich::classify::{classify_agent, AgentInfo};
 use crate::enrich::sources::Channel;
-use crate::goals::attribute::{self as goal_walk, PartitionHits, VisitTally};
 use crate::parse::Quoted;
 use attribution::attribute_sources;
 use calendar::Calendar;
 use figures::FastMap;
-pub use figures::{OwnHostsFrom, VisitFigures, VisitOptions, UNKNOWN_COUNTRY, VISIT_GAP_SECONDS};
+pub use figures::{
+    GoalFigures, OwnHostsFrom, VisitFigures, VisitOptions, UNKNOWN_COUNTRY, VISIT_GAP_SECONDS,
+};
+use goal_walk::{PartitionHits, VisitTally};
 use order::by_visitor;
 use visitors::{countries_of_clients, languages_of, number_visitors, unify_clients};
 use walk::{HostTally, Tally};

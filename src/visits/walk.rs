@@ -4,9 +4,9 @@
 
 use super::calendar::Calendar;
 use super::figures::VISIT_GAP_SECONDS;
+use super::goal_walk::VisitTally;
 use super::order::WalkView;
 use crate::aggregate::pageviews::NO_VHOST;
-use crate::goals::attribute::VisitTally;
 
 /// The paths a visitor viewed on one day. A person views a few: a vector
 /// beats a hash set there. A scraper with a browser's user agent can view
