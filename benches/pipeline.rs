@@ -102,6 +102,7 @@ fn stages(c: &mut Criterion) {
         strict: false,
         progress: None,
         filter: None,
+        days: None,
     };
     g.bench_function("scan (parse + aggregate, parallel)", |b| {
         b.iter(|| scan_slice(black_box(&text), &opts).counts.kept)
@@ -117,6 +118,7 @@ fn stages(c: &mut Criterion) {
                 geo: None,
                 metrics: false,
                 goals: None,
+                incidents: logstats::visits::marks::Spans::default(),
             };
             let mut figures = scanned.figures.clone();
             let views = std::mem::take(&mut figures.views);

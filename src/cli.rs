@@ -38,6 +38,38 @@ pub enum Command {
     #[command(verbatim_doc_comment)]
     Report(Box<ReportArgs>),
 
+    /// Alert when errors, slowness or silence pass a limit: a check for
+    /// cron, systemd timers, Nagios and Icinga.
+    ///
+    /// Judges the last minutes of a log against conditions and exits with
+    /// the monitoring-plugin status: 0 OK, 1 WARNING, 2 CRITICAL, 3
+    /// UNKNOWN (an unreadable log, bad arguments, no line in the window).
+    /// It prints one status line for the pager, with performance data,
+    /// then details: the routes over a limit and since when. On a plain
+    /// log it reads only the window, found by position: a check every
+    /// minute on gigabytes costs milliseconds.
+    ///
+    /// Examples:
+    ///   logstats check /var/log/nginx/access.log --since 5m --warn '5xx>2%' --crit '5xx>5%'
+    ///   logstats check access.log --log-format nginx-timed --crit 'p95>2s' --each-route
+    ///   logstats check access.log --route '/api/*' --crit 'hits<10'
+    ///   logstats check access.log --since 10m --vs 1d --crit '5xx>3x' --warn 'hits<0.5x'
+    ///   logstats check access.log --format json | jq .status
+    #[command(verbatim_doc_comment)]
+    Check(Box<crate::check::CheckArgs>),
+    /// Print what a state file (report --state) holds: its inputs and
+    /// where each was read up to, the days kept, the settings, its size
+    /// and format version.
+    ///
+    /// Examples:
+    ///   logstats state /var/lib/logstats/site.state
+    #[command(verbatim_doc_comment)]
+    State {
+        /// The state file.
+        #[arg(value_name = "PATH")]
+        path: PathBuf,
+    },
+
     /// Print a shell completion script to standard output.
     ///
     /// Examples:
@@ -307,6 +339,37 @@ pub struct ReportArgs {
     /// hit-level tables and the bots table.
     #[arg(long, help_heading = "Filters")]
     pub no_bots: bool,
+
+    /// Keep the figures between runs in FILE, so that each run reads only
+    /// the lines added since the last one and reports on everything read
+    /// so far, exactly as one run over all those lines would. Inputs are
+    /// recognised by their first bytes, not their names: a rotated file
+    /// (access.log.1, access.log.2.gz) continues where it stopped or is
+    /// skipped; a last line without its newline waits for the next run.
+    /// The settings that change figures (--log-format, --site, --tz,
+    /// filters, --clients, --show-ips) are stored, and a run with others
+    /// stops (exit status 2). The file is replaced atomically, never left
+    /// half-written; its directory must exist. E.g. from cron: logstats
+    /// report /var/log/nginx/access.log* --state
+    /// /var/lib/logstats/site.state --format json -o /srv/stats.json
+    #[arg(long, value_name = "FILE", help_heading = "State")]
+    pub state: Option<PathBuf>,
+
+    /// With --state: keep the last N days (of the report zone, counted
+    /// back from the day of the newest line) and drop older days from the
+    /// state and the report, e.g. --keep-days 400. Default: keep all.
+    #[arg(long, value_name = "N", requires = "state", value_parser = clap::value_parser!(u32).range(1..), help_heading = "State")]
+    pub keep_days: Option<u32>,
+
+    /// With --state: how long to wait for another run that holds the
+    /// state before giving up (exit status 2).
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 60,
+        help_heading = "State"
+    )]
+    pub state_wait: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -36,6 +36,10 @@ pub enum Error {
     /// The report could not be written where `-o` said.
     #[error("cannot write '{path}': {reason}; nothing was written there")]
     Output { path: String, reason: String },
+    /// A state file (`--state`) that cannot be used; the message says why
+    /// and what to do. The file is left as it was.
+    #[error("state file '{path}': {message}")]
+    State { path: String, message: String },
 }
 
 impl Error {
@@ -65,7 +69,8 @@ impl Error {
             | Error::Format { .. }
             | Error::Geo(_)
             | Error::Config { .. }
-            | Error::Output { .. } => 2,
+            | Error::Output { .. }
+            | Error::State { .. } => 2,
         }
     }
 }

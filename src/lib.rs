@@ -14,14 +14,20 @@
 //!   page-view store;
 //! - [`scan`] drives those four over every input, chunks in parallel, and
 //!   accounts for every line;
+//! - [`state`] keeps the figures between runs (`report --state`): the
+//!   scan files kept lines by day, the state absorbs them, and the report
+//!   is built from everything it holds;
 //! - [`visits`] walks the page views into visitors, visits and sources;
-//! - [`goals`] defines the goals and funnels given: kept hits are tested
-//!   against them during the scan (only when some are), and each match is
-//!   given to its visit during the walk;
+//! - [`goals`] tests kept hits against the goal and funnel patterns given
+//!   (during the scan, only when some are), and gives each match to its
+//!   visit during the walk;
 //! - [`report`] sorts and cuts every table into a [`Report`], and the
 //!   series of `--format prometheus` (from what [`aggregate`] and
 //!   [`visits`] count for them when that format is asked for);
 //! - [`output`] renders the report, one format per file.
+//! - [`check`] is the other command: it reads the last minutes of a log
+//!   through [`input`], [`parse`] and [`scan`]'s line reading, judges them
+//!   against thresholds and prints a monitoring-plugin verdict.
 //!
 //! [`enrich`] holds the rules for single values that several stages apply
 //! (bots, countries, channels, routes, languages, anonymised addresses,
@@ -30,10 +36,9 @@
 //! At the edges, [`cli`] and [`config`] read the command line and the
 //! configuration file, and [`error`] says what ends a run, with which exit
 //! status. Each folder's module says what it may use; no two modules
-//! use each other. A new stage gets a folder of its own: what keeps
-//! figures between runs sits between [`scan`] and [`report`], what else
-//! reads a finished report (a check against thresholds) beside [`output`],
-//! and what writes the kept lines elsewhere (a columnar export) is fed by
+//! use each other. A new stage gets a folder of its own: what else reads
+//! a finished report (a check against thresholds) beside [`output`], and
+//! what writes the kept lines elsewhere (a columnar export) is fed by
 //! [`scan`].
 
 // Input decides nothing by panicking: a value from a log, a file or the
@@ -42,6 +47,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod aggregate;
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod enrich;
@@ -53,6 +59,7 @@ pub mod output;
 pub mod parse;
 pub mod report;
 pub mod scan;
+pub mod state;
 pub mod text;
 pub mod visits;
 
@@ -193,7 +200,7 @@ fn now(opts: &RunOptions) -> i64 {
     })
 }
 
-fn inputs_options(opts: &RunOptions) -> InputsOptions<'_> {
+pub(crate) fn inputs_options(opts: &RunOptions) -> InputsOptions<'_> {
     InputsOptions {
         format: opts.format,
         zone: opts.zone,

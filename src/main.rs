@@ -1,6 +1,7 @@
 //! The `logstats` binary: arguments in, a report and an exit status out.
 //! Exit status: 0 success, 1 `--strict` failure or an input read only in
-//! part, 2 usage, input or output errors.
+//! part, 2 usage, input or output errors; `logstats check` has the
+//! monitoring-plugin statuses instead (see [`logstats::check::Status`]).
 
 // Input decides nothing by panicking: a value from a log, a file or the
 // command line is handled, never unwrapped. Tests may unwrap.
@@ -18,6 +19,7 @@ use logstats::filter::FilterSpec;
 use logstats::input::InputPath;
 use logstats::output::destination::write_to;
 use logstats::output::{render_styled, OutputFormat, Style, HIT_LEVEL_SECTIONS};
+use logstats::state::StateOptions;
 use logstats::{run_report, RunOptions};
 
 /// mimalloc rather than the system's malloc: a run builds and frees many
@@ -46,9 +48,14 @@ fn tune_allocator() {
 
 fn main() -> ExitCode {
     tune_allocator();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return refused(e),
+    };
     let result = match cli.command {
         Command::Report(args) => report(*args),
+        Command::Check(args) => Ok(logstats::check::run(*args)),
+        Command::State { path } => logstats::state::show::print(&path).map(|()| 0),
         Command::Completions { shell } => {
             let mut out = Vec::new();
             shell.write(&mut out);
@@ -68,6 +75,28 @@ fn main() -> ExitCode {
             ExitCode::from(e.exit_code() as u8)
         }
     }
+}
+
+/// Arguments clap refused: its message and status (2), or for `logstats
+/// check` an UNKNOWN verdict, since a monitor reads status 2 as CRITICAL.
+/// Help and version requests exit as clap has them.
+fn refused(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let is_check = args
+        .iter()
+        .find(|a| !a.starts_with('-'))
+        .is_some_and(|a| a == "check");
+    let is_help = matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    );
+    if is_check && !is_help {
+        return ExitCode::from(logstats::check::refused(&e, &args));
+    }
+    e.exit()
 }
 
 fn report(args: ReportArgs) -> Result<u8, Error> {
@@ -190,9 +219,32 @@ fn report(args: ReportArgs) -> Result<u8, Error> {
         ),
         None => None,
     };
+    // What the state does not keep yet: refused rather than reported from
+    // part of the history.
+    if args.state.is_some() {
+        if opts.goals.is_some() {
+            return Err(Error::Usage(
+                "--state does not keep goal hits yet: run goals and funnels without --state".into(),
+            ));
+        }
+        if opts.metrics {
+            return Err(Error::Usage(
+                "--state does not keep the Prometheus series yet: run --format prometheus without --state".into(),
+            ));
+        }
+    }
+    let state = args.state.map(|path| StateOptions {
+        path,
+        keep_days: args.keep_days,
+        wait: std::time::Duration::from_secs(args.state_wait),
+    });
+    let run = || match &state {
+        Some(state) => logstats::state::run(&opts, state),
+        None => run_report(&opts),
+    };
     let outcome = match &pool {
-        Some(pool) => pool.install(|| run_report(&opts))?,
-        None => run_report(&opts)?,
+        Some(pool) => pool.install(run)?,
+        None => run()?,
     };
     for w in &outcome.warnings {
         eprintln!("logstats: warning: {w}");

@@ -95,6 +95,7 @@ fn filtering_allocates_nothing_per_line() {
         strict: false,
         progress: None,
         filter: Some(&filter),
+        days: None,
     };
     let allocations = |text: &[u8]| {
         pool.install(|| {

@@ -4,7 +4,9 @@
 //!
 //! logstats.1 and logstats-report.1 also get DEFINITIONS and EXAMPLES sections, written
 //! here rather than in `--help`: a terminal's help screen is for flags, a
-//! man page is where people look up what a figure means.
+//! man page is where people look up what a figure means. logstats-check.1
+//! gets its own: how a check judges, what it prints, and how cron, systemd
+//! and Nagios run it.
 
 use std::path::Path;
 
@@ -37,10 +39,42 @@ const DEFINITIONS: &[(&str, &str)] = &[
     ("error rates", "error_rate_4xx and error_rate_5xx are the shares of all hits, bots and static files included, with status 4xx and 5xx. Rates are fractions in [0, 1]."),
     ("response time", "Nearest-rank percentiles (the value at rank ceil(q*n) of n sorted times) of every hit with a time, in ms; within 1 % past 64 times per route. null when no hit had one."),
     ("days and hours", "Those of the report zone: --tz, else the offset on the log's first line. The time series is per hour when the period spans under 3 days, else per day."),
+    ("state", "With --state, the figures of every line read so far, kept between runs: per day, sums of hit-level figures, the day's distinct visitors (as keyed hashes, never addresses) with the pages they viewed, and the visits that ended. A report from a state equals one run over the same lines, except for a line more than 30 minutes older than the newest line of an earlier run, which cannot join a visit that run closed: it starts a visit of its own."),
     ("text from the log", "Bytes that are not UTF-8 print as \\xHH, one escape a byte; escaped UTF-8 (\\xD0\\x9F) prints as its character. Tables and CSV show control characters and bidi overrides as escapes (\\x1b, \\u{202e}); JSON escapes them by its own rules."),
     ("tables", "Sorted by their first figure, descending, then by key (as printed), and cut at --top. Hit tables (status codes, methods, 404s, 5xx, routes, bots) count every hit; visitor tables count page views only."),
+    ("hits of a visit", "A hit that is no page view (a 5xx) belongs to the visit of its visitor whose span, from its first page view to 30 minutes after its last, holds the hit's time; a hit in no such span (a visitor whose first request failed, with no page view in the 30 minutes before) belongs to no visit."),
+    ("visits_with_errors", "Visits holding a 5xx hit of their visitor (by the rule above); visits_with_errors_rate = visits_with_errors / visits: how many people a failure reached."),
+    ("incident", "A stretch of 5-minute slots (of UTC) each with at least 5 hits of status 5xx and a 5xx rate at least 3 times the report's normal level (the median 5xx rate of its slots with hits, nearest rank) and above 1 %, neighbouring slots joined; from the start of the first slot to the end of the last. For each: hits, 5xx and rate, the time of the first 5xx, the visitors (bots excluded) who got a 5xx in it, in a visit or not, and the visits holding one; the 3 routes (method and route) with the most of its 5xx hits, their share, and their 5xx hits before it (none: a new failure)."),
     ("prometheus labels", "With --format prometheus, a label whose values come from the log (route, path, vhost, referrer_host, bot) keeps the --top values with the largest totals (requests for routes, vhosts and bots, page views for paths and referrer hosts), ties to the alphabetically first, and adds the others up under the value other; --top 0 keeps every value. (none), (internal) and an empty vhost are always kept and take no place. Values that show the same (invalid UTF-8 as \\xHH, control characters as \\x1b) are one series. Each run ranks the logs it is given: the same logs give the same labels."),
     ("prometheus counters", "Each file describes the logs it was given: its counters grow with the log and drop when logrotate starts a new one, which Prometheus reads as a counter reset. Give the current log alone, without --since."),
+];
+
+/// How `logstats check` judges, condensed: term, then meaning.
+const CHECK_DEFINITIONS: &[(&str, &str)] = &[
+    ("window", "The lines from --since (default 5m before now) to --until (default: the end of the log), by their time. On a plain file the window's start is found by a binary search over line starts, 5 minutes earlier for lines written out of order, and only the window is read; gzip files and standard input are read whole."),
+    ("conditions", "METRIC>VALUE or METRIC<VALUE. 5xx and 4xx: the share of hits with that status class; p95 and p99: nearest-rank percentiles of the response time; hits: the number of hits; malformed: the share of the window's lines that do not match the layout (a malformed line belongs to the window of the line before it). Without --warn and --crit: --warn 5xx>2% --crit 5xx>5%."),
+    ("--min-hits", "Under N hits (lines, for malformed) rates and percentiles are not judged, and the first line says so; a condition on a baseline also needs N hits in the baseline. hits is always judged."),
+    ("baseline", "With --vs D, the same window D earlier in the same logs. A VALUE like 3x is that many times the same figure over the baseline (of the same route, with --each-route)."),
+    ("scope", "All hits; with --route GLOB, the hits of routes or paths matching it; with --each-route, each route (method and route) on its own, the worst deciding (the most severe breach, then the most hits that breach it): hits and malformed are then judged on all hits."),
+    ("since", "When a breach began: the hits of the scope in time order each score 1 if bad (a 5xx for 5xx, over the limit for p95) less the share the limit allows (the rate itself; 5 % for p95, 1 % for p99); the stretch ending at the window's end with the highest score starts at a bad hit, whose time is given."),
+    ("routes over a limit", "The routes of the scope whose own figure breaches a breached condition (without --min-hits: they show where the trouble is), by severity, then by their bad hits; 5 at most."),
+    ("performance data", "'rate_5xx'=P%;W;C;0;100 'hits'=Nc 'p95'=Ss;W;C;0 'p99'=Ss;W;C;0 'rate_4xx'=P% 'rate_malformed'=P%, of the scope (all hits with --each-route), with the limits of the conditions judged on them as threshold ranges (N: alert above N; N: with a colon, alert below N). p95 and p99 only when the window has times."),
+];
+
+/// What a check's output is, and its exit status.
+const CHECK_OUTPUT: &[(&str, &str)] = &[
+    ("first line", "LOGSTATS STATE - summary | performance data, e.g. LOGSTATS CRITICAL - 5xx 7.9% (158/2000) since 03:02, mostly POST /api/checkout (141); p95 2.4s | 'rate_5xx'=7.9%;2;5;0;100 'hits'=2000c 'p95'=2.4s;;;0 ..."),
+    ("details", "Each condition as judged (breached, ok, or not judged and why), the routes over a limit with their figures and since when, the window, the baseline, and how much of each input was read."),
+    ("--format json", "The same verdict as one object, schema logstats.check/1: status, exit_code, summary, perfdata, figures, site, baseline, conditions, mostly, routes, inputs; or status UNKNOWN with a message."),
+    ("exit status", "0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN: an input that cannot be read, a bad argument or condition, no line in the window (unless a hits condition judges it), response-time conditions on a layout without times."),
+];
+
+const CHECK_EXAMPLES: &[(&str, &[&str])] = &[
+    ("From cron, a mail (to MAILTO) only when a check is not OK; % is special to cron:", &["MAILTO=oncall@example.com", "* * * * *  out=$(logstats check /var/log/nginx/access.log --since 5m --warn '5xx>2\\%' --crit '5xx>5\\%') || echo \"$out\""]),
+    ("A systemd service that fails when the check does, run by a timer (% is written %% in units):", &["# logstats-check.service", "[Service]", "Type=oneshot", "ExecStart=/usr/local/bin/logstats check /var/log/nginx/access.log --since 5m --crit 5xx>5%%", "# logstats-check.timer", "[Timer]", "OnCalendar=*-*-* *:*:00", "[Install]", "WantedBy=timers.target"]),
+    ("A Nagios or Icinga command and service:", &["define command {", "    command_name  check_logstats", "    command_line  /usr/local/bin/logstats check $ARG1$ --since 5m --warn '5xx>$ARG2$' --crit '5xx>$ARG3$'", "}", "define service {", "    use                  generic-service", "    host_name            web1", "    service_description  HTTP 5xx", "    check_command        check_logstats!/var/log/nginx/access.log!2%!5%", "}"]),
+    ("Each route, slow ones too, for a layout with times:", &["logstats check access.log --log-format nginx-timed --each-route --crit '5xx>5%' --crit 'p95>2s'"]),
+    ("Against the same minutes yesterday: three times the error rate, or half the traffic:", &["logstats check access.log --since 10m --vs 1d --crit '5xx>3x' --warn 'hits<0.5x'"]),
 ];
 
 /// What people do with a report: description, then command lines.
@@ -52,21 +86,39 @@ const EXAMPLES: &[(&str, &[&str])] = &[
     ("Into SQLite, every table as rows of section,key,metric,value:", &["logstats report access.log --format csv > report.csv", "sqlite3 stats.db '.import --csv report.csv report'", "sqlite3 stats.db \"SELECT key, CAST(value AS INTEGER) AS views FROM report WHERE section = 'pages' AND metric = 'pageviews' ORDER BY views DESC\""]),
     ("Into DuckDB, the slowest routes (needs a layout with times):", &["logstats report access.log --log-format nginx-timed --format csv --section routes > routes.csv", "duckdb -c \"SELECT route, hits, p95_ms FROM 'routes.csv' ORDER BY p95_ms DESC NULLS LAST LIMIT 10\""]),
     ("Goals and a checkout funnel: conversions per goal and channel, visits per step:", &["logstats report access.log --goal 'signup=POST /accounts/signup 3xx' --goal 'thanks=/checkout/done*' --funnel 'checkout=/cart,/checkout,thanks'"]),
+    ("From cron every 5 minutes, a report on everything since the first run, kept in a state across log rotations; each run reads only the new lines:", &["*/5 * * * *  logstats report /var/log/nginx/access.log* --state /var/lib/logstats/site.state --keep-days 400 --format json -o /srv/reports/all.json", "logstats state /var/lib/logstats/site.state"]),
     ("Errors only, without bots, for the last day:", &["logstats report access.log --status 5xx --no-bots --since 24h"]),
     ("Metrics for Prometheus, every five minutes from cron, for node_exporter's textfile collector (--collector.textfile.directory):", &["*/5 * * * *  logstats report /var/log/nginx/access.log --format prometheus -o /var/lib/prometheus/node-exporter/logstats.prom"]),
     ("Shell completions for bash:", &["logstats completions bash > ~/.local/share/bash-completion/completions/logstats"]),
 ];
 
 fn extra_sections() -> String {
+    sections(&[("DEFINITIONS", DEFINITIONS)], EXAMPLES)
+}
+
+fn check_sections() -> String {
+    sections(
+        &[
+            ("DEFINITIONS", CHECK_DEFINITIONS),
+            ("VERDICT", CHECK_OUTPUT),
+        ],
+        CHECK_EXAMPLES,
+    )
+}
+
+/// Sections of terms and meanings, then EXAMPLES.
+fn sections(terms: &[(&str, &[(&str, &str)])], examples: &[(&str, &[&str])]) -> String {
     let mut r = Roff::new();
-    r.control("SH", ["DEFINITIONS"]);
-    for (term, meaning) in DEFINITIONS {
-        r.control("TP", [])
-            .text([bold(*term)])
-            .text([roman(*meaning)]);
+    for (title, terms) in terms {
+        r.control("SH", [*title]);
+        for (term, meaning) in *terms {
+            r.control("TP", [])
+                .text([bold(*term)])
+                .text([roman(*meaning)]);
+        }
     }
     r.control("SH", ["EXAMPLES"]);
-    for (what, lines) in EXAMPLES {
+    for (what, lines) in examples {
         r.control("PP", []).text([roman(*what)]);
         r.control("RS", []).control("nf", []);
         for line in *lines {
@@ -94,20 +146,34 @@ fn man_pages_are_current() {
         .unwrap()
         .clone()
         .name("logstats-report");
+    let check = root
+        .find_subcommand("check")
+        .unwrap()
+        .clone()
+        .name("logstats-check");
     let completions = root
         .find_subcommand("completions")
         .unwrap()
         .clone()
         .name("logstats-completions");
+    let state = root
+        .find_subcommand("state")
+        .unwrap()
+        .clone()
+        .name("logstats-state");
     let mut report_page = render(report);
     report_page.extend_from_slice(extra_sections().as_bytes());
     // `man logstats` is where people look first: it answers too.
     let mut root_page = render(root.clone());
     root_page.extend_from_slice(extra_sections().as_bytes());
+    let mut check_page = render(check);
+    check_page.extend_from_slice(check_sections().as_bytes());
     let pages = [
         ("logstats.1", root_page),
         ("logstats-report.1", report_page),
+        ("logstats-check.1", check_page),
         ("logstats-completions.1", render(completions)),
+        ("logstats-state.1", render(state)),
     ];
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("man");
     for (name, page) in pages {

@@ -100,6 +100,12 @@ fn real_reports_match_the_schema() {
     ]);
     assert!(!r["languages"].as_array().unwrap().is_empty());
     assert_valid("languages", &r);
+    let dir = tempfile::tempdir().unwrap();
+    let spike = dir.path().join("spike.log");
+    std::fs::write(&spike, common::scenarios::spike()).unwrap();
+    let r = report_json(&[spike.to_str().unwrap()]);
+    assert_eq!(r["incidents"].as_array().unwrap().len(), 1);
+    assert_valid("a log with an incident", &r);
 }
 
 #[test]
@@ -130,4 +136,18 @@ fn a_wrong_report_fails_validation() {
     r["summary"]["new_figure"] = Value::from(1);
     assert!(errors(&schema, &r).is_empty());
     assert!(!errors(&strict(schema), &r).is_empty());
+}
+
+#[test]
+fn reports_from_a_state_match_the_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("site.state");
+    let access = fixture("access.log");
+    let args = [access.to_str().unwrap(), "--state", state.to_str().unwrap()];
+    // The first run counts the input as new, the second as continued.
+    for cursor in ["new", "continued"] {
+        let r = report_json(&args);
+        assert_eq!(r["inputs"][0]["state"]["cursor"], cursor);
+        assert_valid(cursor, &r);
+    }
 }

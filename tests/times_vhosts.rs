@@ -45,6 +45,7 @@ fn input(format: Format, lines: &[(String, Option<u64>)]) -> ScannedInput {
             },
             bytes: lines.iter().map(|(l, _)| l.len() as u64 + 1).sum(),
             figures,
+            days: Default::default(),
             samples: Vec::new(),
             first_offset: Some(Some(0)),
             read_error: None,

@@ -7,7 +7,7 @@ use super::latency::Latency;
 /// Hits, bytes and hits per status class: the figures a summary and a
 /// time bucket share. 2xx and 3xx are for charts of the time series (the
 /// HTML report stacks the four classes); the JSON shows 4xx and 5xx only.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Traffic {
     pub hits: u64,
     pub bytes: u64,
@@ -40,7 +40,7 @@ impl Traffic {
 /// What is counted per distinct path. `not_found`, `server_errors`,
 /// `routes` and `response_time` are all derived from it, so a line costs
 /// one path lookup.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PathStats {
     pub hits: u64,
     pub bytes: u64,
@@ -59,7 +59,7 @@ impl PathStats {
         self.latency.get_or_insert_default().record(us);
     }
 
-    pub(super) fn merge(&mut self, other: PathStats) {
+    pub fn merge(&mut self, other: PathStats) {
         self.hits += other.hits;
         self.bytes += other.bytes;
         self.status_404 += other.status_404;

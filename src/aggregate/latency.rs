@@ -58,7 +58,7 @@ fn bucket_bounds(bucket: u32) -> (u64, u64) {
 }
 
 /// Counters of the buckets `lo .. lo + counts.len()`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 struct Dense<T> {
     lo: u32,
     counts: Vec<T>,
@@ -97,7 +97,7 @@ impl<T: Copy + Default + Into<u64>> Dense<T> {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 enum Store {
     /// Every time recorded, in arrival order.
     Exact(Vec<u64>),
@@ -110,7 +110,8 @@ enum Store {
 
 /// Response times in µs: exact nearest-rank percentiles for up to
 /// [`EXACT_MAX`] times, within 0.4 % above; always the exact maximum.
-#[derive(Clone)]
+/// Serialised as it is held, for a saved state.
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 pub struct Latency {
     count: u64,
     min: u64,
@@ -333,6 +334,18 @@ impl Latency {
             Store::Narrow(d) => Canonical::Buckets(d.iter().collect()),
             Store::Wide(d) => Canonical::Buckets(d.iter().collect()),
         }
+    }
+
+    /// Whether a histogram read back from a file is one recording could
+    /// have made: its count is what its store holds.
+    pub fn is_consistent(&self) -> bool {
+        let held = match &self.store {
+            Store::Exact(times) if times.len() <= EXACT_MAX => times.len() as u64,
+            Store::Exact(_) => return false,
+            Store::Narrow(d) => d.iter().map(|(_, n)| n).sum(),
+            Store::Wide(d) => d.iter().map(|(_, n)| n).sum(),
+        };
+        held == self.count && (self.count == 0 || self.min <= self.max)
     }
 
     /// Heap bytes held, to keep an eye on the memory of many histograms.

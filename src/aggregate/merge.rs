@@ -5,6 +5,7 @@ use hashbrown::HashMap;
 
 use super::bytes_map::BytesMap;
 use super::hit_metrics::HitMetrics;
+use super::pageviews::marks::MarkKind;
 use super::pageviews::pairs::FirstPair;
 use super::pageviews::{ClientInfo, NO_LANGUAGE, NO_VHOST};
 use super::{intern_entry, intern_visitor, Figures, NO_AGENT};
@@ -102,6 +103,7 @@ impl Figures {
             let mine = self.metrics.get_or_insert_default();
             mine.merge(*theirs, &paths, &vhosts);
         }
+        self.server_errors.merge(other.server_errors, &paths);
         self.views.merge(other.views, &visitors, |v| {
             v.path = paths[v.path as usize];
             v.entry = entries[v.entry as usize];
@@ -156,10 +158,34 @@ impl Figures {
             (self.clients.key(h.client), agent)
         })
     }
+
+    /// The marked hits with visitors as text, sorted.
+    fn canonical_marks(&self) -> Vec<CanonicalMark<'_>> {
+        let parts = self.views.clone().in_order();
+        let mut all: Vec<_> = parts
+            .iter()
+            .flat_map(|part| {
+                part.marks.iter().map(|m| {
+                    let (client, agent) = self.visitors.pair(part.visitors[m.visitor as usize]);
+                    (
+                        m.time,
+                        self.clients.key(client),
+                        (agent != NO_AGENT).then(|| self.agents.key(agent)),
+                        m.kind,
+                    )
+                })
+            })
+            .collect();
+        all.sort_unstable();
+        all
+    }
 }
 
 /// Who sent a goal hit, as text: (client, agent).
 type Sender<'a> = (&'a [u8], Option<&'a [u8]>);
+
+/// A marked hit as text: (time, client, agent, kind).
+type CanonicalMark<'a> = (i64, &'a [u8], Option<&'a [u8]>, MarkKind);
 
 /// A candidate page view as text: (time, client, agent, path, referrer,
 /// query, vhost, Accept-Language).
@@ -189,6 +215,9 @@ impl PartialEq for Figures {
             && self.vhosts == o.vhosts
             && self.accept_languages == o.accept_languages
             && self.canonical_views() == o.canonical_views()
+            && self.canonical_marks() == o.canonical_marks()
+            && self.server_errors.canonical(|p| self.paths.key(p))
+                == o.server_errors.canonical(|p| o.paths.key(p))
             && HitMetrics::canonical(self.metrics.as_deref(), &self.paths, &self.vhosts)
                 == HitMetrics::canonical(o.metrics.as_deref(), &o.paths, &o.vhosts)
             && self.canonical_goal_hits() == o.canonical_goal_hits()

@@ -6,9 +6,11 @@
 //! worker and combines them without locks, and the result does not depend
 //! on how the input was cut. Beside it: the counters per key
 //! (`counters.rs`), the interning of byte strings ([`bytes_map`]), response
-//! time histograms ([`latency`]), the store of candidate page views that
-//! the visit walk reads at the end ([`pageviews`]), and the per-hit
-//! cross-tab of `--format prometheus` ([`hit_metrics`]).
+//! time histograms ([`latency`]), the 5xx hits by slot, path and method that
+//! the report's incidents are found from ([`server_errors`]), the store
+//! of candidate page views that the visit walk reads at the end
+//! ([`pageviews`]), and the per-hit cross-tab of `--format prometheus`
+//! ([`hit_metrics`]).
 //!
 //! Keys are owned (`Box<[u8]>`), but a line only allocates when its key is
 //! new to the partial result it lands in: [`BytesMap`] hashes the borrowed
@@ -24,6 +26,7 @@ pub mod hit_metrics;
 pub mod latency;
 mod merge;
 pub mod pageviews;
+pub mod server_errors;
 
 use hashbrown::HashMap;
 
@@ -36,16 +39,19 @@ pub(crate) use counters::KNOWN_METHODS;
 pub use counters::{AgentHits, PathStats, Traffic};
 use hit_metrics::{Cell, HitMetrics};
 use pageviews::chunk_views::{ChunkSizes, ChunkViews};
+use pageviews::marks;
 use pageviews::pairs::{FirstPair, PairMap};
 use pageviews::partitions::Partitions;
 use pageviews::segment::Segment;
 use pageviews::{ClientInfo, PageView, NO_LANGUAGE, NO_VHOST, PARTITIONS};
+use server_errors::ServerErrors;
 
-/// Length of a time slot. Hits are counted per 15-minute slot of UTC; the
-/// report folds slots into hours or days of the report zone afterwards.
-/// Every zone offset in use is a multiple of 15 minutes, so a slot never
-/// straddles two local hours, and the hot path does no zone arithmetic.
-pub const SLOT_SECONDS: i64 = 900;
+/// Length of a time slot. Hits are counted per 5-minute slot of UTC; the
+/// report folds slots into hours or days of the report zone afterwards,
+/// and finds incidents among them. Every zone offset in use is a multiple
+/// of 15 minutes, so a slot never straddles two local hours, and the hot
+/// path does no zone arithmetic.
+pub const SLOT_SECONDS: i64 = 300;
 
 /// The agent id of a line whose layout has no user agent field.
 pub const NO_AGENT: u32 = u32::MAX;
@@ -88,10 +94,13 @@ pub struct Figures {
     /// layouts that log them.
     pub accept_languages: BytesMap<()>,
     /// Candidate page views: a page view unless its agent is a bot's.
+    /// Marked hits (server errors of visitors) are filed with them.
     pub views: Partitions,
     /// Hits that matched a goal or funnel-step pattern (only when some
     /// are given).
     pub goal_hits: GoalHits,
+    /// Every 5xx hit, by slot, path and method: for incidents.
+    pub server_errors: ServerErrors,
     /// Ids of the fields of the last line added, tried first.
     last: LastIds,
     /// Ids of recent user agents, tried first.
@@ -144,6 +153,7 @@ impl Default for Figures {
             accept_languages: BytesMap::default(),
             views: Partitions::default(),
             goal_hits: GoalHits::default(),
+            server_errors: ServerErrors::default(),
             last: LastIds::default(),
             recent_agents: RecentIds::default(),
             recent_languages: RecentIds::default(),
@@ -210,6 +220,10 @@ impl Figures {
         path.status_5xx += (500..600).contains(&status) as u64;
         if let Some(us) = line.response_time_us {
             path.record_time(us);
+        }
+        let server_error = (500..600).contains(&status);
+        if server_error {
+            self.server_errors.record(line.time.unix, path_id, method);
         }
 
         let t = line.time.unix;
@@ -285,6 +299,9 @@ impl Figures {
                 vhost,
                 language,
             );
+        } else if server_error && !word_bot {
+            // Never a page view; attributed to a visit at the end.
+            views.push_mark(t, line.client, agent, marks::SERVER_ERROR);
         }
     }
 
@@ -396,6 +413,11 @@ impl Figures {
             self.views
                 .add(p, Segment::new(views.chunk, part.iter().copied()));
         }
+        for &mark in views.marks() {
+            let (visitor, partition) = visitors[mark.visitor as usize];
+            self.views
+                .add_mark(partition as usize, marks::Mark { visitor, ..mark });
+        }
     }
 
     /// Records a candidate page view as a chunk of its own numbered
@@ -475,6 +497,25 @@ impl Figures {
             }
         }
         t
+    }
+
+    /// Adds hits counted elsewhere (a saved state's) to a status code.
+    pub fn count_status(&mut self, status: u16, hits: u64) {
+        self.status[status as usize % 1000] += hits;
+    }
+
+    /// Adds hits counted elsewhere to a method.
+    pub fn count_method(&mut self, method: &[u8], hits: u64) {
+        match known_method_index(method) {
+            Some(i) => self.known_methods[i] += hits,
+            None => *self.other_methods.get_or_default(method) += hits,
+        }
+    }
+
+    /// Adds traffic counted elsewhere to a [`SLOT_SECONDS`] slot.
+    pub fn count_slot(&mut self, slot: i64, traffic: &Traffic) {
+        self.flush_slot();
+        self.slots.entry(slot).or_default().merge(traffic);
     }
 
     /// `(status, hits)` for every status code seen.

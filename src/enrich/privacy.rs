@@ -36,6 +36,36 @@ pub struct Redactor {
     set: OnceLock<HashSet<IpAddr>>,
     /// `--show-ips`: change nothing.
     off: bool,
+    /// Clients known only by keyed hashes of their addresses (a saved
+    /// state keeps no address), used instead of `clients` when set.
+    hashed: Option<HashedClients>,
+}
+
+/// A set of client addresses kept as 128-bit keyed hashes: whether an
+/// address is among them can be asked, the addresses cannot be read back.
+#[derive(Debug, Default, Clone)]
+pub struct HashedClients {
+    pub key: [u64; 2],
+    pub set: hashbrown::HashSet<u128>,
+}
+
+impl HashedClients {
+    pub fn contains(&self, ip: &IpAddr) -> bool {
+        self.set.contains(&address_hash(self.key, ip))
+    }
+}
+
+/// SipHash-1-3 (128-bit) of an address under `key`: what a saved state
+/// keeps of a client instead of its address.
+pub fn address_hash(key: [u64; 2], ip: &IpAddr) -> u128 {
+    use siphasher::sip128::{Hasher128, SipHasher13};
+    use std::hash::Hasher;
+    let mut h = SipHasher13::new_with_keys(key[0], key[1]);
+    match ip {
+        IpAddr::V4(v4) => h.write(&v4.octets()),
+        IpAddr::V6(v6) => h.write(&v6.octets()),
+    }
+    h.finish128().as_u128()
 }
 
 impl Redactor {
@@ -46,10 +76,22 @@ impl Redactor {
             clients: if show_ips { Vec::new() } else { clients },
             set: OnceLock::new(),
             off: show_ips,
+            hashed: None,
+        }
+    }
+
+    /// A redactor for clients known by their hashes.
+    pub fn hashed(clients: HashedClients, show_ips: bool) -> Redactor {
+        Redactor {
+            hashed: (!show_ips).then_some(clients),
+            ..Redactor::new(Vec::new(), show_ips)
         }
     }
 
     fn is_client(&self, ip: &IpAddr) -> bool {
+        if let Some(hashed) = &self.hashed {
+            return hashed.contains(ip);
+        }
         self.set
             .get_or_init(|| self.clients.iter().flatten().copied().collect())
             .contains(ip)
@@ -64,7 +106,7 @@ impl Redactor {
     /// other IPv6 spellings included) and is a client's; anything else is
     /// left alone, so paths and versions keep their numbers.
     pub fn redact(&self, text: &str) -> String {
-        if self.clients.is_empty() {
+        if self.clients.is_empty() && self.hashed.as_ref().is_none_or(|h| h.set.is_empty()) {
             return text.to_string();
         }
         self.replace(text, false)

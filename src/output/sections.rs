@@ -3,6 +3,7 @@
 //! itself.
 
 use crate::enrich::zone::Bucket;
+use crate::report::incidents;
 use crate::report::Report;
 
 /// A value in a table row.
@@ -157,6 +158,8 @@ pub fn sections(report: &Report) -> Vec<Section> {
                 "status_5xx",
                 "error_rate_4xx",
                 "error_rate_5xx",
+                "visits_with_errors",
+                "visits_with_errors_rate",
             ],
             0,
             [sm],
@@ -176,6 +179,8 @@ pub fn sections(report: &Report) -> Vec<Section> {
                     Count(sm.status_5xx),
                     Rate(sm.error_rate_4xx),
                     Rate(sm.error_rate_5xx),
+                    Count(sm.visits_with_errors),
+                    Rate(sm.visits_with_errors_rate),
                 ]
             },
             None,
@@ -206,6 +211,39 @@ pub fn sections(report: &Report) -> Vec<Section> {
                     Bytes(r.bytes),
                     Count(r.status_4xx),
                     Count(r.status_5xx),
+                ]
+            },
+            None,
+        ),
+        table(
+            "incidents",
+            "Incidents (5xx rate well above normal)",
+            &[
+                "start",
+                "end",
+                "hits",
+                "status_5xx",
+                "error_rate_5xx",
+                "normal_error_rate_5xx",
+                "first_error",
+                "visitors",
+                "visits",
+                "routes",
+            ],
+            1,
+            &report.incidents,
+            |r| {
+                vec![
+                    Text(r.start.clone()),
+                    Text(r.end.clone()),
+                    Count(r.hits),
+                    Count(r.status_5xx),
+                    Rate(r.error_rate_5xx),
+                    Rate(r.normal_error_rate_5xx),
+                    Text(r.first_error.clone()),
+                    Count(r.visitors),
+                    Count(r.visits),
+                    Text(incidents::routes_text(&r.routes)),
                 ]
             },
             None,
@@ -512,12 +550,13 @@ pub const HIT_LEVEL_SECTIONS: [&str; 9] = [
 ];
 
 /// The section names `--section` accepts, in report order.
-pub const SECTION_NAMES: [&str; 29] = [
+pub const SECTION_NAMES: [&str; 30] = [
     "inputs",
     "malformed_samples",
     "period",
     "summary",
     "timeseries",
+    "incidents",
     "pages",
     "vhosts",
     "landing_pages",

@@ -61,6 +61,7 @@ pub fn write_styled(
             "summary" => summary_table(&s, report),
             "response_time" => key_value_table(&s, |name| name.trim_end_matches("_ms").into()),
             "timeseries" => with_bars(&s),
+            "incidents" => plain_table(&with_short_times(&s)),
             _ => plain_table(&s),
         };
         if color {
@@ -247,6 +248,31 @@ fn key_value_table(s: &Section, label: impl Fn(&str) -> String) -> Table {
     }
     align_numbers(&mut t, 1);
     t
+}
+
+/// A copy of `s` with its text cells that hold times shortened, the zone
+/// said once in the header.
+fn with_short_times(s: &Section) -> Section {
+    let rows = (s.rows.iter())
+        .map(|row| {
+            (row.iter().zip(&s.columns))
+                .map(|(cell, column)| match cell {
+                    Cell::Text(t) if matches!(*column, "start" | "end" | "first_error") => {
+                        Cell::Text(short_time(t))
+                    }
+                    other => other.clone(),
+                })
+                .collect()
+        })
+        .collect();
+    Section {
+        name: s.name,
+        title: s.title,
+        columns: s.columns.clone(),
+        keys: s.keys,
+        rows,
+        share_of: s.share_of,
+    }
 }
 
 /// The time series with a bar of hits per row, scaled to the busiest.

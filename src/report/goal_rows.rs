@@ -3,11 +3,42 @@
 
 use std::collections::HashMap;
 
-use super::model::{FunnelRow, GoalChannelRow, GoalRow};
+use serde::Serialize;
+
 use super::tables::rate;
 use crate::enrich::sources::Channel;
 use crate::goals::GoalSet;
-use crate::visits::GoalFigures;
+use crate::visits::goal_walk::GoalFigures;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GoalRow {
+    pub goal: String,
+    pub hits: u64,
+    pub visitors: u64,
+    pub conversions: u64,
+    pub conversion_rate: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GoalChannelRow {
+    pub goal: String,
+    pub channel: &'static str,
+    pub visits: u64,
+    pub conversions: u64,
+    pub conversion_rate: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FunnelRow {
+    pub funnel: String,
+    /// 1-based.
+    pub step: u64,
+    /// The step as written: a goal's name or a pattern.
+    pub name: String,
+    pub visits: u64,
+    pub share_of_first: f64,
+    pub drop_off: f64,
+}
 
 /// The three sections.
 #[derive(Debug, Clone, PartialEq, Default)]

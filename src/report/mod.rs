@@ -4,9 +4,9 @@
 //! [`model`] is the report as renderers see it; [`build`] merges the
 //! inputs' figures, has the visits computed and makes every table, with
 //! the helpers of `tables.rs` (text, tables keyed by path), `rank.rs`,
-//! `routes.rs`, `timeseries.rs` and `goal_rows.rs` (the goal and funnel
-//! sections), and, for `--format prometheus`, the series of [`metrics`].
-//! A new table is a field of the model and a few
+//! `routes.rs` and `timeseries.rs`, and, for `--format prometheus`, the
+//! series of [`metrics`]; [`incidents`] finds the stretches of time with a
+//! 5xx rate well above normal. A new table is a field of the model and a few
 //! lines here. Depends on [`scan`](crate::scan) for what each
 //! input gave, on [`aggregate`](crate::aggregate) and
 //! [`visits`] for the figures, on [`goals`](crate::goals) for the goal and
@@ -14,7 +14,8 @@
 //! addresses and the report zone, and on [`text`](crate::text) for log
 //! bytes as text.
 
-mod goal_rows;
+pub mod goal_rows;
+pub mod incidents;
 pub mod metrics;
 pub mod model;
 mod rank;
@@ -24,6 +25,7 @@ mod timeseries;
 
 use hashbrown::HashMap;
 
+use crate::aggregate::pageviews::marks::SERVER_ERROR;
 use crate::aggregate::Figures;
 use crate::enrich::geoip::GeoDb;
 use crate::enrich::privacy::{self, Redactor};
@@ -65,6 +67,15 @@ pub struct ReportOptions<'a> {
     pub goals: Option<&'a GoalSet>,
 }
 
+/// Visit-level figures, clients and the redactor, when they were worked
+/// out elsewhere (from a saved state) rather than by walking the page
+/// views of the figures.
+pub struct GivenVisits {
+    pub visits: visits::VisitFigures,
+    pub clients: Vec<ClientRow>,
+    pub redactor: Redactor,
+}
+
 pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
     let zone = opts.zone.unwrap_or_else(|| {
         let written = inputs.iter().find_map(|i| i.scanned.first_offset);
@@ -92,11 +103,29 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
             format: input.format.name(),
             bytes: s.bytes,
             counts: s.counts,
+            state: None,
         });
         figures.merge(s.figures);
     }
     samples.truncate(MAX_SAMPLES);
+    assemble(rows, samples, figures, zone, opts, logs_languages, None)
+}
 
+/// The report of `figures`: visit-level figures walked from its page
+/// views, unless `given`.
+pub fn assemble(
+    rows: Vec<InputRow>,
+    samples: Vec<MalformedSample>,
+    mut figures: Figures,
+    zone: ReportZone,
+    opts: &ReportOptions<'_>,
+    logs_languages: bool,
+    given: Option<GivenVisits>,
+) -> Report {
+    let (given, given_rest) = match given {
+        Some(g) => (Some(g.visits), Some((g.clients, g.redactor))),
+        None => (None, None),
+    };
     let total = figures.total;
     let period = Period {
         first: figures.first_time.map(|t| zone.format(t)),
@@ -106,12 +135,17 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
         (Some(first), Some(last)) => Bucket::for_period(first, last),
         _ => Bucket::Hour,
     };
+    // Incidents come from the slots; the visit walk counts the visits and
+    // visitors each reached.
+    let (found, normal_5xx) = incidents::find(&figures);
     // Visits and the hit-level route table need nothing of each other:
     // one is worked out while the other is.
     let views = std::mem::take(&mut figures.views);
     let (mut v, ((routes, response_time), paths)) = rayon::join(
         || {
-            if opts.visits {
+            if let Some(given) = given {
+                given
+            } else if opts.visits {
                 visits::compute(
                     &figures,
                     views,
@@ -122,6 +156,7 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
                         geo: opts.geo,
                         metrics: opts.metrics,
                         goals: opts.goals,
+                        incidents: incidents::spans(&found),
                     },
                 )
             } else {
@@ -133,6 +168,10 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
             (routes(paths), paths)
         },
     );
+    let visits_with_errors = (v.marked.visits)
+        .get(SERVER_ERROR as usize)
+        .copied()
+        .unwrap_or(0);
     let summary = Summary {
         hits: total.hits,
         pageviews: v.pageviews,
@@ -152,14 +191,28 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
         status_5xx: total.status_5xx,
         error_rate_4xx: rate(total.status_4xx, total.hits),
         error_rate_5xx: rate(total.status_5xx, total.hits),
+        visits_with_errors,
+        visits_with_errors_rate: rate(visits_with_errors, v.visits),
     };
+    let incidents = incidents::rows(
+        &figures,
+        &found,
+        normal_5xx,
+        opts.visits.then_some(&v.marked),
+        &zone,
+    );
     let top = opts.top;
-    let clients_table = if opts.clients {
-        clients(&figures, &v, opts.show_ips, top)
-    } else {
-        Vec::new()
+    let (clients_table, redactor) = match given_rest {
+        Some((clients, redactor)) => (clients, redactor),
+        None => (
+            if opts.clients {
+                clients(&figures, &v, opts.show_ips, top)
+            } else {
+                Vec::new()
+            },
+            Redactor::new(std::mem::take(&mut v.client_ips), opts.show_ips),
+        ),
     };
-    let redactor = Redactor::new(std::mem::take(&mut v.client_ips), opts.show_ips);
     let (goals, goal_channels, funnels) = match opts.goals {
         Some(set) => {
             let figures = v.goals.take().unwrap_or_default();
@@ -231,6 +284,7 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
         period,
         summary,
         timeseries: timeseries(&figures, &zone, bucket, &v.buckets),
+        incidents,
         pages,
         vhosts: vhosts(&figures, &v, top),
         landing_pages,
@@ -414,6 +468,9 @@ fn redact(r: &mut Report, redactor: &Redactor) {
     r.not_found.iter_mut().for_each(|x| fix(&mut x.path));
     r.server_errors.iter_mut().for_each(|x| fix(&mut x.path));
     r.routes.iter_mut().for_each(|x| fix(&mut x.route));
+    for incident in &mut r.incidents {
+        incident.routes.iter_mut().for_each(|x| fix(&mut x.route));
+    }
 }
 
 /// Hits per virtual host, with page views and visitor-days from the walk.

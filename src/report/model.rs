@@ -3,6 +3,8 @@
 
 use serde::Serialize;
 
+use super::goal_rows::{FunnelRow, GoalChannelRow, GoalRow};
+use super::incidents::IncidentRow;
 use super::metrics::Metrics;
 use crate::enrich::zone::{Bucket, ReportZone};
 pub use crate::scan::Counts;
@@ -19,6 +21,8 @@ pub struct Report {
     pub period: Period,
     pub summary: Summary,
     pub timeseries: Timeseries,
+    /// Stretches of time with a 5xx rate well above the normal level.
+    pub incidents: Vec<IncidentRow>,
     pub pages: Vec<PageRow>,
     /// Per virtual host, for layouts that log one; empty otherwise.
     pub vhosts: Vec<VhostRow>,
@@ -74,6 +78,9 @@ pub struct InputRow {
     pub bytes: u64,
     #[serde(flatten)]
     pub counts: Counts,
+    /// With `--state`: what the state knew of the input before this run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<crate::state::run::InputState>,
 }
 
 #[derive(Debug, Serialize)]
@@ -105,6 +112,10 @@ pub struct Summary {
     pub status_5xx: u64,
     pub error_rate_4xx: f64,
     pub error_rate_5xx: f64,
+    /// Visits holding a 5xx hit (SPEC §7's rule for hits that are not
+    /// page views), and their share of all visits.
+    pub visits_with_errors: u64,
+    pub visits_with_errors_rate: f64,
 }
 
 #[derive(Debug, Serialize)]
@@ -261,34 +272,4 @@ pub struct ResponseTime {
     pub p90_ms: f64,
     pub p99_ms: f64,
     pub max_ms: f64,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct GoalRow {
-    pub goal: String,
-    pub hits: u64,
-    pub visitors: u64,
-    pub conversions: u64,
-    pub conversion_rate: f64,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct GoalChannelRow {
-    pub goal: String,
-    pub channel: &'static str,
-    pub visits: u64,
-    pub conversions: u64,
-    pub conversion_rate: f64,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct FunnelRow {
-    pub funnel: String,
-    /// 1-based.
-    pub step: u64,
-    /// The step as written: a goal's name or a pattern.
-    pub name: String,
-    pub visits: u64,
-    pub share_of_first: f64,
-    pub drop_off: f64,
 }

@@ -114,6 +114,7 @@ mod tests {
             strict,
             progress: None,
             filter: None,
+            days: None,
         }
     }
 

@@ -18,7 +18,7 @@ use crate::input::{InputPath, Opened, Source};
 use crate::parse::{self, check_fit, detect, Format};
 
 /// The first block of a stream, from which its format is detected.
-const DETECT_BLOCK_BYTES: usize = 1 << 20;
+pub(crate) const DETECT_BLOCK_BYTES: usize = 1 << 20;
 
 /// What scanning the inputs of a run needs to know.
 pub struct InputsOptions<'a> {
@@ -73,60 +73,26 @@ pub fn scan_inputs(
     let mut warnings = Vec::new();
     let mut partial = false;
     let mut chunk_base = 0u32;
+    let how = InputScan {
+        format: opts.format,
+        continuing: false,
+        days: false,
+        fallback: None,
+    };
     for (path, opened) in opened {
-        let name = path.display();
-        let compressed_read = opened.compressed_read.clone();
-        let (format, result) = scan_input(opened, opts, &mut zoning, chunk_base, bar.as_ref())
-            .map_err(|message| Error::Format {
-                path: name.to_string(),
-                message,
-            })?;
-        chunk_base = chunk_base.saturating_add(result.chunks);
-        if let Some(e) = &result.read_error {
-            partial = true;
-            warnings.push(match &compressed_read {
-                Some(consumed) => format!(
-                    "{name}: truncated or corrupt gzip data at byte {} of the compressed file \
-                     (after {} bytes of decompressed log text): {e}; the report covers what was read",
-                    consumed.load(Ordering::Relaxed),
-                    result.bytes
-                ),
-                None => format!(
-                    "{name}: read failed after {} bytes of log text: {e}; the report covers what was read",
-                    result.bytes
-                ),
-            });
-        }
-        if result.counts.parsed == 0 && result.counts.malformed > 0 && !opts.strict {
-            warnings.push(format!(
-                "{name}: no line matches the {format} layout; name the right one with --log-format"
-            ));
-        }
-        if result.no_vhost > 0 {
-            warnings.push(if result.no_vhost == result.counts.parsed {
-                format!("{name}: the {format} layout logs no virtual host, so --host filtered every line")
-            } else {
-                format!(
-                    "{name}: {} lines have no virtual host, so --host filtered them",
-                    result.no_vhost
-                )
-            });
-        }
-        if opts.strict {
-            if let Some(first) = result.samples.first() {
-                return Err(Error::Strict {
-                    path: name,
-                    line: first.line,
-                    format: format.name(),
-                    text: crate::text::from_log(&first.text).into_owned(),
-                });
-            }
-        }
-        scanned.push(ScannedInput {
-            path: name,
-            format,
-            scanned: result,
-        });
+        let one = scan_one(
+            path.display(),
+            opened,
+            &how,
+            opts,
+            &mut zoning,
+            chunk_base,
+            bar.as_ref(),
+        )?;
+        chunk_base = chunk_base.saturating_add(one.input.scanned.chunks);
+        warnings.extend(one.warnings);
+        partial |= one.partial;
+        scanned.push(one.input);
     }
     if let Some(bar) = bar {
         bar.finish_and_clear();
@@ -140,15 +106,113 @@ pub fn scan_inputs(
     })
 }
 
+/// How one input is scanned.
+pub(crate) struct InputScan {
+    /// The layout: given, or known from an earlier run; `None`: detected.
+    pub format: Option<Format>,
+    /// The input is read from where an earlier run stopped: the format
+    /// known then is not checked against this part's first lines.
+    pub continuing: bool,
+    /// Count kept lines per day of the report zone (for a saved state).
+    pub days: bool,
+    /// For a state that has counted lines already, the layout of the
+    /// input read last: a new input's first lines may be a few, even
+    /// one malformed line, so a given layout is not checked against them
+    /// again, and a detection that fits none of them takes this one.
+    pub fallback: Option<Format>,
+}
+
+/// One input, scanned, with the warnings it gave and whether it could be
+/// read only in part.
+pub(crate) struct ScannedOne {
+    pub input: ScannedInput,
+    pub warnings: Vec<String>,
+    pub partial: bool,
+}
+
+/// Scans one opened input named `name`: its format detected (unless
+/// known), its read errors and suspicious counts turned into warnings.
+pub(crate) fn scan_one(
+    name: String,
+    opened: Opened,
+    how: &InputScan,
+    opts: &InputsOptions,
+    zoning: &mut Zoning,
+    chunk_base: u32,
+    bar: Option<&ProgressBar>,
+) -> Result<ScannedOne, Error> {
+    let mut warnings = Vec::new();
+    let mut partial = false;
+    let compressed_read = opened.compressed_read.clone();
+    let (format, result) =
+        scan_input(opened, how, opts, zoning, chunk_base, bar).map_err(|message| {
+            Error::Format {
+                path: name.clone(),
+                message,
+            }
+        })?;
+    if let Some(e) = &result.read_error {
+        partial = true;
+        warnings.push(match &compressed_read {
+            Some(consumed) => format!(
+                "{name}: truncated or corrupt gzip data at byte {} of the compressed file \
+                 (after {} bytes of decompressed log text): {e}; the report covers what was read",
+                consumed.load(Ordering::Relaxed),
+                result.bytes
+            ),
+            None => format!(
+                "{name}: read failed after {} bytes of log text: {e}; the report covers what was read",
+                result.bytes
+            ),
+        });
+    }
+    if result.counts.parsed == 0 && result.counts.malformed > 0 && !opts.strict {
+        warnings.push(format!(
+            "{name}: no line matches the {format} layout; name the right one with --log-format"
+        ));
+    }
+    if result.no_vhost > 0 {
+        warnings.push(if result.no_vhost == result.counts.parsed {
+            format!(
+                "{name}: the {format} layout logs no virtual host, so --host filtered every line"
+            )
+        } else {
+            format!(
+                "{name}: {} lines have no virtual host, so --host filtered them",
+                result.no_vhost
+            )
+        });
+    }
+    if opts.strict {
+        if let Some(first) = result.samples.first() {
+            return Err(Error::Strict {
+                path: name,
+                line: first.line,
+                format: format.name(),
+                text: crate::text::from_log(&first.text).into_owned(),
+            });
+        }
+    }
+    Ok(ScannedOne {
+        input: ScannedInput {
+            path: name,
+            format,
+            scanned: result,
+        },
+        warnings,
+        partial,
+    })
+}
+
 /// The report zone, decided before any line is filtered, and the filters
 /// resolved in it. SPEC §1: `--tz`, else the offset written on the first
 /// parsed line of the first input with one. The scan would find that line
 /// too, but only after filtering with times that depend on it; so it is
 /// looked for in the sample format detection reads, where the check that
 /// the format fits puts it whenever the input has a line that is not blank.
-struct Zoning {
-    zone: Option<ReportZone>,
-    filter: Option<Filter>,
+pub(crate) struct Zoning {
+    pub zone: Option<ReportZone>,
+    pub filter: Option<Filter>,
 }
 
 impl Zoning {
@@ -168,7 +232,7 @@ impl Zoning {
 
     /// `--since` at or after `--until` keeps nothing, which is rarely what
     /// was meant (`--since today --until yesterday`).
-    fn empty_span_warning(&self) -> Option<String> {
+    pub(crate) fn empty_span_warning(&self) -> Option<String> {
         let (Some(since), Some(until)) = self.filter.as_ref()?.bounds() else {
             return None;
         };
@@ -186,7 +250,7 @@ impl Zoning {
 
 /// The written offset of the first line of `start` that parses, among
 /// the lines format detection samples; `None` when none does.
-fn first_offset(start: &[u8], format: Format) -> Option<Option<i32>> {
+pub(crate) fn first_offset(start: &[u8], format: Format) -> Option<Option<i32>> {
     start
         .split(|&b| b == b'\n')
         .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
@@ -196,18 +260,40 @@ fn first_offset(start: &[u8], format: Format) -> Option<Option<i32>> {
         .map(|l| l.time.offset_s)
 }
 
+/// The format of an input that starts with `start`: `given` if it fits,
+/// else the one detected. `Err`: the message of a format that does not fit.
+pub(crate) fn choose_format(start: &[u8], given: Option<Format>) -> Result<Format, String> {
+    Ok(match given {
+        Some(given) => {
+            check_fit(start, given, true)?;
+            given
+        }
+        None => {
+            // Detection has counted what fits; only a format that fits
+            // nothing needs the check's message.
+            let (detected, parsed) = detect(start);
+            if parsed == 0 {
+                check_fit(start, detected, false)?;
+            }
+            detected
+        }
+    })
+}
+
 /// Detects the format of one opened input (unless it was given), checks
 /// that it fits the start of the input, and scans it. `Err`: the message
 /// of a format that does not fit.
 fn scan_input(
     opened: Opened,
+    how: &InputScan,
     opts: &InputsOptions<'_>,
     zoning: &mut Zoning,
     chunk_base: u32,
     bar: Option<&ProgressBar>,
 ) -> Result<(Format, Scanned), String> {
     let mut choose = |start: &[u8]| -> Result<Format, String> {
-        let format = match opts.format {
+        let format = match how.format {
+            Some(known) if how.continuing || how.fallback.is_some() => known,
             Some(given) => {
                 check_fit(start, given, true)?;
                 given
@@ -216,16 +302,21 @@ fn scan_input(
                 // Detection has counted what fits; only a format that
                 // fits nothing needs the check's message.
                 let (detected, parsed) = detect(start);
-                if parsed == 0 {
-                    check_fit(start, detected, false)?;
+                match how.fallback {
+                    Some(fallback) if parsed == 0 => fallback,
+                    _ => {
+                        if parsed == 0 {
+                            check_fit(start, detected, false)?;
+                        }
+                        detected
+                    }
                 }
-                detected
             }
         };
         zoning.before_scan(start, format);
         Ok(format)
     };
-    let scan_opts = |format, filter| ScanOptions {
+    let scan_opts = |format, filter, zone: Option<ReportZone>| ScanOptions {
         format,
         chunk_base,
         visits: opts.visits,
@@ -237,11 +328,17 @@ fn scan_input(
         // Compressed input is counted as it is read, on the compressed side.
         progress: if opened.gzip { None } else { bar },
         filter,
+        days: how.days.then(|| crate::state::days::DayCut {
+            zone: zone.unwrap_or(ReportZone::UTC),
+        }),
     };
     match opened.source {
         Source::Mapped(map) => {
             let format = choose(&map)?;
-            let scanned = scan_slice(&map, &scan_opts(format, zoning.filter.as_ref()));
+            let scanned = scan_slice(
+                &map,
+                &scan_opts(format, zoning.filter.as_ref(), zoning.zone),
+            );
             // Unmapping a large file takes the kernel a while (17 ms for
             // 1 GiB).
             drop_in_background(map);
@@ -251,7 +348,10 @@ fn scan_input(
             let format = choose(&bytes)?;
             Ok((
                 format,
-                scan_slice(&bytes, &scan_opts(format, zoning.filter.as_ref())),
+                scan_slice(
+                    &bytes,
+                    &scan_opts(format, zoning.filter.as_ref(), zoning.zone),
+                ),
             ))
         }
         Source::Stream(reader) => {
@@ -281,7 +381,11 @@ fn scan_input(
                 }
             }
             let format = choose(first.as_deref().unwrap_or_default())?;
-            let mut result = scan_stream(blocks, first, &scan_opts(format, zoning.filter.as_ref()));
+            let mut result = scan_stream(
+                blocks,
+                first,
+                &scan_opts(format, zoning.filter.as_ref(), zoning.zone),
+            );
             if early_error.is_some() {
                 result.read_error = early_error;
             }

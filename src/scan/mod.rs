@@ -18,5 +18,8 @@ mod partial;
 mod scanned;
 
 pub use chunks::{scan_slice, scan_stream};
+pub(crate) use inputs::{choose_format, first_offset, DETECT_BLOCK_BYTES};
 pub use inputs::{drop_in_background, scan_inputs, InputsOptions, ScannedInputs};
+pub(crate) use inputs::{scan_one, InputScan, Zoning};
+pub use partial::parse_line;
 pub use scanned::{Counts, Sample, ScanOptions, Scanned, ScannedInput, MAX_SAMPLES, SAMPLE_BYTES};

@@ -8,7 +8,22 @@ use crate::aggregate::{Figures, Record};
 use crate::filter::FilterCache;
 use crate::input::chunk::MAX_LINE_BYTES;
 use crate::input::lines::{Line, Lines};
-use crate::parse::is_blank;
+use crate::parse::{is_blank, Format, LogLine};
+use crate::state::days::{DayChunk, DayFigures};
+
+/// One line as the scan reads it; `None` when it is blank or malformed
+/// ([`is_blank`] tells which). A line longer than [`MAX_LINE_BYTES`] is
+/// malformed, however it looks.
+#[inline(always)]
+pub fn parse_line<'a>(format: Format, line: Line<'a, '_>) -> Option<LogLine<'a>> {
+    if line.text.len() > MAX_LINE_BYTES {
+        None
+    } else if let Some(mut quotes) = line.quotes {
+        format.parse_with(line.text, &mut quotes)
+    } else {
+        format.parse(line.text)
+    }
+}
 
 /// A malformed line, located by chunk until line numbers are known.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -31,6 +46,7 @@ pub(super) struct Partial {
     /// The chunk index and written offset of the first parsed line seen.
     first_offset: Option<(u32, Option<i32>)>,
     filter_cache: FilterCache,
+    days: DayFigures,
 }
 
 impl Partial {
@@ -48,17 +64,12 @@ impl Partial {
         let mut first_offset = None;
         let chunk = opts.chunk_base.saturating_add(index);
         let mut views = self.figures.chunk_views(chunk);
+        let mut by_day = opts.days.map(|cut| DayChunk::new(cut, chunk));
         let mut cut = Lines::new(text, opts.format.uses_quote_marks());
-        while let Some(Line { text: line, quotes }) = cut.next_line() {
+        while let Some(next) = cut.next_line() {
+            let line = next.text;
             lines += 1;
-            // Longer than any log line: malformed, however it looks.
-            let parsed = if line.len() > MAX_LINE_BYTES {
-                None
-            } else if let Some(mut quotes) = quotes {
-                opts.format.parse_with(line, &mut quotes)
-            } else {
-                opts.format.parse(line)
-            };
+            let parsed = parse_line(opts.format, next);
             match parsed {
                 // By reference: moved out, with a filter to hand it to,
                 // every parsed line was copied once more, filters or none.
@@ -80,7 +91,10 @@ impl Partial {
                         metrics: opts.metrics,
                         goals: opts.goals,
                     };
-                    self.figures.add(parsed, &mut views, record);
+                    match &mut by_day {
+                        Some(by_day) => by_day.add(&mut self.days, parsed, record),
+                        None => self.figures.add(parsed, &mut views, record),
+                    }
                 }
                 None if is_blank(line) => self.counts.blank += 1,
                 None => {
@@ -94,6 +108,9 @@ impl Partial {
             }
         }
         self.figures.flush_chunk(views);
+        if let Some(by_day) = by_day {
+            by_day.flush(&mut self.days);
+        }
         self.counts.lines += lines;
         self.bytes += text.len() as u64;
         self.chunk_lines.push((index, lines));
@@ -133,6 +150,7 @@ impl Partial {
         self.counts.merge(&other.counts);
         self.bytes += other.bytes;
         self.figures.merge(other.figures);
+        self.days.merge(other.days);
         self.chunk_lines.extend(other.chunk_lines);
         self.samples.extend(other.samples);
         self.samples.sort();
@@ -170,6 +188,7 @@ impl Partial {
             counts: self.counts,
             bytes: self.bytes,
             figures: self.figures,
+            days: self.days,
             samples,
             first_offset: self.first_offset.map(|(_, o)| o),
             no_vhost: self.filter_cache.no_vhost,

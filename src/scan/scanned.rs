@@ -7,6 +7,7 @@ use crate::aggregate::Figures;
 use crate::filter::Filter;
 use crate::goals::GoalSet;
 use crate::parse::Format;
+use crate::state::days::{DayCut, DayFigures};
 
 /// How many malformed lines are kept as samples (SPEC §1).
 pub const MAX_SAMPLES: usize = 5;
@@ -14,7 +15,7 @@ pub const MAX_SAMPLES: usize = 5;
 pub const SAMPLE_BYTES: usize = 200;
 
 /// Where the lines of one input went.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Counts {
     pub lines: u64,
     pub parsed: u64,
@@ -64,6 +65,9 @@ pub struct ScanOptions<'a> {
     pub progress: Option<&'a ProgressBar>,
     /// `None` when no filter is given: every parsed line is kept.
     pub filter: Option<&'a Filter>,
+    /// For a saved state: kept lines are counted per day of this zone, in
+    /// [`Scanned::days`], and `Scanned::figures` stays empty.
+    pub days: Option<DayCut>,
 }
 
 /// The result of scanning one input.
@@ -75,6 +79,8 @@ pub struct Scanned {
     /// Bytes of log text read (after decompression).
     pub bytes: u64,
     pub figures: Figures,
+    /// The figures per day, when [`ScanOptions::days`] asked for them.
+    pub days: DayFigures,
     /// The first malformed lines, in line order.
     pub samples: Vec<Sample>,
     /// The offset written on the first parsed line, if it had one.

@@ -1,11 +1,11 @@
-//! The day and time-series bucket of each 15-minute slot with hits,
+//! The day and time-series bucket of each 5-minute slot with hits,
 //! worked out once for the walk.
 
 use super::figures::VisitOptions;
 use crate::aggregate::{Figures, SLOT_SECONDS};
 use crate::enrich::zone::Bucket;
 
-/// Day and time-series bucket of each 15-minute slot that holds a hit,
+/// Day and time-series bucket of each 5-minute slot that holds a hit,
 /// worked out once: zone arithmetic per page view would cost more
 /// than the walk itself for named zones. Days and buckets are numbered in
 /// time order. Only slots that occur are kept, so a log whose clock jumps
@@ -16,8 +16,8 @@ pub(super) struct Calendar {
     slots: Vec<i64>,
     numbers: Vec<(u32, u32)>,
     pub(super) bucket_starts: Vec<i64>,
-    /// When the slots span at most [`Calendar::DENSE_SLOTS`] (a century
-    /// of slots takes 27 MB; a year, 280 kB), the numbers of every slot
+    /// When the slots span at most [`Calendar::DENSE_SLOTS`] (ten years
+    /// of slots take 8 MB; a year, 840 kB), the numbers of every slot
     /// from the first: an index instead of a binary search per page view.
     pub(super) dense: Vec<(u32, u32)>,
 }

@@ -4,6 +4,8 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 
+use super::goal_walk::GoalFigures;
+use super::marks::{MarkTally, Spans};
 use super::metrics::VisitMetrics;
 use crate::enrich::geoip::GeoDb;
 use crate::enrich::sources::Channel;
@@ -24,6 +26,9 @@ pub struct VisitOptions<'a> {
     /// `--site` hosts, as given.
     pub sites: &'a [String],
     pub geo: Option<&'a GeoDb>,
+    /// Stretches of time whose server errors are counted apart: the
+    /// report's incidents.
+    pub incidents: Spans,
     /// Count what `--format prometheus` needs beyond the tables.
     pub metrics: bool,
     /// Goals and funnels, when some are given.
@@ -70,6 +75,9 @@ pub struct VisitFigures {
     pub own_hosts_from: OwnHostsFrom,
     /// Per client id of the figures: its address, if it has one.
     pub client_ips: Vec<Option<IpAddr>>,
+    /// Visits holding marked hits (server errors), and the visits and
+    /// visitors each incident reached.
+    pub marked: MarkTally,
     /// Distinct client addresses the GeoIP database failed to look up.
     pub geoip_lookup_errors: u64,
     /// What `--format prometheus` needs beyond the tables; `None` unless
@@ -92,15 +100,3 @@ pub enum OwnHostsFrom {
 /// hashbrown's default hasher: these maps are keyed by ids and addresses
 /// built here, not by log text, and SipHash showed in the profile.
 pub(super) type FastMap<K, V> = hashbrown::HashMap<K, V>;
-
-/// The goal and funnel figures of a run, by goal and funnel index.
-#[derive(Debug, Default, Clone, PartialEq)]
-pub struct GoalFigures {
-    pub hits: Vec<u64>,
-    pub visitors: Vec<u64>,
-    pub conversions: Vec<u64>,
-    /// Per (goal, channel): conversions.
-    pub by_channel: HashMap<(usize, Channel), u64>,
-    /// Per funnel, per step: visits that reached it.
-    pub reached: Vec<Vec<u64>>,
-}

@@ -12,7 +12,7 @@
 
 use std::collections::HashMap;
 
-use super::figures::{GoalFigures, VISIT_GAP_SECONDS};
+use super::figures::VISIT_GAP_SECONDS;
 use crate::aggregate::Figures;
 use crate::enrich::sources::Channel;
 use crate::goals::define::{GoalSet, Step};
@@ -288,6 +288,18 @@ impl VisitTally {
             reached: self.reached,
         }
     }
+}
+
+/// The goal and funnel figures of a run, by goal and funnel index.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct GoalFigures {
+    pub hits: Vec<u64>,
+    pub visitors: Vec<u64>,
+    pub conversions: Vec<u64>,
+    /// Per (goal, channel): conversions.
+    pub by_channel: HashMap<(usize, Channel), u64>,
+    /// Per funnel, per step: visits that reached it.
+    pub reached: Vec<Vec<u64>>,
 }
 
 /// How many steps of a funnel, from the first, a visit reaches with

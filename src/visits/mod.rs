@@ -17,12 +17,14 @@
 //! parallel (`walk.rs`); then the own hosts and the source of each visit
 //! (`attribution.rs`). When goals are given, their hits are filed by
 //! visitor before the walk and given to visits as it goes
-//! ([`goal_walk`]). `figures.rs` holds what goes in and comes out, and
-//! [`metrics`] what the walk adds for `--format prometheus`.
+//! ([`goals`](crate::goals)); the hits that are no page views but belong to
+//! visits (a visitor's 5xx) are given to them during the walk ([`marks`]).
+//! `figures.rs` holds what goes in and comes out, and [`metrics`] what the
+//! walk adds for `--format prometheus`.
 //!
 //! Depends on [`aggregate`](crate::aggregate) for the figures and the
 //! page-view store, on [`enrich`](crate::enrich) for the rules, on
-//! [`goals`](crate::goals) for what the goals are, and on
+//! [`goals`](crate::goals) for the goal hits' walk, and on
 //! [`parse`](crate::parse) and [`text`](crate::text) for the text of
 //! logged fields.
 
@@ -30,6 +32,7 @@ mod attribution;
 mod calendar;
 mod figures;
 pub mod goal_walk;
+pub mod marks;
 pub mod metrics;
 mod order;
 mod visitors;
@@ -45,10 +48,9 @@ use crate::parse::Quoted;
 use attribution::attribute_sources;
 use calendar::Calendar;
 use figures::FastMap;
-pub use figures::{
-    GoalFigures, OwnHostsFrom, VisitFigures, VisitOptions, UNKNOWN_COUNTRY, VISIT_GAP_SECONDS,
-};
+pub use figures::{OwnHostsFrom, VisitFigures, VisitOptions, UNKNOWN_COUNTRY, VISIT_GAP_SECONDS};
 use goal_walk::{PartitionHits, VisitTally};
+use marks::{ByVisitor, MarkTally};
 use order::by_visitor;
 use visitors::{countries_of_clients, languages_of, number_visitors, unify_clients};
 use walk::{HostTally, Tally};
@@ -141,6 +143,7 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
         },
         languages: vec![HostTally::default(); language_names.len()],
         goals: opts.goals.map(VisitTally::new).unwrap_or_default(),
+        marks: MarkTally::new(opts.incidents.clone()),
         ..Tally::default()
     };
     // Partitions are independent: each is put in visitor order and walked
@@ -167,12 +170,15 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
                 .map(|&v| visitor_number[v as usize])
                 .collect();
             let views = by_visitor(part.segments, walkers.len(), &number, has_vhosts, languages);
+            let mut marked = ByVisitor::new(part.marks, &number);
             for (number, one_visitor, vhosts, languages) in views.iter() {
                 let visitor = walkers[number as usize];
+                let marks = marked.take(number, &mut tally.marks);
                 tally.walk_visitor(
                     one_visitor,
                     vhosts,
                     languages,
+                    marks,
                     &calendar,
                     country_of_client[visitor.client as usize],
                     visitor.agent,
@@ -182,6 +188,7 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
                     tally.goals.visitor(set, times, goal_hits.of(number));
                 }
             }
+            marked.finish(&mut tally.marks);
             tally
         })
         .reduce_with(Tally::merge)
@@ -193,6 +200,7 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
     out.visits = tally.visits;
     out.bounces = tally.bounces;
     out.duration_s = tally.duration_s;
+    out.marked = tally.marks.clone();
     out.pages = occurred(&tally.pages, |c| c.0 > 0);
     out.landing = occurred(&tally.landing, |c| c.0 > 0);
     out.exits = occurred(&tally.exits, |&n| n > 0);
@@ -300,6 +308,7 @@ mod tests {
     use super::*;
     use crate::enrich::sources::Channel;
     use crate::enrich::zone::{Bucket, ReportZone};
+    use crate::visits::marks::Spans;
 
     const FIREFOX: &[u8] =
         b"Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0";
@@ -314,6 +323,7 @@ mod tests {
             geo: None,
             metrics: true,
             goals: None,
+            incidents: Spans::default(),
         };
         let mut figures = figures.clone();
         let views = std::mem::take(&mut figures.views);
@@ -370,6 +380,7 @@ mod tests {
                 geo: None,
                 metrics: false,
                 goals: None,
+                incidents: Spans::default(),
             };
             let calendar = Calendar::new(&f, &opts);
             assert_eq!(calendar.dense.is_empty(), span > 86_400, "span {span}");

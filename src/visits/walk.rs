@@ -5,7 +5,9 @@
 use super::calendar::Calendar;
 use super::figures::VISIT_GAP_SECONDS;
 use super::goal_walk::VisitTally;
+use super::marks::{MarkTally, VisitMarks};
 use super::order::WalkView;
+use crate::aggregate::pageviews::marks::Mark;
 use crate::aggregate::pageviews::NO_VHOST;
 
 /// The paths a visitor viewed on one day. A person views a few: a vector
@@ -101,6 +103,8 @@ pub(super) struct Tally {
     pub(super) pages_today: SmallSet,
     /// Goal conversions and funnel steps, when goals are given.
     pub(super) goals: VisitTally,
+    /// Marked hits given to visits.
+    pub(super) marks: MarkTally,
 }
 
 /// Adds `b` into `a`, element by element.
@@ -140,17 +144,20 @@ impl Tally {
         add_all(&mut self.later_entries, &o.later_entries, add);
         add_all(&mut self.entry_visits, &o.entry_visits, add);
         add_all(&mut self.visit_pageviews, &o.visit_pageviews, add);
+        self.marks = self.marks.merge(&o.marks);
         self
     }
 
     /// One visitor's page views, in time order: visits, visitor-days, pages.
     /// `vhosts` and `languages` are those of `views`, or empty for a
-    /// layout without.
+    /// layout without; `marks` are the visitor's marked hits, in time order.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn walk_visitor(
         &mut self,
         views: &[WalkView],
         vhosts: &[u32],
         languages: &[u32],
+        marks: &[Mark],
         calendar: &Calendar,
         country: u32,
         agent: u32,
@@ -159,6 +166,7 @@ impl Tally {
         let mut bucket = None;
         let mut pages_today = std::mem::take(&mut self.pages_today);
         let mut visit_start = 0;
+        let mut marks = VisitMarks::new(marks);
         self.pageviews += views.len() as u64;
         for (i, v) in views.iter().enumerate() {
             let (this_day, this_bucket) = calendar.at(v.time);
@@ -189,21 +197,22 @@ impl Tally {
             self.countries[country as usize].1 += 1;
 
             if i > visit_start && v.time - views[i - 1].time > VISIT_GAP_SECONDS {
-                self.end_visit(&views[visit_start..i]);
+                self.end_visit(&views[visit_start..i], &mut marks);
                 visit_start = i;
             }
             if i > visit_start {
                 self.later_entries[v.entry as usize] += 1;
             }
         }
-        self.end_visit(&views[visit_start..]);
+        self.end_visit(&views[visit_start..], &mut marks);
         self.pages_today = pages_today;
     }
 
-    fn end_visit(&mut self, visit: &[WalkView]) {
+    fn end_visit(&mut self, visit: &[WalkView], marks: &mut VisitMarks<'_>) {
         let (Some(first), Some(last)) = (visit.first(), visit.last()) else {
             return;
         };
+        self.marks.visit(marks.in_visit(first.time, last.time));
         let bounce = visit.len() == 1;
         self.visits += 1;
         self.bounces += bounce as u64;

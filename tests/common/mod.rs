@@ -2,6 +2,8 @@
 //! the shared corpus, and comparing a report with expected figures.
 #![allow(dead_code)]
 
+pub mod scenarios;
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;

@@ -5,6 +5,7 @@ use std::borrow::Cow;
 
 use hashbrown::HashTable;
 
+use super::marks::{Mark, MarkKind};
 use super::pairs::{FirstPair, PairMap};
 use super::PageView;
 use crate::aggregate::bytes_map::{bytes_eq, hash_of};
@@ -78,6 +79,8 @@ pub struct ChunkViews<'t> {
     entries: PairMap,
     /// Visitor and entry fields hold local ids.
     views: Vec<PageView>,
+    /// Marked hits, visitors by local id.
+    marks: Vec<Mark>,
 }
 
 /// Sizes of the tables of the chunk before, to start with: a chunk is like
@@ -99,6 +102,7 @@ impl<'t> ChunkViews<'t> {
             visitors: PairMap::with_capacity(sizes.clients),
             entries: PairMap::with_capacity(sizes.referrers),
             views: Vec::with_capacity(sizes.views),
+            marks: Vec::new(),
         }
     }
 
@@ -144,8 +148,24 @@ impl<'t> ChunkViews<'t> {
         });
     }
 
+    /// Records a marked hit (see [`marks`](super::marks)) of the visitor
+    /// (`client`, `agent`); `agent` is a run-wide id.
+    #[cold]
+    #[inline(never)]
+    pub fn push_mark(&mut self, time: i64, client: &'t [u8], agent: u32, kind: MarkKind) {
+        let client = self.clients.intern(Cow::Borrowed(client));
+        let visitor = self
+            .visitors
+            .intern((client, agent), &mut self.clients.first[client as usize]);
+        self.marks.push(Mark {
+            time,
+            visitor,
+            kind,
+        });
+    }
+
     pub fn is_empty(&self) -> bool {
-        self.views.is_empty()
+        self.views.is_empty() && self.marks.is_empty()
     }
 
     /// Local client keys with their hashes, for the run-wide interning.
@@ -173,5 +193,10 @@ impl<'t> ChunkViews<'t> {
 
     pub(crate) fn views(&self) -> &[PageView] {
         &self.views
+    }
+
+    /// The marked hits, visitors by local id.
+    pub(crate) fn marks(&self) -> &[Mark] {
+        &self.marks
     }
 }

@@ -27,6 +27,8 @@
 //!   ([`Partitions`](partitions::Partitions)).
 //! - Input order is the chunk number of a segment and the place of a record
 //!   in it, so records carry no sequence number.
+//! - Hits that are not page views but belong to visits (a visitor's server
+//!   errors) are filed the same way, as [`marks`], beside the segments.
 //!
 //! The store knows ids, not what they stand for: it depends on the
 //! interning of [`bytes_map`](crate::aggregate::bytes_map) and on the client
@@ -34,6 +36,7 @@
 //! hold it.
 
 pub mod chunk_views;
+pub mod marks;
 pub mod pairs;
 pub mod partitions;
 pub mod segment;

@@ -3,6 +3,7 @@
 
 use rayon::prelude::*;
 
+use super::marks::Mark;
 use super::segment::Segment;
 use super::{PageView, PARTITIONS};
 
@@ -20,6 +21,9 @@ pub struct Partitions {
     visitors: Vec<Vec<u32>>,
     /// Per visitor id, its number in its partition; `u32::MAX`: none yet.
     numbers: Vec<u32>,
+    /// Per partition, its marked hits (see [`marks`](super::marks)),
+    /// visitors by number.
+    marks: Vec<Vec<Mark>>,
 }
 
 /// One partition's page views, in input order, and the visitor id of
@@ -28,6 +32,8 @@ pub struct Partitions {
 pub struct Partition {
     pub segments: Vec<Segment>,
     pub visitors: Vec<u32>,
+    /// Its marked hits, in no particular order.
+    pub marks: Vec<Mark>,
 }
 
 impl Partitions {
@@ -38,6 +44,7 @@ impl Partitions {
         if self.parts.is_empty() {
             self.parts.resize_with(PARTITIONS, Vec::new);
             self.visitors.resize_with(PARTITIONS, Vec::new);
+            self.marks.resize_with(PARTITIONS, Vec::new);
         }
     }
 
@@ -74,6 +81,12 @@ impl Partitions {
         }
     }
 
+    /// Files a marked hit of partition `p`, its visitor by number.
+    pub fn add_mark(&mut self, p: usize, mark: Mark) {
+        self.lists();
+        self.marks[p].push(mark);
+    }
+
     /// Moves `other`'s segments in: visitor numbers become `self`'s for
     /// the visitor ids `visitors` gives for `other`'s, and the other ids
     /// are rewritten by `rewrite`, partitions in parallel.
@@ -96,6 +109,12 @@ impl Partitions {
                     .collect()
             })
             .collect();
+        for ((mine, theirs), numbers) in self.marks.iter_mut().zip(other.marks).zip(&numbers) {
+            mine.extend(theirs.into_iter().map(|m| Mark {
+                visitor: numbers[m.visitor as usize],
+                ..m
+            }));
+        }
         self.parts
             .par_iter_mut()
             .zip(other.parts)
@@ -117,9 +136,14 @@ impl Partitions {
         self.parts
             .into_iter()
             .zip(self.visitors)
-            .map(|(mut segments, visitors)| {
+            .zip(self.marks)
+            .map(|((mut segments, visitors), marks)| {
                 segments.sort_unstable_by_key(|s| s.chunk);
-                Partition { segments, visitors }
+                Partition {
+                    segments,
+                    visitors,
+                    marks,
+                }
             })
             .collect()
     }

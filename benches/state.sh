@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# `report --state` on the generated log: the first run over the whole log,
+# a run that finds 1 MiB of new lines, the state's size, and a one-shot
+# report for comparison. Medians of RUNS runs; peak memory from GNU time.
+#
+#   benches/state.sh [SIZE] [RUNS]
+#   benches/state.sh 1G 5
+set -euo pipefail
+cd "$(dirname "$0")/.."
+size=${1:-1G}; runs=${2:-5}
+. benches/generated-log.sh
+work="$dir/state-bench"; rm -rf "$work"; mkdir -p "$work"
+new=$((1 << 20))
+# The log less its last MiB (cut after a whole line), then the whole log:
+# the state covers the first, a run finds the MiB added since.
+head -c $((bytes - new)) "$log" > "$work/cut"
+keep=$(( $(wc -c < "$work/cut") - $(tail -c 65536 "$work/cut" | awk 'END{print length($0)}') ))
+head -c "$keep" "$log" > "$work/access.log"
+touch -d "1 hour ago" "$work/access.log"; rm "$work/cut"
+bin=target/release/logstats
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+timed() { # prints "wall_s peak_kib" of one run of "$@"
+  /usr/bin/time -f '%e %M' -o "$work/t" "$@" > /dev/null; cat "$work/t"; }
+echo "log: $log, $bytes bytes; the state covers $keep bytes, a run adds $((bytes - keep))"
+first=(); oneshot=(); incr=()
+for i in $(seq "$runs"); do
+  rm -f "$work/site.state"
+  oneshot+=("$(timed $bin report "$log" --format json)")
+  first+=("$(timed $bin report "$work/access.log" --state "$work/site.state" --format json)")
+done
+cp "$work/site.state" "$work/base.state"
+state_bytes=$(stat -c %s "$work/base.state")
+tail -c +"$((keep + 1))" "$log" >> "$work/access.log"
+for i in $(seq "$runs"); do
+  cp "$work/base.state" "$work/site.state"
+  incr+=("$(timed $bin report "$work/access.log" --state "$work/site.state" --format json)")
+done
+row() { local name=$1; shift
+  printf '%-44s %8.2f s %8.0f MiB\n' "$name" \
+    "$(printf '%s\n' "$@" | cut -d' ' -f1 | median)" \
+    "$(printf '%s\n' "$@" | cut -d' ' -f2 | median | awk '{print $1/1024}')"; }
+row "one-shot report, whole log" "${oneshot[@]}"
+row "--state, first run (whole log less 1 MiB)" "${first[@]}"
+row "--state, a run that finds 1 MiB of new lines" "${incr[@]}"
+printf 'state file: %d bytes = %.2f %% of the log\n' "$state_bytes" "$(echo "100 * $state_bytes / $bytes" | bc -l)"

@@ -1,0 +1,279 @@
+//! The report over everything a state holds: its sums become the
+//! hit-level [`Figures`] and the [`VisitFigures`] a one-shot run would
+//! have computed, and [`report::assemble`] does the rest, so that both
+//! kinds of run print through one path.
+
+use hashbrown::HashMap;
+
+use crate::aggregate::Figures;
+use crate::enrich::privacy::{HashedClients, Redactor};
+use crate::enrich::sources::{self, Channel};
+use crate::enrich::zone::{Bucket, ReportZone};
+use crate::report::model::{ClientRow, InputRow, MalformedSample};
+use crate::report::{self, GivenVisits, Report, ReportOptions};
+use crate::visits::{OwnHostsFrom, VisitFigures};
+
+use super::absorb::{add_visit, split_visits, HostCache, ViewRef};
+use super::model::Visits;
+use super::State;
+
+impl State {
+    /// The report over every day kept; `rows` are this run's inputs.
+    pub fn report(&self, rows: Vec<InputRow>, opts: &ReportOptions<'_>) -> Report {
+        let zone = self.report_zone().or(opts.zone).unwrap_or(ReportZone::UTC);
+        let mut figures = Figures::default();
+        let mut v = VisitFigures::default();
+        let mut visits = Visits::default();
+        let mut clients: HashMap<String, u64> = HashMap::new();
+        let mut hashed = HashedClients {
+            key: self.key,
+            set: Default::default(),
+        };
+        let (first, last) = (
+            self.days.values().map(|d| d.first).min(),
+            self.days.values().map(|d| d.last).max(),
+        );
+        let bucket = match (first, last) {
+            (Some(f), Some(l)) => Bucket::for_period(f, l),
+            _ => Bucket::Hour,
+        };
+        for (&start, day) in &self.days {
+            // Hit-level sums.
+            if day.total.hits > 0 {
+                figures.first_time =
+                    Some(figures.first_time.map_or(day.first, |f| f.min(day.first)));
+                figures.last_time = Some(figures.last_time.map_or(day.last, |l| l.max(day.last)));
+            }
+            figures.total.merge(&day.total);
+            for (&slot, traffic) in day.slots.iter() {
+                figures.count_slot(slot, traffic);
+            }
+            for (&status, &hits) in day.status.iter() {
+                figures.count_status(status, hits);
+            }
+            for (method, &hits) in day.methods.iter() {
+                figures.count_method(method, hits);
+            }
+            let path_ids: Vec<u32> = day
+                .paths
+                .iter()
+                .map(|(path, stats)| {
+                    let (id, mine) = figures.paths.intern(path);
+                    mine.merge(stats.clone());
+                    id
+                })
+                .collect();
+            figures.static_hits += day.static_hits;
+            let host_ids: Vec<u32> = day
+                .vhosts
+                .iter()
+                .map(|(host, &hits)| {
+                    let (id, mine) = figures.vhosts.intern(host);
+                    *mine += hits;
+                    id
+                })
+                .collect();
+            for (name, &hits) in day.bots.iter() {
+                v.bot_hits += hits;
+                *v.bots.entry(name.clone()).or_default() += hits;
+            }
+            for (client, &hits) in day.clients.iter() {
+                *clients.entry(client.clone()).or_default() += hits;
+            }
+            hashed.set.extend(day.client_hashes.iter().map(|(&h, _)| h));
+
+            // Visitor-level counts of the day's sets.
+            // By the day's numbers first: one lookup a name, not one a
+            // visitor.
+            let mut hour_visitors = vec![0u64; day.hours.len()];
+            let mut countries = vec![(0u64, 0u64); day.countries.len()];
+            let mut agents = vec![0u64; day.agents.len()];
+            for dv in &day.visitors {
+                v.pageviews += dv.pageviews;
+                v.visitors += 1;
+                let country = &mut countries[dv.country as usize];
+                country.0 += 1;
+                country.1 += dv.pageviews;
+                agents[dv.agent as usize] += 1;
+                let mut hours = dv.hours;
+                while hours != 0 {
+                    if let Some(n) = hour_visitors.get_mut(hours.trailing_zeros() as usize) {
+                        *n += 1;
+                    }
+                    hours &= hours - 1;
+                }
+            }
+            for (name, &(visitors, views)) in day.countries.iter().zip(&countries) {
+                if visitors > 0 {
+                    let country = v.countries.entry(name.clone()).or_default();
+                    country.0 += visitors;
+                    country.1 += views;
+                }
+            }
+            for ((device, browser, os), &n) in day.agents.iter().zip(&agents) {
+                if n > 0 {
+                    *v.devices.entry(device.clone()).or_default() += n;
+                    *v.browsers.entry(browser.clone()).or_default() += n;
+                    *v.os.entry(os.clone()).or_default() += n;
+                }
+            }
+            match bucket {
+                Bucket::Day => {
+                    let pageviews: u64 = day.hour_views.iter().sum();
+                    if pageviews > 0 {
+                        let b = v.buckets.entry(start).or_default();
+                        b.0 += pageviews;
+                        b.1 += day.visitors.len() as u64;
+                    }
+                }
+                Bucket::Hour => {
+                    for ((&hour, &views), &visitors) in
+                        day.hours.iter().zip(&day.hour_views).zip(&hour_visitors)
+                    {
+                        let b = v.buckets.entry(hour).or_default();
+                        b.0 += views;
+                        b.1 += visitors;
+                    }
+                }
+            }
+            // Page views and visitors by the day's path number first: one
+            // lookup a path, not one a (path, visitor) pair.
+            let mut pages = vec![(0u64, 0u64); path_ids.len()];
+            for (&(path, _), &views) in day.page_pairs.iter() {
+                let page = &mut pages[path as usize];
+                page.0 += views;
+                page.1 += 1;
+            }
+            for (&id, &(views, visitors)) in path_ids.iter().zip(&pages) {
+                if views > 0 {
+                    let page = v.pages.entry(id).or_default();
+                    page.0 += views;
+                    page.1 += visitors;
+                }
+            }
+            for (&(host, _), &views) in day.vhost_pairs.iter() {
+                let row = v.vhosts.entry(host_ids[host as usize]).or_default();
+                row.0 += views;
+                row.1 += 1;
+            }
+            visits.merge(&day.visits);
+        }
+
+        // Open visits count as they stand.
+        let mut hosts = HostCache::default();
+        for visitor in &self.open {
+            let views: Vec<ViewRef<'_>> = visitor.views.iter().map(ViewRef::from).collect();
+            for visit in split_visits(&views) {
+                let day = zone.bucket_start(visit[0].time, Bucket::Day);
+                if self.first_kept_day.is_none_or(|k| day >= k) {
+                    add_visit(&mut visits, visit, &mut hosts);
+                }
+            }
+        }
+        v.visits = visits.visits;
+        v.bounces = visits.bounces;
+        v.duration_s = visits.duration_s;
+        for (path, &(n, bounces)) in visits.landing.iter() {
+            if let Some(id) = path_id(&mut figures, path) {
+                let row = v.landing.entry(id).or_default();
+                row.0 += n;
+                row.1 += bounces;
+            }
+        }
+        for (path, &n) in visits.exits.iter() {
+            if let Some(id) = path_id(&mut figures, path) {
+                *v.exits.entry(id).or_default() += n;
+            }
+        }
+        attribute_sources(&figures, opts.sites, &visits, &mut hosts, &mut v);
+
+        let clients = report::top_rows(
+            clients
+                .into_iter()
+                .map(|(client, hits)| ClientRow { client, hits })
+                .collect(),
+            opts.top,
+            |r| (r.hits, r.client.clone()),
+        );
+        let samples = self
+            .samples
+            .iter()
+            .map(|s| MalformedSample {
+                path: s.path.clone(),
+                line: s.line,
+                text: report::text(&s.text),
+            })
+            .collect();
+        let given = GivenVisits {
+            visits: v,
+            clients: if opts.clients { clients } else { Vec::new() },
+            redactor: Redactor::hashed(hashed, opts.show_ips),
+        };
+        // The state keeps no Accept-Language tally: no languages section.
+        report::assemble(rows, samples, figures, zone, opts, false, Some(given))
+    }
+}
+
+/// The id of a path the figures hold (every landing and exit path was
+/// hit on a day kept).
+fn path_id(figures: &mut Figures, path: &[u8]) -> Option<u32> {
+    figures.paths.get(path)?;
+    Some(figures.paths.intern(path).0)
+}
+
+/// Own hosts (SPEC §4), then the referrer, channel, search term and
+/// campaign of every visit, from its entry, as [`crate::visits`] does for
+/// one run.
+fn attribute_sources(
+    figures: &Figures,
+    sites: &[String],
+    visits: &Visits,
+    hosts: &mut HostCache,
+    out: &mut VisitFigures,
+) {
+    let (mut own, from) = if !sites.is_empty() {
+        (
+            sites.iter().map(|s| sources::normalize_host(s)).collect(),
+            OwnHostsFrom::Site,
+        )
+    } else if !figures.vhosts.is_empty() {
+        let vhosts = figures
+            .vhosts
+            .iter()
+            .map(|(v, _)| sources::normalize_host(&String::from_utf8_lossy(v)));
+        (vhosts.collect::<Vec<_>>(), OwnHostsFrom::Vhost)
+    } else {
+        let counted = visits
+            .later_hosts
+            .iter()
+            .filter(|(_, &n)| n > 0)
+            .map(|(h, &n)| (h.as_str(), n));
+        match sources::majority_host(counted) {
+            Some(host) => (vec![host], OwnHostsFrom::Referrers),
+            None => (Vec::new(), OwnHostsFrom::None),
+        }
+    };
+    own.sort();
+    own.dedup();
+    for ((referrer, query), &n) in visits.entries.iter() {
+        let host = hosts.host(referrer).map(str::to_string);
+        let external = host.filter(|h| own.binary_search(h).is_err());
+        let landing_query = (!query.is_empty()).then_some(&query[..]);
+        let channel = sources::channel(landing_query, external.as_deref());
+        *out.channels.entry(channel).or_default() += n;
+        if let Some(name) = &external {
+            *out.referrers.entry(name.clone()).or_default() += n;
+            if channel == Channel::Search {
+                let text = crate::parse::Quoted { raw: referrer }.text();
+                if let Some(term) = sources::search_term(&text, name) {
+                    *out.search_terms.entry(term).or_default() += n;
+                }
+            }
+        }
+        if let Some(campaign) = sources::campaign(landing_query) {
+            *out.campaigns.entry(campaign).or_default() += n;
+        }
+    }
+    out.own_hosts = own;
+    out.own_hosts_from = from;
+}

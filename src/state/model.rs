@@ -1,0 +1,382 @@
+//! What a state holds, as it is saved: per day of the report zone, the
+//! hit-level sums, the distinct visitors and their (page, visitor) and
+//! (host, visitor) pairs, and the sums of the visits that began that day
+//! and are closed; beside the days, the page views of visits still open.
+
+use hashbrown::HashMap;
+use std::hash::Hash;
+
+use serde::{Deserialize, Serialize};
+
+use crate::aggregate::bytes_map::BytesMap;
+use crate::aggregate::{PathStats, Traffic};
+
+/// A map saved as a list of pairs and read back as that list: it is made
+/// a hash map only when its day is written to again. A run that finds a
+/// few new lines writes to one day; the other days it only reads, and
+/// rebuilding their hash maps would cost more than the rest of the run.
+pub enum Lazy<K, V> {
+    List(Vec<(K, V)>),
+    Map(HashMap<K, V>),
+}
+
+impl<K, V> Default for Lazy<K, V> {
+    fn default() -> Self {
+        Lazy::List(Vec::new())
+    }
+}
+
+impl<K: Hash + Eq, V> Lazy<K, V> {
+    /// The map, to write to.
+    pub fn map(&mut self) -> &mut HashMap<K, V> {
+        if let Lazy::List(list) = self {
+            *self = Lazy::Map(std::mem::take(list).into_iter().collect());
+        }
+        match self {
+            Lazy::Map(map) => map,
+            Lazy::List(_) => unreachable!("made a map just above"),
+        }
+    }
+
+    /// The pairs, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
+        let (list, map) = match self {
+            Lazy::List(list) => (Some(list.iter().map(|(k, v)| (k, v))), None),
+            Lazy::Map(map) => (None, Some(map.iter())),
+        };
+        list.into_iter().flatten().chain(map.into_iter().flatten())
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            Lazy::List(list) => list.len(),
+            Lazy::Map(map) => map.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl<K: Serialize + Hash + Eq, V: Serialize> Serialize for Lazy<K, V> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        sized_seq(s, self.len(), self.iter())
+    }
+}
+
+/// A sequence of `len` items: postcard writes the length first, so it
+/// must be known (a chain of iterators does not say it exactly).
+fn sized_seq<S: serde::Serializer, T: Serialize>(
+    s: S,
+    len: usize,
+    items: impl Iterator<Item = T>,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeSeq;
+    let mut seq = s.serialize_seq(Some(len))?;
+    for item in items {
+        seq.serialize_element(&item)?;
+    }
+    seq.end()
+}
+
+impl<'de, K: Deserialize<'de>, V: Deserialize<'de>> Deserialize<'de> for Lazy<K, V> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Lazy::List(Vec::deserialize(d)?))
+    }
+}
+
+impl<K, V> std::fmt::Debug for Lazy<K, V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = match self {
+            Lazy::List(l) => l.len(),
+            Lazy::Map(m) => m.len(),
+        };
+        write!(f, "Lazy({n} pairs)")
+    }
+}
+
+/// Byte strings from the log (paths, hosts) numbered in order of first
+/// sight, so that pairs can refer to them by number. Saved as the list of
+/// keys and values, read back as that list (a key's number is its place
+/// in it), and indexed by hash only when its day is written to again.
+pub enum Table<V> {
+    List(Vec<(Vec<u8>, V)>),
+    Map(BytesMap<V>),
+}
+
+impl<V> Default for Table<V> {
+    fn default() -> Self {
+        Table::List(Vec::new())
+    }
+}
+
+impl<V: Default> Table<V> {
+    /// The map, to write to; numbers stay as they were.
+    pub fn map(&mut self) -> &mut BytesMap<V> {
+        if let Table::List(list) = self {
+            let mut map = BytesMap::default();
+            for (key, value) in std::mem::take(list) {
+                *map.intern(&key).1 = value;
+            }
+            *self = Table::Map(map);
+        }
+        match self {
+            Table::Map(map) => map,
+            Table::List(_) => unreachable!("made a map just above"),
+        }
+    }
+}
+
+impl<V> Table<V> {
+    /// Keys and values in the order of their numbers.
+    pub fn iter(&self) -> impl Iterator<Item = (&[u8], &V)> {
+        let (list, map) = match self {
+            Table::List(list) => (Some(list.iter().map(|(k, v)| (&k[..], v))), None),
+            Table::Map(map) => (None, Some(map.iter())),
+        };
+        list.into_iter().flatten().chain(map.into_iter().flatten())
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            Table::List(list) => list.len(),
+            Table::Map(map) => map.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl<V: Serialize> Serialize for Table<V> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        sized_seq(s, self.len(), self.iter())
+    }
+}
+
+impl<'de, V: Deserialize<'de>> Deserialize<'de> for Table<V> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Table::List(Vec::deserialize(d)?))
+    }
+}
+
+impl<V> std::fmt::Debug for Table<V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Table({} keys)", self.len())
+    }
+}
+
+/// A visitor of one day: the keyed hash of (client address or field, user
+/// agent), never the address, and what the report needs of it.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct DayVisitor {
+    pub hash: u128,
+    /// Into [`Day::countries`].
+    pub country: u32,
+    /// Into [`Day::agents`].
+    pub agent: u32,
+    /// Bit `i`: a page view in the hour starting at `Day::hours[i]`.
+    pub hours: u32,
+    pub pageviews: u64,
+}
+
+/// Device, browser and operating system of a user agent.
+pub type AgentNames = (String, String, String);
+
+/// Everything counted on one day of the report zone.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct Day {
+    // Hit-level figures: sums.
+    pub first: i64,
+    pub last: i64,
+    pub total: Traffic,
+    pub slots: Lazy<i64, Traffic>,
+    pub status: Lazy<u16, u64>,
+    pub methods: Lazy<Vec<u8>, u64>,
+    pub paths: Table<PathStats>,
+    pub static_hits: u64,
+    /// Hits per bot name (bot hits are those of agents woothee or the bot
+    /// words call bots).
+    pub bots: Lazy<String, u64>,
+    /// Hits per virtual host.
+    pub vhosts: Table<u64>,
+    /// Hits per client as the clients table shows it (anonymised unless
+    /// `--show-ips` was a setting): only with `--clients`.
+    pub clients: Lazy<String, u64>,
+    /// Keyed hashes of the addresses of the day's clients, so that an
+    /// address found in log text is recognised as a client's.
+    pub client_hashes: Lazy<u128, ()>,
+
+    // Visitor-level figures: distinct keys.
+    pub visitors: Vec<DayVisitor>,
+    /// Built the first time the day is written to after a load.
+    #[serde(skip)]
+    pub visitor_index: Option<HashMap<u128, u32>>,
+    pub countries: Vec<String>,
+    pub agents: Vec<AgentNames>,
+    /// The starts of the hours that had a page view, in order of sight.
+    pub hours: Vec<i64>,
+    /// Page views per entry of `hours`.
+    pub hour_views: Vec<u64>,
+    /// (path id, visitor index) → page views.
+    pub page_pairs: Lazy<(u32, u32), u64>,
+    /// (vhost id, visitor index) → page views.
+    pub vhost_pairs: Lazy<(u32, u32), u64>,
+
+    // Closed visits that began on this day: sums.
+    pub visits: Visits,
+}
+
+/// The sums of a set of visits, keyed by text.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct Visits {
+    pub visits: u64,
+    pub bounces: u64,
+    pub duration_s: i64,
+    /// Landing path → visits, bounces.
+    pub landing: Lazy<Vec<u8>, (u64, u64)>,
+    /// Exit path → visits.
+    pub exits: Lazy<Vec<u8>, u64>,
+    /// (referrer as logged, landing query) → visits.
+    pub entries: Lazy<(Vec<u8>, Vec<u8>), u64>,
+    /// Referrer host → page views that were not the first of their visit
+    /// (what the own host is inferred from, SPEC §4).
+    pub later_hosts: Lazy<String, u64>,
+}
+
+impl Visits {
+    pub fn merge(&mut self, o: &Visits) {
+        self.visits += o.visits;
+        self.bounces += o.bounces;
+        self.duration_s += o.duration_s;
+        let landing = self.landing.map();
+        for (k, v) in o.landing.iter() {
+            let e = match landing.get_mut(k) {
+                Some(e) => e,
+                None => landing.entry(k.clone()).or_default(),
+            };
+            e.0 += v.0;
+            e.1 += v.1;
+        }
+        add_counts(self.exits.map(), &o.exits);
+        add_counts(self.entries.map(), &o.entries);
+        add_counts(self.later_hosts.map(), &o.later_hosts);
+    }
+}
+
+/// Adds the counts of `from` to `into`, copying only keys new to it.
+fn add_counts<K: Hash + Eq + Clone>(into: &mut HashMap<K, u64>, from: &Lazy<K, u64>) {
+    for (k, v) in from.iter() {
+        match into.get_mut(k) {
+            Some(n) => *n += v,
+            None => {
+                into.insert(k.clone(), *v);
+            }
+        }
+    }
+}
+
+impl Day {
+    /// The index of a visitor of the day, added with `attributes()` if new.
+    pub fn visitor(&mut self, hash: u128, attributes: impl FnOnce(&mut Day) -> (u32, u32)) -> u32 {
+        let visitors = &self.visitors;
+        let index = self
+            .visitor_index
+            .get_or_insert_with(|| (0u32..).zip(visitors).map(|(i, v)| (v.hash, i)).collect());
+        if let Some(&i) = index.get(&hash) {
+            return i;
+        }
+        let (country, agent) = attributes(self);
+        let i = self.visitors.len() as u32;
+        self.visitors.push(DayVisitor {
+            hash,
+            country,
+            agent,
+            hours: 0,
+            pageviews: 0,
+        });
+        if let Some(index) = &mut self.visitor_index {
+            index.insert(hash, i);
+        }
+        i
+    }
+
+    /// The index of a name in a list of names, added if new.
+    pub fn name_index<T: PartialEq>(list: &mut Vec<T>, name: T) -> u32 {
+        match list.iter().position(|n| *n == name) {
+            Some(i) => i as u32,
+            None => {
+                list.push(name);
+                list.len() as u32 - 1
+            }
+        }
+    }
+
+    /// The bit of the hour starting at `start` (hours past the 32nd of a
+    /// day, which no zone has, share the last bit).
+    pub fn hour_bit(&mut self, start: i64) -> usize {
+        let i = Day::name_index(&mut self.hours, start) as usize;
+        if self.hour_views.len() < self.hours.len() {
+            self.hour_views.resize(self.hours.len(), 0);
+        }
+        i
+    }
+
+    /// Checks what was read: every number refers to something there.
+    pub fn check(&self) -> Result<(), String> {
+        let (visitors, paths, hosts) = (self.visitors.len(), self.paths.len(), self.vhosts.len());
+        let bad = self.visitors.iter().any(|v| {
+            v.country as usize >= self.countries.len() || v.agent as usize >= self.agents.len()
+        }) || self.hour_views.len() != self.hours.len()
+            || self
+                .page_pairs
+                .iter()
+                .any(|(&(p, v), _)| p as usize >= paths || v as usize >= visitors)
+            || self
+                .vhost_pairs
+                .iter()
+                .any(|(&(h, v), _)| h as usize >= hosts || v as usize >= visitors);
+        if bad {
+            return Err("a day refers to something it does not hold".into());
+        }
+        Ok(())
+    }
+}
+
+/// A page view of a visit that may still grow.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OpenView {
+    pub time: i64,
+    pub path: Vec<u8>,
+    /// As logged (escapes undecoded).
+    pub referrer: Vec<u8>,
+    pub query: Vec<u8>,
+    /// On the first view of a visit: the views after it that no later
+    /// line can reach any more, folded into it.
+    pub folded: Option<Box<Folded>>,
+}
+
+/// Page views in the middle of a long open visit, folded into its first:
+/// older than any line a next run may bring, they can no longer change
+/// where the visit begins, ends or breaks, only its count of page views
+/// and the referrer hosts of its later views. So a visit that never
+/// pauses for 30 minutes (a scraper with a browser's user agent) keeps
+/// its first and last hour of page views, not all of them.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Folded {
+    pub views: u64,
+    /// The time of the last view folded in.
+    pub until: i64,
+    /// Referrer host → folded views referred from it.
+    pub hosts: Vec<(String, u64)>,
+}
+
+/// One visitor's page views from the first visit not yet closed on, in
+/// walk order (time, then input order).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OpenVisitor {
+    pub hash: u128,
+    pub views: Vec<OpenView>,
+}
