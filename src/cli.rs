@@ -148,7 +148,7 @@ pub struct InputArgs {
     #[arg(
         long,
         value_name = "FORMAT",
-        value_parser = parse_format,
+        value_parser = Format::from_arg,
         env = "LOGSTATS_LOG_FORMAT",
         help_heading = "Input"
     )]
@@ -492,10 +492,6 @@ impl ColorMode {
             ColorMode::Auto => to_terminal && no_color.is_none_or(|v| v.is_empty()),
         }
     }
-}
-
-fn parse_format(s: &str) -> Result<Format, String> {
-    Format::from_arg(s).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

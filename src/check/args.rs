@@ -86,7 +86,7 @@ pub struct CheckArgs {
     /// The log layout, as for logstats report (a name such as combined or
     /// nginx-timed, or the server's log_format pattern). Default: detected
     /// from the start of each file.
-    #[arg(long, value_name = "FORMAT", value_parser = parse_format, env = "LOGSTATS_LOG_FORMAT", help_heading = "Input")]
+    #[arg(long, value_name = "FORMAT", value_parser = Format::from_arg, env = "LOGSTATS_LOG_FORMAT", help_heading = "Input")]
     pub log_format: Option<Format>,
 
     /// Zone of the times printed and of --since/--until written without
@@ -120,10 +120,6 @@ pub fn parse_duration(s: &str) -> Result<i64, String> {
 /// `--log-format`, read as `logstats report` reads it (here, not shared with
 /// [`cli`](crate::cli), which names these arguments: no two modules use
 /// each other).
-fn parse_format(s: &str) -> Result<Format, String> {
-    Format::from_arg(s).map_err(|e| e.to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

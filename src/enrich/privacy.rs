@@ -9,6 +9,7 @@
 //! referrer) is anonymised the same way. `--show-ips` turns this off.
 
 use std::collections::HashSet;
+use std::hash::Hasher;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::OnceLock;
 
@@ -179,6 +180,28 @@ impl Redactor {
 
 fn is_address_char(c: char) -> bool {
     c.is_ascii_hexdigit() || c == '.' || c == ':'
+}
+
+/// Feeds the client as SPEC §1 identifies it into a keyed hash: its address
+/// when the field holds one (so `::ffff:1.2.3.4` and `1.2.3.4` are one
+/// client), else the field's text, length first so that what follows it
+/// cannot run into it.
+pub fn hash_client(h: &mut impl Hasher, ip: Option<IpAddr>, field: &[u8]) {
+    match ip {
+        Some(IpAddr::V4(v4)) => {
+            h.write_u8(4);
+            h.write(&v4.octets());
+        }
+        Some(IpAddr::V6(v6)) => {
+            h.write_u8(6);
+            h.write(&v6.octets());
+        }
+        None => {
+            h.write_u8(0);
+            h.write_usize(field.len());
+            h.write(field);
+        }
+    }
 }
 
 #[cfg(test)]

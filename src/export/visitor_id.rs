@@ -17,6 +17,7 @@ use std::path::Path;
 
 use siphasher::sip::SipHasher24;
 
+use crate::enrich::privacy::hash_client;
 use crate::error::Error;
 
 /// A 128-bit SipHash key.
@@ -127,20 +128,7 @@ impl VisitorIds {
     /// else the field's text.
     pub fn client(&self, ip: Option<IpAddr>, field: &[u8]) -> u64 {
         let mut h = self.hasher(b'c');
-        match ip {
-            Some(IpAddr::V4(v4)) => {
-                h.write_u8(4);
-                h.write(&v4.octets());
-            }
-            Some(IpAddr::V6(v6)) => {
-                h.write_u8(6);
-                h.write(&v6.octets());
-            }
-            None => {
-                h.write_u8(0);
-                h.write(field);
-            }
-        }
+        hash_client(&mut h, ip, field);
         h.finish()
     }
 

@@ -212,7 +212,7 @@ fn open_file(path: &Path, mmap: bool) -> io::Result<Opened> {
 }
 
 /// Reads until `buf` is full or the input ends; returns how much was read.
-fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+pub(crate) fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     let mut n = 0;
     while n < buf.len() {
         match r.read(&mut buf[n..]) {

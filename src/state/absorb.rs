@@ -477,21 +477,7 @@ fn visitor_hash(key: [u64; 2], ip: Option<IpAddr>, field: &[u8], agent: Option<&
     use siphasher::sip128::{Hasher128, SipHasher13};
     use std::hash::Hasher;
     let mut h = SipHasher13::new_with_keys(key[0], key[1]);
-    match ip {
-        Some(IpAddr::V4(v4)) => {
-            h.write_u8(4);
-            h.write(&v4.octets());
-        }
-        Some(IpAddr::V6(v6)) => {
-            h.write_u8(6);
-            h.write(&v6.octets());
-        }
-        None => {
-            h.write_u8(0);
-            h.write_usize(field.len());
-            h.write(field);
-        }
-    }
+    crate::enrich::privacy::hash_client(&mut h, ip, field);
     match agent {
         Some(agent) => {
             h.write_u8(1);

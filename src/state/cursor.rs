@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use flate2::read::MultiGzDecoder;
 use serde::{Deserialize, Serialize};
 
+use crate::input::read_up_to;
 use crate::scan::Counts;
 
 /// How much of the start of an input fingerprints it.
@@ -229,20 +230,6 @@ pub fn open_from(probe: &Probe, from: u64, mmap: bool) -> io::Result<crate::inpu
         gzip: false,
         compressed_read: None,
     })
-}
-
-/// Reads until `buf` is full or the input ends; returns how much was read.
-fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match r.read(&mut buf[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(n)
 }
 
 /// A file in the directory of `path` that is the same file (device and
