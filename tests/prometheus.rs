@@ -53,21 +53,12 @@ fn strings(args: &[&str]) -> Vec<String> {
 /// A tool of the Prometheus packages, looked for on PATH under its names.
 /// Missing, it fails the test under CI and skips it elsewhere.
 fn tool(names: &[&str]) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let found = std::env::split_paths(&path)
-        .flat_map(|dir| names.iter().map(move |n| dir.join(n)))
-        .find(|p| p.is_file());
-    if found.is_none() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{} not found, and CI is set: .ci/run installs Debian's prometheus and prometheus-node-exporter",
-            names.join(" or ")
-        );
-        eprintln!(
-            "skipped: install prometheus (apt-get install prometheus prometheus-node-exporter) for {}",
-            names[0]
-        );
-    }
+    let found = common::on_path(names);
+    common::present_or_skip(
+        found.is_some(),
+        &names.join(" or "),
+        "apt-get install prometheus prometheus-node-exporter",
+    );
     found
 }
 

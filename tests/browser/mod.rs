@@ -21,36 +21,21 @@ pub fn find_chromium() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("LOGSTATS_CHROMIUM") {
         return Some(PathBuf::from(p));
     }
-    let path = std::env::var_os("PATH")?;
-    [
+    crate::common::on_path(&[
         "chromium",
         "chromium-browser",
         "google-chrome",
         "google-chrome-stable",
-    ]
-    .iter()
-    .flat_map(|name| std::env::split_paths(&path).map(move |dir| dir.join(name)))
-    .find(|p| p.is_file())
+    ])
 }
 
 /// The browser, or `None` with a line saying why the test is skipped. In
 /// CI (`$CI` set) a missing browser fails the test instead: there it is
 /// installed by `.ci/run`.
 pub fn browser_or_skip() -> Option<Browser> {
-    match find_chromium() {
-        Some(exe) => Some(Browser::launch(&exe)),
-        None if std::env::var_os("CI").is_some() => {
-            panic!(
-                "chromium not found, and CI is set: .ci/run installs it (apt-get install chromium)"
-            )
-        }
-        None => {
-            eprintln!(
-                "skipped: install chromium (apt-get install chromium) to run the browser tests"
-            );
-            None
-        }
-    }
+    let exe = find_chromium();
+    crate::common::present_or_skip(exe.is_some(), "chromium", "apt-get install chromium");
+    exe.map(|exe| Browser::launch(&exe))
 }
 
 pub struct Browser {

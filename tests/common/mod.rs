@@ -194,3 +194,26 @@ pub fn occurs(text: &str, addr: &str) -> bool {
         !before.is_some_and(is_addr) && !after.is_some_and(is_addr)
     })
 }
+
+/// The first of `names` found on `PATH`.
+pub fn on_path(names: &[&str]) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    names
+        .iter()
+        .flat_map(|name| std::env::split_paths(&path).map(move |dir| dir.join(name)))
+        .find(|p| p.is_file())
+}
+
+/// Whether a test may run, given whether the outside `tool` it needs was
+/// `found`. Missing, the test fails under CI (where `.ci/run` installs it
+/// with `install`) and is skipped elsewhere, with a line saying so.
+pub fn present_or_skip(found: bool, tool: &str, install: &str) -> bool {
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{tool} not found, and CI is set: .ci/run installs it ({install})"
+        );
+        eprintln!("skipped: {install} ({tool} not found)");
+    }
+    found
+}
