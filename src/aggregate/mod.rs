@@ -213,15 +213,15 @@ impl Figures {
         }
 
         let path_text = line.request.path();
+        let server_error = (500..600).contains(&status);
         let (path_id, path) = self.paths.intern(path_text);
         path.hits += 1;
         path.bytes += bytes;
         path.status_404 += (status == 404) as u64;
-        path.status_5xx += (500..600).contains(&status) as u64;
+        path.status_5xx += server_error as u64;
         if let Some(us) = line.response_time_us {
             path.record_time(us);
         }
-        let server_error = (500..600).contains(&status);
         if server_error {
             self.server_errors.record(line.time.unix, path_id, method);
         }

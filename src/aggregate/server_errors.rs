@@ -59,20 +59,15 @@ impl ServerErrors {
             path,
             method,
         };
+        let hit = ErrorCell {
+            count: 1,
+            first: time,
+            last: time,
+        };
         self.cells
             .entry(key)
-            .and_modify(|c| {
-                c.merge(ErrorCell {
-                    count: 1,
-                    first: time,
-                    last: time,
-                })
-            })
-            .or_insert(ErrorCell {
-                count: 1,
-                first: time,
-                last: time,
-            });
+            .and_modify(|c| c.merge(hit))
+            .or_insert(hit);
     }
 
     /// Adds `other`, whose path ids become `paths[id]`.

@@ -117,9 +117,6 @@ pub fn parse_duration(s: &str) -> Result<i64, String> {
     }
 }
 
-/// `--log-format`, read as `logstats report` reads it (here, not shared with
-/// [`cli`](crate::cli), which names these arguments: no two modules use
-/// each other).
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -124,6 +124,20 @@ pub struct AgentInfo {
     pub bot_name: Option<String>,
 }
 
+impl AgentInfo {
+    /// The agent of a hit whose layout logs none: never a bot (SPEC §2),
+    /// every name unknown.
+    pub fn none() -> AgentInfo {
+        AgentInfo {
+            is_bot: false,
+            device: "UNKNOWN".into(),
+            browser: "UNKNOWN".into(),
+            os: "UNKNOWN".into(),
+            bot_name: None,
+        }
+    }
+}
+
 /// `agent` is the decoded user-agent text (bytes; may be invalid UTF-8).
 /// It is matched as lossy text, where no bot word can be made up of an
 /// escape; the bot name is cut from the text as printed (`\xHH`).

@@ -140,8 +140,9 @@ fn open_stdin() -> Result<Opened, Error> {
     })
 }
 
-fn open_file(path: &Path, mmap: bool) -> io::Result<Opened> {
-    let mut file = File::open(path)?;
+/// Opens `path` with its metadata; a directory is an error.
+pub(crate) fn open_not_directory(path: &Path) -> io::Result<(File, std::fs::Metadata)> {
+    let file = File::open(path)?;
     let meta = file.metadata()?;
     if meta.is_dir() {
         return Err(io::Error::new(
@@ -149,6 +150,11 @@ fn open_file(path: &Path, mmap: bool) -> io::Result<Opened> {
             "is a directory",
         ));
     }
+    Ok((file, meta))
+}
+
+fn open_file(path: &Path, mmap: bool) -> io::Result<Opened> {
+    let (mut file, meta) = open_not_directory(path)?;
     let regular = meta.is_file();
     let len = meta.len();
     let disk_bytes = regular.then_some(len);

@@ -101,16 +101,6 @@ impl Agents {
     }
 }
 
-fn no_agent() -> AgentInfo {
-    AgentInfo {
-        is_bot: false,
-        device: "UNKNOWN".into(),
-        browser: "UNKNOWN".into(),
-        os: "UNKNOWN".into(),
-        bot_name: None,
-    }
-}
-
 impl State {
     /// Adds the figures of one run, per day (by the instant each day
     /// starts), and walks the visits.
@@ -158,7 +148,7 @@ impl State {
                                     .and_then(|ip| opts.geo.and_then(|db| db.country(ip)))
                                     .unwrap_or(UNKNOWN_COUNTRY)
                                     .to_string();
-                                let info = info.unwrap_or_else(no_agent);
+                                let info = info.unwrap_or_else(AgentInfo::none);
                                 let names: AgentNames = (info.device, info.browser, info.os);
                                 (
                                     Day::name_index(&mut day.countries, country),

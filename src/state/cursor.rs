@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use flate2::read::MultiGzDecoder;
 use serde::{Deserialize, Serialize};
 
-use crate::input::read_up_to;
+use crate::input::{open_not_directory, read_up_to};
 use crate::scan::Counts;
 
 /// How much of the start of an input fingerprints it.
@@ -66,14 +66,7 @@ pub struct Probe {
 
 /// Reads the start of an input.
 pub fn probe(path: &Path) -> io::Result<Probe> {
-    let mut file = File::open(path)?;
-    let meta = file.metadata()?;
-    if meta.is_dir() {
-        return Err(io::Error::new(
-            io::ErrorKind::IsADirectory,
-            "is a directory",
-        ));
-    }
+    let (mut file, meta) = open_not_directory(path)?;
     if !meta.is_file() {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,

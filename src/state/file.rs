@@ -57,20 +57,27 @@ fn directory(path: &Path) -> &Path {
     }
 }
 
-/// Reads a state; `None` when there is no file yet (its directory must
-/// exist).
-pub fn load(path: &Path) -> Result<Option<State>, Error> {
+/// The directory of `path`, or the error that says it is missing.
+fn existing_directory(path: &Path) -> Result<&Path, Error> {
     let dir = directory(path);
-    if !dir.is_dir() {
-        return Err(state_error(
+    if dir.is_dir() {
+        Ok(dir)
+    } else {
+        Err(state_error(
             path,
             format!(
                 "its directory '{}' does not exist; create it (mkdir -p {}) or name another place",
                 dir.display(),
                 dir.display()
             ),
-        ));
+        ))
     }
+}
+
+/// Reads a state; `None` when there is no file yet (its directory must
+/// exist).
+pub fn load(path: &Path) -> Result<Option<State>, Error> {
+    existing_directory(path)?;
     let mut file = match File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
@@ -199,17 +206,7 @@ pub fn lock_path(path: &Path) -> PathBuf {
 /// another run to release it.
 pub fn lock(path: &Path, wait: Duration) -> Result<Lock, Error> {
     let lock = lock_path(path);
-    let dir = directory(path);
-    if !dir.is_dir() {
-        return Err(state_error(
-            path,
-            format!(
-                "its directory '{}' does not exist; create it (mkdir -p {}) or name another place",
-                dir.display(),
-                dir.display()
-            ),
-        ));
-    }
+    existing_directory(path)?;
     let file = File::options()
         .read(true)
         .write(true)

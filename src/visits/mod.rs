@@ -92,13 +92,7 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
         m.count_bots(figures, &agents);
     }
     // NO_AGENT's entry, at the index `number_visitors` gives it.
-    agents.push(AgentInfo {
-        is_bot: false,
-        device: "UNKNOWN".into(),
-        browser: "UNKNOWN".into(),
-        os: "UNKNOWN".into(),
-        bot_name: None,
-    });
+    agents.push(AgentInfo::none());
     // Countries on one side; clients unified and visitors numbered on the
     // other, whose loops are serial: the lookups fill the idle core.
     let failed_lookups = &mut out.geoip_lookup_errors;
