@@ -235,7 +235,7 @@ fn attribute_sources(figures: &Figures, sites: &[String], visits: &Visits, out: 
     own.dedup();
     // Entries are mostly distinct referrers: their hosts are parsed in
     // parallel, then counted in order.
-    let entries: Vec<(&(Vec<u8>, Vec<u8>), &u64)> = visits.entries.iter().collect();
+    let entries: Vec<_> = visits.entries.iter().collect();
     let entry_hosts: Vec<Option<String>> = entries
         .par_iter()
         .map(|((referrer, _), _)| {
