@@ -90,11 +90,13 @@ mod tests {
 
     #[test]
     fn counts_a_day_by_its_own_numbers() {
-        let mut day = Day::default();
-        day.countries = vec!["fr".into(), "de".into()];
-        day.agents = vec![("desktop".into(), "Firefox".into(), "Linux".into())];
-        day.hours = vec![0, 3600];
-        day.hour_views = vec![0, 0];
+        let mut day = Day {
+            countries: vec!["fr".into(), "de".into()],
+            agents: vec![("desktop".into(), "Firefox".into(), "Linux".into())],
+            hours: vec![0, 3600],
+            hour_views: vec![0, 0],
+            ..Default::default()
+        };
         let visitor = |hash, country, hours, pageviews| DayVisitor {
             hash,
             country,
