@@ -161,11 +161,6 @@ fn report(args: ReportArgs) -> Result<u8, Error> {
     // What the state does not keep yet: refused rather than reported from
     // part of the history.
     if args.state.is_some() {
-        if opts.goals.is_some() {
-            return Err(Error::Usage(
-                "--state does not keep goal hits yet: run goals and funnels without --state".into(),
-            ));
-        }
         if opts.metrics {
             return Err(Error::Usage(
                 "--state does not keep the Prometheus series yet: run --format prometheus without --state".into(),

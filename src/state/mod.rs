@@ -101,6 +101,7 @@ pub mod build;
 pub mod cursor;
 pub mod days;
 pub mod file;
+pub mod marks;
 pub mod model;
 pub mod run;
 pub mod settings;
@@ -145,6 +146,9 @@ pub struct State {
     pub first_kept_day: Option<i64>,
     pub days: BTreeMap<i64, Day>,
     pub open: Vec<OpenVisitor>,
+    /// Whether an input's layout logs `Accept-Language` (the report then
+    /// has a `languages` section, SPEC §5).
+    pub logs_languages: bool,
     /// The first malformed lines ever read.
     pub samples: Vec<SavedSample>,
     /// Runs that saved this state.
@@ -166,6 +170,7 @@ impl State {
             first_kept_day: None,
             days: BTreeMap::new(),
             open: Vec::new(),
+            logs_languages: false,
             samples: Vec::new(),
             runs: 0,
             created: now,

@@ -1,0 +1,353 @@
+//! Hits that belong to visits without being page views, kept in a state:
+//! server errors (for `incidents` and `visits_with_errors`) and goal hits
+//! (for `goals`, `goal_channels` and `funnels`).
+//!
+//! What one run over all lines would count, and how the state keeps it:
+//!
+//! - **Incidents** are found from the 5-minute slots of traffic, which the
+//!   days keep already, and named from every 5xx cell (slot, path,
+//!   method: count, first and last time): the days keep those cells as
+//!   they are, so the routes, their errors during the incident and
+//!   before it are exact whatever incidents the whole history gives.
+//! - **Visits with errors, and the visits and visitors an incident
+//!   reached**: which slots are incidents is known only when the report
+//!   is built (adding lines moves the normal level), so the day keeps,
+//!   for each closed visit that held a 5xx, the distinct slots of its
+//!   5xx (visits with the same slots are one count), and each (visitor,
+//!   slot) with a 5xx of that visitor, in a visit or not.
+//! - **Goals**: per day, the hits of each goal that are no bot's and
+//!   each visitor's goals (visitor-days per goal); per closed visit, the
+//!   goals it converted (with its entry, whose channel is worked out when
+//!   the report is built, as the own hosts may change) and how far it
+//!   went in each funnel.
+//!
+//! A visit's marked hits are those from its first page view to 30
+//! minutes after its last (SPEC §7): while a visit is open, the marked
+//! hits that may still fall in its span are kept with its page views
+//! ([`OpenMark`]), and given to it when it closes. A marked hit older
+//! than what the state has closed (a late line) joins an open visit whose
+//! span holds it, or none.
+
+use hashbrown::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::aggregate::server_errors::ErrorCell;
+use crate::aggregate::SLOT_SECONDS;
+use crate::goals::GoalSet;
+use crate::visits::goal_walk::{steps_reached, GoalFigures, TimedMask};
+use crate::visits::VISIT_GAP_SECONDS;
+
+use super::absorb::ViewRef;
+use super::model::Lazy;
+
+/// A marked hit of a visitor whose visit is not closed yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenMark {
+    pub time: i64,
+    /// A server error (5xx) that is no page view.
+    pub error: bool,
+    /// Bits of the goal and funnel-step patterns the hit matched.
+    pub goals: u64,
+}
+
+/// What one day keeps of marked hits.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct DayMarks {
+    /// Every 5xx hit (bots' too) by (slot, path number of the day,
+    /// method): count, first and last time.
+    pub errors: Lazy<(i64, u32, Vec<u8>), (u64, i64, i64)>,
+    /// (visitor, slot) of each 5xx of a visitor (no bot).
+    pub error_visitors: Lazy<(u128, i64), ()>,
+    /// Closed visits begun this day that held a 5xx, by the distinct
+    /// slots of their 5xx.
+    pub error_visits: Lazy<Vec<i64>, u64>,
+    /// Only when goals or funnels are settings of the state.
+    pub goals: Option<Box<DayGoals>>,
+}
+
+/// What one day keeps of goal hits.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct DayGoals {
+    /// Per goal: hits that are no bot's.
+    pub hits: Vec<u64>,
+    /// Visitor → the goals it hit that day (bits).
+    pub visitors: Lazy<u128, u64>,
+    /// Per goal: closed visits begun this day that converted.
+    pub conversions: Vec<u64>,
+    /// (goal, referrer as logged, landing query) of a converting visit →
+    /// conversions.
+    pub entries: Lazy<(u32, Vec<u8>, Vec<u8>), u64>,
+    /// Per funnel, per step: closed visits that reached it.
+    pub reached: Vec<Vec<u64>>,
+}
+
+impl DayGoals {
+    fn sized(set: &GoalSet) -> DayGoals {
+        DayGoals {
+            hits: vec![0; set.goals().len()],
+            conversions: vec![0; set.goals().len()],
+            reached: set
+                .funnels()
+                .iter()
+                .map(|f| vec![0; f.steps.len()])
+                .collect(),
+            ..DayGoals::default()
+        }
+    }
+
+    fn merge(&mut self, o: &DayGoals) {
+        add_all(&mut self.hits, &o.hits);
+        add_all(&mut self.conversions, &o.conversions);
+        for (a, b) in self.reached.iter_mut().zip(&o.reached) {
+            add_all(a, b);
+        }
+        let entries = self.entries.map();
+        for (k, &n) in o.entries.iter() {
+            *entries.entry(k.clone()).or_default() += n;
+        }
+    }
+}
+
+fn add_all(a: &mut [u64], b: &[u64]) {
+    for (x, y) in a.iter_mut().zip(b) {
+        *x += y;
+    }
+}
+
+impl DayMarks {
+    /// The day's goal figures, made on first use.
+    pub fn goals(&mut self, set: &GoalSet) -> &mut DayGoals {
+        self.goals
+            .get_or_insert_with(|| Box::new(DayGoals::sized(set)))
+    }
+
+    /// Adds a 5xx cell of the path numbered `path` in the day.
+    pub fn add_error_cell(&mut self, slot: i64, path: u32, method: &[u8], cell: ErrorCell) {
+        let cells = self.errors.map();
+        let key = (slot, path, method.to_vec());
+        match cells.get_mut(&key) {
+            Some(c) => {
+                c.0 += cell.count;
+                c.1 = c.1.min(cell.first);
+                c.2 = c.2.max(cell.last);
+            }
+            None => {
+                cells.insert(key, (cell.count, cell.first, cell.last));
+            }
+        }
+    }
+
+    /// A goal hit of `visitor` matching the patterns `mask`.
+    pub fn add_goal_hit(&mut self, set: &GoalSet, visitor: u128, mask: u64) {
+        let goals = set.goals().len();
+        let goal_mask = if goals >= 64 {
+            mask
+        } else {
+            mask & ((1u64 << goals) - 1)
+        };
+        if goal_mask == 0 {
+            return;
+        }
+        let day = self.goals(set);
+        for (g, n) in day.hits.iter_mut().enumerate() {
+            *n += goal_mask >> g & 1;
+        }
+        *day.visitors.map().entry(visitor).or_default() |= goal_mask;
+    }
+
+    /// Checks what was read: paths are numbers of the day.
+    pub fn check(&self, paths: usize) -> Result<(), String> {
+        if self
+            .errors
+            .iter()
+            .any(|((_, p, _), _)| *p as usize >= paths)
+        {
+            return Err("a day's server errors refer to a path it does not hold".into());
+        }
+        Ok(())
+    }
+}
+
+/// Gives one visit (its page views in walk order) the marked hits of
+/// `marks` (its visitor's, in time order) from `*next` on that its span
+/// holds, moves `*next` past them, and adds what they say to `sums` (and
+/// nothing when `sums` is `None`: a visit on a day dropped).
+pub fn visit(
+    visit: &[ViewRef<'_>],
+    marks: &[OpenMark],
+    next: &mut usize,
+    sums: Option<&mut DayMarks>,
+    goals: Option<&GoalSet>,
+) {
+    let Some(first) = visit.first() else {
+        return;
+    };
+    let last = visit.iter().map(|v| v.end()).max().unwrap_or(first.time);
+    let rest = &marks[(*next).min(marks.len())..];
+    let start = rest.partition_point(|m| m.time < first.time);
+    let end_of_span = last.saturating_add(VISIT_GAP_SECONDS);
+    let len = rest[start..].partition_point(|m| m.time <= end_of_span);
+    let held = &rest[start..start + len];
+    *next += start + len;
+    let Some(sums) = sums else {
+        return;
+    };
+    let mut slots: Vec<i64> = (held.iter())
+        .filter(|m| m.error)
+        .map(|m| m.time.div_euclid(SLOT_SECONDS))
+        .collect();
+    if !slots.is_empty() {
+        slots.sort_unstable();
+        slots.dedup();
+        *sums.error_visits.map().entry(slots).or_default() += 1;
+    }
+    let Some(set) = goals else {
+        return;
+    };
+    let hits: Vec<TimedMask> = (held.iter())
+        .filter(|m| m.goals != 0)
+        .map(|m| TimedMask {
+            time: m.time,
+            mask: m.goals,
+        })
+        .collect();
+    if hits.is_empty() {
+        return;
+    }
+    let day = sums.goals(set);
+    let mask = hits.iter().fold(0, |m, h| m | h.mask);
+    for (g, n) in day.conversions.iter_mut().enumerate() {
+        if mask >> g & 1 == 1 {
+            *n += 1;
+            let key = (g as u32, first.referrer.to_vec(), first.query.to_vec());
+            *day.entries.map().entry(key).or_default() += 1;
+        }
+    }
+    for (funnel, reached) in set.funnels().iter().zip(&mut day.reached) {
+        let steps = steps_reached(&funnel.steps, &hits);
+        for n in &mut reached[..steps] {
+            *n += 1;
+        }
+    }
+}
+
+/// The marked hits to keep for a visitor after its closed visits took
+/// theirs (`marks[next..]`): those from the first open page view on
+/// (`first_open`), and those a page view of a next run may still reach
+/// (at `close_before` or later).
+pub fn still_open(
+    marks: &[OpenMark],
+    next: usize,
+    first_open: Option<i64>,
+    close_before: i64,
+) -> Vec<OpenMark> {
+    (marks[next.min(marks.len())..].iter())
+        .filter(|m| m.time >= close_before || first_open.is_some_and(|t| m.time >= t))
+        .copied()
+        .collect()
+}
+
+/// The marked-hit figures of the whole state, summed as the report is
+/// built.
+#[derive(Default)]
+pub struct Totals {
+    /// Distinct slots of a visit's 5xx → visits.
+    pub error_visits: HashMap<Vec<i64>, u64>,
+    /// Visitor → the slots it had a 5xx in.
+    pub error_visitors: HashMap<u128, Vec<i64>>,
+    pub goals: Option<DayGoals>,
+    /// Per goal: visitor-days that hit it.
+    pub goal_visitors: Vec<u64>,
+}
+
+impl Totals {
+    /// Adds one day's (or the open visits') figures.
+    pub fn add(&mut self, day: &DayMarks) {
+        for (slots, &n) in day.error_visits.iter() {
+            *self.error_visits.entry(slots.clone()).or_default() += n;
+        }
+        for (&(visitor, slot), _) in day.error_visitors.iter() {
+            self.error_visitors.entry(visitor).or_default().push(slot);
+        }
+        if let Some(g) = &day.goals {
+            let total = self.goals.get_or_insert_with(|| DayGoals {
+                hits: vec![0; g.hits.len()],
+                conversions: vec![0; g.conversions.len()],
+                reached: g.reached.iter().map(|r| vec![0; r.len()]).collect(),
+                ..DayGoals::default()
+            });
+            total.merge(g);
+            if self.goal_visitors.len() < g.hits.len() {
+                self.goal_visitors.resize(g.hits.len(), 0);
+            }
+            for (_, &mask) in g.visitors.iter() {
+                for (i, n) in self.goal_visitors.iter_mut().enumerate() {
+                    *n += mask >> i & 1;
+                }
+            }
+        }
+    }
+
+    /// Visits that held a 5xx.
+    pub fn visits_with_errors(&self) -> u64 {
+        self.error_visits.values().sum()
+    }
+
+    /// Per span (`spans`, sorted, disjoint `[start, end)`): visits that
+    /// held a 5xx in it, and visitors who got one in it.
+    pub fn per_span(&self, spans: &[(i64, i64)]) -> (Vec<u64>, Vec<u64>) {
+        let span_of = |slot: i64| {
+            let t = slot * SLOT_SECONDS;
+            let i = spans.partition_point(|&(_, end)| end <= t);
+            spans.get(i).filter(|&&(start, _)| start <= t).map(|_| i)
+        };
+        let mut visits = vec![0u64; spans.len()];
+        let mut visitors = vec![0u64; spans.len()];
+        let mut seen = Vec::new();
+        let mut count = |slots: &[i64], n: u64, into: &mut Vec<u64>| {
+            seen.clear();
+            seen.extend(slots.iter().filter_map(|&s| span_of(s)));
+            seen.sort_unstable();
+            seen.dedup();
+            for &i in &seen {
+                into[i] += n;
+            }
+        };
+        if !spans.is_empty() {
+            for (slots, &n) in &self.error_visits {
+                count(slots, n, &mut visits);
+            }
+            for slots in self.error_visitors.values() {
+                count(slots, 1, &mut visitors);
+            }
+        }
+        (visits, visitors)
+    }
+
+    /// The goal figures, each conversion's entry given its channel by
+    /// `channel`.
+    pub fn goal_figures(
+        &self,
+        set: &GoalSet,
+        mut channel: impl FnMut(&[u8], &[u8]) -> crate::enrich::sources::Channel,
+    ) -> GoalFigures {
+        let sized = DayGoals::sized(set);
+        let g = self.goals.as_ref().unwrap_or(&sized);
+        let mut by_channel = std::collections::HashMap::new();
+        for ((goal, referrer, query), &n) in g.entries.iter() {
+            *by_channel
+                .entry((*goal as usize, channel(referrer, query)))
+                .or_default() += n;
+        }
+        let mut visitors = self.goal_visitors.clone();
+        visitors.resize(set.goals().len(), 0);
+        GoalFigures {
+            hits: g.hits.clone(),
+            visitors,
+            conversions: g.conversions.clone(),
+            by_channel,
+            reached: g.reached.clone(),
+        }
+    }
+}
