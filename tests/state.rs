@@ -425,7 +425,17 @@ fn twenty_pieces_with_rotations(log: &[u8], extra: &[&str]) -> Value {
 #[test]
 fn a_corpus_log_in_twenty_rotated_pieces_gives_the_one_run_report() {
     let log = std::fs::read(corpus("apache/elastic_apache_logs.log")).unwrap();
-    twenty_pieces_with_rotations(&log, &[]);
+    let goals = [
+        "--goal",
+        "xdotool=/projects/xdotool/*",
+        "--goal",
+        "image=/images/*",
+        "--funnel",
+        "tool=/,xdotool",
+    ];
+    let report = twenty_pieces_with_rotations(&log, &goals);
+    assert!(report["goals"][0]["conversions"].as_u64().unwrap() > 0);
+    assert!(report["funnels"][1]["visits"].as_u64().unwrap() > 0);
 }
 
 #[test]

@@ -1,5 +1,8 @@
 //! The settings that change figures, stored in a state: a run with other
 //! ones would add figures of another kind to the sums, so it is refused.
+//! Goals and funnels are among them: hits are tested against the
+//! patterns as they are read, so goals defined later would count only
+//! the lines read from then on.
 
 use serde::{Deserialize, Serialize};
 
