@@ -51,12 +51,15 @@ pub struct OpenMark {
     pub goals: u64,
 }
 
+/// A 5xx cell: (slot, path number of the day, method).
+pub type ErrorKey = (i64, u32, Vec<u8>);
+
 /// What one day keeps of marked hits.
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct DayMarks {
     /// Every 5xx hit (bots' too) by (slot, path number of the day,
     /// method): count, first and last time.
-    pub errors: Lazy<(i64, u32, Vec<u8>), (u64, i64, i64)>,
+    pub errors: Lazy<ErrorKey, (u64, i64, i64)>,
     /// (visitor, slot) of each 5xx of a visitor (no bot).
     pub error_visitors: Lazy<(u128, i64), ()>,
     /// Closed visits begun this day that held a 5xx, by the distinct
