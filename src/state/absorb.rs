@@ -22,7 +22,7 @@ use crate::goals::GoalSet;
 use crate::parse::Quoted;
 use crate::visits::{UNKNOWN_COUNTRY, VISIT_GAP_SECONDS};
 
-use super::marks::{self, OpenMark};
+use super::marks::{self, OpenMark, VisitSpan};
 use super::model::{AgentNames, Day, Folded, OpenView, OpenVisitor, Visits};
 use super::State;
 
@@ -84,7 +84,7 @@ impl ViewRef<'_> {
     }
 
     /// The time of the last page view it stands for.
-    pub fn end(&self) -> i64 {
+    fn end(&self) -> i64 {
         self.folded.map_or(self.time, |f| f.until.max(self.time))
     }
 
@@ -125,7 +125,7 @@ impl State {
             let key = self.key;
             let mut who =
                 |client: u32, agent: u32| visitor_of(key, figures, &mut agents, client, agent);
-            let views = add_marks(day, figures, views, opts.goals, &mut who, &mut new_marks);
+            let views = marks::add_day(day, figures, views, opts.goals, &mut who, &mut new_marks);
             // The day's number of each Accept-Language id of the figures.
             let mut language_ids: Vec<u32> = vec![u32::MAX; figures.accept_languages.len()];
             // Page views: counted in the day's sets, and kept for the walk.
@@ -270,9 +270,15 @@ impl State {
                     if state.first_kept_day.is_none_or(|k| day >= k) {
                         let day = state.days.entry(day).or_default();
                         add_visit(&mut day.visits, visit, &mut hosts);
-                        marks::visit(visit, marks, &mut next_mark, Some(&mut day.marks), goals);
+                        marks::visit(
+                            span(visit),
+                            marks,
+                            &mut next_mark,
+                            Some(&mut day.marks),
+                            goals,
+                        );
                     } else {
-                        marks::visit(visit, marks, &mut next_mark, None, goals);
+                        marks::visit(span(visit), marks, &mut next_mark, None, goals);
                     }
                 }
                 let first_open = views.get(closed).map(|v| v.time);
@@ -387,6 +393,19 @@ fn add_hosts<'h>(into: &mut Vec<(String, u64)>, hosts: impl IntoIterator<Item = 
             Some((_, m)) => *m += n,
             None => into.push((host.to_string(), n)),
         }
+    }
+}
+
+/// What marked hits need of one visit (its page views in walk order).
+pub fn span<'a>(visit: &[ViewRef<'a>]) -> VisitSpan<'a> {
+    let first = visit
+        .first()
+        .map_or((0, &b""[..], &b""[..]), |v| (v.time, v.referrer, v.query));
+    VisitSpan {
+        first: first.0,
+        last: visit.iter().map(|v| v.end()).max().unwrap_or(first.0),
+        referrer: first.1,
+        query: first.2,
     }
 }
 
@@ -525,57 +544,6 @@ fn visitor_of(
     }
     let ip = figures.clients.value(client).ip;
     Some(visitor_hash(key, ip, figures.clients.key(client), raw))
-}
-
-/// The server errors and goal hits of one day of a run: sums and sets
-/// added to the day, and each visitor's marked hits (bots' left out) to
-/// `new`, for the walk. Returns the page views, whose partitions are
-/// taken apart for it.
-fn add_marks(
-    day: &mut Day,
-    figures: &Figures,
-    views: crate::aggregate::pageviews::partitions::Partitions,
-    goals: Option<&GoalSet>,
-    who: &mut impl FnMut(u32, u32) -> Option<u128>,
-    new: &mut HashMap<u128, Vec<OpenMark>>,
-) -> Vec<crate::aggregate::pageviews::partitions::Partition> {
-    let mut paths: HashMap<u32, u32> = HashMap::new();
-    for (slot, path, method, cell) in figures.server_errors.iter() {
-        let id = *paths
-            .entry(path)
-            .or_insert_with(|| day.paths.map().intern(figures.paths.key(path)).0);
-        day.marks.add_error_cell(slot, id, method, cell);
-    }
-    let mut parts = views.in_order();
-    for part in &mut parts {
-        for m in std::mem::take(&mut part.marks) {
-            let (client, agent) = figures.visitors.pair(part.visitors[m.visitor as usize]);
-            let Some(hash) = who(client, agent) else {
-                continue;
-            };
-            let slot = m.time.div_euclid(crate::aggregate::SLOT_SECONDS);
-            day.marks.error_visitors.map().insert((hash, slot), ());
-            new.entry(hash).or_default().push(OpenMark {
-                time: m.time,
-                error: true,
-                goals: 0,
-            });
-        }
-    }
-    if let Some(set) = goals {
-        for h in &figures.goal_hits.hits {
-            let Some(hash) = who(h.client, h.agent) else {
-                continue;
-            };
-            day.marks.add_goal_hit(set, hash, h.mask);
-            new.entry(hash).or_default().push(OpenMark {
-                time: h.time,
-                error: false,
-                goals: h.mask,
-            });
-        }
-    }
-    parts
 }
 
 /// The keyed hash of a visitor (SPEC §3: client and user agent; two

@@ -15,7 +15,7 @@ use crate::report::{self, GivenVisits, Report, ReportOptions};
 use crate::visits::marks::{MarkTally, Spans};
 use crate::visits::{OwnHostsFrom, VisitFigures};
 
-use super::absorb::{add_visit, split_visits, HostCache, ViewRef};
+use super::absorb::{add_visit, span, split_visits, HostCache, ViewRef};
 use super::marks::{self, DayMarks, Totals};
 use super::model::{Day, Visits};
 use super::State;
@@ -188,9 +188,9 @@ impl State {
                 if self.first_kept_day.is_none_or(|k| day >= k) {
                     add_visit(&mut visits, visit, &mut hosts);
                     let sums = Some(&mut open_marks);
-                    marks::visit(visit, &visitor.marks, &mut next, sums, opts.goals);
+                    marks::visit(span(visit), &visitor.marks, &mut next, sums, opts.goals);
                 } else {
-                    marks::visit(visit, &visitor.marks, &mut next, None, opts.goals);
+                    marks::visit(span(visit), &visitor.marks, &mut next, None, opts.goals);
                 }
             }
         }

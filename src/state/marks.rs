@@ -38,7 +38,6 @@ use crate::goals::GoalSet;
 use crate::visits::goal_walk::{steps_reached, GoalFigures, TimedMask};
 use crate::visits::VISIT_GAP_SECONDS;
 
-use super::absorb::ViewRef;
 use super::model::Lazy;
 
 /// A marked hit of a visitor whose visit is not closed yet.
@@ -172,24 +171,81 @@ impl DayMarks {
     }
 }
 
-/// Gives one visit (its page views in walk order) the marked hits of
-/// `marks` (its visitor's, in time order) from `*next` on that its span
-/// holds, moves `*next` past them, and adds what they say to `sums` (and
-/// nothing when `sums` is `None`: a visit on a day dropped).
+/// What marked hits need of a visit: the times of its first and last
+/// page views, and its entry (for the channel of a conversion).
+#[derive(Debug, Clone, Copy)]
+pub struct VisitSpan<'a> {
+    pub first: i64,
+    pub last: i64,
+    pub referrer: &'a [u8],
+    pub query: &'a [u8],
+}
+
+/// The server errors and goal hits of one day of a run: sums and sets
+/// added to the day, and each visitor's marked hits (bots' left out) to
+/// `new`, for the walk. Returns the page views, whose partitions are
+/// taken apart for it.
+pub fn add_day(
+    day: &mut super::model::Day,
+    figures: &crate::aggregate::Figures,
+    views: crate::aggregate::pageviews::partitions::Partitions,
+    goals: Option<&GoalSet>,
+    who: &mut impl FnMut(u32, u32) -> Option<u128>,
+    new: &mut HashMap<u128, Vec<OpenMark>>,
+) -> Vec<crate::aggregate::pageviews::partitions::Partition> {
+    let mut paths: HashMap<u32, u32> = HashMap::new();
+    for (slot, path, method, cell) in figures.server_errors.iter() {
+        let id = *paths
+            .entry(path)
+            .or_insert_with(|| day.paths.map().intern(figures.paths.key(path)).0);
+        day.marks.add_error_cell(slot, id, method, cell);
+    }
+    let mut parts = views.in_order();
+    for part in &mut parts {
+        for m in std::mem::take(&mut part.marks) {
+            let (client, agent) = figures.visitors.pair(part.visitors[m.visitor as usize]);
+            let Some(hash) = who(client, agent) else {
+                continue;
+            };
+            let slot = m.time.div_euclid(crate::aggregate::SLOT_SECONDS);
+            day.marks.error_visitors.map().insert((hash, slot), ());
+            new.entry(hash).or_default().push(OpenMark {
+                time: m.time,
+                error: true,
+                goals: 0,
+            });
+        }
+    }
+    if let Some(set) = goals {
+        for h in &figures.goal_hits.hits {
+            let Some(hash) = who(h.client, h.agent) else {
+                continue;
+            };
+            day.marks.add_goal_hit(set, hash, h.mask);
+            new.entry(hash).or_default().push(OpenMark {
+                time: h.time,
+                error: false,
+                goals: h.mask,
+            });
+        }
+    }
+    parts
+}
+
+/// Gives one visit the marked hits of `marks` (its visitor's, in time
+/// order) from `*next` on that its span holds, moves `*next` past them,
+/// and adds what they say to `sums` (and nothing when `sums` is `None`:
+/// a visit on a day dropped).
 pub fn visit(
-    visit: &[ViewRef<'_>],
+    visit: VisitSpan<'_>,
     marks: &[OpenMark],
     next: &mut usize,
     sums: Option<&mut DayMarks>,
     goals: Option<&GoalSet>,
 ) {
-    let Some(first) = visit.first() else {
-        return;
-    };
-    let last = visit.iter().map(|v| v.end()).max().unwrap_or(first.time);
     let rest = &marks[(*next).min(marks.len())..];
-    let start = rest.partition_point(|m| m.time < first.time);
-    let end_of_span = last.saturating_add(VISIT_GAP_SECONDS);
+    let start = rest.partition_point(|m| m.time < visit.first);
+    let end_of_span = visit.last.saturating_add(VISIT_GAP_SECONDS);
     let len = rest[start..].partition_point(|m| m.time <= end_of_span);
     let held = &rest[start..start + len];
     *next += start + len;
@@ -223,7 +279,7 @@ pub fn visit(
     for (g, n) in day.conversions.iter_mut().enumerate() {
         if mask >> g & 1 == 1 {
             *n += 1;
-            let key = (g as u32, first.referrer.to_vec(), first.query.to_vec());
+            let key = (g as u32, visit.referrer.to_vec(), visit.query.to_vec());
             *day.entries.map().entry(key).or_default() += 1;
         }
     }
@@ -352,5 +408,72 @@ impl Totals {
             by_channel,
             reached: g.reached.clone(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(time: i64) -> OpenMark {
+        OpenMark {
+            time,
+            error: true,
+            goals: 0,
+        }
+    }
+
+    fn span(first: i64, last: i64) -> VisitSpan<'static> {
+        VisitSpan {
+            first,
+            last,
+            referrer: b"-",
+            query: b"",
+        }
+    }
+
+    #[test]
+    fn a_visit_takes_the_marks_from_its_first_view_to_30_minutes_after_its_last() {
+        // Visits [1000, 1300] and [4000, 4000]: 900 is in none, 1000 and
+        // 3100 (1300 + 1800) in the first, 3101 in none, 5800 in the
+        // second, 5801 in none.
+        let marks: Vec<OpenMark> = [900, 1000, 3100, 3101, 5800, 5801]
+            .into_iter()
+            .map(error)
+            .collect();
+        let mut sums = DayMarks::default();
+        let mut next = 0;
+        visit(span(1000, 1300), &marks, &mut next, Some(&mut sums), None);
+        assert_eq!(next, 3);
+        visit(span(4000, 4000), &marks, &mut next, Some(&mut sums), None);
+        assert_eq!(next, 5);
+        // Slots of 300 s: 1000 and 3100 are slots 3 and 10; 5800 is 19.
+        let mut visits: Vec<(Vec<i64>, u64)> = (sums.error_visits.iter())
+            .map(|(k, &n)| (k.clone(), n))
+            .collect();
+        visits.sort();
+        assert_eq!(visits, [(vec![3, 10], 1), (vec![19], 1)]);
+        // The marks no visit took that a next run may still reach: from
+        // `close_before` on.
+        assert_eq!(still_open(&marks, next, None, 5000), [error(5801)]);
+        assert_eq!(still_open(&marks, next, None, 6000), []);
+    }
+
+    #[test]
+    fn visits_and_visitors_count_once_per_incident() {
+        let mut day = DayMarks::default();
+        *day.error_visits.map().entry(vec![3, 4, 10]).or_default() += 2;
+        *day.error_visits.map().entry(vec![10]).or_default() += 1;
+        for (visitor, slot) in [(1u128, 3), (1, 4), (2, 4), (2, 11)] {
+            day.error_visitors.map().insert((visitor, slot), ());
+        }
+        let mut totals = Totals::default();
+        totals.add(&day);
+        assert_eq!(totals.visits_with_errors(), 3);
+        // Incidents over slots 3-4 and 10.
+        let spans = [(900, 1500), (3000, 3300)];
+        let (visits, visitors) = totals.per_span(&spans);
+        assert_eq!(visits, [2, 3]);
+        assert_eq!(visitors, [2, 0]);
     }
 }
