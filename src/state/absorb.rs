@@ -96,10 +96,10 @@ impl ViewRef<'_> {
 
 /// Classifications of the user agents of one run, by agent as logged.
 #[derive(Default)]
-pub struct Agents(HashMap<Vec<u8>, AgentInfo>);
+struct Agents(HashMap<Vec<u8>, AgentInfo>);
 
 impl Agents {
-    pub fn of(&mut self, raw: &[u8]) -> &AgentInfo {
+    fn of(&mut self, raw: &[u8]) -> &AgentInfo {
         self.0
             .entry(raw.to_vec())
             .or_insert_with(|| classify_agent(&Quoted { raw }.text()))
