@@ -271,3 +271,38 @@ fn malformed_samples_have_the_line_numbers_of_one_run_when_nothing_was_rotated()
     assert_eq!(lines, [2, 5, 8, 11]);
     assert_eq!(last["malformed_samples"], one["malformed_samples"]);
 }
+
+#[test]
+fn a_late_server_error_joins_no_visit_the_state_has_closed() {
+    // Run 1: A views /a at T0; B's traffic runs to T0 + 7200, so A's
+    // visit (last view before T0 + 3600) is closed.
+    let first = [
+        line("10.0.0.1", T0, "GET /a", 200, "en"),
+        line("10.0.0.2", T0 + 7200, "GET /b", 200, "en"),
+    ]
+    .concat();
+    // Run 2: A's 503 at T0 + 60 comes late: one run would give it to A's
+    // visit (within 30 minutes of its view); the state has closed that
+    // visit, so it is in none. B's 503 at T0 + 7300 joins B's open visit.
+    let second = [
+        line("10.0.0.1", T0 + 60, "POST /api/save", 503, "en"),
+        line("10.0.0.2", T0 + 7300, "POST /api/save", 503, "en"),
+    ]
+    .concat();
+    let dir = tempfile::tempdir().unwrap();
+    let (log, state) = (dir.path().join("access.log"), dir.path().join("s.state"));
+    state_run(&log, &state, &first);
+    let late = state_run(&log, &state, &second);
+    let whole = one_shot(&format!("{first}{second}"));
+    let s = |v: &Value, k: &str| v["summary"][k].as_u64().unwrap();
+    // By hand: 4 hits, two of them 5xx, 2 visits; one run puts a 5xx in
+    // each visit, the state in B's only.
+    for v in [&late, &whole] {
+        assert_eq!(
+            (s(v, "hits"), s(v, "status_5xx"), s(v, "visits")),
+            (4, 2, 2)
+        );
+    }
+    assert_eq!(s(&whole, "visits_with_errors"), 2);
+    assert_eq!(s(&late, "visits_with_errors"), 1);
+}
