@@ -193,46 +193,64 @@ fn each_check_judges_only_the_lines_added_since_the_last() {
 fn a_rotation_between_checks_loses_and_repeats_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let a = visitors();
-    let (log, state, _) = first_check(dir.path(), &a);
-    // 03:00-03:02 written before logrotate, failing; then access.log
-    // becomes access.log.1 and a new access.log gets 03:02-03:05, well.
+    let (log, state, head) = first_check(dir.path(), &a);
+    let limits = [&LIMITS[..], &["--min-hits", "10"]].concat();
+    // 03:00-03:02 written, failing, just before logrotate renames
+    // access.log to access.log.1 and creates an empty access.log.
     let before_rotation = minutes(&a, 0, 2, Some(0));
     append(&log, &before_rotation);
     let rotated = dir.path().join("access.log.1");
     std::fs::rename(&log, &rotated).unwrap();
-    let after_rotation = minutes(&a, 2, 5, None);
-    append(&log, &after_rotation);
-    // 100 hits, 8 of them 5xx: 8 %.
-    let (code, out) = check(&[&log, &rotated], &state, &LIMITS);
+    std::fs::write(&log, "").unwrap();
+    // 40 hits, 8 of them 5xx (20 %): the lines of the renamed file.
+    let (code, out) = check(&[&log, &rotated], &state, &limits);
     assert_eq!(code, 2, "{out}");
     assert!(
-        out.starts_with("LOGSTATS CRITICAL - 5xx 8.0% (8/100) since 03:00,"),
+        out.starts_with("LOGSTATS CRITICAL - 5xx 20.0% (8/40) since 03:00,"),
         "{out}"
     );
     assert!(
         out.contains(&format!(
-            "\n{}: {} new bytes read (new; 0 counted before)\n",
+            "\n{}: 0 new bytes read (new; 0 counted before)\n{}: {} new bytes read (continued; {} counted before)\n",
             log.display(),
-            thousands(after_rotation.len())
+            rotated.display(),
+            thousands(before_rotation.len()),
+            thousands(head)
         )),
         "{out}"
     );
+    // 03:02-03:05 in the new access.log, well: 60 hits, none judged twice.
+    let after_rotation = minutes(&a, 2, 5, None);
+    append(&log, &after_rotation);
+    let (code, out) = check(&[&log, &rotated], &state, &limits);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.starts_with("LOGSTATS OK - 5xx 0.0% (0/60);"), "{out}");
     assert!(
         out.contains(&format!(
-            "\n{}: {} new bytes read (continued;",
+            "\n{}: {} new bytes read (new; 0 counted before)\n{}: 0 new bytes read (continued;",
+            log.display(),
+            thousands(after_rotation.len()),
             rotated.display(),
-            thousands(before_rotation.len())
         )),
         "{out}"
     );
-    // Compressed in turn: read to its end once already, skipped now.
+    // access.log.1 compressed into access.log.2.gz: read to its end once
+    // (nothing new), then skipped; access.log continues.
     let gz = dir.path().join("access.log.2.gz");
     std::fs::write(&gz, common::gzip(&std::fs::read(&rotated).unwrap(), 1)).unwrap();
     std::fs::remove_file(&rotated).unwrap();
-    append(&log, &minutes(&a, 5, 6, None));
-    let (code, out) = check(&[&log, &gz], &state, &LIMITS);
-    assert_eq!(code, 0, "{out}");
-    assert!(out.contains("(0/20)"), "{out}");
+    append(&log, &minutes(&a, 5, 6, Some(5)));
+    // 03:05 failing: 20 hits, 4 of them 5xx; then 03:06, well.
+    for (expected, summary, cursor) in [(2, "(4/20)", "continued"), (0, "(0/20)", "finished")] {
+        let (code, out) = check(&[&log, &gz], &state, &limits);
+        assert_eq!(code, expected, "{out}");
+        assert!(out.contains(summary), "{out}");
+        assert!(
+            out.contains(&format!("{}: 0 new bytes read ({cursor};", gz.display())),
+            "{out}"
+        );
+        append(&log, &minutes(&a, 6, 7, None));
+    }
 }
 
 #[test]

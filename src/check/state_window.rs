@@ -133,7 +133,11 @@ pub fn check(args: CheckArgs, j: Judging) -> Result<Checked, String> {
     let after = state.newest;
 
     // The layout of each input: given, the one it was read with, or
-    // detected from its start.
+    // detected from its start; for a new file whose first lines fit none
+    // (a rotated log may start with a malformed line), or that is empty
+    // yet, the layout of the input read last, as report --state does.
+    let fallback =
+        (state.cursors.iter().max_by_key(|c| c.id)).and_then(|c| Format::from_name(&c.format));
     let mut formats = Vec::with_capacity(plan.inputs.len());
     for p in &plan.inputs {
         let known = p
@@ -141,13 +145,17 @@ pub fn check(args: CheckArgs, j: Judging) -> Result<Checked, String> {
             .and_then(|c| Format::from_name(&state.cursors[c].format));
         let format = match given.or(known) {
             Some(f) => f,
-            None => crate::scan::choose_format(&p.probe.head, None).map_err(|message| {
-                crate::error::Error::Format {
-                    path: p.name.clone(),
-                    message,
-                }
-                .to_string()
-            })?,
+            None => match crate::scan::choose_format(&p.probe.head, None) {
+                Ok(f) => f,
+                Err(_) if p.probe.head.is_empty() => fallback.unwrap_or(Format::Combined),
+                Err(message) => fallback.ok_or_else(|| {
+                    crate::error::Error::Format {
+                        path: p.name.clone(),
+                        message,
+                    }
+                    .to_string()
+                })?,
+            },
         };
         formats.push(format);
     }
