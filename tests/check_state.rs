@@ -337,6 +337,37 @@ fn other_settings_and_a_report_state_are_refused() {
 }
 
 #[test]
+fn a_check_waits_for_another_run_that_holds_the_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = visitors();
+    let (log, state, _) = first_check(dir.path(), &a);
+    append(&log, &minutes(&a, 0, 5, Some(0)));
+    let before = std::fs::read(&state).unwrap();
+    let lock = logstats::state::file::lock(&state, std::time::Duration::ZERO).unwrap();
+    let (code, out) = check(
+        &[&log],
+        &state,
+        &[&LIMITS[..], &["--state-wait", "1"]].concat(),
+    );
+    assert_eq!(code, 3, "{out}");
+    assert!(out.contains("another logstats run holds it"), "{out}");
+    assert_eq!(std::fs::read(&state).unwrap(), before);
+    // Released while it waits: it goes on, and judges the new lines.
+    let release = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        drop(lock);
+    });
+    let (code, out) = check(
+        &[&log],
+        &state,
+        &[&LIMITS[..], &["--state-wait", "30"]].concat(),
+    );
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("(20/100)"), "{out}");
+    release.join().unwrap();
+}
+
+#[test]
 fn a_baseline_from_the_state_s_slots() {
     let dir = tempfile::tempdir().unwrap();
     let a = visitors();

@@ -420,12 +420,7 @@ impl Slots {
             self.last = Some((slot, Traffic::default()));
         }
         if let Some((_, traffic)) = &mut self.last {
-            traffic.hits += 1;
-            traffic.bytes += bytes;
-            traffic.status_2xx += (200..300).contains(&status) as u64;
-            traffic.status_3xx += (300..400).contains(&status) as u64;
-            traffic.status_4xx += (400..500).contains(&status) as u64;
-            traffic.status_5xx += (500..600).contains(&status) as u64;
+            traffic.add(status, bytes);
         }
     }
 
