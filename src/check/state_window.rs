@@ -56,7 +56,8 @@ use super::state_baseline::{self, KEEP_DAYS, LONGEST_VS_SECONDS};
 use super::window::{self, ReadStats, DISORDER_SECONDS};
 use super::Checked;
 
-/// The window of a check with a state when none was given: as without.
+/// The window of a check when `--since` is not given: the last 5 minutes
+/// (with a state, on its first check only).
 pub const FIRST_WINDOW_SECONDS: i64 = 300;
 
 /// Bytes read at a time.
@@ -181,7 +182,8 @@ pub fn check(args: CheckArgs, j: Judging) -> Result<Checked, String> {
         _ => i64::MIN,
     };
     let mut collector = Collector::new(&[current], j.route_globs);
-    // Record times count from a base early enough for any line.
+    // Without a start, the hits' times are kept as seconds after a base
+    // 2^31 s (68 years) before now: any line's time fits.
     collector.windows[0].base = since.unwrap_or(now - (1 << 31));
     let mut slots = Slots::new(kept_from);
     let mut read = Vec::with_capacity(plan.inputs.len());
