@@ -99,7 +99,7 @@ mod tests {
     fn slots_are_weighed_by_the_share_the_period_covers() {
         let mut state = State::new(Settings(Vec::new()), 0);
         let t0 = 1_714_532_400; // 03:00, a slot's start
-        let day = state.days.entry(t0 - 3 * 3600).or_default();
+        let day = state.days.entry(t0 - 3 * 3600);
         // 02:55, 03:00, 03:05: 100 hits each, 10, 20 and 40 of them 5xx.
         for (k, errors) in [(-1, 10), (0, 20), (1, 40)] {
             day.slots

@@ -437,10 +437,7 @@ impl Slots {
         self.flush();
         for (slot, traffic) in self.slots {
             let start = slot * SLOT_SECONDS;
-            let day = state
-                .days
-                .entry(zone.bucket_start(start, Bucket::Day))
-                .or_default();
+            let day = state.days.entry(zone.bucket_start(start, Bucket::Day));
             let last = start + SLOT_SECONDS - 1;
             if day.total.hits == 0 {
                 (day.first, day.last) = (start, last);
