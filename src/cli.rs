@@ -60,7 +60,9 @@ pub enum Command {
     /// It prints one status line for the pager, with performance data,
     /// then details: the routes over a limit and since when. On a plain
     /// log it reads only the window, found by position: a check every
-    /// minute on gigabytes costs milliseconds.
+    /// minute on gigabytes costs milliseconds. With --state, it judges the
+    /// lines added since the last check instead, following the log
+    /// through rotations.
     ///
     /// Examples:
     ///   logstats check /var/log/nginx/access.log --since 5m --warn '5xx>2%' --crit '5xx>5%'
@@ -68,11 +70,12 @@ pub enum Command {
     ///   logstats check access.log --route '/api/*' --crit 'hits<10'
     ///   logstats check access.log --since 10m --vs 1d --crit '5xx>3x' --warn 'hits<0.5x'
     ///   logstats check access.log --format json | jq .status
+    ///   logstats check access.log* --state /var/lib/logstats/check.state --crit '5xx>5%'
     #[command(verbatim_doc_comment)]
     Check(Box<crate::check::CheckArgs>),
-    /// Print what a state file (report --state) holds: its inputs and
-    /// where each was read up to, the days kept, the settings, its size
-    /// and format version.
+    /// Print what a state file (of report --state or check --state)
+    /// holds: its inputs and where each was read up to, the days kept, the
+    /// settings, its size and format version.
     ///
     /// Examples:
     ///   logstats state /var/lib/logstats/site.state

@@ -8,6 +8,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::logstats;
+use common::plugin::{perf, perfdata, Perf};
 use common::scenarios::{line, ordinary_minute, spike, text, visitors, Visitor, T3};
 use serde_json::Value;
 
@@ -49,90 +50,6 @@ fn check(log: &Path, args: &[&str]) -> (i32, String) {
 fn check_json(log: &Path, args: &[&str]) -> (i32, Value) {
     let (code, out) = check(log, &[args, &["--format", "json"]].concat());
     (code, serde_json::from_str(&out).unwrap())
-}
-
-/// One item of performance data, as the monitoring-plugin guidelines
-/// write it: `'label'=value[UOM];[warn];[crit];[min];[max]`.
-#[derive(Debug, PartialEq)]
-struct Perf {
-    label: String,
-    value: f64,
-    uom: String,
-    warn: String,
-    crit: String,
-    min: String,
-    max: String,
-}
-
-/// The performance data of a first line, parsed strictly by that grammar.
-fn perfdata(first_line: &str) -> Vec<Perf> {
-    let (_, data) = first_line.split_once(" | ").expect("a | before the data");
-    let number = |s: &str| {
-        assert!(
-            !s.is_empty()
-                && s.bytes()
-                    .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-'),
-            "not a number: {s:?}"
-        );
-        s.parse::<f64>().unwrap()
-    };
-    let range = |s: &str| {
-        // A threshold range: [@][~|N]:[N] or N, or nothing.
-        let body = s.trim_start_matches('@');
-        for part in body.split(':') {
-            assert!(
-                part.is_empty() || part == "~" || part.parse::<f64>().is_ok(),
-                "not a range: {s:?}"
-            );
-        }
-        assert!(body.matches(':').count() <= 1, "not a range: {s:?}");
-        s.to_string()
-    };
-    data.split(' ')
-        .map(|item| {
-            let rest = item.strip_prefix('\'').expect("a quoted label");
-            let (label, rest) = rest.split_once("'=").expect("'label'=");
-            assert!(!label.is_empty() && !label.contains(['\'', '=']));
-            let fields: Vec<&str> = rest.split(';').collect();
-            assert!((1..=5).contains(&fields.len()), "{item}");
-            let unit_at = fields[0]
-                .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-'))
-                .unwrap_or(fields[0].len());
-            let (value, uom) = fields[0].split_at(unit_at);
-            assert!(
-                ["", "s", "ms", "us", "%", "B", "KB", "MB", "TB", "c"].contains(&uom),
-                "unit {uom:?}"
-            );
-            let field = |i: usize| fields.get(i).copied().unwrap_or_default();
-            for m in [field(3), field(4)] {
-                if !m.is_empty() {
-                    number(m);
-                }
-            }
-            Perf {
-                label: label.to_string(),
-                value: number(value),
-                uom: uom.to_string(),
-                warn: range(field(1)),
-                crit: range(field(2)),
-                min: field(3).to_string(),
-                max: field(4).to_string(),
-            }
-        })
-        .collect()
-}
-
-fn perf(label: &str, value: f64, uom: &str, limits: [&str; 4]) -> Perf {
-    let [warn, crit, min, max] = limits.map(String::from);
-    Perf {
-        label: label.into(),
-        value,
-        uom: uom.into(),
-        warn,
-        crit,
-        min,
-        max,
-    }
 }
 
 /// The performance data every check prints, besides rate_5xx and hits:

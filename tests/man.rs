@@ -62,11 +62,21 @@ const CHECK_DEFINITIONS: &[(&str, &str)] = &[
     ("performance data", "'rate_5xx'=P%;W;C;0;100 'hits'=Nc 'p95'=Ss;W;C;0 'p99'=Ss;W;C;0 'rate_4xx'=P% 'rate_malformed'=P%, of the scope (all hits with --each-route), with the limits of the conditions judged on them as threshold ranges (N: alert above N; N: with a colon, alert below N). p95 and p99 only when the window has times."),
 ];
 
+/// What `check --state` judges and keeps: term, then meaning.
+const CHECK_STATE_TERMS: &[(&str, &str)] = &[
+    ("window", "With --state FILE, the lines added to the inputs since the last check: for each input, the bytes no earlier check read, followed by content through rotations exactly as report --state follows them (a renamed file continues, a compressed one read to its end is skipped, a new or truncated one is new, a last line without its newline waits). --since, when given, narrows them: the lines before it are counted in the state but not judged. --until is refused. Name the same files each time (access.log*): a file named for the first time is new, all of it."),
+    ("first check", "With no state yet, the --since window (default 5m) is judged, as without --state; on a plain file it is found by position and what lies before it is passed over (counted as read, not judged); the lines from the start of the --vs baseline's 5-minute slot on are read and kept for later baselines."),
+    ("period", "What the window stands for, and what a baseline mirrors: from the newest line the last check read (on a first check, --since) to the newest line read now, in the log's own times."),
+    ("baseline from the state", "With --vs D, the period D earlier, from the hits and status classes the state keeps per 5-minute slot: each slot the period overlaps, weighed by the share of it covered (traffic taken as even within a slot), the sums rounded. So 5xx, 4xx and hits can be judged against a baseline (5xx>3x, hits<0.5x), on all hits. Refused with UNKNOWN: p95 and p99 against a baseline (the state keeps times per path and day, not per slot), malformed against a baseline, a baseline with --route or --each-route (routes are not kept per slot), and --vs over 28d (the state keeps 35 days). A baseline reaches back no further than the first check."),
+    ("a state of its own", "The check keeps its own state file, not the one of report --state: a report run would otherwise take lines (and a spike in them) from the next check, which would never judge them; and a report's state, with each day's visitors, pages and visits, is too big to load every minute (that of a 1 GiB log, 25 MB, takes ten times as long to load as a whole check with a state of its own). A check's state holds the cursors and, for the last 35 days, the traffic per 5-minute slot: about 4.5 kB a day. A report refuses a check's state and a check a report's (UNKNOWN), each saying so."),
+    ("safety", "The same file format, lock (--state-wait SECONDS, default 60) and settings rule as report --state: the settings that change figures (--log-format, --tz, and the configuration file's values for them) are stored and a check with others is refused (UNKNOWN, naming them). The state is saved atomically only once a verdict is reached: a check that ends UNKNOWN (an unreadable input, no new line, a refused condition, a lock held too long) leaves it as it was, and the next check judges the same lines."),
+];
+
 /// What a check's output is, and its exit status.
 const CHECK_OUTPUT: &[(&str, &str)] = &[
     ("first line", "LOGSTATS STATE - summary | performance data, e.g. LOGSTATS CRITICAL - 5xx 7.9% (158/2000) since 03:02, mostly POST /api/checkout (141); p95 2.4s | 'rate_5xx'=7.9%;2;5;0;100 'hits'=2000c 'p95'=2.4s;;;0 ..."),
     ("details", "Each condition as judged (breached, ok, or not judged and why), the routes over a limit with their figures and since when, the window, the baseline, and how much of each input was read."),
-    ("--format json", "The same verdict as one object, schema logstats.check/1: status, exit_code, summary, perfdata, figures, site, baseline, conditions, mostly, routes, inputs; or status UNKNOWN with a message."),
+    ("--format json", "The same verdict as one object, schema logstats.check/1: status, exit_code, summary, perfdata, figures, site, baseline, conditions, mostly, routes, inputs (with --state, each input's cursor and counted_before), state (with --state: path, first, after, warnings); or status UNKNOWN with a message."),
     ("exit status", "0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN: an input that cannot be read, a bad argument or condition, no line in the window (unless a hits condition judges it), response-time conditions on a layout without times."),
 ];
 
@@ -76,6 +86,7 @@ const CHECK_EXAMPLES: &[(&str, &[&str])] = &[
     ("A Nagios or Icinga command and service:", &["define command {", "    command_name  check_logstats", "    command_line  /usr/local/bin/logstats check $ARG1$ --since 5m --warn '5xx>$ARG2$' --crit '5xx>$ARG3$'", "}", "define service {", "    use                  generic-service", "    host_name            web1", "    service_description  HTTP 5xx", "    check_command        check_logstats!/var/log/nginx/access.log!2%!5%", "}"]),
     ("Each route, slow ones too, for a layout with times:", &["logstats check access.log --log-format nginx-timed --each-route --crit '5xx>5%' --crit 'p95>2s'"]),
     ("Against the same minutes yesterday: three times the error rate, or half the traffic:", &["logstats check access.log --since 10m --vs 1d --crit '5xx>3x' --warn 'hits<0.5x'"]),
+    ("Every minute, the lines added since the last check, through log rotations, against the same period a day before:", &["* * * * *  out=$(logstats check /var/log/nginx/access.log* --state /var/lib/logstats/check.state --crit '5xx>5\\%' --crit '5xx>3x' --vs 1d) || echo \"$out\""]),
 ];
 
 /// What people do with a report: description, then command lines.
@@ -102,6 +113,7 @@ fn check_sections() -> String {
         &[
             ("DEFINITIONS", CHECK_DEFINITIONS),
             ("VERDICT", CHECK_OUTPUT),
+            ("STATE OF A CHECK", CHECK_STATE_TERMS),
         ],
         CHECK_EXAMPLES,
     )

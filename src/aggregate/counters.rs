@@ -18,7 +18,7 @@ pub struct Traffic {
 }
 
 impl Traffic {
-    pub(super) fn add(&mut self, status: u16, bytes: u64) {
+    pub fn add(&mut self, status: u16, bytes: u64) {
         self.hits += 1;
         self.bytes += bytes;
         self.status_2xx += (200..300).contains(&status) as u64;

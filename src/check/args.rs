@@ -23,18 +23,20 @@ pub struct CheckArgs {
 
     /// The window judged: lines at or after TIME, a time before now (90s,
     /// 5m, 1h) or a date-time (2024-05-01T03:00, with an offset or in the
-    /// report zone).
-    #[arg(long, value_name = "TIME", value_parser = TimeArg::parse, default_value = "5m", help_heading = "Window")]
-    pub since: TimeArg,
+    /// report zone). Default: 5m. With --state, the lines new since the
+    /// last check are judged, and --since, when given, narrows them.
+    #[arg(long, value_name = "TIME", value_parser = TimeArg::parse, help_heading = "Window")]
+    pub since: Option<TimeArg>,
 
     /// The end of the window (exclusive), written as for --since. Default:
     /// the end of the log.
-    #[arg(long, value_name = "TIME", value_parser = TimeArg::parse, help_heading = "Window")]
+    #[arg(long, value_name = "TIME", value_parser = TimeArg::parse, conflicts_with = "state", help_heading = "Window")]
     pub until: Option<TimeArg>,
 
     /// Compare with the same window this long before (1h, 1d, 7d, or any
-    /// duration such as 30m), in the same logs: conditions like 5xx>3x or
-    /// hits<0.5x judge the window against that baseline.
+    /// duration such as 30m), in the same logs (with --state, in the
+    /// state's figures per 5 minutes): conditions like 5xx>3x or hits<0.5x
+    /// judge the window against that baseline.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, help_heading = "Window")]
     pub vs: Option<i64>,
 
@@ -99,6 +101,27 @@ pub struct CheckArgs {
     /// ~/.config/logstats/config.toml, if it exists.
     #[arg(long, value_name = "FILE", help_heading = "Input")]
     pub config: Option<PathBuf>,
+
+    /// Judge the lines added since the last check instead of the last
+    /// minutes, keeping where each input was read up to, and figures per
+    /// 5 minutes for --vs, in FILE: a state of the check's own, not the
+    /// one of logstats report --state (see STATE OF A CHECK). Inputs are
+    /// followed by content, through rotations, as report --state does; the
+    /// file is saved only once a verdict is reached. E.g. logstats check
+    /// /var/log/nginx/access.log* --state /var/lib/logstats/check.state
+    #[arg(long, value_name = "FILE", help_heading = "State")]
+    pub state: Option<PathBuf>,
+
+    /// With --state: how long to wait for another run that holds the
+    /// state before giving up (UNKNOWN).
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 60,
+        requires = "state",
+        help_heading = "State"
+    )]
+    pub state_wait: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

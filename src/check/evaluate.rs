@@ -228,7 +228,7 @@ fn as_one(
         .map(|&(level, c)| judge(level, c, &figures, base.as_ref(), rules.min_hits, None))
         .collect();
     for j in &mut judgements {
-        j.since = since(j, records, current.window.from, &|r| in_scope(r.route));
+        j.since = since(j, records, current.base, &|r| in_scope(r.route));
     }
     let routes = routes_over(&judgements, current, names, records);
     Verdict {
@@ -286,7 +286,7 @@ fn each_route(
                     rules.min_hits,
                     Some(name),
                 );
-                j.since = since(&j, records, current.window.from, &keep);
+                j.since = since(&j, records, current.base, &keep);
                 j
             })
             .collect();
@@ -514,7 +514,7 @@ fn routes_over(
                 status: j.level,
                 figures,
                 condition: j.condition.clone(),
-                since: since(&mine, records, current.window.from, &keep),
+                since: since(&mine, records, current.base, &keep),
                 offending: offending(&mine, records, &keep),
             });
         }

@@ -80,7 +80,7 @@ impl std::fmt::Display for RouteName {
 /// been bad. 16 bytes: a window of 10,000 lines keeps 160 kB.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HitRecord {
-    /// Seconds after the window's start.
+    /// Seconds after [`WindowFigures::base`].
     pub offset: u32,
     pub route: u32,
     /// µs, at most `u32::MAX - 1` (71 minutes); [`NO_TIME`] for none.
@@ -105,6 +105,10 @@ pub struct WindowFigures {
     pub last_time: Option<i64>,
     /// The hits in the order read; kept for the current window only.
     pub records: Option<Vec<HitRecord>>,
+    /// The time the offsets of `records` count from: the window's start,
+    /// or, for a window without one (the lines new since the last check
+    /// of a state), a time early enough for every line.
+    pub base: i64,
 }
 
 impl WindowFigures {
@@ -117,6 +121,7 @@ impl WindowFigures {
             first_time: None,
             last_time: None,
             records: keep_records.then(Vec::new),
+            base: window.from,
         }
     }
 
@@ -152,7 +157,7 @@ impl WindowFigures {
         self.last_time = Some(self.last_time.map_or(t, |l| l.max(t)));
         if let Some(records) = &mut self.records {
             records.push(HitRecord {
-                offset: u32::try_from(t.saturating_sub(self.window.from)).unwrap_or(u32::MAX),
+                offset: u32::try_from(t.saturating_sub(self.base)).unwrap_or(u32::MAX),
                 route,
                 response_us: response_us.map_or(NO_TIME, |us| us.min(NO_TIME as u64 - 1) as u32),
                 status,

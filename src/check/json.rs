@@ -33,7 +33,20 @@ struct Verdict<'a> {
     mostly: Option<Mostly<'a>>,
     routes: Vec<RouteOver<'a>>,
     inputs: Vec<Input<'a>>,
+    /// With `--state`.
+    state: Option<StateJson<'a>>,
     message: Option<String>,
+}
+
+/// What a check with `--state` knew and did.
+#[derive(Serialize)]
+struct StateJson<'a> {
+    path: &'a str,
+    /// No state was there: the `--since` window was judged.
+    first: bool,
+    /// The newest line the last check read.
+    after: Option<String>,
+    warnings: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -105,6 +118,12 @@ struct Input<'a> {
     size: Option<u64>,
     /// Whether the window was found by position rather than read whole.
     positioned: bool,
+    /// With `--state`: `new`, `continued` or `finished`, and the bytes
+    /// of log text counted before.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cursor: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    counted_before: Option<u64>,
 }
 
 /// In the unit JSON gives it: ms for times.
@@ -202,14 +221,25 @@ pub fn render(c: &Checked) -> String {
                 figures: &r.figures,
             })
             .collect(),
-        inputs: (c.inputs.iter())
-            .map(|(path, s)| Input {
-                path,
-                bytes_read: s.bytes,
-                size: s.size,
-                positioned: s.positioned,
+        inputs: (c.inputs.iter().enumerate())
+            .map(|(i, (path, s))| {
+                let cursor = c.followed.as_ref().and_then(|f| f.cursors.get(i));
+                Input {
+                    path,
+                    bytes_read: s.bytes,
+                    size: s.size,
+                    positioned: s.positioned,
+                    cursor: cursor.map(|c| c.0),
+                    counted_before: cursor.map(|c| c.1),
+                }
             })
             .collect(),
+        state: c.followed.as_ref().map(|f| StateJson {
+            path: &f.path,
+            first: f.first,
+            after: f.after.map(|t| c.zone.format(t)),
+            warnings: &f.warnings,
+        }),
         message: None,
     };
     let mut out = serde_json::to_string(&verdict).unwrap_or_else(|e| unknown_json(&e.to_string()));

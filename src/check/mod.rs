@@ -24,6 +24,8 @@ pub mod evaluate;
 pub mod figures;
 pub mod json;
 pub mod plugin;
+pub mod state_baseline;
+pub mod state_window;
 pub mod window;
 
 use std::io::{IsTerminal, Write};
@@ -85,6 +87,8 @@ pub struct Checked {
     pub inputs: Vec<(String, ReadStats)>,
     /// The latest time of a line read, in the window or not.
     pub last_seen: Option<i64>,
+    /// With `--state`: what the state knew and did.
+    pub followed: Option<state_window::Followed>,
 }
 
 /// Runs a check, prints its verdict (or why there is none) on standard
@@ -130,7 +134,7 @@ pub fn refused(error: &clap::Error, args: &[String]) -> u8 {
 
 /// Runs a check; `Err` is what makes it UNKNOWN. `now` (Unix time) is for
 /// tests; `None` reads the clock.
-pub fn check(args: CheckArgs, now: Option<i64>) -> Result<Checked, String> {
+pub fn check(mut args: CheckArgs, now: Option<i64>) -> Result<Checked, String> {
     let now = now.unwrap_or_else(|| {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -139,7 +143,10 @@ pub fn check(args: CheckArgs, now: Option<i64>) -> Result<Checked, String> {
     let (warn, crit) = if args.warn.is_empty() && args.crit.is_empty() {
         (default_condition("5xx>2%")?, default_condition("5xx>5%")?)
     } else {
-        (args.warn, args.crit)
+        (
+            std::mem::take(&mut args.warn),
+            std::mem::take(&mut args.crit),
+        )
     };
     if let Some(c) = warn.iter().chain(&crit).find(|c| c.is_relative()) {
         if args.vs.is_none() {
@@ -163,6 +170,17 @@ pub fn check(args: CheckArgs, now: Option<i64>) -> Result<Checked, String> {
         None => None,
     };
     let config = crate::config::load(args.config.as_deref()).map_err(|e| e.to_string())?;
+    if args.state.is_some() {
+        let judging = state_window::Judging {
+            warn,
+            crit,
+            scope,
+            route_globs,
+            config,
+            now,
+        };
+        return state_window::check(args, judging);
+    }
 
     let mut paths: Vec<InputPath> = args.files.iter().map(|f| InputPath::from_arg(f)).collect();
     if paths.is_empty() {
@@ -185,7 +203,11 @@ pub fn check(args: CheckArgs, now: Option<i64>) -> Result<Checked, String> {
         written.map_or(ReportZone::UTC, ReportZone::from_offset_seconds)
     });
 
-    let since = args.since.resolve(&zone, now);
+    let since = (args.since)
+        .unwrap_or(crate::filter::TimeArg::Ago(
+            state_window::FIRST_WINDOW_SECONDS,
+        ))
+        .resolve(&zone, now);
     let until = args.until.map(|u| u.resolve(&zone, now));
     if until.is_some_and(|u| u <= since) {
         return Err(format!(
@@ -253,6 +275,7 @@ pub fn check(args: CheckArgs, now: Option<i64>) -> Result<Checked, String> {
         now,
         inputs: read,
         last_seen: collector.last_seen,
+        followed: None,
     })
 }
 

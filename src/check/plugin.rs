@@ -9,6 +9,7 @@
 use super::condition::{Condition, Limit, Metric, Op};
 use super::evaluate::{Figures, Judgement, Outcome, Scope};
 use super::figures::RouteName;
+use super::state_window::Followed;
 use super::{Checked, Status};
 use crate::output::table::thousands;
 use crate::text::terminal_safe;
@@ -272,17 +273,23 @@ pub fn details(c: &Checked) -> Vec<String> {
         }
     }
     let s = &v.site;
-    lines.push(format!(
-        "window: {} to {} ({}): {} hits, {} lines, {} malformed",
-        clock(c, c.current.from, true),
-        c.current
-            .until
-            .map_or("the end of the log".to_string(), |u| clock(c, u, true)),
-        c.zone,
+    let counts = format!(
+        "{} hits, {} lines, {} malformed",
         thousands(s.hits),
         thousands(s.lines),
         thousands(s.malformed)
-    ));
+    );
+    match &c.followed {
+        Some(f) => lines.push(followed_window(c, f, &counts)),
+        None => lines.push(format!(
+            "window: {} to {} ({}): {counts}",
+            clock(c, c.current.from, true),
+            c.current
+                .until
+                .map_or("the end of the log".to_string(), |u| clock(c, u, true)),
+            c.zone,
+        )),
+    }
     if let (Some(b), Some(f), Some(vs)) = (c.baseline, &v.baseline, c.vs) {
         lines.push(format!(
             "baseline, {} before: {} to {}: {}",
@@ -291,6 +298,21 @@ pub fn details(c: &Checked) -> Vec<String> {
             clock(c, b.until.unwrap_or(b.from), true),
             figures_text(f)
         ));
+    }
+    if let Some(f) = &c.followed {
+        for ((name, stats), (cursor, before)) in c.inputs.iter().zip(&f.cursors) {
+            lines.push(format!(
+                "{}: {} new bytes read ({cursor}; {} counted before)",
+                plugin_safe(name),
+                thousands(stats.bytes),
+                thousands(*before)
+            ));
+        }
+        for w in &f.warnings {
+            lines.push(format!("warning: {}", plugin_safe(w)));
+        }
+        lines.push(format!("state: {} (saved)", plugin_safe(&f.path)));
+        return lines;
     }
     for (name, stats) in &c.inputs {
         let how = match (stats.positioned, stats.size) {
@@ -304,6 +326,32 @@ pub fn details(c: &Checked) -> Vec<String> {
         lines.push(format!("{}: {how}", plugin_safe(name)));
     }
     lines
+}
+
+/// The window line of a check with a state: the lines new since the
+/// last check, and the period they stand for.
+fn followed_window(c: &Checked, f: &Followed, counts: &str) -> String {
+    let end = f
+        .period
+        .until
+        .map_or(f.period.from, |u| (u - 1).max(f.period.from));
+    let what = if f.first {
+        "a first check with --state".to_string()
+    } else {
+        match f.after {
+            Some(t) => format!(
+                "the lines new since the last check (its newest at {})",
+                clock(c, t, true)
+            ),
+            None => "the lines new since the last check".to_string(),
+        }
+    };
+    format!(
+        "window: {what}, {} to {} ({}): {counts}",
+        clock(c, f.period.from, true),
+        clock(c, end, true),
+        c.zone
+    )
 }
 
 /// `5xx 30.2% (141/467), p95 2.4s`.

@@ -323,7 +323,12 @@ fn read_at(_: &File, _: &mut [u8], _: u64) -> io::Result<usize> {
 /// A log sorted within `DISORDER_SECONDS` has no line at `target +
 /// DISORDER_SECONDS` or later before `lo`, nor one before `target -
 /// DISORDER_SECONDS` past the first line after `hi`.
-fn locate(file: &File, len: u64, format: Format, target: i64) -> io::Result<(u64, u64, u64)> {
+pub(super) fn locate(
+    file: &File,
+    len: u64,
+    format: Format,
+    target: i64,
+) -> io::Result<(u64, u64, u64)> {
     let (mut lo, mut hi) = (0u64, len);
     let mut read = 0;
     while hi - lo > PROBE_BYTES {

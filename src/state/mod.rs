@@ -105,8 +105,10 @@
 //! # Library use
 //!
 //! [`run`] is the whole `report --state` run. Its steps are public for
-//! other commands that keep a state: [`file::lock`], [`State::load`],
-//! [`State::absorb`], [`State::save`], [`State::report`].
+//! other commands that keep a state: [`follow`] (lock and load, find each
+//! input's cursor, move it on), [`State::absorb`], [`State::save`],
+//! [`State::report`]. `logstats check --state` follows its inputs the same
+//! way and keeps a state of its own (see [`crate::check`]).
 
 pub mod absorb;
 pub mod build;
@@ -115,6 +117,7 @@ pub mod day_counts;
 pub mod day_map;
 pub mod days;
 pub mod file;
+pub mod follow;
 pub mod marks;
 pub mod model;
 pub mod run;
