@@ -166,11 +166,6 @@ fn report(args: ReportArgs) -> Result<u8, Error> {
                 "--state does not keep goal hits yet: run goals and funnels without --state".into(),
             ));
         }
-        if opts.metrics {
-            return Err(Error::Usage(
-                "--state does not keep the Prometheus series yet: run --format prometheus without --state".into(),
-            ));
-        }
     }
     let state = args.state.map(|path| StateOptions {
         path,
