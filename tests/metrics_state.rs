@@ -34,7 +34,14 @@ const HIT_LEVEL: [&str; 8] = [
 /// than the rest), referrers, a bot, times from 3 ms to 3 s, and a
 /// malformed line now and then.
 fn log(days: u32, per_day: u32, first_day: u32) -> Vec<String> {
-    const PATHS: [&str; 6] = ["/", "/blog/a", "/blog/b", "/pricing", "/docs/12/x", "/app.css"];
+    const PATHS: [&str; 6] = [
+        "/",
+        "/blog/a",
+        "/blog/b",
+        "/pricing",
+        "/docs/12/x",
+        "/app.css",
+    ];
     const AGENTS: [&str; 3] = [
         "Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0",
         "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 Safari/604.1",
@@ -53,7 +60,11 @@ fn log(days: u32, per_day: u32, first_day: u32) -> Vec<String> {
                 s % 60
             );
             let k = (i * 7 + d * 3) as usize;
-            let path = if i % 3 == 0 { "/" } else { PATHS[k % PATHS.len()] };
+            let path = if i % 3 == 0 {
+                "/"
+            } else {
+                PATHS[k % PATHS.len()]
+            };
             let (method, status) = match k % 11 {
                 0 => ("POST", 302),
                 1 => ("GET", 404),
@@ -177,7 +188,12 @@ fn logs(dir: &Path) -> Vec<PathBuf> {
     let mut logs: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("access.log"))
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("access.log")
+        })
         .collect();
     logs.sort();
     logs
@@ -294,14 +310,25 @@ fn with_keep_days_1_counters_still_do_not_go_down() {
     let out = logstats()
         .arg("report")
         .arg(&live)
-        .args(["--log-format", FORMAT, "--format", "json", "--keep-days", "1"])
+        .args([
+            "--log-format",
+            FORMAT,
+            "--format",
+            "json",
+            "--keep-days",
+            "1",
+        ])
         .arg("--state")
         .arg(&state)
         .output()
         .unwrap();
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let held = report["summary"]["pageviews"].as_f64().unwrap();
-    assert!(held < pageviews(&s), "{held} held, {} counted", pageviews(&s));
+    assert!(
+        held < pageviews(&s),
+        "{held} held, {} counted",
+        pageviews(&s)
+    );
 }
 
 /// A line of the combined layout (no host, no time) for `path` at second
