@@ -691,7 +691,10 @@ fn the_documented_queries_are_valid_promql_on_families_that_exist() {
     }
     assert!(from_readme >= 4, "the README's PromQL examples");
 
-    let written = prometheus(&fixture_args());
+    // With a goal and a funnel, so that their families are written too.
+    let mut args = fixture_args();
+    args.extend(strings(&["--goal", "home=/", "--funnel", "f=home,/about"]));
+    let written = prometheus(&args);
     let families: Vec<String> = samples(&written).into_iter().map(|s| s.name).collect();
     for q in &queries {
         let mut rest = q.as_str();
