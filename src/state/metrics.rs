@@ -76,13 +76,16 @@ use crate::text::{label_of, label_text};
 use super::State;
 
 /// (virtual host, method, status class, route) as label text.
-type CellKey = (String, &'static str, u8, String);
+type CellKey = (String, String, u8, String);
+
+/// A day's requests and bytes per cell.
+type DayCells = BTreeMap<CellKey, (u64, u64)>;
 
 /// What a state keeps of the series (see the module's documentation).
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct MetricTotals {
     /// Per day (its start): requests and bytes per cell.
-    cells: BTreeMap<i64, BTreeMap<(String, String, u8, String), (u64, u64)>>,
+    cells: BTreeMap<i64, DayCells>,
     /// The kept values of each folded label; `None` until the first run
     /// that writes series.
     kept: Option<KeptLabels>,
@@ -120,13 +123,11 @@ impl MetricTotals {
                         NO_VHOST => String::new(),
                         id => label_text(figures.vhosts.key(id)).into_owned(),
                     },
-                    cell.method_label(),
+                    cell.method_label().to_string(),
                     cell.class,
                     label_of(route_of(figures.paths.key(cell.path))).into_owned(),
                 );
-                let sum = mine
-                    .entry((key.0, key.1.to_string(), key.2, key.3))
-                    .or_default();
+                let sum = mine.entry(key).or_default();
                 sum.0 += counts.hits;
                 sum.1 += counts.bytes;
             }
