@@ -18,6 +18,10 @@
 //! | 8 | length of the payload |
 //! | 4 | CRC-32 of the payload |
 //! | n | payload: the state, postcard |
+//!
+//! In the payload each day is a byte string of its own (see
+//! [`super::day_map`]), so that a save writes the days it did not change
+//! back as they were read, and days are decoded in parallel.
 
 use std::fs::File;
 use std::io::{self, Read, Write};
@@ -31,7 +35,7 @@ use super::State;
 pub const MAGIC: &[u8; 8] = b"LGSTATE\n";
 /// The format this build writes and reads. A later format gets a new
 /// number; a state of a number this build does not know is refused.
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 const HEADER: usize = 8 + 4 + 8 + 4;
 
 fn state_error(path: &Path, message: impl Into<String>) -> Error {
@@ -136,13 +140,17 @@ pub fn decode(bytes: &[u8]) -> Result<State, String> {
 
 /// The bytes of a state file holding `state`.
 pub fn encode(state: &State) -> Result<Vec<u8>, String> {
-    let payload = postcard::to_stdvec(state).map_err(|e| e.to_string())?;
-    let mut out = Vec::with_capacity(HEADER + payload.len());
+    // The header's length and checksum are filled in once the payload,
+    // written right after it, is known: no second copy of the payload.
+    let mut out = Vec::with_capacity(1 << 20);
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&VERSION.to_le_bytes());
-    out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-    out.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
-    out.extend_from_slice(&payload);
+    out.resize(HEADER, 0);
+    let mut out = postcard::to_extend(state, out).map_err(|e| e.to_string())?;
+    let len = (out.len() - HEADER) as u64;
+    let crc = crc32fast::hash(&out[HEADER..]);
+    out[12..20].copy_from_slice(&len.to_le_bytes());
+    out[20..24].copy_from_slice(&crc.to_le_bytes());
     Ok(out)
 }
 
@@ -279,7 +287,7 @@ mod tests {
         let mut s = State::new(Settings(vec![("--site".into(), "none".into())]), 7);
         s.zone = Some("+02:00".into());
         s.newest = Some(1_714_550_400);
-        let day = s.days.entry(1_714_514_400).or_default();
+        let day = s.days.entry(1_714_514_400);
         day.paths.map().intern(b"/a").1.hits = 3;
         *day.slots.map().entry(1_905_016).or_default() = a_traffic();
         day.visitor(42, |_| (0, 0));
