@@ -50,7 +50,9 @@
 //! A state starts keeping series on its first `--format prometheus` run;
 //! from then on every run keeps them up (other formats too), since a run
 //! that dropped days without moving them into the offsets would lower a
-//! counter. Page views by referrer host and by channel are not kept (the
+//! counter. Requests and bytes by (virtual host, method, status class,
+//! route) count the lines read from that first run on: a state made
+//! earlier without them has no cross-tab of its older lines. Page views by referrer host and by channel are not kept (the
 //! state holds no page views per visit channel): those families are left
 //! out with `--state`.
 

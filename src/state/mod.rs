@@ -220,9 +220,7 @@ impl State {
         self.days.drop_before(first);
         self.first_kept_day = Some(self.first_kept_day.map_or(first, |k| k.max(first)));
     }
-}
 
-impl State {
     /// The start of the first of the last `keep` days, counted back from
     /// the day of the newest line.
     pub fn first_day_to_keep(&self, keep: u32) -> Option<i64> {
