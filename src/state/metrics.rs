@@ -68,7 +68,7 @@ use crate::enrich::privacy::{HashedClients, Redactor};
 use crate::enrich::route::route_of;
 use crate::report::metrics::fold::Fold;
 use crate::report::metrics::label::Labels;
-use crate::report::metrics::series::{self, Family, Folded, Key};
+use crate::report::metrics::series::{self, Family, Flat, Folded, Key};
 use crate::report::metrics::{KeptLabels, Metrics};
 use crate::report::model::InputRow;
 use crate::report::{Report, ReportOptions};
@@ -150,8 +150,8 @@ impl MetricTotals {
     /// run's `lines`, and gives the series to write.
     fn advance(
         &mut self,
-        held: &BTreeMap<Key, u64>,
-        before: Option<&BTreeMap<Key, u64>>,
+        held: &Flat,
+        before: Option<&Flat>,
         lines: Counts,
         top: usize,
         last_log_time: Option<i64>,
@@ -192,7 +192,7 @@ impl MetricTotals {
             self.series.entry(key).or_default().offset += n as i64;
         }
 
-        let mut sums: BTreeMap<Key, u64> = BTreeMap::new();
+        let mut sums = Flat::new();
         for (key, &n) in held {
             *sums.entry(series::fold_key(key, new.as_ref())).or_default() += n;
         }
@@ -203,7 +203,9 @@ impl MetricTotals {
             .cloned()
             .collect();
         let mut out: BTreeMap<Key, u64> = BTreeMap::new();
-        for key in sums.keys().cloned().chain(old_keys) {
+        let mut keys: Vec<Key> = sums.keys().cloned().chain(old_keys).collect();
+        keys.sort_unstable();
+        for key in keys {
             if out.contains_key(&key) {
                 continue;
             }
@@ -223,14 +225,14 @@ impl MetricTotals {
 
 /// The kept values of each folded label over the held figures: the rule
 /// of [`Fold::new`], with the last run's sets as `previous`.
-fn rank(held: &BTreeMap<Key, u64>, top: usize, previous: Option<&KeptLabels>) -> KeptLabels {
+fn rank(held: &Flat, top: usize, previous: Option<&KeptLabels>) -> KeptLabels {
     let mut kept = KeptLabels::default();
     for label in Folded::ALL {
         let (family, at) = label.ranked_by();
         let mut labels = Labels::default();
-        for ((f, values), &n) in held.range((family, Vec::new())..) {
+        for ((f, values), &n) in held {
             if *f != family {
-                break;
+                continue;
             }
             if let Some(v) = values.get(at) {
                 labels.add(Cow::Borrowed(v.as_str()), n);
@@ -277,26 +279,31 @@ fn held(state: &State, rows: Vec<InputRow>, opts: &ReportOptions<'_>) -> (Report
         hashed.set.extend(day.client_hashes.iter().map(|(&h, _)| h));
     }
     let redactor = Redactor::hashed(hashed, opts.show_ips);
-    let mut shown: BTreeMap<&str, String> = BTreeMap::new();
-    for cells in state.metrics.cells.values() {
-        for ((vhost, method, class, route), &(hits, bytes)) in cells {
-            let show = |text: &str| -> String {
-                if let Some(s) = shown.get(text) {
-                    return s.clone();
-                }
-                redactor.redact(text)
-            };
-            let labels = vec![
-                show(vhost),
-                method.clone(),
-                class_label(*class),
-                show(route),
-            ];
-            for (family, n) in [(Family::Requests, hits), (Family::ResponseBytes, bytes)] {
-                *flat.entry((family, labels.clone())).or_default() += n;
-            }
-            shown.insert(vhost, labels[0].clone());
-            shown.insert(route, labels[3].clone());
+    // The days' cells added up first, and each distinct host and route
+    // redacted once.
+    let mut cells: hashbrown::HashMap<(&str, &str, u8, &str), (u64, u64)> = Default::default();
+    for day in state.metrics.cells.values() {
+        for ((vhost, method, class, route), &(hits, bytes)) in day {
+            let sum = cells.entry((vhost, method, *class, route)).or_default();
+            sum.0 += hits;
+            sum.1 += bytes;
+        }
+    }
+    let mut shown: hashbrown::HashMap<&str, String> = Default::default();
+    for ((vhost, method, class, route), (hits, bytes)) in cells {
+        let mut show = |text| {
+            (shown.entry(text))
+                .or_insert_with(|| redactor.redact(text))
+                .clone()
+        };
+        let labels = vec![
+            show(vhost),
+            method.to_string(),
+            class_label(class),
+            show(route),
+        ];
+        for (family, n) in [(Family::Requests, hits), (Family::ResponseBytes, bytes)] {
+            *flat.entry((family, labels.clone())).or_default() += n;
         }
     }
     let last_log_time = m.last_log_time;
@@ -311,7 +318,7 @@ fn held(state: &State, rows: Vec<InputRow>, opts: &ReportOptions<'_>) -> (Report
 
 /// The series over the days a state holds.
 pub struct Held {
-    series: BTreeMap<Key, u64>,
+    series: Flat,
     last_log_time: Option<i64>,
 }
 
@@ -377,8 +384,8 @@ mod tests {
     }
 
     fn run(t: &mut MetricTotals, held: &[(Key, u64)], before: Option<&[(Key, u64)]>) -> Metrics {
-        let held: BTreeMap<Key, u64> = held.iter().cloned().collect();
-        let before: Option<BTreeMap<Key, u64>> = before.map(|b| b.iter().cloned().collect());
+        let held: Flat = held.iter().cloned().collect();
+        let before: Option<Flat> = before.map(|b| b.iter().cloned().collect());
         t.advance(&held, before.as_ref(), Counts::default(), 1, None)
     }
 

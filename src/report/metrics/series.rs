@@ -138,9 +138,12 @@ pub fn fold_key(key: &Key, kept: Option<&KeptLabels>) -> Key {
     (key.0, labels)
 }
 
+/// Series and their numbers, in no order.
+pub type Flat = hashbrown::HashMap<Key, u64>;
+
 /// Every series of `m` but the gauge.
-pub fn flatten(m: &Metrics) -> BTreeMap<Key, u64> {
-    let mut out = BTreeMap::new();
+pub fn flatten(m: &Metrics) -> Flat {
+    let mut out = Flat::new();
     let mut put = |family: Family, labels: &[&str], n: u64| {
         let key = (family, labels.iter().map(|l| l.to_string()).collect());
         *out.entry(key).or_insert(0) += n;
@@ -360,7 +363,8 @@ mod tests {
             flat[&(Family::DurationBucket, vec!["/x".into(), "6".into()])],
             3
         );
-        assert_eq!(unflatten(&flat, Some(7), KeptLabels::default()), m);
+        let sorted: BTreeMap<Key, u64> = flat.into_iter().collect();
+        assert_eq!(unflatten(&sorted, Some(7), KeptLabels::default()), m);
     }
 
     #[test]
