@@ -176,9 +176,9 @@ impl MetricTotals {
         let new = (top > 0).then(|| rank(held, top, old.as_ref().filter(|_| started)));
         if started {
             for (key, &n) in held {
-                let from = series::fold_key(key, old.as_ref());
-                let to = series::fold_key(key, new.as_ref());
-                if from != to {
+                if series::folds_apart(key, old.as_ref(), new.as_ref()) {
+                    let from = series::fold_key(key, old.as_ref());
+                    let to = series::fold_key(key, new.as_ref());
                     if let Some(r) = self.series.get_mut(&from) {
                         r.offset += n as i64;
                     }

@@ -141,6 +141,20 @@ pub fn fold_key(key: &Key, kept: Option<&KeptLabels>) -> Key {
 /// Series and their numbers, in no order.
 pub type Flat = hashbrown::HashMap<Key, u64>;
 
+/// Whether `key` is one series under `a` and another under `b` (as
+/// [`fold_key`] folds it), without making either.
+pub fn folds_apart(key: &Key, a: Option<&KeptLabels>, b: Option<&KeptLabels>) -> bool {
+    let shown = |kept: Option<&KeptLabels>, label: Folded, value: &String| match kept {
+        None => true,
+        Some(k) => label.fixed().contains(&value.as_str()) || label.set(k).contains(value),
+    };
+    key.0.folded().iter().any(|&(at, label)| {
+        key.1
+            .get(at)
+            .is_some_and(|v| v != OTHER && shown(a, label, v) != shown(b, label, v))
+    })
+}
+
 /// Every series of `m` but the gauge.
 pub fn flatten(m: &Metrics) -> Flat {
     let mut out = Flat::new();
@@ -380,5 +394,26 @@ mod tests {
         assert_eq!(fold_key(&key("", "/a"), Some(&kept)), key("", "/a"));
         assert_eq!(fold_key(&key("h", "/b"), Some(&kept)), key(OTHER, OTHER));
         assert_eq!(fold_key(&key("h", "/b"), None), key("h", "/b"));
+        // folds_apart says what comparing the folds would.
+        let mut other = KeptLabels::default();
+        other.vhosts.insert("h".into());
+        for k in [
+            key("", "/a"),
+            key("h", "/b"),
+            key("h", "/a"),
+            key("x", OTHER),
+        ] {
+            for (a, b) in [
+                (Some(&kept), None),
+                (Some(&kept), Some(&other)),
+                (None, None),
+            ] {
+                assert_eq!(
+                    folds_apart(&k, a, b),
+                    fold_key(&k, a) != fold_key(&k, b),
+                    "{k:?}"
+                );
+            }
+        }
     }
 }
