@@ -87,7 +87,8 @@ pub fn load(path: &Path) -> Result<Option<State>, Error> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(state_error(path, format!("cannot read it: {e}"))),
     };
-    let mut bytes = Vec::new();
+    let size = file.metadata().map_or(0, |m| m.len() as usize);
+    let mut bytes = Vec::with_capacity(size);
     file.read_to_end(&mut bytes)
         .map_err(|e| state_error(path, format!("cannot read it: {e}")))?;
     decode(&bytes)
@@ -166,7 +167,6 @@ pub fn save(path: &Path, state: &State) -> Result<u64, Error> {
             format!("cannot {what}: {e}; the state was not changed"),
         )
     };
-    let bytes = encode(state).map_err(|e| fail("encode the state", &e))?;
     let dir = directory(path);
     let name = path
         .file_name()
@@ -177,8 +177,8 @@ pub fn save(path: &Path, state: &State) -> Result<u64, Error> {
         .suffix(".tmp")
         .tempfile_in(dir)
         .map_err(|e| fail("create a temporary file beside it", &e))?;
-    tmp.write_all(&bytes)
-        .map_err(|e| fail("write the new state", &e))?;
+    let written =
+        write_state(tmp.as_file_mut(), state).map_err(|e| fail("write the new state", &e))?;
     tmp.as_file()
         .sync_all()
         .map_err(|e| fail("flush the new state to disk", &e))?;
@@ -194,7 +194,49 @@ pub fn save(path: &Path, state: &State) -> Result<u64, Error> {
     if let Ok(d) = File::open(dir) {
         let _ = d.sync_all();
     }
-    Ok(bytes.len() as u64)
+    Ok(written)
+}
+
+/// Writes the state file of `state` to `file` (at its start) as it is
+/// encoded, without holding the whole of it in memory: the header's
+/// length and checksum are written last. Returns the bytes written.
+fn write_state(file: &mut File, state: &State) -> io::Result<u64> {
+    use std::io::{BufWriter, Seek, SeekFrom};
+    /// Counts and checksums what goes through it.
+    struct Summing<W> {
+        inner: W,
+        crc: crc32fast::Hasher,
+        len: u64,
+    }
+    impl<W: Write> Write for Summing<W> {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            let n = self.inner.write(buf)?;
+            self.crc.update(&buf[..n]);
+            self.len += n as u64;
+            Ok(n)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            self.inner.flush()
+        }
+    }
+    let mut header = [0u8; HEADER];
+    header[..8].copy_from_slice(MAGIC);
+    header[8..12].copy_from_slice(&VERSION.to_le_bytes());
+    file.write_all(&header)?;
+    let mut out = Summing {
+        inner: BufWriter::with_capacity(1 << 20, file.try_clone()?),
+        crc: crc32fast::Hasher::new(),
+        len: 0,
+    };
+    postcard::to_io(state, &mut out).map_err(io::Error::other)?;
+    out.flush()?;
+    let Summing { crc, len, inner } = out;
+    drop(inner);
+    let crc = crc.finalize();
+    file.seek(SeekFrom::Start(12))?;
+    file.write_all(&len.to_le_bytes())?;
+    file.write_all(&crc.to_le_bytes())?;
+    Ok(HEADER as u64 + len)
 }
 
 /// An advisory lock on `PATH.lock`, held while a run reads and writes
@@ -323,6 +365,22 @@ mod tests {
         // The time buckets' traffic, 2xx and 3xx included (the HTML charts).
         let slots: Vec<_> = day.slots.iter().collect();
         assert_eq!(slots, [(&1_905_016, &a_traffic())]);
+    }
+
+    #[test]
+    fn a_saved_file_is_the_encoded_state() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("site.state");
+        let s = a_state();
+        let written = save(&path, &s).unwrap();
+        let on_disk = std::fs::read(&path).unwrap();
+        assert_eq!(on_disk, encode(&s).unwrap());
+        assert_eq!(written, on_disk.len() as u64);
+        let back = load(&path).unwrap().unwrap();
+        // Saved again as read: every day keeps its bytes, same file.
+        assert_eq!(back.days.changed(), 0);
+        save(&path, &back).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), on_disk);
     }
 
     #[test]

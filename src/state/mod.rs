@@ -99,6 +99,7 @@
 pub mod absorb;
 pub mod build;
 pub mod cursor;
+pub mod day_counts;
 pub mod day_map;
 pub mod days;
 pub mod file;
