@@ -30,9 +30,8 @@
 //!   folded value between runs, so it cannot tell the counts of the run
 //!   in which the value entered from those before: they stay in `other`
 //!   too. Summed over a family, such a value's counts up to its entry
-//!   are in both. `rate()` and `increase()` are
-//!   exact across the change: Prometheus takes no increase from a series'
-//!   first sample.
+//!   are in both; `increase()` summed over the family stays exact, since
+//!   Prometheus takes no increase from a series' first sample.
 //! - **A value that leaves** (no longer among the first 2 × `--top`) ends
 //!   its series; its held figure moves into `other` without raising it,
 //!   and its later counts raise `other`. If it enters again it starts
@@ -52,9 +51,9 @@
 //! that dropped days without moving them into the offsets would lower a
 //! counter. Requests and bytes by (virtual host, method, status class,
 //! route) count the lines read from that first run on: a state made
-//! earlier without them has no cross-tab of its older lines. Page views by referrer host and by channel are not kept (the
-//! state holds no page views per visit channel): those families are left
-//! out with `--state`.
+//! earlier without them has no cross-tab of its older lines. Page views
+//! by referrer host and by channel are not kept (the state holds no page
+//! views per visit channel): those families are left out with `--state`.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
