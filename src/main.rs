@@ -158,13 +158,6 @@ fn report(args: ReportArgs) -> Result<u8, Error> {
     opts.goals = logstats::goals::GoalSet::build(goal_defs, funnel_defs)?;
 
     let pool = threads.map(pool_of).transpose()?;
-    // What the state does not keep yet: refused rather than reported from
-    // part of the history.
-    if args.state.is_some() && opts.goals.is_some() {
-        return Err(Error::Usage(
-            "--state does not keep goal hits yet: run goals and funnels without --state".into(),
-        ));
-    }
     let state = args.state.map(|path| StateOptions {
         path,
         keep_days: args.keep_days,
