@@ -319,7 +319,8 @@ pub struct ReportArgs {
     /// /var/lib/prometheus/node-exporter/logstats.prom). A Prometheus label
     /// whose values come from the log (route, path, vhost, referrer_host,
     /// bot) keeps its --top values with the largest totals and adds the rest
-    /// up under "other".
+    /// up under "other". With --state its counters only grow, across runs,
+    /// rotations and --keep-days.
     #[arg(long, value_enum, default_value_t = OutputFormat::Table, help_heading = "Output")]
     pub format: OutputFormat,
 

@@ -169,13 +169,6 @@ fn report(args: ReportArgs) -> Result<u8, Error> {
     opts.goals = logstats::goals::GoalSet::build(goal_defs, funnel_defs)?;
 
     let pool = threads.map(pool_of).transpose()?;
-    // What the state does not keep yet: refused rather than reported from
-    // part of the history.
-    if args.state.is_some() && opts.metrics {
-        return Err(Error::Usage(
-            "--state does not keep the Prometheus series yet: run --format prometheus without --state".into(),
-        ));
-    }
     if args.state.is_some() {
         keep_freed_memory();
     }

@@ -691,7 +691,10 @@ fn the_documented_queries_are_valid_promql_on_families_that_exist() {
     }
     assert!(from_readme >= 4, "the README's PromQL examples");
 
-    let written = prometheus(&fixture_args());
+    // With a goal and a funnel, so that their families are written too.
+    let mut args = fixture_args();
+    args.extend(strings(&["--goal", "home=/", "--funnel", "f=home,/about"]));
+    let written = prometheus(&args);
     let families: Vec<String> = samples(&written).into_iter().map(|s| s.name).collect();
     for q in &queries {
         let mut rest = q.as_str();
@@ -751,4 +754,58 @@ fn collect_exprs(v: &Value, out: &mut Vec<String>) {
         Value::Array(a) => a.iter().for_each(|v| collect_exprs(v, out)),
         _ => {}
     }
+}
+
+#[test]
+fn goals_and_funnels_are_counters_counted_by_hand() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("goals.log");
+    let firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0";
+    let line = |client: &str, time: &str, request: &str, status: u16, agent: &str| {
+        format!("{client} - - [02/Mar/2026:{time} +0000] \"{request} HTTP/1.1\" {status} 10 \"-\" \"{agent}\"\n")
+    };
+    let text = [
+        // A views / and signs up 5 minutes later (a POST answered 302):
+        // one visit that reaches both steps and converts.
+        line("10.0.0.1", "10:00:00", "GET /", 200, firefox),
+        line("10.0.0.1", "10:05:00", "POST /signup", 302, firefox),
+        // B views / only: step 1.
+        line("10.0.0.2", "10:00:00", "GET /", 200, firefox),
+        // A bot that "signs up": no goal hit.
+        line("10.0.0.3", "10:01:00", "POST /signup", 302, "curl/8.5.0"),
+    ]
+    .concat();
+    std::fs::write(&log, text).unwrap();
+    let written = prometheus(&strings(&[
+        log.to_str().unwrap(),
+        "--goal",
+        "signup=POST /signup 3xx",
+        "--funnel",
+        "join=/,signup",
+    ]));
+    let s = samples(&written);
+    let goal = [("goal", "signup")];
+    assert_eq!(total(&s, "logstats_goal_hits_total", &goal), 1.0);
+    assert_eq!(total(&s, "logstats_goal_visitors_total", &goal), 1.0);
+    assert_eq!(total(&s, "logstats_goal_conversions_total", &goal), 1.0);
+    let by_channel = by_label(&s, "logstats_goal_conversions_by_channel_total", "channel");
+    assert_eq!(by_channel.len(), 7, "every channel: {by_channel:?}");
+    assert_eq!(by_channel["Direct"], 1.0);
+    assert_eq!(by_channel.values().sum::<f64>(), 1.0);
+    let steps = by_label(&s, "logstats_funnel_step_visits_total", "step");
+    assert_eq!(steps, [("1".into(), 2.0), ("2".into(), 1.0)].into());
+    assert_eq!(
+        total(
+            &s,
+            "logstats_funnel_step_visits_total",
+            &[("funnel", "join"), ("step", "2"), ("step_name", "signup")]
+        ),
+        1.0
+    );
+    if let Some(promtool) = promtool() {
+        promtool_check(&promtool, &written);
+    }
+    // Without goals, no goal family.
+    let plain = prometheus(&strings(&[log.to_str().unwrap()]));
+    assert!(!plain.contains("logstats_goal"), "{plain}");
 }

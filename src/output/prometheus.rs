@@ -15,6 +15,7 @@
 
 use std::io::Write;
 
+use crate::report::metrics::goals::GoalMetrics;
 use crate::report::metrics::{Metrics, DURATION_BOUNDS_US};
 use crate::report::Report;
 
@@ -30,6 +31,11 @@ pub const BOUNCES: &str = "logstats_bounces_total";
 pub const BOT_REQUESTS: &str = "logstats_bot_requests_total";
 pub const LOG_LINES: &str = "logstats_log_lines_total";
 pub const LAST_LOG_TIMESTAMP: &str = "logstats_last_log_timestamp_seconds";
+pub const GOAL_HITS: &str = "logstats_goal_hits_total";
+pub const GOAL_VISITORS: &str = "logstats_goal_visitors_total";
+pub const GOAL_CONVERSIONS: &str = "logstats_goal_conversions_total";
+pub const GOAL_CONVERSIONS_BY_CHANNEL: &str = "logstats_goal_conversions_by_channel_total";
+pub const FUNNEL_STEP_VISITS: &str = "logstats_funnel_step_visits_total";
 
 /// Writes the report's metrics. A report built without them (without
 /// `metrics` in its options) is an error, not an empty file.
@@ -132,6 +138,9 @@ fn write_metrics(m: &Metrics, out: &mut dyn Write) -> std::io::Result<()> {
     for (result, n) in m.lines {
         w.sample(LOG_LINES, &[("result", result)], n)?;
     }
+    if let Some(g) = &m.goals {
+        write_goals(g, &mut w)?;
+    }
     if let Some(t) = m.last_log_time {
         w.header(
             LAST_LOG_TIMESTAMP,
@@ -139,6 +148,53 @@ fn write_metrics(m: &Metrics, out: &mut dyn Write) -> std::io::Result<()> {
             "Time of the latest kept line, in seconds since the Unix epoch.",
         )?;
         w.sample(LAST_LOG_TIMESTAMP, &[], t)?;
+    }
+    Ok(())
+}
+
+/// The goal and funnel families (SPEC §7).
+fn write_goals(g: &GoalMetrics, w: &mut Exposition<'_>) -> std::io::Result<()> {
+    w.by_label(
+        GOAL_HITS,
+        "goal",
+        "Hits that match the goal's pattern (no bot; static files and redirects count).",
+        &g.hits,
+    )?;
+    w.by_label(
+        GOAL_VISITORS,
+        "goal",
+        "Visitors with a hit of the goal, counted once for each day they had one.",
+        &g.visitors,
+    )?;
+    w.by_label(
+        GOAL_CONVERSIONS,
+        "goal",
+        "Conversions: visits with at least one hit of the goal.",
+        &g.conversions,
+    )?;
+    if !g.conversions_by_channel.is_empty() {
+        w.header(
+            GOAL_CONVERSIONS_BY_CHANNEL,
+            "counter",
+            "Conversions by the channel of the visit.",
+        )?;
+        for (goal, channel, n) in &g.conversions_by_channel {
+            w.sample(
+                GOAL_CONVERSIONS_BY_CHANNEL,
+                &[("goal", goal), ("channel", channel)],
+                n,
+            )?;
+        }
+    }
+    if !g.funnel_steps.is_empty() {
+        w.header(
+            FUNNEL_STEP_VISITS,
+            "counter",
+            "Visits that reached the funnel's step: hits of step 1, then 2, ..., then this one, in time order.",
+        )?;
+        for s in &g.funnel_steps {
+            w.sample(FUNNEL_STEP_VISITS, &s.labels(), s.visits)?;
+        }
     }
     Ok(())
 }

@@ -277,6 +277,9 @@ pub fn assemble(
             });
         }
     });
+    if let (Some(m), Some(g), Some(c), Some(f)) = (&mut metrics, &goals, &goal_channels, &funnels) {
+        m.goals = Some(metrics::goals::from_rows(g, c, f));
+    }
     let mut report = Report {
         schema: SCHEMA,
         version: env!("CARGO_PKG_VERSION"),

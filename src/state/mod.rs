@@ -119,6 +119,7 @@ pub mod days;
 pub mod file;
 pub mod follow;
 pub mod marks;
+pub mod metrics;
 pub mod model;
 pub mod run;
 pub mod settings;
@@ -173,6 +174,8 @@ pub struct State {
     /// Unix time of the first and the last run.
     pub created: i64,
     pub updated: i64,
+    /// The series of `--format prometheus`, once a run wrote them.
+    pub metrics: metrics::MetricTotals,
 }
 
 impl State {
@@ -192,6 +195,7 @@ impl State {
             runs: 0,
             created: now,
             updated: now,
+            metrics: Default::default(),
         }
     }
 
@@ -231,16 +235,23 @@ impl State {
     /// Drops the days before the last `keep` (counted back from the day of
     /// the newest line), and what began on them.
     pub fn keep_days(&mut self, keep: u32) {
-        let (Some(newest), Some(zone)) = (self.newest, self.report_zone()) else {
+        let Some(first) = self.first_day_to_keep(keep) else {
             return;
         };
+        self.days.drop_before(first);
+        self.first_kept_day = Some(self.first_kept_day.map_or(first, |k| k.max(first)));
+    }
+
+    /// The start of the first of the last `keep` days, counted back from
+    /// the day of the newest line.
+    pub fn first_day_to_keep(&self, keep: u32) -> Option<i64> {
+        let (newest, zone) = (self.newest?, self.report_zone()?);
         use crate::enrich::zone::Bucket;
         let mut first = zone.bucket_start(newest, Bucket::Day);
         for _ in 1..keep.max(1) {
             first = zone.bucket_start(first - 1, Bucket::Day);
         }
-        self.days.drop_before(first);
-        self.first_kept_day = Some(self.first_kept_day.map_or(first, |k| k.max(first)));
+        Some(first)
     }
 }
 

@@ -14,6 +14,7 @@ use crate::scan::{InputScan, InputsOptions, Zoning};
 use crate::state::cursor;
 use crate::state::days::DayFigures;
 use crate::state::follow::{self, Plan, Planned};
+use crate::state::metrics;
 use crate::state::settings::Settings;
 use crate::state::{absorb::AbsorbOptions, SavedSample};
 use crate::{Outcome, RunOptions};
@@ -50,12 +51,13 @@ pub fn run(opts: &RunOptions, state_opts: &StateOptions) -> Result<Outcome, Erro
         zone: state.report_zone().or(opts.zone),
         filter,
     };
-    // The per-hit cross-tab of `--format prometheus` is not kept in a
-    // state: the scan does not count it.
+    // The per-hit cross-tab of `--format prometheus`, once the state
+    // keeps its series (see [`metrics`]).
+    let keeps_series = opts.metrics || state.metrics.is_kept();
     let scan_opts = InputsOptions {
         visits: opts.visits,
         clients: opts.clients,
-        metrics: false,
+        metrics: keeps_series,
         ..crate::inputs_options(opts)
     };
     let mut rows: Vec<(usize, InputRow)> = Vec::new();
@@ -164,6 +166,9 @@ pub fn run(opts: &RunOptions, state_opts: &StateOptions) -> Result<Outcome, Erro
     let zone = state
         .report_zone()
         .unwrap_or(crate::enrich::zone::ReportZone::UTC);
+    if keeps_series {
+        state.metrics.record_cells(&days.days);
+    }
     state.absorb(
         days.days,
         &AbsorbOptions {
@@ -174,6 +179,20 @@ pub fn run(opts: &RunOptions, state_opts: &StateOptions) -> Result<Outcome, Erro
             goals: opts.goals.as_ref(),
         },
     );
+    let report_opts = ReportOptions {
+        top: opts.top,
+        zone: Some(zone),
+        sites: &opts.sites,
+        geo: geo.as_ref(),
+        goals: opts.goals.as_ref(),
+        visits: true,
+        show_ips: opts.show_ips,
+        clients: opts.clients,
+        metrics: opts.metrics,
+    };
+    let before_drop = keeps_series
+        .then(|| metrics::before_drop(&state, state_opts.keep_days, &report_opts))
+        .flatten();
     if let Some(keep) = state_opts.keep_days {
         state.keep_days(keep);
     }
@@ -184,24 +203,20 @@ pub fn run(opts: &RunOptions, state_opts: &StateOptions) -> Result<Outcome, Erro
     }
     state.runs += 1;
     state.updated = now;
+    rows.sort_by_key(|(i, _)| *i);
+    let rows: Vec<InputRow> = rows.into_iter().map(|(_, r)| r).collect();
+    // The series' running totals move on before the state is saved; the
+    // report that moves them is the run's with --format prometheus.
+    let (with_series, rows) = match keeps_series {
+        true => metrics::report(&mut state, rows, opts.metrics, &report_opts, before_drop),
+        false => (None, rows),
+    };
     state.save(path)?;
 
-    rows.sort_by_key(|(i, _)| *i);
-    let rows = rows.into_iter().map(|(_, r)| r).collect();
-    let report = state.report(
-        rows,
-        &ReportOptions {
-            top: opts.top,
-            zone: Some(zone),
-            sites: &opts.sites,
-            geo: geo.as_ref(),
-            goals: opts.goals.as_ref(),
-            visits: true,
-            show_ips: opts.show_ips,
-            clients: opts.clients,
-            metrics: opts.metrics,
-        },
-    );
+    let report = match with_series {
+        Some(report) => report,
+        None => state.report(rows, &report_opts),
+    };
     // Freeing every day's tables would delay the report.
     crate::scan::drop_in_background(state);
     Ok(Outcome {

@@ -19,10 +19,10 @@
 //! 2 × `--top`: the top `--top` always enter, and a value leaves only
 //! when it falls well behind, so series do not come and go with each run
 //! around the edge. At most 2 × `--top` values (plus the fixed ones) are
-//! then kept. The counts of a value that was folded stay in `other`: a
-//! state keeps running totals per series, so a value that enters the set
-//! starts its series at what it gains from then on, and `other` never
-//! goes down.
+//! then kept. A state keeps running totals per series
+//! ([`crate::state::metrics`] says how they move): a value that enters
+//! the set starts its series at its total over the days the state holds,
+//! `other` keeps what it counted for it, and no counter goes down.
 
 use std::collections::BTreeSet;
 

@@ -11,7 +11,9 @@
 //! [`report`](crate::report) depends on.
 
 pub mod fold;
+pub mod goals;
 pub mod label;
+pub mod series;
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;
@@ -73,6 +75,8 @@ pub struct Metrics {
     pub last_log_time: Option<i64>,
     /// The values each folded label kept, for the next run (see [`fold`]).
     pub kept: KeptLabels,
+    /// Goals and funnels, when some are given (see [`goals`]).
+    pub goals: Option<goals::GoalMetrics>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,7 +114,7 @@ pub struct DurationSeries {
 
 /// The values kept by each folded label: what a state would hand the
 /// next run as `previous` (see [`fold`]).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct KeptLabels {
     pub routes: BTreeSet<String>,
     pub vhosts: BTreeSet<String>,
@@ -226,6 +230,7 @@ pub fn build(figures: &Figures, input: &MetricsInput<'_>) -> Metrics {
         ],
         last_log_time: figures.last_time,
         kept,
+        goals: None,
     }
 }
 
