@@ -124,6 +124,7 @@ pub struct Context<'a> {
     /// a row group is 15 MB, which the system would otherwise have to map
     /// and zero again for every part and day.
     pub spare_rows: &'a Mutex<Vec<Rows>>,
+    pub phases: &'a super::phases::Phases,
 }
 
 /// A part of one input: consecutive chunks.
@@ -308,7 +309,7 @@ impl<'c> PartRows<'c> {
         }
         for mut day in std::mem::take(&mut self.days) {
             if let Some(writer) = day.writer {
-                writer.finish()?;
+                (self.ctx.phases).writing(|| writer.finish())?;
             }
             day.rows.clear();
             if let Ok(mut spare) = self.ctx.spare_rows.lock() {
@@ -498,7 +499,8 @@ impl<'c> PartRows<'c> {
                     .insert(super::part_writer(ctx.format, file, ctx.columns)?)
             }
         };
-        writer.write(&day.rows, &dicts(self.ctx.tables, &self.own))?;
+        let dicts = dicts(self.ctx.tables, &self.own);
+        (self.ctx.phases).writing(|| writer.write(&day.rows, &dicts))?;
         self.buffered -= day.rows.len();
         day.rows.clear();
         Ok(())
