@@ -19,6 +19,8 @@ trap 'rm -rf "$work"' EXIT
 # The start of a generated log (benches/generated-log.sh writes one).
 log=$(ls "${LOGSTATS_BENCH_DIR:-/tmp/logstats-bench}"/generated-*.log | head -1)
 head -c 20000000 "$log" | sed '$d' > "$work/generated-20M.log"
+printf '0123456789abcdef0123456789abcdef\n' > "$work/id.key"
+geo="$corpus/geo/maxmind-test/GeoIP2-Country-Test.mmdb"
 # Inputs: each corpus log alone (their layouts differ), and the generated
 # one; options: none, a GeoIP database, tiny chunks, --show-ips.
 inputs=("$work/generated-20M.log")

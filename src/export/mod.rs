@@ -24,6 +24,7 @@ mod phases;
 mod rows;
 mod tables;
 mod visit_index;
+mod visitor_cache;
 mod visitor_id;
 
 use std::fs::File;

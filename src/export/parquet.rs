@@ -509,19 +509,57 @@ fn rle_run(value: u8, len: u64, out: &mut Vec<u8>) {
 /// padded with zeros, which readers ignore past the page's value count.
 fn bit_pack(values: &[u32], width: u8, out: &mut Vec<u8>) {
     const RUN: usize = 63 * 8;
+    out.reserve(values.len().div_ceil(8) * width as usize + values.len() / RUN + 1);
     for run in values.chunks(RUN) {
         let groups = run.len().div_ceil(8);
         varint((groups as u64) << 1 | 1, out);
-        let (mut acc, mut bits) = (0u64, 0u32);
-        for i in 0..groups * 8 {
-            acc |= (run.get(i).copied().unwrap_or(0) as u64) << bits;
-            bits += width as u32;
-            while bits >= 8 {
-                out.push(acc as u8);
-                acc >>= 8;
-                bits -= 8;
+        let whole = run.chunks_exact(8);
+        let rest = whole.remainder();
+        for eight in whole {
+            if let Ok(eight) = eight.try_into() {
+                pack_eight(eight, width, out);
             }
         }
+        if !rest.is_empty() {
+            let mut last = [0u32; 8];
+            last[..rest.len()].copy_from_slice(rest);
+            pack_eight(&last, width, out);
+        }
+    }
+}
+
+/// Eight values of `width` bits: `width` bytes, the first value in the
+/// lowest bits.
+#[inline]
+fn pack_eight(eight: &[u32; 8], width: u8, out: &mut Vec<u8>) {
+    let w = width as u32;
+    if w <= 16 {
+        // All eight fit in 128 bits.
+        let acc = eight
+            .iter()
+            .enumerate()
+            .fold(0u128, |acc, (i, &v)| acc | (v as u128) << (i as u32 * w));
+        out.extend_from_slice(&acc.to_le_bytes()[..w as usize]);
+    } else {
+        // Two halves of four values, 4 * w bits each (at most 128).
+        let half = |four: &[u32]| {
+            four.iter()
+                .enumerate()
+                .fold(0u128, |acc, (i, &v)| acc | (v as u128) << (i as u32 * w))
+        };
+        let (lo, hi) = (half(&eight[..4]), half(&eight[4..]));
+        let bits = 4 * w;
+        // lo holds `bits` bits; hi goes on after them, from byte
+        // `bits / 8`, shifted by the rest (4 * w + (4 * w) % 8 <= 128: hi
+        // never loses a bit to the shift).
+        let mut bytes = [0u8; 32];
+        bytes[..16].copy_from_slice(&lo.to_le_bytes());
+        let at = (bits / 8) as usize;
+        let hi_bytes = (hi << (bits % 8)).to_le_bytes();
+        for (b, h) in bytes[at..].iter_mut().zip(hi_bytes) {
+            *b |= h;
+        }
+        out.extend_from_slice(&bytes[..w as usize]);
     }
 }
 

@@ -19,6 +19,7 @@ use super::output::{ExportDir, PartWriter};
 use super::rows::{log_text, Dict, Dicts, Rows, NO_VISIT, NULL};
 use super::tables::Tables;
 use super::visit_index::{span_holding, Visit, VisitIndex};
+use super::visitor_cache::{Seen, VisitorCache};
 use super::visitor_id::{hex, VisitorIds};
 use super::ExportFormat;
 use crate::aggregate::bytes_map::RecentIds;
@@ -222,13 +223,12 @@ struct PartRows<'c> {
     queries: HashMap<Box<[u8]>, u32>,
     referrers: HashMap<Box<[u8]>, u32>,
     visitors: HashMap<u64, u32>,
-    /// The last method, referrer and visitor, and their numbers: a line
-    /// often has the one before's.
+    /// The last method and referrer, and their numbers: a line often has
+    /// the one before's.
     last_method: (Vec<u8>, u32),
     last_referrer: (Vec<u8>, u32),
-    last_visitor: ((usize, usize), u32),
-    /// The last visitor looked up for the span of a hit, and its visits.
-    last_visits: ((u32, u32), &'c [Visit]),
+    /// Recent visitors' clients, ids and visits.
+    seen: VisitorCache<'c>,
     recent_paths: RecentIds,
     last_client: u32,
     last_vhost: u32,
@@ -268,8 +268,7 @@ impl<'c> PartRows<'c> {
             // No method is empty, and an empty referrer has no host.
             last_method: (Vec::new(), NULL),
             last_referrer: (Vec::new(), NULL),
-            last_visitor: ((usize::MAX, usize::MAX), NULL),
-            last_visits: ((u32::MAX, u32::MAX), &[]),
+            seen: VisitorCache::new(),
             recent_paths: RecentIds::default(),
             last_client: u32::MAX,
             last_vhost: u32::MAX,
@@ -356,7 +355,6 @@ impl<'c> PartRows<'c> {
         let time = line.time.unix;
         let path = line.request.path();
         let path_id = self.path_id(path)? as usize;
-        let client_id = self.client_id(line.client)? as usize;
         let agent_index = match line.user_agent {
             Some(ua) => f
                 .agents
@@ -369,10 +367,31 @@ impl<'c> PartRows<'c> {
             .agent_rows
             .get(agent_index)
             .ok_or_else(|| changed("a user agent"))?;
-        let client = t
-            .client_rows
-            .get(client_id)
-            .ok_or_else(|| changed("a client"))?;
+        let seen = match self.seen.get(line.client, agent_index as u32) {
+            Some(seen) => seen,
+            None => {
+                let client_id = self.client_id(line.client)?;
+                let client = *t
+                    .client_rows
+                    .get(client_id as usize)
+                    .ok_or_else(|| changed("a client"))?;
+                let seen = Seen {
+                    client_id,
+                    client,
+                    visitor: self.visitor_id(ctx.ids.visitor(client.hash, agent.hash)),
+                    // Only hits of visitors that are not bots belong to
+                    // visits.
+                    visits: if agent.bot {
+                        &[]
+                    } else {
+                        ctx.visits.visits_of(client.unified, agent_index as u32)
+                    },
+                };
+                self.seen.put(line.client, agent_index as u32, seen);
+                seen
+            }
+        };
+        let client = &seen.client;
         let method = line.request.method();
         let status = line.status;
         let is_static = classify::is_static(path);
@@ -392,11 +411,7 @@ impl<'c> PartRows<'c> {
                     v.visit
                 })
             } else if !agent.bot {
-                let visitor = (client.unified, agent_index as u32);
-                if self.last_visits.0 != visitor {
-                    self.last_visits = (visitor, ctx.visits.visits_of(visitor.0, visitor.1));
-                }
-                span_holding(self.last_visits.1, time)
+                span_holding(seen.visits, time)
             } else {
                 None
             };
@@ -420,14 +435,7 @@ impl<'c> PartRows<'c> {
             Some(r) => self.referrer_host(r.raw),
             None => NULL,
         };
-        let visitor = match self.last_visitor {
-            (pair, id) if pair == (client_id, agent_index) => id,
-            _ => {
-                let id = self.visitor_id(ctx.ids.visitor(client.hash, agent.hash));
-                self.last_visitor = ((client_id, agent_index), id);
-                id
-            }
-        };
+        let visitor = seen.visitor;
         let source = visit.and_then(|v| t.entry_rows.get(v.entry as usize));
 
         let day = self.day_of(time);
