@@ -376,7 +376,6 @@ impl<'c> PartRows<'c> {
                     .get(client_id as usize)
                     .ok_or_else(|| changed("a client"))?;
                 let seen = Seen {
-                    client_id,
                     client,
                     visitor: self.visitor_id(ctx.ids.visitor(client.hash, agent.hash)),
                     // Only hits of visitors that are not bots belong to

@@ -28,8 +28,6 @@ const KEY_BYTES: usize = 46;
 /// A visitor, as a row needs it.
 #[derive(Debug, Clone, Copy)]
 pub struct Seen<'c> {
-    /// The run's id of the client field.
-    pub client_id: u32,
     pub client: ClientRow,
     /// Its `visitor_id`'s number in the part's dictionary.
     pub visitor: u32,
@@ -112,7 +110,6 @@ mod tests {
 
     fn seen(client_id: u32) -> Seen<'static> {
         Seen {
-            client_id,
             client: ClientRow {
                 unified: client_id,
                 partition: 0,
@@ -137,8 +134,8 @@ mod tests {
         cache.put(b, 1, seen(8));
         cache.put(b"", 2, seen(9));
         assert_eq!(cache.get(a, 1).map(|s| s.visitor), Some(107));
-        assert_eq!(cache.get(b, 1).map(|s| s.client_id), Some(8));
-        assert_eq!(cache.get(b"", 2).map(|s| s.client_id), Some(9));
+        assert_eq!(cache.get(b, 1).map(|s| s.client.unified), Some(8));
+        assert_eq!(cache.get(b"", 2).map(|s| s.client.unified), Some(9));
         // Another agent, a prefix, a longer field: not this visitor.
         assert!(cache.get(a, 2).is_none());
         assert!(cache.get(&a[..20], 1).is_none());
@@ -161,14 +158,14 @@ mod tests {
         for (i, c) in clients.iter().enumerate() {
             cache.put(c.as_bytes(), 3, seen(i as u32));
             assert_eq!(
-                cache.get(c.as_bytes(), 3).map(|s| s.client_id),
+                cache.get(c.as_bytes(), 3).map(|s| s.client.unified),
                 Some(i as u32)
             );
         }
         let found: Vec<usize> = (0..clients.len())
             .filter(|&i| match cache.get(clients[i].as_bytes(), 3) {
                 Some(s) => {
-                    assert_eq!(s.client_id, i as u32);
+                    assert_eq!(s.client.unified, i as u32);
                     true
                 }
                 None => false,
