@@ -13,6 +13,8 @@
 //! they fill. Mapped and small inputs are read twice where they are;
 //! streams (standard input, gzip) are first copied to a temporary file.
 
+#[cfg(feature = "parquet")]
+mod bits;
 mod columns;
 mod csv;
 mod ndjson;
@@ -21,10 +23,10 @@ mod output;
 mod parquet;
 mod pass;
 mod phases;
+mod recent;
 mod rows;
 mod tables;
 mod visit_index;
-mod visitor_cache;
 mod visitor_id;
 
 use std::fs::File;

@@ -16,10 +16,10 @@ use rayon::prelude::*;
 
 use super::columns::{Column, Flag, Text, TEXT_COLUMNS};
 use super::output::{ExportDir, PartWriter};
+use super::recent::{PathRow, Recent, Seen};
 use super::rows::{log_text, Dict, Dicts, Rows, NO_VISIT, NULL};
 use super::tables::Tables;
 use super::visit_index::{span_holding, Visit, VisitIndex};
-use super::visitor_cache::{Seen, VisitorCache};
 use super::visitor_id::{hex, VisitorIds};
 use super::ExportFormat;
 use crate::aggregate::bytes_map::RecentIds;
@@ -45,6 +45,12 @@ pub const PART_CHUNKS: usize = 128;
 /// written out early: a log whose lines jump between many days still
 /// takes bounded memory.
 const MAX_BUFFERED_ROWS: usize = 2 * super::ROW_GROUP_ROWS;
+
+/// Slots of the tables of recent visitors, paths and referrers (see
+/// [`Recent`]): about 100, 80 and 70 bytes each.
+const RECENT_VISITORS: usize = 1024;
+const RECENT_PATHS: usize = 4096;
+const RECENT_REFERRERS: usize = 1024;
 
 /// Caches of raw text to a value's number are emptied past this size.
 const MAX_CACHED: usize = 1 << 18;
@@ -223,12 +229,12 @@ struct PartRows<'c> {
     queries: HashMap<Box<[u8]>, u32>,
     referrers: HashMap<Box<[u8]>, u32>,
     visitors: HashMap<u64, u32>,
-    /// The last method and referrer, and their numbers: a line often has
-    /// the one before's.
+    /// The last method, and its number: a line often has the one before's.
     last_method: (Vec<u8>, u32),
-    last_referrer: (Vec<u8>, u32),
-    /// Recent visitors' clients, ids and visits.
-    seen: VisitorCache<'c>,
+    /// Recent visitors (client field, agent), paths and referrers.
+    seen: Recent<Seen<'c>>,
+    paths: Recent<PathRow>,
+    recent_referrers: Recent<u32>,
     recent_paths: RecentIds,
     last_client: u32,
     last_vhost: u32,
@@ -267,8 +273,9 @@ impl<'c> PartRows<'c> {
             visitors: HashMap::new(),
             // No method is empty, and an empty referrer has no host.
             last_method: (Vec::new(), NULL),
-            last_referrer: (Vec::new(), NULL),
-            seen: VisitorCache::new(),
+            seen: Recent::new(RECENT_VISITORS),
+            paths: Recent::new(RECENT_PATHS),
+            recent_referrers: Recent::new(RECENT_REFERRERS),
             recent_paths: RecentIds::default(),
             last_client: u32::MAX,
             last_vhost: u32::MAX,
@@ -354,7 +361,19 @@ impl<'c> PartRows<'c> {
         let (f, t) = (ctx.figures, ctx.tables);
         let time = line.time.unix;
         let path = line.request.path();
-        let path_id = self.path_id(path)? as usize;
+        let path_row = match self.paths.get(path, 0) {
+            Some(row) => row,
+            None => {
+                let id = self.path_id(path)? as usize;
+                let row = PathRow {
+                    text: t.path_text[id],
+                    route: t.path_route[id],
+                    is_static: classify::is_static(path),
+                };
+                self.paths.put(path, 0, row);
+                row
+            }
+        };
         let agent_index = match line.user_agent {
             Some(ua) => f
                 .agents
@@ -393,7 +412,7 @@ impl<'c> PartRows<'c> {
         let client = &seen.client;
         let method = line.request.method();
         let status = line.status;
-        let is_static = classify::is_static(path);
+        let is_static = path_row.is_static;
         let is_pageview = classify::is_pageview(agent.bot, is_static, method, status);
 
         // The visit: a page view's own (found by its place among the
@@ -443,9 +462,9 @@ impl<'c> PartRows<'c> {
         let text = &mut rows.text;
         text[Text::ServerAddress as usize].push(vhost);
         text[Text::Method as usize].push(method);
-        text[Text::UrlPath as usize].push(t.path_text[path_id]);
+        text[Text::UrlPath as usize].push(path_row.text);
         text[Text::UrlQuery as usize].push(query);
-        text[Text::Route as usize].push(t.path_route[path_id]);
+        text[Text::Route as usize].push(path_row.route);
         text[Text::UserAgent as usize].push(agent.text);
         text[Text::ReferrerHost as usize].push(referrer_host);
         text[Text::BotName as usize].push(if agent.bot { agent.bot_name } else { NULL });
@@ -546,13 +565,11 @@ impl<'c> PartRows<'c> {
     }
 
     fn referrer_host(&mut self, raw: &[u8]) -> u32 {
-        if self.last_referrer.0 == raw {
-            return self.last_referrer.1;
+        if let Some(id) = self.recent_referrers.get(raw, 0) {
+            return id;
         }
         let id = self.referrer_host_of(raw);
-        self.last_referrer.0.clear();
-        self.last_referrer.0.extend_from_slice(raw);
-        self.last_referrer.1 = id;
+        self.recent_referrers.put(raw, 0, id);
         id
     }
 
