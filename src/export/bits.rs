@@ -1,6 +1,6 @@
 //! Parquet's bit-level encodings, as the pages of an export use them:
-//! plain booleans, and the RLE / bit-packing hybrid of definition levels
-//! and dictionary indices.
+//! plain booleans, the RLE / bit-packing hybrid of definition levels and
+//! dictionary indices, and DELTA_BINARY_PACKED for 64-bit integers.
 
 /// Booleans, plain: one bit each, the first in the lowest bit.
 pub fn pack_bools(values: &[bool], out: &mut Vec<u8>) {
@@ -93,6 +93,69 @@ fn pack_eight(eight: &[u32; 8], width: u8, out: &mut Vec<u8>) {
     }
 }
 
+/// Values per block and miniblocks per block of [`delta_binary_packed`].
+const DELTA_BLOCK: usize = 128;
+const DELTA_MINIBLOCKS: usize = 4;
+const DELTA_MINIBLOCK: usize = DELTA_BLOCK / DELTA_MINIBLOCKS;
+
+/// 64-bit integers as DELTA_BINARY_PACKED: the first value, then each
+/// value's difference from the one before, by blocks of 128, less the
+/// block's smallest difference, bit-packed by miniblocks of 32 as narrow
+/// as the miniblock's largest needs. A line number (always one more) takes
+/// no bits, a time of the log (seconds apart, in microseconds) about 20,
+/// where plain takes 64 and left zstd four times the bytes to work through.
+pub fn delta_binary_packed(values: &[i64], out: &mut Vec<u8>) {
+    varint(DELTA_BLOCK as u64, out);
+    varint(DELTA_MINIBLOCKS as u64, out);
+    varint(values.len() as u64, out);
+    let Some((&first, rest)) = values.split_first() else {
+        varint(0, out);
+        return;
+    };
+    varint(zigzag(first), out);
+    let mut previous = first;
+    let mut deltas = [0i64; DELTA_BLOCK];
+    for block in rest.chunks(DELTA_BLOCK) {
+        let mut min = i64::MAX;
+        for (d, &v) in deltas.iter_mut().zip(block) {
+            *d = v.wrapping_sub(previous);
+            previous = v;
+            min = min.min(*d);
+        }
+        varint(zigzag(min), out);
+        let deltas = &deltas[..block.len()];
+        let mut widths = [0u8; DELTA_MINIBLOCKS];
+        for (width, mini) in widths.iter_mut().zip(deltas.chunks(DELTA_MINIBLOCK)) {
+            let max = mini
+                .iter()
+                .map(|&d| d.wrapping_sub(min) as u64)
+                .max()
+                .unwrap_or(0);
+            *width = (64 - max.leading_zeros()) as u8;
+        }
+        // Miniblocks past the last value keep a width of 0 and no bytes.
+        out.extend_from_slice(&widths);
+        for (&width, mini) in widths.iter().zip(deltas.chunks(DELTA_MINIBLOCK)) {
+            // A short last miniblock is padded with zeros to 32 values.
+            let (mut acc, mut bits) = (0u128, 0u32);
+            for i in 0..DELTA_MINIBLOCK {
+                let v = mini.get(i).map_or(0, |&d| d.wrapping_sub(min) as u64);
+                acc |= (v as u128) << bits;
+                bits += width as u32;
+                while bits >= 8 {
+                    out.push(acc as u8);
+                    acc >>= 8;
+                    bits -= 8;
+                }
+            }
+        }
+    }
+}
+
+fn zigzag(v: i64) -> u64 {
+    ((v << 1) ^ (v >> 63)) as u64
+}
+
 #[cfg(test)]
 pub mod tests {
     use super::*;
@@ -158,5 +221,87 @@ pub mod tests {
             (bit_width(0), bit_width(1), bit_width(2), bit_width(255)),
             (1, 1, 2, 8)
         );
+    }
+    /// DELTA_BINARY_PACKED decoding, as a reader does it.
+    fn undelta(mut data: &[u8]) -> Vec<i64> {
+        let varint = |data: &mut &[u8]| {
+            let (mut v, mut shift) = (0u64, 0);
+            loop {
+                let b = data[0];
+                *data = &data[1..];
+                v |= ((b & 0x7f) as u64) << shift;
+                shift += 7;
+                if b < 0x80 {
+                    return v;
+                }
+            }
+        };
+        let unzigzag = |v: u64| (v >> 1) as i64 ^ -((v & 1) as i64);
+        let (block, minis) = (varint(&mut data), varint(&mut data));
+        let count = varint(&mut data) as usize;
+        let first = unzigzag(varint(&mut data));
+        let mut out = Vec::new();
+        if count == 0 {
+            return out;
+        }
+        out.push(first);
+        let per_mini = (block / minis) as usize;
+        while out.len() < count {
+            let min = unzigzag(varint(&mut data));
+            let widths: Vec<u8> = data[..minis as usize].to_vec();
+            data = &data[minis as usize..];
+            for &w in &widths {
+                if out.len() >= count {
+                    break;
+                }
+                let (mut acc, mut bits, mut at) = (0u128, 0u32, 0);
+                for _ in 0..per_mini {
+                    while bits < w as u32 {
+                        acc |= (data[at] as u128) << bits;
+                        at += 1;
+                        bits += 8;
+                    }
+                    let v = (acc & ((1u128 << w) - 1)) as u64;
+                    acc >>= w;
+                    bits -= w as u32;
+                    if out.len() < count {
+                        let last = *out.last().unwrap();
+                        out.push(last.wrapping_add(min.wrapping_add(v as i64)));
+                    }
+                }
+                data = &data[w as usize * per_mini / 8..];
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn delta_binary_packing_round_trips() {
+        let t0 = 1_714_550_400_000_000i64;
+        let cases: Vec<Vec<i64>> = vec![
+            vec![],
+            vec![42],
+            (1..=1000).collect(),
+            // Times seconds apart, in microseconds, one going back.
+            (0..300)
+                .map(|i| t0 + (i / 3) * 1_000_000 - (i == 150) as i64 * 7_000_000)
+                .collect(),
+            (0..257)
+                .map(|i: i64| i.wrapping_mul(2_654_435_761) % 100_000)
+                .collect(),
+            vec![i64::MIN, i64::MAX, 0, -1, i64::MAX, i64::MIN],
+            (0..129).map(|i| if i % 2 == 0 { 5 } else { -5 }).collect(),
+        ];
+        for values in cases {
+            let mut out = Vec::new();
+            delta_binary_packed(&values, &mut out);
+            assert_eq!(undelta(&out), values);
+        }
+        // Consecutive line numbers take no bits: a header, then per block
+        // one byte of minimum and four of widths.
+        let mut out = Vec::new();
+        let lines: Vec<i64> = (1..=129).collect();
+        delta_binary_packed(&lines, &mut out);
+        assert_eq!(out.len(), 2 + 1 + 2 + 1 + 5);
     }
 }

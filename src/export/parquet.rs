@@ -10,7 +10,9 @@
 //! Layout: one row group per [`Rows`] given (up to [`ROW_GROUP_ROWS`]),
 //! one dictionary page and one data page (format v1) per column chunk,
 //! each compressed with zstd (level 1). Text columns are dictionary
-//! encoded, numbers and flags plain; nulls are definition levels.
+//! encoded, 64-bit integers (times, sizes, visit ids, line numbers)
+//! DELTA_BINARY_PACKED, the status, durations and flags plain; nulls are
+//! definition levels.
 //! Column chunks carry null counts and min/max statistics.
 
 use std::fs::File;
@@ -32,7 +34,7 @@ use parquet::file::statistics::Statistics;
 use parquet::file::writer::{SerializedFileWriter, SerializedPageWriter, TrackedWrite};
 use parquet::schema::types::{ColumnDescPtr, SchemaDescriptor, Type};
 
-use super::bits::{bit_pack, bit_width, pack_bools, rle_run};
+use super::bits::{bit_pack, bit_width, delta_binary_packed, pack_bools, rle_run};
 use super::columns::{Column, Slot};
 use super::output::PartWriter;
 use super::rows::{Dict, Dicts, Rows, NO_VISIT, NULL};
@@ -157,6 +159,8 @@ struct Encoder {
     /// Each non-null row's number in the row group's dictionary.
     indices: Vec<u32>,
     levels: Vec<u8>,
+    /// The values of a 64-bit column that are not null.
+    kept: Vec<i64>,
     values: Vec<u8>,
     dictionary: Vec<u8>,
     raw: Vec<u8>,
@@ -182,6 +186,7 @@ impl Encoder {
             used: Vec::new(),
             indices: Vec::new(),
             levels: Vec::new(),
+            kept: Vec::new(),
             values: Vec::new(),
             dictionary: Vec::new(),
             raw: Vec::new(),
@@ -210,7 +215,9 @@ impl Encoder {
         };
         let pages = match column.slot {
             Slot::Text(t) => self.text(&rows.text[t as usize], dicts[t as usize], column)?,
-            Slot::Timestamp => plain_i64(&rows.timestamp, |_| true, &mut self.values),
+            Slot::Timestamp => {
+                delta_i64(&rows.timestamp, |_| true, &mut self.kept, &mut self.values)
+            }
             Slot::Status => {
                 let s = &rows.status;
                 for v in s {
@@ -220,12 +227,16 @@ impl Encoder {
                 let statistics = Statistics::int32(min, max, None, Some(0), false);
                 plain(std::mem::take(&mut self.values), Some(statistics))
             }
-            Slot::BodySize => plain_i64(&rows.body_size, |_| true, &mut self.values),
-            Slot::InputLine => plain_i64(&rows.input_line, |_| true, &mut self.values),
+            Slot::BodySize => {
+                delta_i64(&rows.body_size, |_| true, &mut self.kept, &mut self.values)
+            }
+            Slot::InputLine => {
+                delta_i64(&rows.input_line, |_| true, &mut self.kept, &mut self.values)
+            }
             Slot::VisitId => {
                 let present = |v: i64| v != NO_VISIT;
                 self.definition_levels(rows.visit_id.iter().map(|&v| present(v)));
-                plain_i64(&rows.visit_id, present, &mut self.values)
+                delta_i64(&rows.visit_id, present, &mut self.kept, &mut self.values)
             }
             Slot::Duration => {
                 let d = &rows.duration;
@@ -451,9 +462,15 @@ impl Encoder {
     }
 }
 
-/// 64-bit integers, plain: the values `present` keeps, little-endian.
-fn plain_i64(values: &[i64], present: impl Fn(i64) -> bool, out: &mut Vec<u8>) -> Pages {
-    out.reserve(values.len() * 8);
+/// 64-bit integers: the values `present` keeps, DELTA_BINARY_PACKED
+/// (`kept` holds them on the way).
+fn delta_i64(
+    values: &[i64],
+    present: impl Fn(i64) -> bool,
+    kept: &mut Vec<i64>,
+    out: &mut Vec<u8>,
+) -> Pages {
+    kept.clear();
     let (mut min, mut max) = (None::<i64>, None::<i64>);
     let mut nulls = 0u64;
     for &v in values {
@@ -461,14 +478,15 @@ fn plain_i64(values: &[i64], present: impl Fn(i64) -> bool, out: &mut Vec<u8>) -
             nulls += 1;
             continue;
         }
-        out.extend_from_slice(&v.to_le_bytes());
+        kept.push(v);
         min = Some(min.map_or(v, |m| m.min(v)));
         max = Some(max.map_or(v, |m| m.max(v)));
     }
+    delta_binary_packed(kept, out);
     Pages {
         dictionary: None,
         data: std::mem::take(out),
-        encoding: Encoding::PLAIN,
+        encoding: Encoding::DELTA_BINARY_PACKED,
         statistics: Some(Statistics::int64(min, max, None, Some(nulls), false)),
     }
 }

@@ -67,13 +67,14 @@ impl Phases {
         if let Some(start) = self.start {
             let writing = self.writing_ns.load(Ordering::Relaxed) as f64 / 1e9;
             eprintln!(
-                "export phase {:<10} {writing:8.3} s (cpu, in the rows phase)",
-                "writers"
+                "export phase {:<10} {:8.3} s wall {:8.2} s cpu",
+                "total",
+                start.elapsed().as_secs_f64(),
+                cpu_seconds()
             );
             eprintln!(
-                "export phase {:<10} {:8.3} s",
-                "total",
-                start.elapsed().as_secs_f64()
+                "  of which the rows phase's threads spent {writing:.3} s in the writers \
+                 (encoding, compressing, writing)"
             );
         }
     }
