@@ -7,7 +7,7 @@
 use hashbrown::HashMap;
 
 use super::bytes_map::BytesMap;
-use super::SLOT_SECONDS;
+use super::slot::SLOT_SECONDS;
 
 /// The 5xx hits of one path and method in one slot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,6 +68,15 @@ impl ServerErrors {
             .entry(key)
             .and_modify(|c| c.merge(hit))
             .or_insert(hit);
+    }
+
+    /// Adds a cell counted elsewhere (a saved state keeps them).
+    pub fn add_cell(&mut self, slot: i64, path: u32, method: &[u8], cell: ErrorCell) {
+        let method = self.methods.intern(method).0;
+        self.cells
+            .entry(ErrorKey { slot, path, method })
+            .and_modify(|c| c.merge(cell))
+            .or_insert(cell);
     }
 
     /// Adds `other`, whose path ids become `paths[id]`.

@@ -4,17 +4,22 @@
 //! kinds of run print through one path.
 
 use hashbrown::HashMap;
+use rayon::prelude::*;
 
+use crate::aggregate::server_errors::ErrorCell;
 use crate::aggregate::Figures;
 use crate::enrich::privacy::{HashedClients, Redactor};
 use crate::enrich::sources::{self, Channel};
 use crate::enrich::zone::{Bucket, ReportZone};
 use crate::report::model::{ClientRow, InputRow, MalformedSample};
 use crate::report::{self, GivenVisits, Report, ReportOptions};
+use crate::visits::marks::{MarkTally, Spans};
 use crate::visits::{OwnHostsFrom, VisitFigures};
 
-use super::absorb::{add_visit, split_visits, HostCache, ViewRef};
-use super::model::Visits;
+use super::absorb::{add_visit, span, split_visits, HostCache, ViewRef};
+use super::day_counts::{all_visits, DayCounts};
+use super::marks::{self, DayMarks, Totals};
+use super::model::{Day, Visits};
 use super::State;
 
 impl State {
@@ -23,7 +28,6 @@ impl State {
         let zone = self.report_zone().or(opts.zone).unwrap_or(ReportZone::UTC);
         let mut figures = Figures::default();
         let mut v = VisitFigures::default();
-        let mut visits = Visits::default();
         let mut clients: HashMap<String, u64> = HashMap::new();
         let mut hashed = HashedClients {
             key: self.key,
@@ -33,11 +37,20 @@ impl State {
             self.days.values().map(|d| d.first).min(),
             self.days.values().map(|d| d.last).max(),
         );
+        let mut totals = Totals::default();
+        // SPEC §5: with the header logged, page views of a layout without
+        // it are of an unknown language, once some page view had one.
+        let languages =
+            self.logs_languages && self.days.values().any(|d| !d.language_pairs.is_empty());
         let bucket = match (first, last) {
             (Some(f), Some(l)) => Bucket::for_period(f, l),
             _ => Bucket::Hour,
         };
-        for (&start, day) in &self.days {
+        let days: Vec<(i64, &Day)> = self.days.iter().map(|(&s, d)| (s, d)).collect();
+        let day_list: Vec<&Day> = days.iter().map(|&(_, d)| d).collect();
+        let (counted, mut visits) =
+            rayon::join(|| DayCounts::of_days(&day_list), || all_visits(&day_list));
+        for (&(start, day), counts) in days.iter().zip(&counted) {
             // Hit-level sums.
             if day.total.hits > 0 {
                 figures.first_time =
@@ -59,11 +72,21 @@ impl State {
                 .iter()
                 .map(|(path, stats)| {
                     let (id, mine) = figures.paths.intern(path);
-                    mine.merge(stats.clone());
+                    mine.merge_from(stats);
                     id
                 })
                 .collect();
             figures.static_hits += day.static_hits;
+            for (&(slot, path, ref method), &(count, first, last)) in day.marks.errors.iter() {
+                let cell = ErrorCell { count, first, last };
+                figures
+                    .server_errors
+                    .add_cell(slot, path_ids[path as usize], method, cell);
+            }
+            totals.add(&day.marks);
+            if languages {
+                count_languages(day, &mut v);
+            }
             let host_ids: Vec<u32> = day
                 .vhosts
                 .iter()
@@ -82,35 +105,18 @@ impl State {
             }
             hashed.set.extend(day.client_hashes.iter().map(|(&h, _)| h));
 
-            // Visitor-level counts of the day's sets.
-            // By the day's numbers first: one lookup a name, not one a
-            // visitor.
-            let mut hour_visitors = vec![0u64; day.hours.len()];
-            let mut countries = vec![(0u64, 0u64); day.countries.len()];
-            let mut agents = vec![0u64; day.agents.len()];
-            for dv in &day.visitors {
-                v.pageviews += dv.pageviews;
-                v.visitors += 1;
-                let country = &mut countries[dv.country as usize];
-                country.0 += 1;
-                country.1 += dv.pageviews;
-                agents[dv.agent as usize] += 1;
-                let mut hours = dv.hours;
-                while hours != 0 {
-                    if let Some(n) = hour_visitors.get_mut(hours.trailing_zeros() as usize) {
-                        *n += 1;
-                    }
-                    hours &= hours - 1;
-                }
-            }
-            for (name, &(visitors, views)) in day.countries.iter().zip(&countries) {
+            // Visitor-level counts of the day's sets, counted by the day's
+            // numbers (see `DayCounts`): one lookup a name here.
+            v.pageviews += counts.pageviews;
+            v.visitors += day.visitors.len() as u64;
+            for (name, &(visitors, views)) in day.countries.iter().zip(&counts.countries) {
                 if visitors > 0 {
                     let country = v.countries.entry(name.clone()).or_default();
                     country.0 += visitors;
                     country.1 += views;
                 }
             }
-            for ((device, browser, os), &n) in day.agents.iter().zip(&agents) {
+            for ((device, browser, os), &n) in day.agents.iter().zip(&counts.agents) {
                 if n > 0 {
                     *v.devices.entry(device.clone()).or_default() += n;
                     *v.browsers.entry(browser.clone()).or_default() += n;
@@ -127,8 +133,11 @@ impl State {
                     }
                 }
                 Bucket::Hour => {
-                    for ((&hour, &views), &visitors) in
-                        day.hours.iter().zip(&day.hour_views).zip(&hour_visitors)
+                    for ((&hour, &views), &visitors) in day
+                        .hours
+                        .iter()
+                        .zip(&day.hour_views)
+                        .zip(&counts.hour_visitors)
                     {
                         let b = v.buckets.entry(hour).or_default();
                         b.0 += views;
@@ -136,40 +145,49 @@ impl State {
                     }
                 }
             }
-            // Page views and visitors by the day's path number first: one
-            // lookup a path, not one a (path, visitor) pair.
-            let mut pages = vec![(0u64, 0u64); path_ids.len()];
-            for (&(path, _), &views) in day.page_pairs.iter() {
-                let page = &mut pages[path as usize];
-                page.0 += views;
-                page.1 += 1;
-            }
-            for (&id, &(views, visitors)) in path_ids.iter().zip(&pages) {
+            for (&id, &(views, visitors)) in path_ids.iter().zip(&counts.pages) {
                 if views > 0 {
                     let page = v.pages.entry(id).or_default();
                     page.0 += views;
                     page.1 += visitors;
                 }
             }
-            for (&(host, _), &views) in day.vhost_pairs.iter() {
-                let row = v.vhosts.entry(host_ids[host as usize]).or_default();
-                row.0 += views;
-                row.1 += 1;
+            for (&id, &(views, visitors)) in host_ids.iter().zip(&counts.hosts) {
+                if visitors > 0 {
+                    let row = v.vhosts.entry(id).or_default();
+                    row.0 += views;
+                    row.1 += visitors;
+                }
             }
-            visits.merge(&day.visits);
         }
 
         // Open visits count as they stand.
         let mut hosts = HostCache::default();
+        let mut open_marks = DayMarks::default();
         for visitor in &self.open {
             let views: Vec<ViewRef<'_>> = visitor.views.iter().map(ViewRef::from).collect();
+            let mut next = 0;
             for visit in split_visits(&views) {
                 let day = zone.bucket_start(visit[0].time, Bucket::Day);
                 if self.first_kept_day.is_none_or(|k| day >= k) {
                     add_visit(&mut visits, visit, &mut hosts);
+                    let sums = Some(&mut open_marks);
+                    marks::visit(span(visit), &visitor.marks, &mut next, sums, opts.goals);
+                } else {
+                    marks::visit(span(visit), &visitor.marks, &mut next, None, opts.goals);
                 }
             }
         }
+        totals.add(&open_marks);
+        // Which slots are incidents depends on every slot kept: the visits
+        // and visitors each reached are counted now.
+        let (found, _) = report::incidents::find(&figures);
+        let spans: Vec<(i64, i64)> = found.iter().map(|f| (f.start(), f.end())).collect();
+        let (span_visits, span_visitors) = totals.per_span(&spans);
+        v.marked = MarkTally::new(Spans::new(spans));
+        v.marked.visits = vec![totals.visits_with_errors()];
+        v.marked.span_visits = span_visits;
+        v.marked.span_visitors = span_visitors;
         v.visits = visits.visits;
         v.bounces = visits.bounces;
         v.duration_s = visits.duration_s;
@@ -185,7 +203,17 @@ impl State {
                 *v.exits.entry(id).or_default() += n;
             }
         }
-        attribute_sources(&figures, opts.sites, &visits, &mut hosts, &mut v);
+        attribute_sources(&figures, opts.sites, &visits, &mut v);
+        if let Some(set) = opts.goals {
+            let own = v.own_hosts.clone();
+            let channel = |referrer: &[u8], query: &[u8]| {
+                let host = hosts.host(referrer).map(str::to_string);
+                let external = host.filter(|h| own.binary_search(h).is_err());
+                let landing_query = (!query.is_empty()).then_some(query);
+                sources::channel(landing_query, external.as_deref())
+            };
+            v.goals = Some(totals.goal_figures(set, channel));
+        }
 
         let clients = report::top_rows(
             clients
@@ -209,8 +237,16 @@ impl State {
             clients: if opts.clients { clients } else { Vec::new() },
             redactor: Redactor::hashed(hashed, opts.show_ips),
         };
-        // The state keeps no Accept-Language tally: no languages section.
-        report::assemble(rows, samples, figures, zone, opts, false, Some(given))
+        let logs_languages = self.logs_languages;
+        report::assemble(
+            rows,
+            samples,
+            figures,
+            zone,
+            opts,
+            logs_languages,
+            Some(given),
+        )
     }
 }
 
@@ -224,13 +260,7 @@ fn path_id(figures: &mut Figures, path: &[u8]) -> Option<u32> {
 /// Own hosts (SPEC §4), then the referrer, channel, search term and
 /// campaign of every visit, from its entry, as [`crate::visits`] does for
 /// one run.
-fn attribute_sources(
-    figures: &Figures,
-    sites: &[String],
-    visits: &Visits,
-    hosts: &mut HostCache,
-    out: &mut VisitFigures,
-) {
+fn attribute_sources(figures: &Figures, sites: &[String], visits: &Visits, out: &mut VisitFigures) {
     let (mut own, from) = if !sites.is_empty() {
         (
             sites.iter().map(|s| sources::normalize_host(s)).collect(),
@@ -255,8 +285,16 @@ fn attribute_sources(
     };
     own.sort();
     own.dedup();
-    for ((referrer, query), &n) in visits.entries.iter() {
-        let host = hosts.host(referrer).map(str::to_string);
+    // Entries are mostly distinct referrers: their hosts are parsed in
+    // parallel, then counted in order.
+    let entries: Vec<_> = visits.entries.iter().collect();
+    let entry_hosts: Vec<Option<String>> = entries
+        .par_iter()
+        .map(|((referrer, _), _)| {
+            sources::referrer_host(&crate::parse::Quoted { raw: referrer }.text())
+        })
+        .collect();
+    for (((referrer, query), &n), host) in entries.into_iter().zip(entry_hosts) {
         let external = host.filter(|h| own.binary_search(h).is_err());
         let landing_query = (!query.is_empty()).then_some(&query[..]);
         let channel = sources::channel(landing_query, external.as_deref());
@@ -276,4 +314,30 @@ fn attribute_sources(
     }
     out.own_hosts = own;
     out.own_hosts_from = from;
+}
+
+/// Adds one day's visitor-days per language (SPEC §5) to `v`.
+fn count_languages(day: &Day, v: &mut VisitFigures) {
+    use crate::enrich::language::UNKNOWN_LANGUAGE;
+    let unknown = day.languages.iter().position(|l| l == UNKNOWN_LANGUAGE);
+    let mut counts = vec![0u64; day.languages.len()];
+    // Visitors of the day whose language is unknown: by a header, or by a
+    // page view of a layout without one; each counts once.
+    let mut unknown_visitors: Vec<bool> = day.visitors.iter().map(|d| d.no_language).collect();
+    for (&(language, visitor), _) in day.language_pairs.iter() {
+        if Some(language as usize) == unknown {
+            unknown_visitors[visitor as usize] = true;
+        } else {
+            counts[language as usize] += 1;
+        }
+    }
+    for (name, &n) in day.languages.iter().zip(&counts) {
+        if n > 0 {
+            *v.languages.entry(name.clone()).or_default() += n;
+        }
+    }
+    let n = unknown_visitors.iter().filter(|&&u| u).count() as u64;
+    if n > 0 {
+        *v.languages.entry(UNKNOWN_LANGUAGE.to_string()).or_default() += n;
+    }
 }

@@ -4,13 +4,11 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use serde::Serialize;
-
 use crate::enrich::geoip;
 use crate::error::Error;
 use crate::input::InputPath;
 use crate::parse::Format;
-use crate::report::model::InputRow;
+use crate::report::model::{Counted, InputRow, InputState};
 use crate::report::ReportOptions;
 use crate::scan::MAX_SAMPLES;
 use crate::scan::{InputScan, InputsOptions, Zoning};
@@ -27,24 +25,6 @@ pub struct StateOptions {
     pub keep_days: Option<u32>,
     /// How long to wait for another run holding the state.
     pub wait: Duration,
-}
-
-/// What the state knew of an input, in the report's `inputs`.
-#[derive(Debug, Clone, Serialize)]
-pub struct InputState {
-    /// `new`, `continued` (read from where an earlier run stopped) or
-    /// `finished` (a compressed input read to its end before: skipped).
-    pub cursor: &'static str,
-    /// The name it had when it was first counted.
-    pub first_seen_as: String,
-    /// Log text counted before this run: bytes and lines.
-    pub counted_before: Counted,
-}
-
-#[derive(Debug, Clone, Copy, Serialize)]
-pub struct Counted {
-    pub bytes: u64,
-    pub lines: u64,
 }
 
 /// One named input and what to do with it.
@@ -184,6 +164,7 @@ pub fn run(opts: &RunOptions, state_opts: &StateOptions) -> Result<Outcome, Erro
         if one.input.scanned.counts.parsed > 0 {
             fallback = Some(one.input.format);
         }
+        state.logs_languages |= one.input.format.logs_accept_language();
         warnings.append(&mut one.warnings);
         partial |= one.partial;
         let scanned = &mut one.input.scanned;
@@ -274,6 +255,7 @@ pub fn run(opts: &RunOptions, state_opts: &StateOptions) -> Result<Outcome, Erro
             geo: geo.as_ref(),
             clients: opts.clients,
             show_ips: opts.show_ips,
+            goals: opts.goals.as_ref(),
         },
     );
     if let Some(keep) = state_opts.keep_days {
@@ -297,7 +279,7 @@ pub fn run(opts: &RunOptions, state_opts: &StateOptions) -> Result<Outcome, Erro
             zone: Some(zone),
             sites: &opts.sites,
             geo: geo.as_ref(),
-            goals: None,
+            goals: opts.goals.as_ref(),
             visits: true,
             show_ips: opts.show_ips,
             clients: opts.clients,
@@ -306,14 +288,6 @@ pub fn run(opts: &RunOptions, state_opts: &StateOptions) -> Result<Outcome, Erro
     );
     // Freeing every day's tables would delay the report.
     crate::scan::drop_in_background(state);
-    // Said only where it matters: a history with server errors.
-    if report.summary.status_5xx > 0 {
-        warnings.push(
-            "the state keeps no server errors per visit or per 5 minutes yet: \
-             its report has no incidents and visits_with_errors of 0"
-                .into(),
-        );
-    }
     Ok(Outcome {
         report,
         warnings,
