@@ -8,6 +8,7 @@
 #
 #   benches/export.sh [SIZE] [PAIRS] [FORMAT]
 #   benches/export.sh 1G 5 parquet
+#   LOGSTATS_BIN=/path/to/logstats benches/export.sh 1G 5   (another build)
 #
 # The log is benches/generated-log.sh's (written once, kept in
 # $LOGSTATS_BENCH_DIR, /tmp/logstats-bench by default). The export is
@@ -15,8 +16,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size=${1:-1G}; pairs=${2:-5}; format=${3:-parquet}
-. benches/generated-log.sh
-bin=target/release/logstats
+dir=${LOGSTATS_BENCH_DIR:-/tmp/logstats-bench}
+log="$dir/generated-$size.log"
+if [ -n "${LOGSTATS_BIN:-}" ]; then
+  bin=$LOGSTATS_BIN
+  [ -s "$log" ] || { echo "no $log: run benches/generated-log.sh's way first" >&2; exit 2; }
+  bytes=$(stat -c %s "$log")
+else
+  bin=target/release/logstats
+  . benches/generated-log.sh
+fi
 out=$(mktemp -d "$dir/export-bench.XXXXXX")
 trap 'rm -rf "$out"' EXIT
 echo "log: $log, $bytes bytes; $(nproc) cores; export --format $format"
