@@ -271,7 +271,7 @@ impl<'c> PartRows<'c> {
             queries: HashMap::new(),
             referrers: HashMap::new(),
             visitors: HashMap::new(),
-            // No method is empty, and an empty referrer has no host.
+            // No method is empty.
             last_method: (Vec::new(), NULL),
             seen: Recent::new(RECENT_VISITORS),
             paths: Recent::new(RECENT_PATHS),
