@@ -13,6 +13,8 @@
 //! they fill. Mapped and small inputs are read twice where they are;
 //! streams (standard input, gzip) are first copied to a temporary file.
 
+#[cfg(feature = "parquet")]
+mod bits;
 mod columns;
 mod csv;
 mod ndjson;
@@ -20,6 +22,8 @@ mod output;
 #[cfg(feature = "parquet")]
 mod parquet;
 mod pass;
+mod phases;
+mod recent;
 mod rows;
 mod tables;
 mod visit_index;
@@ -46,6 +50,7 @@ use crate::visits::{compute, VisitOptions};
 use crate::{prepare, progress_from, RunOptions};
 use output::PartWriter;
 use pass::{Candidates, Context, PassInput};
+use phases::Phases;
 use tables::{Sources, Tables};
 use visit_index::{VisitCollector, VisitIndex};
 use visitor_id::VisitorIds;
@@ -174,6 +179,7 @@ pub fn run_export(opts: &RunOptions, export: &ExportOptions) -> Result<ExportOut
     if export.format == ExportFormat::Parquet {
         return Err(Error::Usage(NO_PARQUET.into()));
     }
+    let mut phases = Phases::from_env();
     let dir = ExportDir::create(&export.dir)?;
     let key = match &export.id_key {
         Some(path) => IdKey::load_or_create(path)?,
@@ -193,6 +199,7 @@ pub fn run_export(opts: &RunOptions, export: &ExportOptions) -> Result<ExportOut
     for path in &opts.inputs {
         texts.push((path.display(), load(path, opts.mmap)?));
     }
+    phases.mark("load");
     let total: u64 = texts.iter().map(|(_, (t, _))| t.len() as u64).sum();
     // Two readings: the bar counts each byte twice.
     let bar = progress_for(progress_from(opts.progress), 2 * total);
@@ -234,6 +241,7 @@ pub fn run_export(opts: &RunOptions, export: &ExportOptions) -> Result<ExportOut
         chunk_base = chunk_base.saturating_add(result.chunks);
         figures.merge(std::mem::take(&mut result.figures));
     }
+    phases.mark("scan");
     warnings.extend(zoning.empty_span_warning());
     // As the report settles it: --tz, else the first written offset.
     let zone = zoning.zone.unwrap_or_else(|| {
@@ -273,7 +281,9 @@ pub fn run_export(opts: &RunOptions, export: &ExportOptions) -> Result<ExportOut
             observer: Some(&collector),
         },
     );
+    phases.mark("visits");
     let visits = VisitIndex::new(collector);
+    phases.mark("index");
     let enrichment = visit_figures
         .enrichment
         .take()
@@ -295,6 +305,7 @@ pub fn run_export(opts: &RunOptions, export: &ExportOptions) -> Result<ExportOut
         input_names: &names,
     });
     drop(enrichment);
+    phases.mark("tables");
 
     // The second reading.
     let inputs: Vec<PassInput<'_>> = texts
@@ -330,16 +341,19 @@ pub fn run_export(opts: &RunOptions, export: &ExportOptions) -> Result<ExportOut
             chunk_bytes: opts.chunk_bytes,
             progress: bar.as_ref(),
             spare_rows: &std::sync::Mutex::new(Vec::new()),
+            phases: &phases,
         },
     )
     .map_err(|e| Error::Output {
         path: export.dir.display().to_string(),
         reason: e.to_string(),
     })?;
+    phases.mark("rows");
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
     dir.finish()?;
+    phases.finish();
     Ok(ExportOutcome {
         rows,
         visits: visits.visits(),

@@ -10,7 +10,9 @@
 //! Layout: one row group per [`Rows`] given (up to [`ROW_GROUP_ROWS`]),
 //! one dictionary page and one data page (format v1) per column chunk,
 //! each compressed with zstd (level 1). Text columns are dictionary
-//! encoded, numbers and flags plain; nulls are definition levels.
+//! encoded, 64-bit integers (times, sizes, visit ids, line numbers)
+//! DELTA_BINARY_PACKED, the status, durations and flags plain; nulls are
+//! definition levels.
 //! Column chunks carry null counts and min/max statistics.
 
 use std::fs::File;
@@ -32,6 +34,7 @@ use parquet::file::statistics::Statistics;
 use parquet::file::writer::{SerializedFileWriter, SerializedPageWriter, TrackedWrite};
 use parquet::schema::types::{ColumnDescPtr, SchemaDescriptor, Type};
 
+use super::bits::{bit_pack, bit_width, delta_binary_packed, pack_bools, rle_run};
 use super::columns::{Column, Slot};
 use super::output::PartWriter;
 use super::rows::{Dict, Dicts, Rows, NO_VISIT, NULL};
@@ -156,6 +159,8 @@ struct Encoder {
     /// Each non-null row's number in the row group's dictionary.
     indices: Vec<u32>,
     levels: Vec<u8>,
+    /// The values of a 64-bit column that are not null.
+    kept: Vec<i64>,
     values: Vec<u8>,
     dictionary: Vec<u8>,
     raw: Vec<u8>,
@@ -181,6 +186,7 @@ impl Encoder {
             used: Vec::new(),
             indices: Vec::new(),
             levels: Vec::new(),
+            kept: Vec::new(),
             values: Vec::new(),
             dictionary: Vec::new(),
             raw: Vec::new(),
@@ -209,7 +215,9 @@ impl Encoder {
         };
         let pages = match column.slot {
             Slot::Text(t) => self.text(&rows.text[t as usize], dicts[t as usize], column)?,
-            Slot::Timestamp => plain_i64(&rows.timestamp, |_| true, &mut self.values),
+            Slot::Timestamp => {
+                delta_i64(&rows.timestamp, |_| true, &mut self.kept, &mut self.values)
+            }
             Slot::Status => {
                 let s = &rows.status;
                 for v in s {
@@ -219,12 +227,16 @@ impl Encoder {
                 let statistics = Statistics::int32(min, max, None, Some(0), false);
                 plain(std::mem::take(&mut self.values), Some(statistics))
             }
-            Slot::BodySize => plain_i64(&rows.body_size, |_| true, &mut self.values),
-            Slot::InputLine => plain_i64(&rows.input_line, |_| true, &mut self.values),
+            Slot::BodySize => {
+                delta_i64(&rows.body_size, |_| true, &mut self.kept, &mut self.values)
+            }
+            Slot::InputLine => {
+                delta_i64(&rows.input_line, |_| true, &mut self.kept, &mut self.values)
+            }
             Slot::VisitId => {
                 let present = |v: i64| v != NO_VISIT;
                 self.definition_levels(rows.visit_id.iter().map(|&v| present(v)));
-                plain_i64(&rows.visit_id, present, &mut self.values)
+                delta_i64(&rows.visit_id, present, &mut self.kept, &mut self.values)
             }
             Slot::Duration => {
                 let d = &rows.duration;
@@ -450,9 +462,15 @@ impl Encoder {
     }
 }
 
-/// 64-bit integers, plain: the values `present` keeps, little-endian.
-fn plain_i64(values: &[i64], present: impl Fn(i64) -> bool, out: &mut Vec<u8>) -> Pages {
-    out.reserve(values.len() * 8);
+/// 64-bit integers: the values `present` keeps, DELTA_BINARY_PACKED
+/// (`kept` holds them on the way).
+fn delta_i64(
+    values: &[i64],
+    present: impl Fn(i64) -> bool,
+    kept: &mut Vec<i64>,
+    out: &mut Vec<u8>,
+) -> Pages {
+    kept.clear();
     let (mut min, mut max) = (None::<i64>, None::<i64>);
     let mut nulls = 0u64;
     for &v in values {
@@ -460,137 +478,23 @@ fn plain_i64(values: &[i64], present: impl Fn(i64) -> bool, out: &mut Vec<u8>) -
             nulls += 1;
             continue;
         }
-        out.extend_from_slice(&v.to_le_bytes());
+        kept.push(v);
         min = Some(min.map_or(v, |m| m.min(v)));
         max = Some(max.map_or(v, |m| m.max(v)));
     }
+    delta_binary_packed(kept, out);
     Pages {
         dictionary: None,
         data: std::mem::take(out),
-        encoding: Encoding::PLAIN,
+        encoding: Encoding::DELTA_BINARY_PACKED,
         statistics: Some(Statistics::int64(min, max, None, Some(nulls), false)),
-    }
-}
-
-/// Booleans, plain: one bit each, the first in the lowest bit.
-fn pack_bools(values: &[bool], out: &mut Vec<u8>) {
-    for eight in values.chunks(8) {
-        out.push(
-            eight
-                .iter()
-                .enumerate()
-                .fold(0u8, |byte, (i, &b)| byte | (b as u8) << i),
-        );
-    }
-}
-
-/// Bits needed for numbers up to `max`; at least 1.
-fn bit_width(max: u32) -> u8 {
-    (32 - max.leading_zeros()).max(1) as u8
-}
-
-/// ULEB128, as the RLE / bit-packing hybrid writes run headers.
-fn varint(mut v: u64, out: &mut Vec<u8>) {
-    while v >= 0x80 {
-        out.push(v as u8 | 0x80);
-        v >>= 7;
-    }
-    out.push(v as u8);
-}
-
-/// A run of `len` equal values of one byte (bit width up to 8).
-fn rle_run(value: u8, len: u64, out: &mut Vec<u8>) {
-    varint(len << 1, out);
-    out.push(value);
-}
-
-/// Values bit-packed `width` bits each, in runs of at most 63 groups of
-/// eight (a one-byte header, which every reader takes); the last group is
-/// padded with zeros, which readers ignore past the page's value count.
-fn bit_pack(values: &[u32], width: u8, out: &mut Vec<u8>) {
-    const RUN: usize = 63 * 8;
-    for run in values.chunks(RUN) {
-        let groups = run.len().div_ceil(8);
-        varint((groups as u64) << 1 | 1, out);
-        let (mut acc, mut bits) = (0u64, 0u32);
-        for i in 0..groups * 8 {
-            acc |= (run.get(i).copied().unwrap_or(0) as u64) << bits;
-            bits += width as u32;
-            while bits >= 8 {
-                out.push(acc as u8);
-                acc >>= 8;
-                bits -= 8;
-            }
-        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The hybrid decoding, as a reader does it.
-    fn unpack(mut data: &[u8], width: u8, count: usize) -> Vec<u32> {
-        let mut out = Vec::new();
-        while out.len() < count {
-            let (mut header, mut shift) = (0u64, 0);
-            loop {
-                let b = data[0];
-                data = &data[1..];
-                header |= ((b & 0x7f) as u64) << shift;
-                shift += 7;
-                if b < 0x80 {
-                    break;
-                }
-            }
-            if header & 1 == 1 {
-                let n = (header >> 1) as usize * 8;
-                let bytes = n * width as usize / 8;
-                let (mut acc, mut bits, mut at) = (0u64, 0u32, 0);
-                for _ in 0..n {
-                    while bits < width as u32 {
-                        acc |= (data[at] as u64) << bits;
-                        at += 1;
-                        bits += 8;
-                    }
-                    out.push((acc & ((1u64 << width) - 1)) as u32);
-                    acc >>= width;
-                    bits -= width as u32;
-                }
-                data = &data[bytes..];
-            } else {
-                let n = (header >> 1) as usize;
-                let value = data[0] as u32;
-                data = &data[width.div_ceil(8) as usize..];
-                out.extend(std::iter::repeat_n(value, n));
-            }
-        }
-        out.truncate(count);
-        out
-    }
-
-    #[test]
-    fn bit_packing_round_trips() {
-        for width in [1u8, 3, 8, 13, 17, 32] {
-            let max = if width == 32 {
-                u32::MAX
-            } else {
-                (1 << width) - 1
-            };
-            for n in [1usize, 7, 8, 9, 503, 504, 505, 2000] {
-                let values: Vec<u32> = (0..n as u32)
-                    .map(|i| i.wrapping_mul(2_654_435_761) & max)
-                    .collect();
-                let mut out = Vec::new();
-                bit_pack(&values, width, &mut out);
-                assert_eq!(unpack(&out, width, n), values, "width {width}, {n} values");
-            }
-        }
-        assert_eq!(
-            (bit_width(0), bit_width(1), bit_width(2), bit_width(255)),
-            (1, 1, 2, 8)
-        );
-    }
+    use crate::export::bits::tests::unpack;
 
     #[test]
     fn definition_levels_are_runs() {

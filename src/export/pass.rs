@@ -16,6 +16,7 @@ use rayon::prelude::*;
 
 use super::columns::{Column, Flag, Text, TEXT_COLUMNS};
 use super::output::{ExportDir, PartWriter};
+use super::recent::{PathRow, Recent, Seen};
 use super::rows::{log_text, Dict, Dicts, Rows, NO_VISIT, NULL};
 use super::tables::Tables;
 use super::visit_index::{span_holding, Visit, VisitIndex};
@@ -44,6 +45,12 @@ pub const PART_CHUNKS: usize = 128;
 /// written out early: a log whose lines jump between many days still
 /// takes bounded memory.
 const MAX_BUFFERED_ROWS: usize = 2 * super::ROW_GROUP_ROWS;
+
+/// Slots of the tables of recent visitors, paths and referrers (see
+/// [`Recent`]): about 100, 80 and 70 bytes each.
+const RECENT_VISITORS: usize = 1024;
+const RECENT_PATHS: usize = 4096;
+const RECENT_REFERRERS: usize = 1024;
 
 /// Caches of raw text to a value's number are emptied past this size.
 const MAX_CACHED: usize = 1 << 18;
@@ -124,6 +131,7 @@ pub struct Context<'a> {
     /// a row group is 15 MB, which the system would otherwise have to map
     /// and zero again for every part and day.
     pub spare_rows: &'a Mutex<Vec<Rows>>,
+    pub phases: &'a super::phases::Phases,
 }
 
 /// A part of one input: consecutive chunks.
@@ -221,13 +229,12 @@ struct PartRows<'c> {
     queries: HashMap<Box<[u8]>, u32>,
     referrers: HashMap<Box<[u8]>, u32>,
     visitors: HashMap<u64, u32>,
-    /// The last method, referrer and visitor, and their numbers: a line
-    /// often has the one before's.
+    /// The last method, and its number: a line often has the one before's.
     last_method: (Vec<u8>, u32),
-    last_referrer: (Vec<u8>, u32),
-    last_visitor: ((usize, usize), u32),
-    /// The last visitor looked up for the span of a hit, and its visits.
-    last_visits: ((u32, u32), &'c [Visit]),
+    /// Recent visitors (client field, agent), paths and referrers.
+    seen: Recent<Seen<'c>>,
+    paths: Recent<PathRow>,
+    recent_referrers: Recent<u32>,
     recent_paths: RecentIds,
     last_client: u32,
     last_vhost: u32,
@@ -264,11 +271,11 @@ impl<'c> PartRows<'c> {
             queries: HashMap::new(),
             referrers: HashMap::new(),
             visitors: HashMap::new(),
-            // No method is empty, and an empty referrer has no host.
+            // No method is empty.
             last_method: (Vec::new(), NULL),
-            last_referrer: (Vec::new(), NULL),
-            last_visitor: ((usize::MAX, usize::MAX), NULL),
-            last_visits: ((u32::MAX, u32::MAX), &[]),
+            seen: Recent::new(RECENT_VISITORS),
+            paths: Recent::new(RECENT_PATHS),
+            recent_referrers: Recent::new(RECENT_REFERRERS),
             recent_paths: RecentIds::default(),
             last_client: u32::MAX,
             last_vhost: u32::MAX,
@@ -308,7 +315,7 @@ impl<'c> PartRows<'c> {
         }
         for mut day in std::mem::take(&mut self.days) {
             if let Some(writer) = day.writer {
-                writer.finish()?;
+                (self.ctx.phases).writing(|| writer.finish())?;
             }
             day.rows.clear();
             if let Ok(mut spare) = self.ctx.spare_rows.lock() {
@@ -354,8 +361,19 @@ impl<'c> PartRows<'c> {
         let (f, t) = (ctx.figures, ctx.tables);
         let time = line.time.unix;
         let path = line.request.path();
-        let path_id = self.path_id(path)? as usize;
-        let client_id = self.client_id(line.client)? as usize;
+        let path_row = match self.paths.get(path, 0) {
+            Some(row) => row,
+            None => {
+                let id = self.path_id(path)? as usize;
+                let row = PathRow {
+                    text: t.path_text[id],
+                    route: t.path_route[id],
+                    is_static: classify::is_static(path),
+                };
+                self.paths.put(path, 0, row);
+                row
+            }
+        };
         let agent_index = match line.user_agent {
             Some(ua) => f
                 .agents
@@ -368,13 +386,33 @@ impl<'c> PartRows<'c> {
             .agent_rows
             .get(agent_index)
             .ok_or_else(|| changed("a user agent"))?;
-        let client = t
-            .client_rows
-            .get(client_id)
-            .ok_or_else(|| changed("a client"))?;
+        let seen = match self.seen.get(line.client, agent_index as u32) {
+            Some(seen) => seen,
+            None => {
+                let client_id = self.client_id(line.client)?;
+                let client = *t
+                    .client_rows
+                    .get(client_id as usize)
+                    .ok_or_else(|| changed("a client"))?;
+                let seen = Seen {
+                    client,
+                    visitor: self.visitor_id(ctx.ids.visitor(client.hash, agent.hash)),
+                    // Only hits of visitors that are not bots belong to
+                    // visits.
+                    visits: if agent.bot {
+                        &[]
+                    } else {
+                        ctx.visits.visits_of(client.unified, agent_index as u32)
+                    },
+                };
+                self.seen.put(line.client, agent_index as u32, seen);
+                seen
+            }
+        };
+        let client = &seen.client;
         let method = line.request.method();
         let status = line.status;
-        let is_static = classify::is_static(path);
+        let is_static = path_row.is_static;
         let is_pageview = classify::is_pageview(agent.bot, is_static, method, status);
 
         // The visit: a page view's own (found by its place among the
@@ -391,11 +429,7 @@ impl<'c> PartRows<'c> {
                     v.visit
                 })
             } else if !agent.bot {
-                let visitor = (client.unified, agent_index as u32);
-                if self.last_visits.0 != visitor {
-                    self.last_visits = (visitor, ctx.visits.visits_of(visitor.0, visitor.1));
-                }
-                span_holding(self.last_visits.1, time)
+                span_holding(seen.visits, time)
             } else {
                 None
             };
@@ -419,14 +453,7 @@ impl<'c> PartRows<'c> {
             Some(r) => self.referrer_host(r.raw),
             None => NULL,
         };
-        let visitor = match self.last_visitor {
-            (pair, id) if pair == (client_id, agent_index) => id,
-            _ => {
-                let id = self.visitor_id(ctx.ids.visitor(client.hash, agent.hash));
-                self.last_visitor = ((client_id, agent_index), id);
-                id
-            }
-        };
+        let visitor = seen.visitor;
         let source = visit.and_then(|v| t.entry_rows.get(v.entry as usize));
 
         let day = self.day_of(time);
@@ -435,9 +462,9 @@ impl<'c> PartRows<'c> {
         let text = &mut rows.text;
         text[Text::ServerAddress as usize].push(vhost);
         text[Text::Method as usize].push(method);
-        text[Text::UrlPath as usize].push(t.path_text[path_id]);
+        text[Text::UrlPath as usize].push(path_row.text);
         text[Text::UrlQuery as usize].push(query);
-        text[Text::Route as usize].push(t.path_route[path_id]);
+        text[Text::Route as usize].push(path_row.route);
         text[Text::UserAgent as usize].push(agent.text);
         text[Text::ReferrerHost as usize].push(referrer_host);
         text[Text::BotName as usize].push(if agent.bot { agent.bot_name } else { NULL });
@@ -498,7 +525,8 @@ impl<'c> PartRows<'c> {
                     .insert(super::part_writer(ctx.format, file, ctx.columns)?)
             }
         };
-        writer.write(&day.rows, &dicts(self.ctx.tables, &self.own))?;
+        let dicts = dicts(self.ctx.tables, &self.own);
+        (self.ctx.phases).writing(|| writer.write(&day.rows, &dicts))?;
         self.buffered -= day.rows.len();
         day.rows.clear();
         Ok(())
@@ -537,13 +565,11 @@ impl<'c> PartRows<'c> {
     }
 
     fn referrer_host(&mut self, raw: &[u8]) -> u32 {
-        if self.last_referrer.0 == raw {
-            return self.last_referrer.1;
+        if let Some(id) = self.recent_referrers.get(raw, 0) {
+            return id;
         }
         let id = self.referrer_host_of(raw);
-        self.last_referrer.0.clear();
-        self.last_referrer.0.extend_from_slice(raw);
-        self.last_referrer.1 = id;
+        self.recent_referrers.put(raw, 0, id);
         id
     }
 
