@@ -65,6 +65,7 @@ pub mod report;
 pub mod scan;
 pub mod state;
 pub mod text;
+pub mod timings;
 pub mod visits;
 
 use crate::cli::ProgressMode;
@@ -157,11 +158,13 @@ pub struct Outcome {
 /// Reads every input and builds the report. Inputs are all opened first,
 /// so that a wrong path fails the run before any work is done.
 pub fn run_report(opts: &RunOptions) -> Result<Outcome, Error> {
+    let opening = timings::phase("open inputs (and the GeoIP database)");
     let (geo, filter) = prepare(opts)?;
     let mut opened = Vec::with_capacity(opts.inputs.len());
     for path in &opts.inputs {
         opened.push((path, input::open(path, opts.mmap)?));
     }
+    opening.end();
     let scanned = scan::scan_inputs(opened, &inputs_options(opts), filter)?;
     let report = report::build(
         scanned.inputs,
