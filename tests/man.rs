@@ -89,6 +89,7 @@ const EXAMPLES: &[(&str, &[&str])] = &[
     ("Goals and a checkout funnel: conversions per goal and channel, visits per step:", &["logstats report access.log --goal 'signup=POST /accounts/signup 3xx' --goal 'thanks=/checkout/done*' --funnel 'checkout=/cart,/checkout,thanks'"]),
     ("From cron every 5 minutes, a report on everything since the first run, kept in a state across log rotations; each run reads only the new lines:", &["*/5 * * * *  logstats report /var/log/nginx/access.log* --state /var/lib/logstats/site.state --keep-days 400 --format json -o /srv/reports/all.json", "logstats state /var/lib/logstats/site.state"]),
     ("Errors only, without bots, for the last day:", &["logstats report access.log --status 5xx --no-bots --since 24h"]),
+    ("Where the time of a big log goes, phase by phase, on 1 thread and on all of them (on stderr):", &["logstats report big.log --format json -o /dev/null --threads 1 --timings", "LOGSTATS_TIMINGS=1 logstats report big.log --format json -o /dev/null"]),
     ("Metrics for Prometheus, every five minutes from cron, for node_exporter's textfile collector (--collector.textfile.directory):", &["*/5 * * * *  logstats report /var/log/nginx/access.log --format prometheus -o /var/lib/prometheus/node-exporter/logstats.prom"]),
     ("Shell completions for bash:", &["logstats completions bash > ~/.local/share/bash-completion/completions/logstats"]),
 ];
