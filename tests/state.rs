@@ -834,7 +834,7 @@ fn the_state_command_says_what_a_state_holds() {
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
     for expected in [
-        "format   version 1",
+        "format   version 2",
         "runs     2",
         "days     1 kept, 2024-05-01 to 2024-05-01",
         "access.log: read to byte",

@@ -59,6 +59,19 @@ impl PathStats {
         self.latency.get_or_insert_default().record(us);
     }
 
+    /// Adds what `other` counted, without taking it.
+    pub fn merge_from(&mut self, other: &PathStats) {
+        self.hits += other.hits;
+        self.bytes += other.bytes;
+        self.status_404 += other.status_404;
+        self.status_5xx += other.status_5xx;
+        match (&mut self.latency, &other.latency) {
+            (Some(mine), Some(theirs)) => mine.merge(theirs),
+            (mine @ None, Some(theirs)) => *mine = Some(theirs.clone()),
+            (_, None) => {}
+        }
+    }
+
     pub fn merge(&mut self, other: PathStats) {
         self.hits += other.hits;
         self.bytes += other.bytes;

@@ -27,6 +27,7 @@ pub mod latency;
 mod merge;
 pub mod pageviews;
 pub mod server_errors;
+mod slot;
 
 use hashbrown::HashMap;
 
@@ -46,12 +47,7 @@ use pageviews::segment::Segment;
 use pageviews::{ClientInfo, PageView, NO_LANGUAGE, NO_VHOST, PARTITIONS};
 use server_errors::ServerErrors;
 
-/// Length of a time slot. Hits are counted per 5-minute slot of UTC; the
-/// report folds slots into hours or days of the report zone afterwards,
-/// and finds incidents among them. Every zone offset in use is a multiple
-/// of 15 minutes, so a slot never straddles two local hours, and the hot
-/// path does no zone arithmetic.
-pub const SLOT_SECONDS: i64 = 300;
+pub use slot::SLOT_SECONDS;
 
 /// The agent id of a line whose layout has no user agent field.
 pub const NO_AGENT: u32 = u32::MAX;

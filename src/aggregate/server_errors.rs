@@ -7,7 +7,7 @@
 use hashbrown::HashMap;
 
 use super::bytes_map::BytesMap;
-use super::SLOT_SECONDS;
+use super::slot::SLOT_SECONDS;
 
 /// The 5xx hits of one path and method in one slot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -80,7 +80,25 @@ pub struct InputRow {
     pub counts: Counts,
     /// With `--state`: what the state knew of the input before this run.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub state: Option<crate::state::run::InputState>,
+    pub state: Option<InputState>,
+}
+
+/// What the state knew of an input, in the report's `inputs`.
+#[derive(Debug, Clone, Serialize)]
+pub struct InputState {
+    /// `new`, `continued` (read from where an earlier run stopped) or
+    /// `finished` (a compressed input read to its end before: skipped).
+    pub cursor: &'static str,
+    /// The name it had when it was first counted.
+    pub first_seen_as: String,
+    /// Log text counted before this run: bytes and lines.
+    pub counted_before: Counted,
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Counted {
+    pub bytes: u64,
+    pub lines: u64,
 }
 
 #[derive(Debug, Serialize)]

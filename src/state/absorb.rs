@@ -114,7 +114,7 @@ impl State {
             }
             let views = std::mem::take(&mut figures.views);
             let figures = &*figures;
-            let day = self.days.entry(*start).or_default();
+            let day = self.days.entry(*start);
             add_hits(day, figures, &mut agents, opts, self.key);
             // Page views: counted in the day's sets, and kept for the walk.
             // Per visitor id of the figures, worked out at its first page
@@ -240,11 +240,7 @@ impl State {
                 closed += visit.len();
                 let day = zone.bucket_start(visit[0].time, Bucket::Day);
                 if state.first_kept_day.is_none_or(|k| day >= k) {
-                    add_visit(
-                        &mut state.days.entry(day).or_default().visits,
-                        visit,
-                        &mut hosts,
-                    );
+                    add_visit(&mut state.days.entry(day).visits, visit, &mut hosts);
                 }
             }
             if closed < views.len() {

@@ -4,6 +4,7 @@
 //! kinds of run print through one path.
 
 use hashbrown::HashMap;
+use rayon::prelude::*;
 
 use crate::aggregate::Figures;
 use crate::enrich::privacy::{HashedClients, Redactor};
@@ -14,7 +15,8 @@ use crate::report::{self, GivenVisits, Report, ReportOptions};
 use crate::visits::{OwnHostsFrom, VisitFigures};
 
 use super::absorb::{add_visit, split_visits, HostCache, ViewRef};
-use super::model::Visits;
+use super::day_counts::{all_visits, DayCounts};
+use super::model::{Day, Visits};
 use super::State;
 
 impl State {
@@ -23,7 +25,6 @@ impl State {
         let zone = self.report_zone().or(opts.zone).unwrap_or(ReportZone::UTC);
         let mut figures = Figures::default();
         let mut v = VisitFigures::default();
-        let mut visits = Visits::default();
         let mut clients: HashMap<String, u64> = HashMap::new();
         let mut hashed = HashedClients {
             key: self.key,
@@ -37,7 +38,11 @@ impl State {
             (Some(f), Some(l)) => Bucket::for_period(f, l),
             _ => Bucket::Hour,
         };
-        for (&start, day) in &self.days {
+        let days: Vec<(i64, &Day)> = self.days.iter().map(|(&s, d)| (s, d)).collect();
+        let day_list: Vec<&Day> = days.iter().map(|&(_, d)| d).collect();
+        let (counted, mut visits) =
+            rayon::join(|| DayCounts::of_days(&day_list), || all_visits(&day_list));
+        for (&(start, day), counts) in days.iter().zip(&counted) {
             // Hit-level sums.
             if day.total.hits > 0 {
                 figures.first_time =
@@ -59,7 +64,7 @@ impl State {
                 .iter()
                 .map(|(path, stats)| {
                     let (id, mine) = figures.paths.intern(path);
-                    mine.merge(stats.clone());
+                    mine.merge_from(stats);
                     id
                 })
                 .collect();
@@ -82,35 +87,18 @@ impl State {
             }
             hashed.set.extend(day.client_hashes.iter().map(|(&h, _)| h));
 
-            // Visitor-level counts of the day's sets.
-            // By the day's numbers first: one lookup a name, not one a
-            // visitor.
-            let mut hour_visitors = vec![0u64; day.hours.len()];
-            let mut countries = vec![(0u64, 0u64); day.countries.len()];
-            let mut agents = vec![0u64; day.agents.len()];
-            for dv in &day.visitors {
-                v.pageviews += dv.pageviews;
-                v.visitors += 1;
-                let country = &mut countries[dv.country as usize];
-                country.0 += 1;
-                country.1 += dv.pageviews;
-                agents[dv.agent as usize] += 1;
-                let mut hours = dv.hours;
-                while hours != 0 {
-                    if let Some(n) = hour_visitors.get_mut(hours.trailing_zeros() as usize) {
-                        *n += 1;
-                    }
-                    hours &= hours - 1;
-                }
-            }
-            for (name, &(visitors, views)) in day.countries.iter().zip(&countries) {
+            // Visitor-level counts of the day's sets, counted by the day's
+            // numbers (see `DayCounts`): one lookup a name here.
+            v.pageviews += counts.pageviews;
+            v.visitors += day.visitors.len() as u64;
+            for (name, &(visitors, views)) in day.countries.iter().zip(&counts.countries) {
                 if visitors > 0 {
                     let country = v.countries.entry(name.clone()).or_default();
                     country.0 += visitors;
                     country.1 += views;
                 }
             }
-            for ((device, browser, os), &n) in day.agents.iter().zip(&agents) {
+            for ((device, browser, os), &n) in day.agents.iter().zip(&counts.agents) {
                 if n > 0 {
                     *v.devices.entry(device.clone()).or_default() += n;
                     *v.browsers.entry(browser.clone()).or_default() += n;
@@ -127,8 +115,11 @@ impl State {
                     }
                 }
                 Bucket::Hour => {
-                    for ((&hour, &views), &visitors) in
-                        day.hours.iter().zip(&day.hour_views).zip(&hour_visitors)
+                    for ((&hour, &views), &visitors) in day
+                        .hours
+                        .iter()
+                        .zip(&day.hour_views)
+                        .zip(&counts.hour_visitors)
                     {
                         let b = v.buckets.entry(hour).or_default();
                         b.0 += views;
@@ -136,27 +127,20 @@ impl State {
                     }
                 }
             }
-            // Page views and visitors by the day's path number first: one
-            // lookup a path, not one a (path, visitor) pair.
-            let mut pages = vec![(0u64, 0u64); path_ids.len()];
-            for (&(path, _), &views) in day.page_pairs.iter() {
-                let page = &mut pages[path as usize];
-                page.0 += views;
-                page.1 += 1;
-            }
-            for (&id, &(views, visitors)) in path_ids.iter().zip(&pages) {
+            for (&id, &(views, visitors)) in path_ids.iter().zip(&counts.pages) {
                 if views > 0 {
                     let page = v.pages.entry(id).or_default();
                     page.0 += views;
                     page.1 += visitors;
                 }
             }
-            for (&(host, _), &views) in day.vhost_pairs.iter() {
-                let row = v.vhosts.entry(host_ids[host as usize]).or_default();
-                row.0 += views;
-                row.1 += 1;
+            for (&id, &(views, visitors)) in host_ids.iter().zip(&counts.hosts) {
+                if visitors > 0 {
+                    let row = v.vhosts.entry(id).or_default();
+                    row.0 += views;
+                    row.1 += visitors;
+                }
             }
-            visits.merge(&day.visits);
         }
 
         // Open visits count as they stand.
@@ -185,7 +169,7 @@ impl State {
                 *v.exits.entry(id).or_default() += n;
             }
         }
-        attribute_sources(&figures, opts.sites, &visits, &mut hosts, &mut v);
+        attribute_sources(&figures, opts.sites, &visits, &mut v);
 
         let clients = report::top_rows(
             clients
@@ -224,13 +208,7 @@ fn path_id(figures: &mut Figures, path: &[u8]) -> Option<u32> {
 /// Own hosts (SPEC §4), then the referrer, channel, search term and
 /// campaign of every visit, from its entry, as [`crate::visits`] does for
 /// one run.
-fn attribute_sources(
-    figures: &Figures,
-    sites: &[String],
-    visits: &Visits,
-    hosts: &mut HostCache,
-    out: &mut VisitFigures,
-) {
+fn attribute_sources(figures: &Figures, sites: &[String], visits: &Visits, out: &mut VisitFigures) {
     let (mut own, from) = if !sites.is_empty() {
         (
             sites.iter().map(|s| sources::normalize_host(s)).collect(),
@@ -255,8 +233,16 @@ fn attribute_sources(
     };
     own.sort();
     own.dedup();
-    for ((referrer, query), &n) in visits.entries.iter() {
-        let host = hosts.host(referrer).map(str::to_string);
+    // Entries are mostly distinct referrers: their hosts are parsed in
+    // parallel, then counted in order.
+    let entries: Vec<_> = visits.entries.iter().collect();
+    let entry_hosts: Vec<Option<String>> = entries
+        .par_iter()
+        .map(|((referrer, _), _)| {
+            sources::referrer_host(&crate::parse::Quoted { raw: referrer }.text())
+        })
+        .collect();
+    for (((referrer, query), &n), host) in entries.into_iter().zip(entry_hosts) {
         let external = host.filter(|h| own.binary_search(h).is_err());
         let landing_query = (!query.is_empty()).then_some(&query[..]);
         let channel = sources::channel(landing_query, external.as_deref());

@@ -18,6 +18,10 @@
 //! | 8 | length of the payload |
 //! | 4 | CRC-32 of the payload |
 //! | n | payload: the state, postcard |
+//!
+//! In the payload each day is a byte string of its own (see
+//! [`super::day_map`]), so that a save writes the days it did not change
+//! back as they were read, and days are decoded in parallel.
 
 use std::fs::File;
 use std::io::{self, Read, Write};
@@ -31,7 +35,7 @@ use super::State;
 pub const MAGIC: &[u8; 8] = b"LGSTATE\n";
 /// The format this build writes and reads. A later format gets a new
 /// number; a state of a number this build does not know is refused.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 const HEADER: usize = 8 + 4 + 8 + 4;
 
 fn state_error(path: &Path, message: impl Into<String>) -> Error {
@@ -83,7 +87,8 @@ pub fn load(path: &Path) -> Result<Option<State>, Error> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(state_error(path, format!("cannot read it: {e}"))),
     };
-    let mut bytes = Vec::new();
+    let size = file.metadata().map_or(0, |m| m.len() as usize);
+    let mut bytes = Vec::with_capacity(size);
     file.read_to_end(&mut bytes)
         .map_err(|e| state_error(path, format!("cannot read it: {e}")))?;
     decode(&bytes)
@@ -136,13 +141,17 @@ pub fn decode(bytes: &[u8]) -> Result<State, String> {
 
 /// The bytes of a state file holding `state`.
 pub fn encode(state: &State) -> Result<Vec<u8>, String> {
-    let payload = postcard::to_stdvec(state).map_err(|e| e.to_string())?;
-    let mut out = Vec::with_capacity(HEADER + payload.len());
+    // The header's length and checksum are filled in once the payload,
+    // written right after it, is known: no second copy of the payload.
+    let mut out = Vec::with_capacity(1 << 20);
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&VERSION.to_le_bytes());
-    out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-    out.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
-    out.extend_from_slice(&payload);
+    out.resize(HEADER, 0);
+    let mut out = postcard::to_extend(state, out).map_err(|e| e.to_string())?;
+    let len = (out.len() - HEADER) as u64;
+    let crc = crc32fast::hash(&out[HEADER..]);
+    out[12..20].copy_from_slice(&len.to_le_bytes());
+    out[20..24].copy_from_slice(&crc.to_le_bytes());
     Ok(out)
 }
 
@@ -158,7 +167,6 @@ pub fn save(path: &Path, state: &State) -> Result<u64, Error> {
             format!("cannot {what}: {e}; the state was not changed"),
         )
     };
-    let bytes = encode(state).map_err(|e| fail("encode the state", &e))?;
     let dir = directory(path);
     let name = path
         .file_name()
@@ -169,8 +177,8 @@ pub fn save(path: &Path, state: &State) -> Result<u64, Error> {
         .suffix(".tmp")
         .tempfile_in(dir)
         .map_err(|e| fail("create a temporary file beside it", &e))?;
-    tmp.write_all(&bytes)
-        .map_err(|e| fail("write the new state", &e))?;
+    let written =
+        write_state(tmp.as_file_mut(), state).map_err(|e| fail("write the new state", &e))?;
     tmp.as_file()
         .sync_all()
         .map_err(|e| fail("flush the new state to disk", &e))?;
@@ -186,7 +194,49 @@ pub fn save(path: &Path, state: &State) -> Result<u64, Error> {
     if let Ok(d) = File::open(dir) {
         let _ = d.sync_all();
     }
-    Ok(bytes.len() as u64)
+    Ok(written)
+}
+
+/// Writes the state file of `state` to `file` (at its start) as it is
+/// encoded, without holding the whole of it in memory: the header's
+/// length and checksum are written last. Returns the bytes written.
+fn write_state(file: &mut File, state: &State) -> io::Result<u64> {
+    use std::io::{BufWriter, Seek, SeekFrom};
+    /// Counts and checksums what goes through it.
+    struct Summing<W> {
+        inner: W,
+        crc: crc32fast::Hasher,
+        len: u64,
+    }
+    impl<W: Write> Write for Summing<W> {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            let n = self.inner.write(buf)?;
+            self.crc.update(&buf[..n]);
+            self.len += n as u64;
+            Ok(n)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            self.inner.flush()
+        }
+    }
+    let mut header = [0u8; HEADER];
+    header[..8].copy_from_slice(MAGIC);
+    header[8..12].copy_from_slice(&VERSION.to_le_bytes());
+    file.write_all(&header)?;
+    let mut out = Summing {
+        inner: BufWriter::with_capacity(1 << 20, file.try_clone()?),
+        crc: crc32fast::Hasher::new(),
+        len: 0,
+    };
+    postcard::to_io(state, &mut out).map_err(io::Error::other)?;
+    out.flush()?;
+    let Summing { crc, len, inner } = out;
+    drop(inner);
+    let crc = crc.finalize();
+    file.seek(SeekFrom::Start(12))?;
+    file.write_all(&len.to_le_bytes())?;
+    file.write_all(&crc.to_le_bytes())?;
+    Ok(HEADER as u64 + len)
 }
 
 /// An advisory lock on `PATH.lock`, held while a run reads and writes
@@ -279,7 +329,7 @@ mod tests {
         let mut s = State::new(Settings(vec![("--site".into(), "none".into())]), 7);
         s.zone = Some("+02:00".into());
         s.newest = Some(1_714_550_400);
-        let day = s.days.entry(1_714_514_400).or_default();
+        let day = s.days.entry(1_714_514_400);
         day.paths.map().intern(b"/a").1.hits = 3;
         *day.slots.map().entry(1_905_016).or_default() = a_traffic();
         day.visitor(42, |_| (0, 0));
@@ -315,6 +365,22 @@ mod tests {
         // The time buckets' traffic, 2xx and 3xx included (the HTML charts).
         let slots: Vec<_> = day.slots.iter().collect();
         assert_eq!(slots, [(&1_905_016, &a_traffic())]);
+    }
+
+    #[test]
+    fn a_saved_file_is_the_encoded_state() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("site.state");
+        let s = a_state();
+        let written = save(&path, &s).unwrap();
+        let on_disk = std::fs::read(&path).unwrap();
+        assert_eq!(on_disk, encode(&s).unwrap());
+        assert_eq!(written, on_disk.len() as u64);
+        let back = load(&path).unwrap().unwrap();
+        // Saved again as read: every day keeps its bytes, same file.
+        assert_eq!(back.days.changed(), 0);
+        save(&path, &back).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), on_disk);
     }
 
     #[test]

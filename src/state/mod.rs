@@ -99,6 +99,8 @@
 pub mod absorb;
 pub mod build;
 pub mod cursor;
+pub mod day_counts;
+pub mod day_map;
 pub mod days;
 pub mod file;
 pub mod model;
@@ -106,7 +108,6 @@ pub mod run;
 pub mod settings;
 pub mod show;
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -117,7 +118,8 @@ use crate::error::Error;
 pub use run::{run, StateOptions};
 
 use cursor::Cursor;
-use model::{Day, OpenVisitor};
+use day_map::DayMap;
+use model::OpenVisitor;
 use settings::Settings;
 
 /// A malformed line kept as a sample, where it was found.
@@ -143,7 +145,7 @@ pub struct State {
     pub newest: Option<i64>,
     /// Days before this one were dropped (`--keep-days`).
     pub first_kept_day: Option<i64>,
-    pub days: BTreeMap<i64, Day>,
+    pub days: DayMap,
     pub open: Vec<OpenVisitor>,
     /// The first malformed lines ever read.
     pub samples: Vec<SavedSample>,
@@ -164,7 +166,7 @@ impl State {
             next_cursor: 0,
             newest: None,
             first_kept_day: None,
-            days: BTreeMap::new(),
+            days: DayMap::default(),
             open: Vec::new(),
             samples: Vec::new(),
             runs: 0,
@@ -217,7 +219,7 @@ impl State {
         for _ in 1..keep.max(1) {
             first = zone.bucket_start(first - 1, Bucket::Day);
         }
-        self.days = self.days.split_off(&first);
+        self.days.drop_before(first);
         self.first_kept_day = Some(self.first_kept_day.map_or(first, |k| k.max(first)));
     }
 }

@@ -4,13 +4,11 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use serde::Serialize;
-
 use crate::enrich::geoip;
 use crate::error::Error;
 use crate::input::InputPath;
 use crate::parse::Format;
-use crate::report::model::InputRow;
+use crate::report::model::{Counted, InputRow, InputState};
 use crate::report::ReportOptions;
 use crate::scan::MAX_SAMPLES;
 use crate::scan::{InputScan, InputsOptions, Zoning};
@@ -27,24 +25,6 @@ pub struct StateOptions {
     pub keep_days: Option<u32>,
     /// How long to wait for another run holding the state.
     pub wait: Duration,
-}
-
-/// What the state knew of an input, in the report's `inputs`.
-#[derive(Debug, Clone, Serialize)]
-pub struct InputState {
-    /// `new`, `continued` (read from where an earlier run stopped) or
-    /// `finished` (a compressed input read to its end before: skipped).
-    pub cursor: &'static str,
-    /// The name it had when it was first counted.
-    pub first_seen_as: String,
-    /// Log text counted before this run: bytes and lines.
-    pub counted_before: Counted,
-}
-
-#[derive(Debug, Clone, Copy, Serialize)]
-pub struct Counted {
-    pub bytes: u64,
-    pub lines: u64,
 }
 
 /// One named input and what to do with it.

@@ -13,16 +13,6 @@ use crate::enrich::sources::Channel;
 use crate::enrich::zone::{Bucket, ReportZone};
 use crate::goals::GoalSet;
 
-/// A gap of exactly this many seconds continues a visit; one more ends it.
-pub const VISIT_GAP_SECONDS: i64 = 1800;
-
-/// Whether a visitor's page view at `next` continues the visit of its
-/// page view at `prev`, the one before it in time (SPEC §3).
-#[inline]
-pub fn continues_visit(prev: i64, next: i64) -> bool {
-    next - prev <= VISIT_GAP_SECONDS
-}
-
 /// Country of clients with no address, no database or no match.
 pub const UNKNOWN_COUNTRY: &str = "unknown";
 

@@ -12,7 +12,7 @@
 
 use std::collections::HashMap;
 
-use super::figures::VISIT_GAP_SECONDS;
+use super::gap::VISIT_GAP_SECONDS;
 use crate::aggregate::Figures;
 use crate::enrich::sources::Channel;
 use crate::goals::define::{GoalSet, Step};

@@ -12,7 +12,7 @@
 //! The walk pays one test of an empty slice per visit for a visitor
 //! without marks.
 
-use super::figures::VISIT_GAP_SECONDS;
+use super::gap::VISIT_GAP_SECONDS;
 use crate::aggregate::pageviews::marks::{Mark, KINDS, SERVER_ERROR};
 
 /// Stretches of time `[start, end)`, sorted and disjoint (the report's

@@ -31,6 +31,7 @@
 mod attribution;
 mod calendar;
 mod figures;
+mod gap;
 pub mod goal_walk;
 pub mod marks;
 pub mod metrics;
@@ -51,9 +52,8 @@ use attribution::attribute_sources;
 pub use attribution::EntrySource;
 use calendar::Calendar;
 use figures::FastMap;
-pub use figures::{
-    continues_visit, OwnHostsFrom, VisitFigures, VisitOptions, UNKNOWN_COUNTRY, VISIT_GAP_SECONDS,
-};
+pub use figures::{OwnHostsFrom, VisitFigures, VisitOptions, UNKNOWN_COUNTRY};
+pub use gap::{continues_visit, VISIT_GAP_SECONDS};
 use goal_walk::{PartitionHits, VisitTally};
 use marks::{ByVisitor, MarkTally};
 pub use observer::{Enrichment, PartitionWalk, WalkObserver, WalkedVisitor};

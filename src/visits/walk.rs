@@ -3,7 +3,7 @@
 //! agent and entry; goal hits met on the way are given to their visits.
 
 use super::calendar::Calendar;
-use super::figures::continues_visit;
+use super::gap::continues_visit;
 use super::goal_walk::VisitTally;
 use super::marks::{MarkTally, VisitMarks};
 use super::order::WalkView;

@@ -1,0 +1,147 @@
+//! What a report needs counted over each day's sets, counted one day a
+//! task in parallel, by the day's own numbers of countries, agents, hours,
+//! paths and hosts: the loops over a day's visitors and its (page,
+//! visitor) pairs are most of the work of building a report from a state,
+//! and days do not depend on each other. The report then adds these
+//! counts up in day order, one lookup a name rather than one a visitor.
+
+use rayon::prelude::*;
+
+use super::model::{Day, Visits};
+
+/// The counts of one day, each indexed as the day's list it counts.
+#[derive(Debug, Default)]
+pub struct DayCounts {
+    /// Page views of the day's visitors.
+    pub pageviews: u64,
+    /// Per entry of `Day::hours`: visitors with a page view in it.
+    pub hour_visitors: Vec<u64>,
+    /// Per entry of `Day::countries`: visitors and their page views.
+    pub countries: Vec<(u64, u64)>,
+    /// Per entry of `Day::agents`: visitors.
+    pub agents: Vec<u64>,
+    /// Per path number of the day: page views and visitors.
+    pub pages: Vec<(u64, u64)>,
+    /// Per host number of the day: page views and visitors.
+    pub hosts: Vec<(u64, u64)>,
+}
+
+impl DayCounts {
+    pub fn of(day: &Day) -> DayCounts {
+        let mut c = DayCounts {
+            pageviews: 0,
+            hour_visitors: vec![0; day.hours.len()],
+            countries: vec![(0, 0); day.countries.len()],
+            agents: vec![0; day.agents.len()],
+            pages: vec![(0, 0); day.paths.len()],
+            hosts: vec![(0, 0); day.vhosts.len()],
+        };
+        for dv in &day.visitors {
+            c.pageviews += dv.pageviews;
+            let country = &mut c.countries[dv.country as usize];
+            country.0 += 1;
+            country.1 += dv.pageviews;
+            c.agents[dv.agent as usize] += 1;
+            let mut hours = dv.hours;
+            while hours != 0 {
+                if let Some(n) = c.hour_visitors.get_mut(hours.trailing_zeros() as usize) {
+                    *n += 1;
+                }
+                hours &= hours - 1;
+            }
+        }
+        for (&(path, _), &views) in day.page_pairs.iter() {
+            let page = &mut c.pages[path as usize];
+            page.0 += views;
+            page.1 += 1;
+        }
+        for (&(host, _), &views) in day.vhost_pairs.iter() {
+            let row = &mut c.hosts[host as usize];
+            row.0 += views;
+            row.1 += 1;
+        }
+        c
+    }
+
+    /// The counts of every day, in the order given.
+    pub fn of_days(days: &[&Day]) -> Vec<DayCounts> {
+        days.par_iter().map(|d| DayCounts::of(d)).collect()
+    }
+}
+
+/// The sums of the closed visits of all `days`, merged in parallel (sums
+/// do not depend on the order they are added in).
+pub fn all_visits(days: &[&Day]) -> Visits {
+    days.par_iter()
+        .fold(Visits::default, |mut sum, day| {
+            sum.merge(&day.visits);
+            sum
+        })
+        .reduce(Visits::default, |mut a, b| {
+            a.merge(&b);
+            a
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::model::DayVisitor;
+
+    #[test]
+    fn counts_a_day_by_its_own_numbers() {
+        let mut day = Day {
+            countries: vec!["fr".into(), "de".into()],
+            agents: vec![("desktop".into(), "Firefox".into(), "Linux".into())],
+            hours: vec![0, 3600],
+            hour_views: vec![0, 0],
+            ..Default::default()
+        };
+        let visitor = |hash, country, hours, pageviews| DayVisitor {
+            hash,
+            country,
+            agent: 0,
+            hours,
+            pageviews,
+        };
+        // Visitor 0: fr, 3 views in both hours; visitor 1: de, 1 view in
+        // the second hour; visitor 2: fr, 2 views in the first.
+        day.visitors = vec![
+            visitor(1, 0, 0b11, 3),
+            visitor(2, 1, 0b10, 1),
+            visitor(3, 0, 0b01, 2),
+        ];
+        *day.paths.map().intern(b"/a").1 = Default::default();
+        *day.paths.map().intern(b"/b").1 = Default::default();
+        let pairs = day.page_pairs.map();
+        pairs.insert((0, 0), 2);
+        pairs.insert((1, 0), 1);
+        pairs.insert((0, 2), 2);
+        pairs.insert((1, 1), 1);
+        let c = DayCounts::of(&day);
+        assert_eq!(c.pageviews, 6);
+        assert_eq!(c.countries, [(2, 5), (1, 1)]);
+        assert_eq!(c.agents, [3]);
+        assert_eq!(c.hour_visitors, [2, 2]);
+        // /a: 4 views by visitors 0 and 2; /b: 2 views by 0 and 1.
+        assert_eq!(c.pages, [(4, 2), (2, 2)]);
+        assert!(c.hosts.is_empty());
+    }
+
+    #[test]
+    fn visits_of_days_add_up_in_any_order() {
+        let mut a = Day::default();
+        a.visits.visits = 2;
+        a.visits.bounces = 1;
+        a.visits.landing.map().insert(b"/".to_vec(), (2, 1));
+        let mut b = Day::default();
+        b.visits.visits = 3;
+        b.visits.landing.map().insert(b"/".to_vec(), (1, 0));
+        b.visits.landing.map().insert(b"/x".to_vec(), (2, 0));
+        let sum = all_visits(&[&a, &b, &Day::default()]);
+        assert_eq!((sum.visits, sum.bounces), (5, 1));
+        let mut landing: Vec<_> = sum.landing.iter().map(|(k, v)| (k.clone(), *v)).collect();
+        landing.sort();
+        assert_eq!(landing, [(b"/".to_vec(), (3, 1)), (b"/x".to_vec(), (2, 0))]);
+    }
+}
