@@ -35,7 +35,8 @@
 //! [`enrich`] holds the rules for single values that several stages apply
 //! (bots, countries, channels, routes, languages, anonymised addresses,
 //! the report zone), and [`text`] is the one conversion of log bytes to
-//! printed text, made safe to show.
+//! printed text, made safe to show; [`timings`] records the phases of a
+//! run for `--timings`.
 //! At the edges, [`cli`] and [`config`] read the command line and the
 //! configuration file, and [`error`] says what ends a run, with which exit
 //! status. Each folder's module says what it may use; no two modules
