@@ -8,10 +8,15 @@ use common::{fixture, logstats};
 
 /// The phase names of the timings table in `stderr`, and its total line.
 fn phases(stderr: &str) -> (Vec<String>, Option<String>) {
-    let mut lines = stderr.lines().skip_while(|l| !l.starts_with("logstats: timings"));
+    let mut lines = stderr
+        .lines()
+        .skip_while(|l| !l.starts_with("logstats: timings"));
     assert!(lines.next().is_some(), "no timings table in {stderr:?}");
     let header = lines.next().unwrap_or_default();
-    assert!(header.contains("start") && header.contains("wall"), "{header}");
+    assert!(
+        header.contains("start") && header.contains("wall"),
+        "{header}"
+    );
     let mut names = Vec::new();
     let mut total = None;
     for line in lines {
@@ -65,7 +70,10 @@ fn the_flag_prints_every_phase_and_leaves_the_report_alone() {
         "report: path tables and routes",
         "output: rendered and written",
     ] {
-        assert!(names.iter().any(|n| n == phase), "{phase} missing: {names:?}");
+        assert!(
+            names.iter().any(|n| n == phase),
+            "{phase} missing: {names:?}"
+        );
     }
 }
 
