@@ -398,8 +398,8 @@ pub struct ReportArgs {
     /// (access.log.1, access.log.2.gz) continues where it stopped or is
     /// skipped; a last line without its newline waits for the next run.
     /// The settings that change figures (--log-format, --site, --tz,
-    /// filters, --clients, --show-ips) are stored, and a run with others
-    /// stops (exit status 2). The file is replaced atomically, never left
+    /// filters, --clients, --show-ips, --goal, --funnel) are stored, and a
+    /// run with others stops (exit status 2). The file is replaced atomically, never left
     /// half-written; its directory must exist. E.g. from cron: logstats
     /// report /var/log/nginx/access.log* --state
     /// /var/lib/logstats/site.state --format json -o /srv/stats.json

@@ -174,17 +174,10 @@ fn report(args: ReportArgs) -> Result<u8, Error> {
     let pool = threads.map(pool_of).transpose()?;
     // What the state does not keep yet: refused rather than reported from
     // part of the history.
-    if args.state.is_some() {
-        if opts.goals.is_some() {
-            return Err(Error::Usage(
-                "--state does not keep goal hits yet: run goals and funnels without --state".into(),
-            ));
-        }
-        if opts.metrics {
-            return Err(Error::Usage(
-                "--state does not keep the Prometheus series yet: run --format prometheus without --state".into(),
-            ));
-        }
+    if args.state.is_some() && opts.metrics {
+        return Err(Error::Usage(
+            "--state does not keep the Prometheus series yet: run --format prometheus without --state".into(),
+        ));
     }
     let state = args.state.map(|path| StateOptions {
         path,

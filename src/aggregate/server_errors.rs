@@ -70,6 +70,15 @@ impl ServerErrors {
             .or_insert(hit);
     }
 
+    /// Adds a cell counted elsewhere (a saved state keeps them).
+    pub fn add_cell(&mut self, slot: i64, path: u32, method: &[u8], cell: ErrorCell) {
+        let method = self.methods.intern(method).0;
+        self.cells
+            .entry(ErrorKey { slot, path, method })
+            .and_modify(|c| c.merge(cell))
+            .or_insert(cell);
+    }
+
     /// Adds `other`, whose path ids become `paths[id]`.
     pub fn merge(&mut self, other: ServerErrors, paths: &[u32]) {
         if other.cells.is_empty() {

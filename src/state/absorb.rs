@@ -10,16 +10,19 @@
 use hashbrown::HashMap;
 use std::net::IpAddr;
 
-use crate::aggregate::pageviews::NO_VHOST;
+use crate::aggregate::pageviews::{NO_LANGUAGE, NO_VHOST};
 use crate::aggregate::{Figures, NO_AGENT};
 use crate::enrich::classify::{classify_agent, AgentInfo};
 use crate::enrich::geoip::GeoDb;
+use crate::enrich::language::preferred_language;
 use crate::enrich::privacy::{address_hash, anonymize};
 use crate::enrich::sources;
 use crate::enrich::zone::{Bucket, ReportZone};
+use crate::goals::GoalSet;
 use crate::parse::Quoted;
 use crate::visits::{UNKNOWN_COUNTRY, VISIT_GAP_SECONDS};
 
+use super::marks::{self, OpenMark, VisitSpan};
 use super::model::{AgentNames, Day, Folded, OpenView, OpenVisitor, Visits};
 use super::State;
 
@@ -31,6 +34,8 @@ pub struct AbsorbOptions<'a> {
     pub clients: bool,
     /// `--show-ips`: the clients table keeps addresses as logged.
     pub show_ips: bool,
+    /// Goals and funnels, when they are settings of the state.
+    pub goals: Option<&'a GoalSet>,
 }
 
 /// A new page view of this run, in walk order by (time, chunk, place):
@@ -107,6 +112,7 @@ impl State {
     pub fn absorb(&mut self, mut days: Vec<(i64, Figures)>, opts: &AbsorbOptions<'_>) {
         let mut agents = Agents::default();
         let mut new_views: HashMap<u128, Vec<NewView>> = HashMap::new();
+        let mut new_marks: HashMap<u128, Vec<OpenMark>> = HashMap::new();
         let mut newest = self.newest;
         for (day_index, (start, figures)) in days.iter_mut().enumerate() {
             if let Some(last) = figures.last_time {
@@ -116,6 +122,12 @@ impl State {
             let figures = &*figures;
             let day = self.days.entry(*start);
             add_hits(day, figures, &mut agents, opts, self.key);
+            let key = self.key;
+            let mut who =
+                |client: u32, agent: u32| visitor_of(key, figures, &mut agents, client, agent);
+            let views = marks::add_day(day, figures, views, opts.goals, &mut who, &mut new_marks);
+            // The day's number of each Accept-Language id of the figures.
+            let mut language_ids: Vec<u32> = vec![u32::MAX; figures.accept_languages.len()];
             // Page views: counted in the day's sets, and kept for the walk.
             // Per visitor id of the figures, worked out at its first page
             // view: its hash and number in the day, or `None` for a bot.
@@ -124,7 +136,7 @@ impl State {
             let mut path_ids: Vec<u32> = vec![u32::MAX; figures.paths.len()];
             // The last page view's hour: its start and bit.
             let mut hour: Option<(i64, usize)> = None;
-            for part in views.in_order() {
+            for part in views {
                 for segment in &part.segments {
                     for (place, v) in segment.iter().enumerate() {
                         let visitor = part.visitors[v.visitor as usize];
@@ -183,6 +195,17 @@ impl State {
                             let host = day.vhosts.map().intern(figures.vhosts.key(v.vhost)).0;
                             *day.vhost_pairs.map().entry((host, index)).or_default() += 1;
                         }
+                        if v.language == NO_LANGUAGE {
+                            day.visitors[index as usize].no_language = true;
+                        } else {
+                            let language = &mut language_ids[v.language as usize];
+                            if *language == u32::MAX {
+                                let header = figures.accept_languages.key(v.language);
+                                let name = preferred_language(&Quoted { raw: header }.text());
+                                *language = Day::name_index(&mut day.languages, name);
+                            }
+                            day.language_pairs.map().insert((*language, index), ());
+                        }
                         new_views.entry(hash).or_default().push(NewView {
                             time: v.time,
                             order: (segment.chunk, place as u32),
@@ -195,7 +218,7 @@ impl State {
             }
         }
         self.newest = newest;
-        self.walk_visits(new_views, &days, opts.zone);
+        self.walk_visits(new_views, new_marks, &days, opts);
         crate::scan::drop_in_background(days);
     }
 
@@ -205,9 +228,11 @@ impl State {
     fn walk_visits(
         &mut self,
         mut new_views: HashMap<u128, Vec<NewView>>,
+        mut new_marks: HashMap<u128, Vec<OpenMark>>,
         days: &[(i64, Figures)],
-        zone: ReportZone,
+        opts: &AbsorbOptions<'_>,
     ) {
+        let (zone, goals) = (opts.zone, opts.goals);
         let Some(newest) = self.newest else {
             return;
         };
@@ -230,35 +255,61 @@ impl State {
         let mut hosts = HostCache::default();
         let mut open = Vec::with_capacity(old.len());
         let mut views: Vec<ViewRef<'_>> = Vec::new();
-        let mut walk = |hash: u128, views: &[ViewRef<'_>], state: &mut State| {
-            let mut closed = 0;
-            for visit in split_visits(views) {
-                if visit[visit.len() - 1].time >= close_before {
-                    // This visit and every later one may still grow.
-                    break;
+        let mut marks: Vec<OpenMark> = Vec::new();
+        let mut walk =
+            |hash: u128, views: &[ViewRef<'_>], marks: &[OpenMark], state: &mut State| {
+                let mut closed = 0;
+                let mut next_mark = 0;
+                for visit in split_visits(views) {
+                    if visit[visit.len() - 1].time >= close_before {
+                        // This visit and every later one may still grow.
+                        break;
+                    }
+                    closed += visit.len();
+                    let day = zone.bucket_start(visit[0].time, Bucket::Day);
+                    if state.first_kept_day.is_none_or(|k| day >= k) {
+                        let day = state.days.entry(day);
+                        add_visit(&mut day.visits, visit, &mut hosts);
+                        marks::visit(
+                            span(visit),
+                            marks,
+                            &mut next_mark,
+                            Some(&mut day.marks),
+                            goals,
+                        );
+                    } else {
+                        marks::visit(span(visit), marks, &mut next_mark, None, goals);
+                    }
                 }
-                closed += visit.len();
-                let day = zone.bucket_start(visit[0].time, Bucket::Day);
-                if state.first_kept_day.is_none_or(|k| day >= k) {
-                    add_visit(&mut state.days.entry(day).visits, visit, &mut hosts);
+                let first_open = views.get(closed).map(|v| v.time);
+                let marks = marks::still_open(marks, next_mark, first_open, close_before);
+                if closed < views.len() || !marks.is_empty() {
+                    let mut kept = Vec::new();
+                    for visit in split_visits(&views[closed..]) {
+                        fold_visit(visit, close_before, &mut hosts, &mut kept);
+                    }
+                    open.push(OpenVisitor {
+                        hash,
+                        views: kept,
+                        marks,
+                    });
                 }
-            }
-            if closed < views.len() {
-                let mut kept = Vec::new();
-                for visit in split_visits(&views[closed..]) {
-                    fold_visit(visit, close_before, &mut hosts, &mut kept);
-                }
-                open.push(OpenVisitor { hash, views: kept });
-            }
-        };
+            };
         for visitor in &old {
             let new = new_views.remove(&visitor.hash).unwrap_or_default();
             merge_views(&mut views, &visitor.views, new, &resolve);
-            walk(visitor.hash, &views, self);
+            merge_marks(&mut marks, &visitor.marks, new_marks.remove(&visitor.hash));
+            walk(visitor.hash, &views, &marks, self);
         }
         for (hash, new) in new_views {
             merge_views(&mut views, &[], new, &resolve);
-            walk(hash, &views, self);
+            merge_marks(&mut marks, &[], new_marks.remove(&hash));
+            walk(hash, &views, &marks, self);
+        }
+        // Visitors with marked hits and no page view yet.
+        for (hash, new) in new_marks {
+            merge_marks(&mut marks, &[], Some(new));
+            walk(hash, &[], &marks, self);
         }
         self.open = open;
     }
@@ -279,6 +330,14 @@ fn merge_views<'a>(
     out.extend(new.iter().map(resolve));
     // Stable: equal times keep the order just built.
     out.sort_by_key(|v| v.time);
+}
+
+/// A visitor's marked hits in time order: its open ones and its new ones.
+fn merge_marks(out: &mut Vec<OpenMark>, old: &[OpenMark], new: Option<Vec<OpenMark>>) {
+    out.clear();
+    out.extend_from_slice(old);
+    out.extend(new.unwrap_or_default());
+    out.sort_by_key(|m| m.time);
 }
 
 /// Referrer hosts, parsed once per distinct referrer.
@@ -334,6 +393,19 @@ fn add_hosts<'h>(into: &mut Vec<(String, u64)>, hosts: impl IntoIterator<Item = 
             Some((_, m)) => *m += n,
             None => into.push((host.to_string(), n)),
         }
+    }
+}
+
+/// What marked hits need of one visit (its page views in walk order).
+pub fn span<'a>(visit: &[ViewRef<'a>]) -> VisitSpan<'a> {
+    let first = visit
+        .first()
+        .map_or((0, &b""[..], &b""[..]), |v| (v.time, v.referrer, v.query));
+    VisitSpan {
+        first: first.0,
+        last: visit.iter().map(|v| v.end()).max().unwrap_or(first.0),
+        referrer: first.1,
+        query: first.2,
     }
 }
 
@@ -455,6 +527,23 @@ fn add_hits(
             *day.clients.map().entry(shown).or_default() += info.hits;
         }
     }
+}
+
+/// The keyed hash of visitor (client id, agent id) of `figures`, or
+/// `None` for a bot's.
+fn visitor_of(
+    key: [u64; 2],
+    figures: &Figures,
+    agents: &mut Agents,
+    client: u32,
+    agent: u32,
+) -> Option<u128> {
+    let raw = (agent != NO_AGENT).then(|| figures.agents.key(agent));
+    if raw.is_some_and(|raw| agents.of(raw).is_bot) {
+        return None;
+    }
+    let ip = figures.clients.value(client).ip;
+    Some(visitor_hash(key, ip, figures.clients.key(client), raw))
 }
 
 /// The keyed hash of a visitor (SPEC §3: client and user agent; two

@@ -6,16 +6,19 @@
 use hashbrown::HashMap;
 use rayon::prelude::*;
 
+use crate::aggregate::server_errors::ErrorCell;
 use crate::aggregate::Figures;
 use crate::enrich::privacy::{HashedClients, Redactor};
 use crate::enrich::sources::{self, Channel};
 use crate::enrich::zone::{Bucket, ReportZone};
 use crate::report::model::{ClientRow, InputRow, MalformedSample};
 use crate::report::{self, GivenVisits, Report, ReportOptions};
+use crate::visits::marks::{MarkTally, Spans};
 use crate::visits::{OwnHostsFrom, VisitFigures};
 
-use super::absorb::{add_visit, split_visits, HostCache, ViewRef};
+use super::absorb::{add_visit, span, split_visits, HostCache, ViewRef};
 use super::day_counts::{all_visits, DayCounts};
+use super::marks::{self, DayMarks, Totals};
 use super::model::{Day, Visits};
 use super::State;
 
@@ -34,6 +37,11 @@ impl State {
             self.days.values().map(|d| d.first).min(),
             self.days.values().map(|d| d.last).max(),
         );
+        let mut totals = Totals::default();
+        // SPEC §5: with the header logged, page views of a layout without
+        // it are of an unknown language, once some page view had one.
+        let languages =
+            self.logs_languages && self.days.values().any(|d| !d.language_pairs.is_empty());
         let bucket = match (first, last) {
             (Some(f), Some(l)) => Bucket::for_period(f, l),
             _ => Bucket::Hour,
@@ -69,6 +77,16 @@ impl State {
                 })
                 .collect();
             figures.static_hits += day.static_hits;
+            for (&(slot, path, ref method), &(count, first, last)) in day.marks.errors.iter() {
+                let cell = ErrorCell { count, first, last };
+                figures
+                    .server_errors
+                    .add_cell(slot, path_ids[path as usize], method, cell);
+            }
+            totals.add(&day.marks);
+            if languages {
+                count_languages(day, &mut v);
+            }
             let host_ids: Vec<u32> = day
                 .vhosts
                 .iter()
@@ -145,15 +163,31 @@ impl State {
 
         // Open visits count as they stand.
         let mut hosts = HostCache::default();
+        let mut open_marks = DayMarks::default();
         for visitor in &self.open {
             let views: Vec<ViewRef<'_>> = visitor.views.iter().map(ViewRef::from).collect();
+            let mut next = 0;
             for visit in split_visits(&views) {
                 let day = zone.bucket_start(visit[0].time, Bucket::Day);
                 if self.first_kept_day.is_none_or(|k| day >= k) {
                     add_visit(&mut visits, visit, &mut hosts);
+                    let sums = Some(&mut open_marks);
+                    marks::visit(span(visit), &visitor.marks, &mut next, sums, opts.goals);
+                } else {
+                    marks::visit(span(visit), &visitor.marks, &mut next, None, opts.goals);
                 }
             }
         }
+        totals.add(&open_marks);
+        // Which slots are incidents depends on every slot kept: the visits
+        // and visitors each reached are counted now.
+        let (found, _) = report::incidents::find(&figures);
+        let spans: Vec<(i64, i64)> = found.iter().map(|f| (f.start(), f.end())).collect();
+        let (span_visits, span_visitors) = totals.per_span(&spans);
+        v.marked = MarkTally::new(Spans::new(spans));
+        v.marked.visits = vec![totals.visits_with_errors()];
+        v.marked.span_visits = span_visits;
+        v.marked.span_visitors = span_visitors;
         v.visits = visits.visits;
         v.bounces = visits.bounces;
         v.duration_s = visits.duration_s;
@@ -170,6 +204,16 @@ impl State {
             }
         }
         attribute_sources(&figures, opts.sites, &visits, &mut v);
+        if let Some(set) = opts.goals {
+            let own = v.own_hosts.clone();
+            let channel = |referrer: &[u8], query: &[u8]| {
+                let host = hosts.host(referrer).map(str::to_string);
+                let external = host.filter(|h| own.binary_search(h).is_err());
+                let landing_query = (!query.is_empty()).then_some(query);
+                sources::channel(landing_query, external.as_deref())
+            };
+            v.goals = Some(totals.goal_figures(set, channel));
+        }
 
         let clients = report::top_rows(
             clients
@@ -193,8 +237,16 @@ impl State {
             clients: if opts.clients { clients } else { Vec::new() },
             redactor: Redactor::hashed(hashed, opts.show_ips),
         };
-        // The state keeps no Accept-Language tally: no languages section.
-        report::assemble(rows, samples, figures, zone, opts, false, Some(given))
+        let logs_languages = self.logs_languages;
+        report::assemble(
+            rows,
+            samples,
+            figures,
+            zone,
+            opts,
+            logs_languages,
+            Some(given),
+        )
     }
 }
 
@@ -262,4 +314,30 @@ fn attribute_sources(figures: &Figures, sites: &[String], visits: &Visits, out: 
     }
     out.own_hosts = own;
     out.own_hosts_from = from;
+}
+
+/// Adds one day's visitor-days per language (SPEC §5) to `v`.
+fn count_languages(day: &Day, v: &mut VisitFigures) {
+    use crate::enrich::language::UNKNOWN_LANGUAGE;
+    let unknown = day.languages.iter().position(|l| l == UNKNOWN_LANGUAGE);
+    let mut counts = vec![0u64; day.languages.len()];
+    // Visitors of the day whose language is unknown: by a header, or by a
+    // page view of a layout without one; each counts once.
+    let mut unknown_visitors: Vec<bool> = day.visitors.iter().map(|d| d.no_language).collect();
+    for (&(language, visitor), _) in day.language_pairs.iter() {
+        if Some(language as usize) == unknown {
+            unknown_visitors[visitor as usize] = true;
+        } else {
+            counts[language as usize] += 1;
+        }
+    }
+    for (name, &n) in day.languages.iter().zip(&counts) {
+        if n > 0 {
+            *v.languages.entry(name.clone()).or_default() += n;
+        }
+    }
+    let n = unknown_visitors.iter().filter(|&&u| u).count() as u64;
+    if n > 0 {
+        *v.languages.entry(UNKNOWN_LANGUAGE.to_string()).or_default() += n;
+    }
 }

@@ -103,6 +103,7 @@ mod tests {
             agent: 0,
             hours,
             pageviews,
+            no_language: false,
         };
         // Visitor 0: fr, 3 views in both hours; visitor 1: de, 1 view in
         // the second hour; visitor 2: fr, 2 views in the first.

@@ -2,7 +2,8 @@
 //! every line read so far, kept between runs, so that each run reads only
 //! what was added to its inputs and still reports on everything, exactly
 //! as one run over all those lines would (byte-identical JSON but for
-//! `inputs` and where the malformed samples were found).
+//! `inputs`, and, after a rotation, the name of the file a malformed
+//! sample was found in: the name it had when it was read).
 //!
 //! # What is kept, and why it is exact
 //!
@@ -45,6 +46,15 @@
 //!   are folded into its first view (a count, the time of the last, and
 //!   their referrer hosts): a visit that never pauses keeps about its
 //!   first and last hour of page views, not all of them.
+//! - **Languages** (SPEC §5): the day's (language, visitor) pairs, and
+//!   which visitors had a page view of a layout without the header (an
+//!   unknown language once some page view had one).
+//! - **Server errors and goal hits** belong to visits without being page
+//!   views: see [`marks`]. The day keeps the 5xx cells incidents are
+//!   named from, the (visitor, slot) pairs and the slots of each closed
+//!   visit's 5xx (incidents are found when the report is built), goal
+//!   hits and goal visitors, and each closed visit's conversions and
+//!   funnel steps; open visits carry their visitor's marked hits.
 //! - **Sources** depend on the site's own hosts, which may be inferred
 //!   from the whole log (SPEC §4): entries are kept as text with their
 //!   visit counts, and the counts of later page views per referrer host,
@@ -57,6 +67,8 @@
 //! views; but visits the state has closed are never reopened, so where
 //! one run over all lines would have joined it to a closed visit, it
 //! starts a visit of its own (or joins an open one within 30 minutes).
+//! A late server error or goal hit joins an open visit whose span holds
+//! it, or none.
 //!
 //! **Ties.** Page views of one visitor at the same second keep input
 //! order: earlier runs first, and within a run, inputs continued from an
@@ -103,6 +115,7 @@ pub mod day_counts;
 pub mod day_map;
 pub mod days;
 pub mod file;
+pub mod marks;
 pub mod model;
 pub mod run;
 pub mod settings;
@@ -147,6 +160,9 @@ pub struct State {
     pub first_kept_day: Option<i64>,
     pub days: DayMap,
     pub open: Vec<OpenVisitor>,
+    /// Whether an input's layout logs `Accept-Language` (the report then
+    /// has a `languages` section, SPEC §5).
+    pub logs_languages: bool,
     /// The first malformed lines ever read.
     pub samples: Vec<SavedSample>,
     /// Runs that saved this state.
@@ -168,6 +184,7 @@ impl State {
             first_kept_day: None,
             days: DayMap::default(),
             open: Vec::new(),
+            logs_languages: false,
             samples: Vec::new(),
             runs: 0,
             created: now,

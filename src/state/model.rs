@@ -11,6 +11,8 @@ use serde::{Deserialize, Serialize};
 use crate::aggregate::bytes_map::BytesMap;
 use crate::aggregate::{PathStats, Traffic};
 
+use super::marks::{DayMarks, OpenMark};
+
 /// A map saved as a list of pairs and read back as that list: it is made
 /// a hash map only when its day is written to again. A run that finds a
 /// few new lines writes to one day; the other days it only reads, and
@@ -180,6 +182,9 @@ pub struct DayVisitor {
     /// Bit `i`: a page view in the hour starting at `Day::hours[i]`.
     pub hours: u32,
     pub pageviews: u64,
+    /// A page view of a layout without `Accept-Language` (its language
+    /// is unknown, once some layout logs the header).
+    pub no_language: bool,
 }
 
 /// Device, browser and operating system of a user agent.
@@ -224,6 +229,13 @@ pub struct Day {
     pub page_pairs: Lazy<(u32, u32), u64>,
     /// (vhost id, visitor index) → page views.
     pub vhost_pairs: Lazy<(u32, u32), u64>,
+    /// Languages of `Accept-Language` headers, in order of sight.
+    pub languages: Vec<String>,
+    /// (language index, visitor index) of the day's page views.
+    pub language_pairs: Lazy<(u32, u32), ()>,
+
+    /// Server errors and goal hits (see [`super::marks`]).
+    pub marks: DayMarks,
 
     // Closed visits that began on this day: sums.
     pub visits: Visits,
@@ -296,6 +308,7 @@ impl Day {
             agent,
             hours: 0,
             pageviews: 0,
+            no_language: false,
         });
         if let Some(index) = &mut self.visitor_index {
             index.insert(hash, i);
@@ -337,11 +350,15 @@ impl Day {
             || self
                 .vhost_pairs
                 .iter()
-                .any(|(&(h, v), _)| h as usize >= hosts || v as usize >= visitors);
+                .any(|(&(h, v), _)| h as usize >= hosts || v as usize >= visitors)
+            || self
+                .language_pairs
+                .iter()
+                .any(|(&(l, v), _)| l as usize >= self.languages.len() || v as usize >= visitors);
         if bad {
             return Err("a day refers to something it does not hold".into());
         }
-        Ok(())
+        self.marks.check(paths)
     }
 }
 
@@ -379,4 +396,7 @@ pub struct Folded {
 pub struct OpenVisitor {
     pub hash: u128,
     pub views: Vec<OpenView>,
+    /// Its server errors and goal hits that an open visit may hold, in
+    /// time order.
+    pub marks: Vec<OpenMark>,
 }

@@ -164,6 +164,7 @@ pub fn run(opts: &RunOptions, state_opts: &StateOptions) -> Result<Outcome, Erro
         if one.input.scanned.counts.parsed > 0 {
             fallback = Some(one.input.format);
         }
+        state.logs_languages |= one.input.format.logs_accept_language();
         warnings.append(&mut one.warnings);
         partial |= one.partial;
         let scanned = &mut one.input.scanned;
@@ -254,6 +255,7 @@ pub fn run(opts: &RunOptions, state_opts: &StateOptions) -> Result<Outcome, Erro
             geo: geo.as_ref(),
             clients: opts.clients,
             show_ips: opts.show_ips,
+            goals: opts.goals.as_ref(),
         },
     );
     if let Some(keep) = state_opts.keep_days {
@@ -277,7 +279,7 @@ pub fn run(opts: &RunOptions, state_opts: &StateOptions) -> Result<Outcome, Erro
             zone: Some(zone),
             sites: &opts.sites,
             geo: geo.as_ref(),
-            goals: None,
+            goals: opts.goals.as_ref(),
             visits: true,
             show_ips: opts.show_ips,
             clients: opts.clients,
@@ -286,14 +288,6 @@ pub fn run(opts: &RunOptions, state_opts: &StateOptions) -> Result<Outcome, Erro
     );
     // Freeing every day's tables would delay the report.
     crate::scan::drop_in_background(state);
-    // Said only where it matters: a history with server errors.
-    if report.summary.status_5xx > 0 {
-        warnings.push(
-            "the state keeps no server errors per visit or per 5 minutes yet: \
-             its report has no incidents and visits_with_errors of 0"
-                .into(),
-        );
-    }
     Ok(Outcome {
         report,
         warnings,

@@ -1,5 +1,8 @@
 //! The settings that change figures, stored in a state: a run with other
 //! ones would add figures of another kind to the sums, so it is refused.
+//! Goals and funnels are among them: hits are tested against the
+//! patterns as they are read, so goals defined later would count only
+//! the lines read from then on.
 
 use serde::{Deserialize, Serialize};
 
@@ -76,6 +79,8 @@ impl Settings {
             ("--no-bots".into(), on(f.no_bots)),
             ("--clients".into(), on(opts.clients)),
             ("--show-ips".into(), on(opts.show_ips)),
+            ("--goal".into(), list(goals_text(opts))),
+            ("--funnel".into(), list(funnels_text(opts))),
         ])
     }
 
@@ -94,4 +99,28 @@ impl Settings {
         }
         out
     }
+}
+
+/// Each goal as `NAME=PATTERN`: goal hits are kept per goal, so the goals
+/// (from `--goal` or the configuration file) are a setting.
+fn goals_text(opts: &RunOptions) -> Vec<String> {
+    let Some(set) = &opts.goals else {
+        return Vec::new();
+    };
+    (set.goals().iter().zip(set.patterns()))
+        .map(|(name, pattern)| format!("{name}={}", pattern.text()))
+        .collect()
+}
+
+/// Each funnel as `NAME=STEP,STEP`.
+fn funnels_text(opts: &RunOptions) -> Vec<String> {
+    let Some(set) = &opts.goals else {
+        return Vec::new();
+    };
+    (set.funnels().iter())
+        .map(|f| {
+            let steps: Vec<&str> = f.steps.iter().map(|s| s.name.as_str()).collect();
+            format!("{}={}", f.name, steps.join(","))
+        })
+        .collect()
 }

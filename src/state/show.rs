@@ -62,14 +62,22 @@ pub fn describe(path: &Path) -> Result<String, Error> {
         sum(&|d| d.client_hashes.len()),
         sum(&|d| d.visits.entries.len()),
     );
+    let _ = writeln!(
+        out,
+        "marked   {} server-error cells (slot, path, method), {} (visitor, slot) pairs with a 5xx, {} goal visitors, summed over days",
+        sum(&|d| d.marks.errors.len()),
+        sum(&|d| d.marks.error_visitors.len()),
+        sum(&|d| d.marks.goals.as_ref().map_or(0, |g| g.visitors.len())),
+    );
     if let Some(k) = state.first_kept_day {
         let _ = writeln!(out, "dropped  days before {}", &time(k)[..10]);
     }
     let views: usize = state.open.iter().map(|o| o.views.len()).sum();
     let most = state.open.iter().map(|o| o.views.len()).max().unwrap_or(0);
+    let marks: usize = state.open.iter().map(|o| o.marks.len()).sum();
     let _ = writeln!(
         out,
-        "open     {} visitors with visits still open ({views} page views, at most {most} of one visitor)",
+        "open     {} visitors with visits still open ({views} page views, at most {most} of one visitor; {marks} server errors and goal hits)",
         state.open.len()
     );
     let _ = writeln!(out, "settings");
