@@ -264,6 +264,7 @@ impl Visits {
         self.bounces += o.bounces;
         self.duration_s += o.duration_s;
         let landing = self.landing.map();
+        landing.reserve(o.landing.len());
         for (k, v) in o.landing.iter() {
             let e = match landing.get_mut(k) {
                 Some(e) => e,
@@ -280,6 +281,7 @@ impl Visits {
 
 /// Adds the counts of `from` to `into`, copying only keys new to it.
 fn add_counts<K: Hash + Eq + Clone>(into: &mut HashMap<K, u64>, from: &Lazy<K, u64>) {
+    into.reserve(from.len());
     for (k, v) in from.iter() {
         match into.get_mut(k) {
             Some(n) => *n += v,
