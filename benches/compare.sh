@@ -6,8 +6,9 @@
 # ratio of each tool's median to logstats'. Tools that are not installed
 # are left out (apt-get install goaccess; cargo install rhit).
 #
-#   benches/compare.sh [SIZE] [RUNS]
+#   benches/compare.sh [SIZE] [RUNS] [--threads 1,2,4,...] [--sweep-only]
 #   benches/compare.sh 1G 5
+#   benches/compare.sh 1G 5 --threads 1,2,4,8,16
 #
 # logstats makes its full report: visits, user agents and, when a country
 # database is found (LOGSTATS_GEOIP, the corpus's DB-IP file beside the
@@ -15,9 +16,33 @@
 # combined format and writes its JSON report; rhit reads the file with its
 # defaults (it has no user agents, visits or countries to compute). Memory
 # is also measured reading the log from a pipe, where no tool can map it.
+#
+# Then a threads sweep of logstats' full report (--threads N for each N
+# of the list; default 1 and the powers of two up to the machine's CPUs,
+# and the CPUs themselves), rounds again taken in turn: the median wall
+# of each, its speed-up over the first count (one thread), the parallel
+# efficiency (speed-up / N), and the serial fraction f that Amdahl's law
+# gives for that speed-up (S = 1 / (f + (1 - f) / N), so
+# f = (N / S - 1) / (N - 1)). --sweep-only leaves out the other tools.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-size=${1:-1G}; runs=${2:-5}
+positional=(); threads_list=""; sweep_only=""
+while [ $# -gt 0 ]; do
+  case $1 in
+    --threads) threads_list=$2; shift 2 ;;
+    --threads=*) threads_list=${1#--threads=}; shift ;;
+    --sweep-only) sweep_only=1; shift ;;
+    *) positional+=("$1"); shift ;;
+  esac
+done
+size=${positional[0]:-1G}; runs=${positional[1]:-5}
+cpus=$(nproc)
+if [ -z "$threads_list" ]; then
+  threads_list=1
+  for ((n = 2; n <= cpus; n *= 2)); do threads_list+=",$n"; done
+  case ",$threads_list," in *",$cpus,"*) ;; *) threads_list+=",$cpus" ;; esac
+fi
+IFS=, read -r -a thread_counts <<< "$threads_list"
 . benches/generated-log.sh
 lines=$(wc -l < "$log")
 
@@ -58,6 +83,10 @@ measure() {
 
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
+echo "log: $size generated, $bytes bytes, $lines lines; $runs rounds; $cpus CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); $(date -u +%Y-%m-%d)"
+echo "logstats: full report${geo:+ with GeoIP ($(basename "$geo"))}; goaccess $(goaccess --version 2>/dev/null | head -1 | sed "s/GoAccess - //; s/\.$//"); rhit $(rhit --version 2>/dev/null | awk '{print $2}')"
+
+if [ -z "$sweep_only" ]; then
 declare -A walls mems pipe_mems
 for t in "${tools[@]}"; do walls[$t]=""; mems[$t]=""; pipe_mems[$t]=""; done
 for _ in $(seq "$runs"); do
@@ -73,8 +102,6 @@ for t in "${tools[@]}"; do
 done
 
 base=$(printf '%s' "${walls[logstats]}" | median)
-echo "log: $size generated, $bytes bytes, $lines lines; $runs rounds; $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); $(date -u +%Y-%m-%d)"
-echo "logstats: full report${geo:+ with GeoIP ($(basename "$geo"))}; goaccess $(goaccess --version 2>/dev/null | head -1 | sed "s/GoAccess - //; s/\.$//"); rhit $(rhit --version 2>/dev/null | awk '{print $2}')"
 echo
 echo "| tool | median wall | lines/s | MB/s | × logstats | peak RSS (file) | peak RSS (pipe) |"
 echo "|---|---|---|---|---|---|---|"
@@ -86,4 +113,37 @@ for t in "${tools[@]}"; do
     "$(echo "$lines / $w" | bc -l)" "$(echo "$bytes / $w / 1000000" | bc -l)" \
     "$(echo "$w / $base" | bc -l)" "$(echo "$m / 1024" | bc -l)" \
     "$([ -n "$p" ] && printf '%.0f MiB' "$(echo "$p / 1024" | bc -l)" || echo n/a)"
+done
+fi
+
+# The threads sweep: each round runs every thread count once.
+declare -A sweep
+for n in "${thread_counts[@]}"; do sweep[$n]=""; done
+for _ in $(seq "$runs"); do
+  for n in "${thread_counts[@]}"; do
+    read -r w _ < <(measure "${file_cmd[logstats]} --threads $n" "")
+    sweep[$n]+="$w"$'\n'
+  done
+done
+k=${thread_counts[0]}
+one=$(printf '%s' "${sweep[$k]}" | median)
+echo
+echo "Threads sweep, logstats full report (speed-up and efficiency against --threads $k):"
+echo
+echo "| threads | median wall | min–max | speed-up | efficiency | serial fraction (Amdahl) |"
+echo "|---|---|---|---|---|---|"
+for n in "${thread_counts[@]}"; do
+  w=$(printf '%s' "${sweep[$n]}" | median)
+  lo=$(printf '%s' "${sweep[$n]}" | sort -g | head -1)
+  hi=$(printf '%s' "${sweep[$n]}" | sort -g | tail -1)
+  s=$(echo "$one / $w" | bc -l)
+  e=$(echo "$s * $k / $n" | bc -l)
+  if [ "$n" -gt "$k" ]; then
+    # Amdahl against k threads: S = 1 / (f + (1 - f) k / n).
+    f=$(echo "($n / ($s * $k) - 1) / ($n / $k - 1)" | bc -l)
+    f=$(printf '%.1f %%' "$(echo "$f * 100" | bc -l)")
+  else
+    f="–"
+  fi
+  printf '| %s | %.2f s | %.2f–%.2f s | %.2f | %.0f %% | %s |\n' "$n" "$w" "$lo" "$hi" "$s" "$(echo "$e * 100" | bc -l)" "$f"
 done

@@ -177,6 +177,14 @@ pub struct InputArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..), help_heading = "Input")]
     pub threads: Option<u16>,
 
+    /// After the run, print to stderr the wall time of each phase (opening
+    /// the inputs, the parallel parse, the merge, then each step that runs
+    /// once every line is read: visitors, the page-view sort and walk,
+    /// sources, tables, output) and the total, to see where the time of a
+    /// big log goes. Costs nothing when off.
+    #[arg(long, env = "LOGSTATS_TIMINGS", value_parser = clap::builder::FalseyValueParser::new(), help_heading = "Input")]
+    pub timings: bool,
+
     /// Bytes per parallel chunk (for testing: tiny chunks exercise every
     /// chunk boundary).
     #[arg(long, value_name = "BYTES", hide = true)]

@@ -35,7 +35,8 @@
 //! [`enrich`] holds the rules for single values that several stages apply
 //! (bots, countries, channels, routes, languages, anonymised addresses,
 //! the report zone), and [`text`] is the one conversion of log bytes to
-//! printed text, made safe to show.
+//! printed text, made safe to show; [`timings`] records the phases of a
+//! run for `--timings`.
 //! At the edges, [`cli`] and [`config`] read the command line and the
 //! configuration file, and [`error`] says what ends a run, with which exit
 //! status. Each folder's module says what it may use; no two modules
@@ -65,6 +66,7 @@ pub mod report;
 pub mod scan;
 pub mod state;
 pub mod text;
+pub mod timings;
 pub mod visits;
 
 use crate::cli::ProgressMode;
@@ -157,11 +159,13 @@ pub struct Outcome {
 /// Reads every input and builds the report. Inputs are all opened first,
 /// so that a wrong path fails the run before any work is done.
 pub fn run_report(opts: &RunOptions) -> Result<Outcome, Error> {
+    let opening = timings::phase("open inputs (and the GeoIP database)");
     let (geo, filter) = prepare(opts)?;
     let mut opened = Vec::with_capacity(opts.inputs.len());
     for path in &opts.inputs {
         opened.push((path, input::open(path, opts.mmap)?));
     }
+    opening.end();
     let scanned = scan::scan_inputs(opened, &inputs_options(opts), filter)?;
     let report = report::build(
         scanned.inputs,

@@ -23,6 +23,7 @@ use logstats::input::InputPath;
 use logstats::output::destination::write_to;
 use logstats::output::{render_styled, OutputFormat, Style, HIT_LEVEL_SECTIONS};
 use logstats::state::StateOptions;
+use logstats::timings;
 use logstats::{run_report, RunOptions};
 
 /// mimalloc rather than the system's malloc: a run builds and frees many
@@ -66,6 +67,16 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return refused(e),
     };
+    // `check` has no flag of its own for it: the variable alone.
+    let timed = match &cli.command {
+        Command::Report(args) => args.input.timings,
+        Command::Export(args) => args.input.timings,
+        Command::Check(_) => timings::asked_by_env(),
+        _ => false,
+    };
+    if timed {
+        timings::enable();
+    }
     let result = match cli.command {
         Command::Report(args) => report(*args),
         Command::Export(args) => export(*args),
@@ -83,6 +94,9 @@ fn main() -> ExitCode {
             }
         }
     };
+    if timed {
+        let _ = timings::print(&mut io::stderr().lock());
+    }
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
@@ -197,9 +211,11 @@ fn report(args: ReportArgs) -> Result<u8, Error> {
         color,
         csv_safe: args.csv_safe,
     };
+    let output = timings::phase("output: rendered and written");
     write_to(args.output.as_deref(), |out| {
         render_styled(&outcome.report, args.format, section, style, out)
     })?;
+    output.end();
     Ok(if outcome.partial { 1 } else { 0 })
 }
 

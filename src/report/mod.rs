@@ -32,6 +32,7 @@ use crate::enrich::privacy::{self, Redactor};
 use crate::enrich::zone::{Bucket, ReportZone};
 use crate::goals::GoalSet;
 use crate::scan::{drop_in_background, ScannedInput, MAX_SAMPLES};
+use crate::timings;
 use crate::visits::{self, VisitOptions};
 use metrics::MetricsInput;
 use model::{
@@ -86,6 +87,7 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
 
     // SPEC §5: the languages table exists when the layout logs the header.
     let logs_languages = inputs.iter().any(|i| i.format.logs_accept_language());
+    let merging = timings::phase("report: merge of the inputs' figures");
     let mut figures = Figures::default();
     let mut rows = Vec::with_capacity(inputs.len());
     let mut samples = Vec::new();
@@ -108,6 +110,7 @@ pub fn build(inputs: Vec<ScannedInput>, opts: &ReportOptions<'_>) -> Report {
         figures.merge(s.figures);
     }
     samples.truncate(MAX_SAMPLES);
+    merging.end();
     assemble(rows, samples, figures, zone, opts, logs_languages, None)
 }
 
@@ -137,12 +140,15 @@ pub fn assemble(
     };
     // Incidents come from the slots; the visit walk counts the visits and
     // visitors each reached.
+    let finding = timings::phase("report: incidents found");
     let (found, normal_5xx) = incidents::find(&figures);
+    finding.end();
     // Visits and the hit-level route table need nothing of each other:
     // one is worked out while the other is.
     let views = std::mem::take(&mut figures.views);
     let (mut v, ((routes, response_time), paths)) = rayon::join(
         || {
+            let _walk = timings::phase("visits (wall, beside the path tables)");
             if let Some(given) = given {
                 given
             } else if opts.visits {
@@ -165,10 +171,12 @@ pub fn assemble(
             }
         },
         || {
+            let _paths = timings::phase("report: path tables and routes");
             let paths = PathTables::new(&figures, opts.top);
             (routes(paths), paths)
         },
     );
+    let tables = timings::phase("report: summary, incidents, clients, goals");
     let visits_with_errors = (v.marked.visits)
         .get(SERVER_ERROR as usize)
         .copied()
@@ -231,6 +239,8 @@ pub fn assemble(
             .collect();
         top_rows(rows, top, |r| (r.visitors, r.language.clone()))
     });
+    tables.end();
+    let keyed = timings::phase("report: tables keyed by path (ranked, to text)");
     // The tables keyed by path turn each of tens of thousands of ids into
     // text: side by side, they are not the last thing a run waits for.
     let (mut pages, mut landing_pages, mut exit_pages) = (Vec::new(), Vec::new(), Vec::new());
@@ -277,9 +287,11 @@ pub fn assemble(
             });
         }
     });
+    keyed.end();
     if let (Some(m), Some(g), Some(c), Some(f)) = (&mut metrics, &goals, &goal_channels, &funnels) {
         m.goals = Some(metrics::goals::from_rows(g, c, f));
     }
+    let ranking = timings::phase("report: other tables (ranked), redaction");
     let mut report = Report {
         schema: SCHEMA,
         version: env!("CARGO_PKG_VERSION"),
@@ -407,6 +419,7 @@ pub fn assemble(
         metrics,
     };
     redact(&mut report, &redactor);
+    ranking.end();
     // The tables of the run, a few hundred thousand allocations on the
     // 1 GiB log, took 8 ms to free after the report was done.
     drop_in_background(figures);

@@ -11,27 +11,50 @@ use rayon::prelude::*;
 use super::partial::Partial;
 use super::scanned::{ScanOptions, Scanned};
 use crate::input::chunk::{split_lines_evenly, LineBlocks};
+use crate::timings::{self, LastDone};
 
 /// Scans text that is entirely in memory (a memory-mapped file): it is cut
 /// into line-aligned chunks that rayon scans in parallel.
 pub fn scan_slice(text: &[u8], opts: &ScanOptions<'_>) -> Scanned {
     let first_bad = AtomicU32::new(u32::MAX);
+    let started = timings::enabled().then(std::time::Instant::now);
+    let last_chunk = LastDone::default();
     let chunks = split_lines_evenly(text, opts.chunk_bytes);
     // A few large partial results rather than many small ones: each merge
     // rewrites the ids of the page views it takes in, so fewer merges cost
     // less, while two per thread still balance the load (on 1 GiB, two per
     // thread took 0.96x the time of four, one per thread 0.99x of two).
-    let min_len = chunks.len() / (2 * rayon::current_num_threads()).max(1);
-    chunks
+    // One thread takes every chunk in one piece: there is nothing to
+    // balance, and no merge to wait for at the end.
+    let threads = rayon::current_num_threads();
+    let min_len = if threads == 1 {
+        chunks.len()
+    } else {
+        chunks.len() / (2 * threads)
+    };
+    let partial = chunks
         .into_par_iter()
         .with_min_len(min_len.max(1))
         .enumerate()
         .fold(Partial::default, |mut acc, (i, chunk)| {
             acc.scan_chunk(i as u32, chunk, opts, &first_bad);
+            last_chunk.done();
             acc
         })
-        .reduce(Partial::default, Partial::merge)
-        .finish(None)
+        .reduce(Partial::default, Partial::merge);
+    let scanned = partial.finish(None);
+    record_scan(started, &last_chunk);
+    scanned
+}
+
+/// `--timings`: the scan until its last chunk was parsed, then the merges
+/// and the finish that follow it.
+fn record_scan(started: Option<std::time::Instant>, last_chunk: &LastDone) {
+    if let (Some(start), Some(last)) = (started, last_chunk.at()) {
+        let end = std::time::Instant::now();
+        timings::record_span("scan: parse + aggregate (parallel)", start, last.max(start));
+        timings::record_span("scan: merge of partial results", last.max(start), end);
+    }
 }
 
 /// Scans a stream (gzip, stdin, `--no-mmap`): one thread reads line-aligned
@@ -43,6 +66,8 @@ pub fn scan_stream<R: Read + Send>(
     opts: &ScanOptions<'_>,
 ) -> Scanned {
     let first_bad = AtomicU32::new(u32::MAX);
+    let started = timings::enabled().then(std::time::Instant::now);
+    let last_chunk = LastDone::default();
     // A few blocks in flight keep the parsers fed without holding the file.
     let (tx, rx) = mpsc::sync_channel::<(u32, Vec<u8>)>(4);
     // Parsed blocks go back to the reader to be filled again.
@@ -78,6 +103,7 @@ pub fn scan_stream<R: Read + Send>(
             .par_bridge()
             .fold(Partial::default, |mut acc, (i, block)| {
                 acc.scan_chunk(i, &block, opts, &first_bad);
+                last_chunk.done();
                 // The reader may be gone (it stops at the end); then the
                 // block is simply freed.
                 let _ = done_tx.send(block);
@@ -89,6 +115,7 @@ pub fn scan_stream<R: Read + Send>(
             .unwrap_or_else(|_| (Some("the reading thread failed".into()), 0));
         let mut scanned = partial.finish(read_error);
         scanned.bytes += skipped;
+        record_scan(started, &last_chunk);
         scanned
     })
 }

@@ -47,6 +47,7 @@ use crate::aggregate::{Figures, NO_AGENT};
 use crate::enrich::classify::{classify_agent, AgentInfo};
 use crate::enrich::sources::Channel;
 use crate::parse::Quoted;
+use crate::timings;
 use attribution::attribute_sources;
 pub use attribution::EntrySource;
 use calendar::Calendar;
@@ -68,6 +69,7 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
         ..VisitFigures::default()
     };
 
+    let classifying = timings::phase("visits: user agents classified");
     // Each distinct user agent, classified once, in parallel. A layout
     // without a user agent (NO_AGENT) gets the last index: never a bot.
     let mut agents: Vec<AgentInfo> = (0..figures.agents.len() as u32)
@@ -93,13 +95,18 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
     }
     // NO_AGENT's entry, at the index `number_visitors` gives it.
     agents.push(AgentInfo::none());
+    classifying.end();
     // Countries on one side; clients unified and visitors numbered on the
     // other, whose loops are serial: the lookups fill the idle core.
     let failed_lookups = &mut out.geoip_lookup_errors;
     let ((country_names, country_of_client), (client_ips, client_of, walkers, visitor_number)) =
         rayon::join(
-            || countries_of_clients(figures, opts.geo, failed_lookups),
             || {
+                let _countries = timings::phase("visits: countries of clients");
+                countries_of_clients(figures, opts.geo, failed_lookups)
+            },
+            || {
+                let _numbering = timings::phase("visits: clients unified, visitors numbered");
                 let client_ips = figures.clients.iter().map(|(_, info)| info.ip).collect();
                 let client_of = unify_clients(figures);
                 let (walkers, numbers) = number_visitors(figures, &agents, &client_of);
@@ -107,6 +114,7 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
             },
         );
     out.client_ips = client_ips;
+    let preparing = timings::phase("visits: languages, calendar, goal hits filed");
     // Each distinct Accept-Language header's language, once.
     let (language_names, language_of) = languages_of(&figures.accept_languages);
 
@@ -147,6 +155,9 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
         marks: MarkTally::new(opts.incidents.clone()),
         ..Tally::default()
     };
+    preparing.end();
+    let walking = timings::phase("visits: page views ordered and walked (parallel)");
+    let (sort_time, walk_time) = (timings::Sum::default(), timings::Sum::default());
     // Partitions are independent: each is put in visitor order and walked
     // on whichever thread takes it, and the tallies are summed.
     let parts = views.in_order();
@@ -174,6 +185,7 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
                     .map(|&v| visitor_number[v as usize])
                     .collect();
                 let observer = opts.observer;
+                let sorting = sort_time.start();
                 let views = by_visitor(
                     part.segments,
                     walkers.len(),
@@ -182,6 +194,8 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
                     languages,
                     observer.is_some(),
                 );
+                sort_time.add(sorting);
+                let walking = walk_time.start();
                 let mut marked = ByVisitor::new(part.marks, &number);
                 for (number, one_visitor, vhosts, languages) in views.iter() {
                     let visitor = walkers[number as usize];
@@ -201,6 +215,7 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
                     }
                 }
                 marked.finish(&mut tally.marks);
+                walk_time.add(walking);
                 if let Some(observer) = observer {
                     observer.partition(PartitionWalk {
                         partition,
@@ -214,6 +229,10 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
         )
         .reduce_with(Tally::merge)
         .unwrap_or_else(empty);
+    walking.end();
+    timings::record_cpu("visits: page views put in visitor order", sort_time.total());
+    timings::record_cpu("visits: visitors walked", walk_time.total());
+    let gathering = timings::phase("visits: tallies back to text, sources");
 
     // From ids back to text, keeping only what occurred.
     out.pageviews = tally.pageviews;
@@ -299,6 +318,7 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
         let channel = |entry| channel_of.get(&entry).copied().unwrap_or(Channel::Direct);
         out.goals = Some(tally.goals.finish(prepared, channel));
     }
+    gathering.end();
     if let Some(client_of) = client_of {
         out.enrichment = Some(Enrichment {
             agents,

@@ -9,7 +9,6 @@ use rayon::prelude::*;
 
 use super::figures::{FastMap, UNKNOWN_COUNTRY};
 use crate::aggregate::bytes_map::BytesMap;
-use crate::aggregate::pageviews::pairs::{FirstPair, PairMap};
 use crate::aggregate::pageviews::PARTITIONS;
 use crate::aggregate::{Figures, NO_AGENT};
 use crate::enrich::classify::AgentInfo;
@@ -103,43 +102,63 @@ pub(super) fn unify_clients(figures: &Figures) -> Vec<u32> {
 
 /// A visitor is a (client, user agent) pair; two visitor ids are one
 /// visitor when their clients are two spellings of one address. Each is
-/// numbered within its partition (where all its page views are); bots are
-/// no visitors: u32::MAX. Returns the visitors of each partition by
-/// number, and the number of each visitor id. The unified pairs are a
-/// `PairMap` too, with the first pair of each client kept by client id.
-/// `agents` has one more entry than the agents table, for NO_AGENT.
+/// numbered within its partition (where all its page views are), in the
+/// order of its first visitor id; bots are no visitors: u32::MAX. Returns
+/// the visitors of each partition by number, and the number of each
+/// visitor id. A partition's numbers depend on its visitor ids alone, so
+/// partitions are numbered side by side, each with a map small enough for
+/// the cache. `agents` has one more entry than the agents table, for
+/// NO_AGENT.
 pub(super) fn number_visitors(
     figures: &Figures,
     agents: &[AgentInfo],
     client_of: &[u32],
 ) -> (Vec<Vec<Visitor>>, Vec<u32>) {
     let no_agent = figures.agents.len() as u32;
-    let mut walkers: Vec<Vec<Visitor>> = vec![Vec::new(); PARTITIONS];
-    let mut unified = PairMap::default();
-    let mut firsts = vec![FirstPair::default(); figures.clients.len()];
-    // Per unified visitor: its number in its partition.
-    let mut number_of: Vec<u32> = Vec::new();
-    let visitor_number: Vec<u32> = (0..figures.visitors.len() as u32)
-        .map(|v| {
-            let (client, agent) = figures.visitors.pair(v);
-            let agent = if agent == NO_AGENT { no_agent } else { agent };
-            if agents[agent as usize].is_bot {
-                return u32::MAX;
-            }
-            let client_id = client_of[client as usize];
-            let next = unified.len() as u32;
-            let id = unified.intern((client_id, agent), &mut firsts[client_id as usize]);
-            if id == next {
-                let part = &mut walkers[figures.clients.value(client).partition as usize];
-                part.push(Visitor {
-                    client: client_id,
-                    agent,
-                });
-                number_of.push(part.len() as u32 - 1);
-            }
-            number_of[id as usize]
+    let visitors = figures.visitors.len() as u32;
+    // The partition of each visitor id (its client's), looked up in
+    // parallel, then the ids of each partition in increasing order.
+    let partition: Vec<u8> = (0..visitors)
+        .into_par_iter()
+        .map(|v| figures.clients.value(figures.visitors.pair(v).0).partition as u8)
+        .collect();
+    let mut in_partition: Vec<Vec<u32>> = vec![Vec::new(); PARTITIONS];
+    for (v, &p) in (0u32..).zip(&partition) {
+        in_partition[p as usize].push(v);
+    }
+    drop(partition);
+    let numbered: Vec<(Vec<Visitor>, Vec<u32>)> = in_partition
+        .par_iter()
+        .map(|ids| {
+            let mut walkers: Vec<Visitor> = Vec::new();
+            let mut number_of: FastMap<(u32, u32), u32> =
+                FastMap::with_capacity_and_hasher(ids.len(), Default::default());
+            let numbers = ids
+                .iter()
+                .map(|&v| {
+                    let (client, agent) = figures.visitors.pair(v);
+                    let agent = if agent == NO_AGENT { no_agent } else { agent };
+                    if agents[agent as usize].is_bot {
+                        return u32::MAX;
+                    }
+                    let client = client_of[client as usize];
+                    *number_of.entry((client, agent)).or_insert_with(|| {
+                        walkers.push(Visitor { client, agent });
+                        walkers.len() as u32 - 1
+                    })
+                })
+                .collect();
+            (walkers, numbers)
         })
         .collect();
+    let mut visitor_number = vec![u32::MAX; visitors as usize];
+    let mut walkers = Vec::with_capacity(PARTITIONS);
+    for (ids, (part, numbers)) in in_partition.iter().zip(numbered) {
+        for (&v, n) in ids.iter().zip(numbers) {
+            visitor_number[v as usize] = n;
+        }
+        walkers.push(part);
+    }
     (walkers, visitor_number)
 }
 
