@@ -17,7 +17,7 @@ use crate::visits::marks::{MarkTally, Spans};
 use crate::visits::{OwnHostsFrom, VisitFigures};
 
 use super::absorb::{add_visit, span, split_visits, HostCache, ViewRef};
-use super::day_counts::{all_visits, DayCounts};
+use super::day_counts::{self, DayCounts};
 use super::marks::{self, DayMarks, Totals};
 use super::model::{Day, Visits};
 use super::State;
@@ -48,8 +48,7 @@ impl State {
         };
         let days: Vec<(i64, &Day)> = self.days.iter().map(|(&s, d)| (s, d)).collect();
         let day_list: Vec<&Day> = days.iter().map(|&(_, d)| d).collect();
-        let (counted, mut visits) =
-            rayon::join(|| DayCounts::of_days(&day_list), || all_visits(&day_list));
+        let counted = DayCounts::of_days(&day_list);
         for (&(start, day), counts) in days.iter().zip(&counted) {
             // Hit-level sums.
             if day.total.hits > 0 {
@@ -161,7 +160,8 @@ impl State {
             }
         }
 
-        // Open visits count as they stand.
+        // Open visits count as they stand, summed apart from the days'.
+        let mut open_visits = Visits::default();
         let mut hosts = HostCache::default();
         let mut open_marks = DayMarks::default();
         for visitor in &self.open {
@@ -170,7 +170,7 @@ impl State {
             for visit in split_visits(&views) {
                 let day = zone.bucket_start(visit[0].time, Bucket::Day);
                 if self.first_kept_day.is_none_or(|k| day >= k) {
-                    add_visit(&mut visits, visit, &mut hosts);
+                    add_visit(&mut open_visits, visit, &mut hosts);
                     let sums = Some(&mut open_marks);
                     marks::visit(span(visit), &visitor.marks, &mut next, sums, opts.goals);
                 } else {
@@ -188,22 +188,25 @@ impl State {
         v.marked.visits = vec![totals.visits_with_errors()];
         v.marked.span_visits = span_visits;
         v.marked.span_visitors = span_visitors;
-        v.visits = visits.visits;
-        v.bounces = visits.bounces;
-        v.duration_s = visits.duration_s;
-        for (path, &(n, bounces)) in visits.landing.iter() {
-            if let Some(id) = path_id(&mut figures, path) {
-                let row = v.landing.entry(id).or_default();
-                row.0 += n;
-                row.1 += bounces;
-            }
+        // The closed visits of every day and the open ones: sums, so they
+        // are added up where they are consumed, each part keyed as it is
+        // kept, rather than merged into one map by text first.
+        let sums: Vec<&Visits> = day_list
+            .iter()
+            .map(|d| &d.visits)
+            .chain(std::iter::once(&open_visits))
+            .collect();
+        (v.visits, v.bounces, v.duration_s) = day_counts::visit_totals(&sums);
+        let (landing, exits) = day_counts::landing_and_exits(&sums, &figures.paths);
+        for (id, n, bounces) in landing {
+            let row = v.landing.entry(id).or_default();
+            row.0 += n;
+            row.1 += bounces;
         }
-        for (path, &n) in visits.exits.iter() {
-            if let Some(id) = path_id(&mut figures, path) {
-                *v.exits.entry(id).or_default() += n;
-            }
+        for (id, n) in exits {
+            *v.exits.entry(id).or_default() += n;
         }
-        attribute_sources(&figures, opts.sites, &visits, &mut v);
+        attribute_sources(&figures, opts.sites, &sums, &mut v);
         if let Some(set) = opts.goals {
             let own = v.own_hosts.clone();
             let channel = |referrer: &[u8], query: &[u8]| {
@@ -250,17 +253,15 @@ impl State {
     }
 }
 
-/// The id of a path the figures hold (every landing and exit path was
-/// hit on a day kept).
-fn path_id(figures: &mut Figures, path: &[u8]) -> Option<u32> {
-    figures.paths.get(path)?;
-    Some(figures.paths.intern(path).0)
-}
-
 /// Own hosts (SPEC §4), then the referrer, channel, search term and
 /// campaign of every visit, from its entry, as [`crate::visits`] does for
 /// one run.
-fn attribute_sources(figures: &Figures, sites: &[String], visits: &Visits, out: &mut VisitFigures) {
+fn attribute_sources(
+    figures: &Figures,
+    sites: &[String],
+    sums: &[&Visits],
+    out: &mut VisitFigures,
+) {
     let (mut own, from) = if !sites.is_empty() {
         (
             sites.iter().map(|s| sources::normalize_host(s)).collect(),
@@ -273,9 +274,10 @@ fn attribute_sources(figures: &Figures, sites: &[String], visits: &Visits, out: 
             .map(|(v, _)| sources::normalize_host(&String::from_utf8_lossy(v)));
         (vhosts.collect::<Vec<_>>(), OwnHostsFrom::Vhost)
     } else {
-        let counted = visits
-            .later_hosts
+        // `majority_host` sums a host given more than once.
+        let counted = sums
             .iter()
+            .flat_map(|s| s.later_hosts.iter())
             .filter(|(_, &n)| n > 0)
             .map(|(h, &n)| (h.as_str(), n));
         match sources::majority_host(counted) {
@@ -285,9 +287,10 @@ fn attribute_sources(figures: &Figures, sites: &[String], visits: &Visits, out: 
     };
     own.sort();
     own.dedup();
-    // Entries are mostly distinct referrers: their hosts are parsed in
-    // parallel, then counted in order.
-    let entries: Vec<_> = visits.entries.iter().collect();
+    // Entries are mostly distinct referrers, from day to day too: their
+    // hosts are parsed in parallel, then counted in order; an entry kept
+    // on several days is counted from each (every figure is a sum).
+    let entries: Vec<_> = sums.iter().flat_map(|s| s.entries.iter()).collect();
     let entry_hosts: Vec<Option<String>> = entries
         .par_iter()
         .map(|((referrer, _), _)| {

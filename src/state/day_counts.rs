@@ -7,6 +7,9 @@
 
 use rayon::prelude::*;
 
+use crate::aggregate::bytes_map::BytesMap;
+use crate::aggregate::PathStats;
+
 use super::model::{Day, Visits};
 
 /// The counts of one day, each indexed as the day's list it counts.
@@ -69,18 +72,46 @@ impl DayCounts {
     }
 }
 
-/// The sums of the closed visits of all `days`, merged in parallel (sums
-/// do not depend on the order they are added in).
-pub fn all_visits(days: &[&Day]) -> Visits {
-    days.par_iter()
-        .fold(Visits::default, |mut sum, day| {
-            sum.merge(&day.visits);
-            sum
+/// Visits, bounces and seconds of duration, summed over `sums`.
+pub fn visit_totals(sums: &[&Visits]) -> (u64, u64, i64) {
+    sums.iter().fold((0, 0, 0), |(v, b, d), s| {
+        (v + s.visits, b + s.bounces, d + s.duration_s)
+    })
+}
+
+/// The landing rows (path id, visits, bounces) and exit rows (path id,
+/// visits) of `sums`, one a path and part, paths looked up in `paths` in
+/// parallel. Paths it does not hold are left out (every landing and exit
+/// path was hit on a day kept). Each part's rows are looked up as kept:
+/// merging the parts by text first would copy and hash every path once
+/// more, for sums that come out the same.
+pub fn landing_and_exits(
+    sums: &[&Visits],
+    paths: &BytesMap<PathStats>,
+) -> (Vec<(u32, u64, u64)>, Vec<(u32, u64)>) {
+    let parts: Vec<_> = sums
+        .par_iter()
+        .map(|s| {
+            let landing: Vec<_> = s
+                .landing
+                .iter()
+                .filter_map(|(path, &(n, bounces))| Some((paths.id(path)?, n, bounces)))
+                .collect();
+            let exits: Vec<_> = s
+                .exits
+                .iter()
+                .filter_map(|(path, &n)| Some((paths.id(path)?, n)))
+                .collect();
+            (landing, exits)
         })
-        .reduce(Visits::default, |mut a, b| {
-            a.merge(&b);
-            a
-        })
+        .collect();
+    let mut landing = Vec::with_capacity(parts.iter().map(|p| p.0.len()).sum());
+    let mut exits = Vec::with_capacity(parts.iter().map(|p| p.1.len()).sum());
+    for (l, e) in parts {
+        landing.extend(l);
+        exits.extend(e);
+    }
+    (landing, exits)
 }
 
 #[cfg(test)]
@@ -130,19 +161,28 @@ mod tests {
     }
 
     #[test]
-    fn visits_of_days_add_up_in_any_order() {
-        let mut a = Day::default();
-        a.visits.visits = 2;
-        a.visits.bounces = 1;
-        a.visits.landing.map().insert(b"/".to_vec(), (2, 1));
-        let mut b = Day::default();
-        b.visits.visits = 3;
-        b.visits.landing.map().insert(b"/".to_vec(), (1, 0));
-        b.visits.landing.map().insert(b"/x".to_vec(), (2, 0));
-        let sum = all_visits(&[&a, &b, &Day::default()]);
-        assert_eq!((sum.visits, sum.bounces), (5, 1));
-        let mut landing: Vec<_> = sum.landing.iter().map(|(k, v)| (k.clone(), *v)).collect();
+    fn visits_of_parts_add_up_by_path_id() {
+        let mut paths = BytesMap::<PathStats>::default();
+        paths.intern(b"/x");
+        paths.intern(b"/");
+        let mut a = Visits::default();
+        a.visits = 2;
+        a.bounces = 1;
+        a.duration_s = 30;
+        a.landing.map().insert(b"/".to_vec(), (2, 1));
+        a.exits.map().insert(b"/x".to_vec(), 2);
+        let mut b = Visits::default();
+        b.visits = 3;
+        b.duration_s = 12;
+        b.landing.map().insert(b"/".to_vec(), (1, 0));
+        b.landing.map().insert(b"/x".to_vec(), (2, 0));
+        // A path the figures do not hold is left out.
+        b.exits.map().insert(b"/gone".to_vec(), 1);
+        let parts = [&a, &b, &Visits::default()];
+        assert_eq!(visit_totals(&parts), (5, 1, 42));
+        let (mut landing, exits) = landing_and_exits(&parts, &paths);
         landing.sort();
-        assert_eq!(landing, [(b"/".to_vec(), (3, 1)), (b"/x".to_vec(), (2, 0))]);
+        assert_eq!(landing, [(0, 2, 0), (1, 1, 0), (1, 2, 1)]);
+        assert_eq!(exits, [(0, 2)]);
     }
 }
