@@ -7,8 +7,15 @@
 //! day given out for writing ([`DayMap::get_mut`], [`DayMap::entry`])
 //! forgets them, so what is saved is always what the day holds. Blocks
 //! are decoded and encoded in parallel, one day a task.
+//!
+//! A state read by [`super::file`] lends the days the buffer it was read
+//! into ([`with_payload`]): a day's bytes are then a range of it, not a
+//! copy (the copies were a second state's worth of memory to fault in).
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::ops::Range;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
@@ -22,7 +29,60 @@ use super::model::Day;
 #[derive(Debug, Default)]
 struct Slot {
     day: Day,
-    saved: Option<Vec<u8>>,
+    saved: Option<Saved>,
+}
+
+/// The bytes a day was read from: its own, or a range of the buffer the
+/// whole state was read into.
+#[derive(Debug)]
+enum Saved {
+    Own(Vec<u8>),
+    Lent(Arc<Vec<u8>>, Range<usize>),
+}
+
+impl Saved {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Saved::Own(bytes) => bytes,
+            Saved::Lent(buffer, range) => &buffer[range.clone()],
+        }
+    }
+}
+
+thread_local! {
+    /// The buffer a state is being read from, while [`with_payload`] runs.
+    static PAYLOAD: RefCell<Option<Arc<Vec<u8>>>> = const { RefCell::new(None) };
+}
+
+/// Runs `read` (which decodes from `payload`) with `payload` lent to the
+/// days read on this thread: each keeps a range of it instead of a copy.
+pub fn with_payload<T>(payload: &Arc<Vec<u8>>, read: impl FnOnce() -> T) -> T {
+    struct Reset;
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            PAYLOAD.with(|p| *p.borrow_mut() = None);
+        }
+    }
+    PAYLOAD.with(|p| *p.borrow_mut() = Some(Arc::clone(payload)));
+    let _reset = Reset;
+    read()
+}
+
+/// `bytes` as a range of the lent buffer if they lie in it, else a copy.
+fn keep(bytes: &[u8]) -> Saved {
+    PAYLOAD.with(|p| {
+        if let Some(buffer) = &*p.borrow() {
+            // Where the bytes lie, by address: a slice that starts and
+            // ends inside the buffer is that part of it.
+            let base = buffer.as_ptr() as usize;
+            let at = bytes.as_ptr() as usize;
+            if at >= base && at + bytes.len() <= base + buffer.len() {
+                let start = at - base;
+                return Saved::Lent(Arc::clone(buffer), start..start + bytes.len());
+            }
+        }
+        Saved::Own(bytes.to_vec())
+    })
 }
 
 /// Days by their start (Unix time of midnight in the report zone).
@@ -127,7 +187,7 @@ impl Serialize for DayMap {
         let mut seq = s.serialize_seq(Some(self.slots.len()))?;
         for (&start, slot) in &self.slots {
             let bytes: &[u8] = match &slot.saved {
-                Some(saved) => saved,
+                Some(saved) => saved.bytes(),
                 None => match fresh.peek() {
                     Some((k, b)) if *k == start => b,
                     _ => return Err(serde::ser::Error::custom("a changed day was not encoded")),
@@ -142,42 +202,46 @@ impl Serialize for DayMap {
     }
 }
 
-/// A byte string read back as owned bytes.
-struct OwnedBytes(Vec<u8>);
+/// A byte string read back: borrowed from the input where it can be (a
+/// range of a lent buffer), copied where not.
+struct Block(Saved);
 
-impl<'de> Deserialize<'de> for OwnedBytes {
+impl<'de> Deserialize<'de> for Block {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
         impl<'de> Visitor<'de> for V {
-            type Value = OwnedBytes;
+            type Value = Block;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("the bytes of a day")
             }
-            fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<OwnedBytes, E> {
-                Ok(OwnedBytes(v.to_vec()))
+            fn visit_borrowed_bytes<E: de::Error>(self, v: &'de [u8]) -> Result<Block, E> {
+                Ok(Block(keep(v)))
             }
-            fn visit_byte_buf<E: de::Error>(self, v: Vec<u8>) -> Result<OwnedBytes, E> {
-                Ok(OwnedBytes(v))
+            fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Block, E> {
+                Ok(Block(Saved::Own(v.to_vec())))
             }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<OwnedBytes, A::Error> {
+            fn visit_byte_buf<E: de::Error>(self, v: Vec<u8>) -> Result<Block, E> {
+                Ok(Block(Saved::Own(v)))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Block, A::Error> {
                 let mut out = Vec::new();
                 while let Some(b) = seq.next_element::<u8>()? {
                     out.push(b);
                 }
-                Ok(OwnedBytes(out))
+                Ok(Block(Saved::Own(out)))
             }
         }
-        d.deserialize_byte_buf(V)
+        d.deserialize_bytes(V)
     }
 }
 
 impl<'de> Deserialize<'de> for DayMap {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let blocks: Vec<(i64, OwnedBytes)> = Vec::deserialize(d)?;
+        let blocks: Vec<(i64, Block)> = Vec::deserialize(d)?;
         let slots: Vec<(i64, Slot)> = blocks
             .into_par_iter()
-            .map(|(start, OwnedBytes(bytes))| {
-                postcard::from_bytes::<Day>(&bytes).map(|day| {
+            .map(|(start, Block(bytes))| {
+                postcard::from_bytes::<Day>(bytes.bytes()).map(|day| {
                     (
                         start,
                         Slot {
@@ -251,6 +315,31 @@ mod tests {
         again.drop_before(DAY + 86_400);
         let hits: Vec<u64> = again.values().map(|d| d.total.hits).collect();
         assert_eq!(hits, [2, 3]);
+    }
+
+    #[test]
+    fn days_read_from_a_lent_buffer_keep_ranges_of_it() {
+        let mut map = DayMap::default();
+        *map.entry(DAY) = day_with_hits(3);
+        *map.entry(DAY + 86_400) = day_with_hits(5);
+        let bytes = Arc::new(postcard::to_stdvec(&map).unwrap());
+        let lent: DayMap = with_payload(&bytes, || postcard::from_bytes(&bytes)).unwrap();
+        assert!(lent
+            .slots
+            .values()
+            .all(|s| matches!(s.saved, Some(Saved::Lent(..)))));
+        assert_eq!(postcard::to_stdvec(&lent).unwrap(), *bytes);
+        // Lent no longer: read as copies.
+        let copied: DayMap = postcard::from_bytes(&bytes).unwrap();
+        assert!(copied
+            .slots
+            .values()
+            .all(|s| matches!(s.saved, Some(Saved::Own(_)))));
+        // Other bytes than the lent buffer's are copied too.
+        let other = bytes.to_vec();
+        let copied: DayMap = with_payload(&bytes, || postcard::from_bytes(&other)).unwrap();
+        assert!(matches!(copied.slots[&DAY].saved, Some(Saved::Own(_))));
+        assert_eq!(copied[&(DAY + 86_400)].total.hits, 5);
     }
 
     #[test]

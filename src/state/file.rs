@@ -91,7 +91,9 @@ pub fn load(path: &Path) -> Result<Option<State>, Error> {
     let mut bytes = Vec::with_capacity(size);
     file.read_to_end(&mut bytes)
         .map_err(|e| state_error(path, format!("cannot read it: {e}")))?;
-    decode(&bytes)
+    // The days keep ranges of this buffer as their saved bytes.
+    let bytes = std::sync::Arc::new(bytes);
+    super::day_map::with_payload(&bytes, || decode(&bytes))
         .map(Some)
         .map_err(|why| state_error(path, format!("{why}; {}", start_over(path))))
 }
