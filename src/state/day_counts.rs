@@ -53,10 +53,10 @@ impl DayCounts {
                 hours &= hours - 1;
             }
         }
-        for (&(path, _), &views) in day.page_pairs.iter() {
-            let page = &mut c.pages[path as usize];
-            page.0 += views;
-            page.1 += 1;
+        // Counted as the day was read, unless it was written to since
+        // (a load checked that every pair fits).
+        if let Some(pages) = day.page_pairs.per_page(day.paths.len(), day.visitors.len()) {
+            c.pages = pages;
         }
         for (&(host, _), &views) in day.vhost_pairs.iter() {
             let row = &mut c.hosts[host as usize];

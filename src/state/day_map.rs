@@ -23,6 +23,7 @@ use serde::ser::{SerializeSeq, Serializer};
 use serde::{Deserialize, Serialize};
 
 use super::model::Day;
+use super::page_pairs::{self, PagePairs};
 
 /// One day and, while it is unchanged since it was read or saved, its
 /// bytes.
@@ -30,6 +31,22 @@ use super::model::Day;
 struct Slot {
     day: Day,
     saved: Option<Saved>,
+}
+
+impl Slot {
+    /// The day, to write to: decoded again with its (page, visitor) pairs
+    /// if it was read without them (see [`super::page_pairs`]), and
+    /// without saved bytes from now on.
+    fn to_write(&mut self) -> &mut Day {
+        if let (PagePairs::Counted(_), Some(saved)) = (&self.day.page_pairs, &self.saved) {
+            // The same bytes decoded before; only the pairs are kept now.
+            if let Ok(day) = postcard::from_bytes::<Day>(saved.bytes()) {
+                self.day = day;
+            }
+        }
+        self.saved = None;
+        &mut self.day
+    }
 }
 
 /// The bytes a day was read from: its own, or a range of the buffer the
@@ -106,17 +123,12 @@ impl DayMap {
 
     /// A day to write to: its saved bytes no longer describe it.
     pub fn get_mut(&mut self, start: &i64) -> Option<&mut Day> {
-        self.slots.get_mut(start).map(|s| {
-            s.saved = None;
-            &mut s.day
-        })
+        self.slots.get_mut(start).map(Slot::to_write)
     }
 
     /// The day starting at `start`, made empty if new, to write to.
     pub fn entry(&mut self, start: i64) -> &mut Day {
-        let slot = self.slots.entry(start).or_default();
-        slot.saved = None;
-        &mut slot.day
+        self.slots.entry(start).or_default().to_write()
     }
 
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&i64, &Day)> {
@@ -241,7 +253,9 @@ impl<'de> Deserialize<'de> for DayMap {
         let slots: Vec<(i64, Slot)> = blocks
             .into_par_iter()
             .map(|(start, Block(bytes))| {
-                postcard::from_bytes::<Day>(bytes.bytes()).map(|day| {
+                // Read to be reported on: see `Slot::to_write`.
+                let raw = bytes.bytes();
+                page_pairs::counting(raw.len(), || postcard::from_bytes::<Day>(raw)).map(|day| {
                     (
                         start,
                         Slot {

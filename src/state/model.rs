@@ -12,6 +12,7 @@ use crate::aggregate::bytes_map::BytesMap;
 use crate::aggregate::{PathStats, Traffic};
 
 use super::marks::{DayMarks, OpenMark};
+use super::page_pairs::PagePairs;
 
 /// A map saved as a list of pairs and read back as that list: it is made
 /// a hash map only when its day is written to again. A run that finds a
@@ -226,7 +227,7 @@ pub struct Day {
     /// Page views per entry of `hours`.
     pub hour_views: Vec<u64>,
     /// (path id, visitor index) → page views.
-    pub page_pairs: Lazy<(u32, u32), u64>,
+    pub page_pairs: PagePairs,
     /// (vhost id, visitor index) → page views.
     pub vhost_pairs: Lazy<(u32, u32), u64>,
     /// Languages of `Accept-Language` headers, in order of sight.
@@ -345,10 +346,7 @@ impl Day {
         let bad = self.visitors.iter().any(|v| {
             v.country as usize >= self.countries.len() || v.agent as usize >= self.agents.len()
         }) || self.hour_views.len() != self.hours.len()
-            || self
-                .page_pairs
-                .iter()
-                .any(|(&(p, v), _)| p as usize >= paths || v as usize >= visitors)
+            || !self.page_pairs.fits(paths, visitors)
             || self
                 .vhost_pairs
                 .iter()
