@@ -47,6 +47,10 @@ impl State {
             _ => Bucket::Hour,
         };
         let days: Vec<(i64, &Day)> = self.days.iter().map(|(&s, d)| (s, d)).collect();
+        // At most every day's clients: one table, never grown and rehashed.
+        hashed
+            .set
+            .reserve(days.iter().map(|(_, d)| d.client_hashes.len()).sum());
         let day_list: Vec<&Day> = days.iter().map(|&(_, d)| d).collect();
         let counted = DayCounts::of_days(&day_list);
         for (&(start, day), counts) in days.iter().zip(&counted) {

@@ -54,7 +54,24 @@ impl Slot {
 #[derive(Debug)]
 enum Saved {
     Own(Vec<u8>),
-    Lent(Arc<Vec<u8>>, Range<usize>),
+    Lent(Arc<Payload>, Range<usize>),
+}
+
+/// The bytes a whole state was read from: read into memory, or mapped.
+#[derive(Debug)]
+pub enum Payload {
+    Read(Vec<u8>),
+    Mapped(memmap2::Mmap),
+}
+
+impl std::ops::Deref for Payload {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Payload::Read(bytes) => bytes,
+            Payload::Mapped(map) => map,
+        }
+    }
 }
 
 impl Saved {
@@ -68,12 +85,12 @@ impl Saved {
 
 thread_local! {
     /// The buffer a state is being read from, while [`with_payload`] runs.
-    static PAYLOAD: RefCell<Option<Arc<Vec<u8>>>> = const { RefCell::new(None) };
+    static PAYLOAD: RefCell<Option<Arc<Payload>>> = const { RefCell::new(None) };
 }
 
 /// Runs `read` (which decodes from `payload`) with `payload` lent to the
 /// days read on this thread: each keeps a range of it instead of a copy.
-pub fn with_payload<T>(payload: &Arc<Vec<u8>>, read: impl FnOnce() -> T) -> T {
+pub fn with_payload<T>(payload: &Arc<Payload>, read: impl FnOnce() -> T) -> T {
     struct Reset;
     impl Drop for Reset {
         fn drop(&mut self) {
@@ -336,13 +353,13 @@ mod tests {
         let mut map = DayMap::default();
         *map.entry(DAY) = day_with_hits(3);
         *map.entry(DAY + 86_400) = day_with_hits(5);
-        let bytes = Arc::new(postcard::to_stdvec(&map).unwrap());
+        let bytes = Arc::new(Payload::Read(postcard::to_stdvec(&map).unwrap()));
         let lent: DayMap = with_payload(&bytes, || postcard::from_bytes(&bytes)).unwrap();
         assert!(lent
             .slots
             .values()
             .all(|s| matches!(s.saved, Some(Saved::Lent(..)))));
-        assert_eq!(postcard::to_stdvec(&lent).unwrap(), *bytes);
+        assert_eq!(postcard::to_stdvec(&lent).unwrap(), bytes[..]);
         // Lent no longer: read as copies.
         let copied: DayMap = postcard::from_bytes(&bytes).unwrap();
         assert!(copied

@@ -21,7 +21,8 @@
 //!
 //! In the payload each day is a byte string of its own (see
 //! [`super::day_map`]), so that a save writes the days it did not change
-//! back as they were read, and days are decoded in parallel.
+//! back as they were read, and days are decoded in parallel. A state is
+//! read by mapping its file: the days' bytes are ranges of that map.
 
 use std::fs::File;
 use std::io::{self, Read, Write};
@@ -30,6 +31,7 @@ use std::time::{Duration, Instant};
 
 use crate::error::Error;
 
+use super::day_map::Payload;
 use super::State;
 
 pub const MAGIC: &[u8; 8] = b"LGSTATE\n";
@@ -88,10 +90,24 @@ pub fn load(path: &Path) -> Result<Option<State>, Error> {
         Err(e) => return Err(state_error(path, format!("cannot read it: {e}"))),
     };
     let size = file.metadata().map_or(0, |m| m.len() as usize);
-    let mut bytes = Vec::with_capacity(size);
-    file.read_to_end(&mut bytes)
-        .map_err(|e| state_error(path, format!("cannot read it: {e}")))?;
-    // The days keep ranges of this buffer as their saved bytes.
+    // Mapped rather than read: reading copied the whole state into memory
+    // faulted in for it. SAFETY: the map is only read. A state is never
+    // changed in place: a save writes a new file and renames it over the
+    // old one, whose pages stay as they were while mapped; two runs are
+    // kept apart by the lock. A failed map falls back to reading.
+    let mapped = (size > 0)
+        .then(|| unsafe { memmap2::MmapOptions::new().len(size).map(&file) }.ok())
+        .flatten();
+    let bytes = match mapped {
+        Some(map) => Payload::Mapped(map),
+        None => {
+            let mut bytes = Vec::with_capacity(size);
+            file.read_to_end(&mut bytes)
+                .map_err(|e| state_error(path, format!("cannot read it: {e}")))?;
+            Payload::Read(bytes)
+        }
+    };
+    // The days keep ranges of these bytes as their saved bytes.
     let bytes = std::sync::Arc::new(bytes);
     super::day_map::with_payload(&bytes, || decode(&bytes))
         .map(Some)
