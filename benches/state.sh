@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # `report --state` on the generated log: the first run over the whole log,
 # a run that finds 1 MiB of new lines, the state's size, and a one-shot
-# report for comparison. Medians of RUNS runs; peak memory from GNU time.
+# report for comparison. Medians of RUNS runs of wall and CPU (user + sys)
+# time; peak memory from GNU time. The machine's load average is printed:
+# on a shared machine, compare CPU times, and pair runs with the binary
+# compared against.
 #
 #   benches/state.sh [SIZE] [RUNS]
 #   benches/state.sh 1G 5
@@ -19,8 +22,9 @@ head -c "$keep" "$log" > "$work/access.log"
 touch -d "1 hour ago" "$work/access.log"; rm "$work/cut"
 bin=target/release/logstats
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-timed() { # prints "wall_s peak_kib" of one run of "$@"
-  /usr/bin/time -f '%e %M' -o "$work/t" "$@" > /dev/null; cat "$work/t"; }
+timed() { # prints "wall_s peak_kib cpu_s" of one run of "$@"
+  /usr/bin/time -f '%e %M %U %S' -o "$work/t" "$@" > /dev/null
+  awk '{print $1, $2, $3 + $4}' "$work/t"; }
 echo "log: $log, $bytes bytes; the state covers $keep bytes, a run adds $((bytes - keep))"
 first=(); oneshot=(); incr=()
 for i in $(seq "$runs"); do
@@ -36,10 +40,12 @@ for i in $(seq "$runs"); do
   incr+=("$(timed $bin report "$work/access.log" --state "$work/site.state" --format json)")
 done
 row() { local name=$1; shift
-  printf '%-44s %8.2f s %8.0f MiB\n' "$name" \
+  printf '%-44s %8.2f s wall %8.3f s CPU %8.0f MiB\n' "$name" \
     "$(printf '%s\n' "$@" | cut -d' ' -f1 | median)" \
+    "$(printf '%s\n' "$@" | cut -d' ' -f3 | median)" \
     "$(printf '%s\n' "$@" | cut -d' ' -f2 | median | awk '{print $1/1024}')"; }
 row "one-shot report, whole log" "${oneshot[@]}"
 row "--state, first run (whole log less 1 MiB)" "${first[@]}"
 row "--state, a run that finds 1 MiB of new lines" "${incr[@]}"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf 'state file: %d bytes = %.2f %% of the log\n' "$state_bytes" "$(echo "100 * $state_bytes / $bytes" | bc -l)"
