@@ -79,6 +79,11 @@ pub fn visit_totals(sums: &[&Visits]) -> (u64, u64, i64) {
     })
 }
 
+/// Path id, visits, bounces.
+pub type LandingRow = (u32, u64, u64);
+/// Path id, visits.
+pub type ExitRow = (u32, u64);
+
 /// The landing rows (path id, visits, bounces) and exit rows (path id,
 /// visits) of `sums`, one a path and part, paths looked up in `paths` in
 /// parallel. Paths it does not hold are left out (every landing and exit
@@ -88,7 +93,7 @@ pub fn visit_totals(sums: &[&Visits]) -> (u64, u64, i64) {
 pub fn landing_and_exits(
     sums: &[&Visits],
     paths: &BytesMap<PathStats>,
-) -> (Vec<(u32, u64, u64)>, Vec<(u32, u64)>) {
+) -> (Vec<LandingRow>, Vec<ExitRow>) {
     let parts: Vec<_> = sums
         .par_iter()
         .map(|s| {
@@ -165,15 +170,19 @@ mod tests {
         let mut paths = BytesMap::<PathStats>::default();
         paths.intern(b"/x");
         paths.intern(b"/");
-        let mut a = Visits::default();
-        a.visits = 2;
-        a.bounces = 1;
-        a.duration_s = 30;
+        let mut a = Visits {
+            visits: 2,
+            bounces: 1,
+            duration_s: 30,
+            ..Default::default()
+        };
         a.landing.map().insert(b"/".to_vec(), (2, 1));
         a.exits.map().insert(b"/x".to_vec(), 2);
-        let mut b = Visits::default();
-        b.visits = 3;
-        b.duration_s = 12;
+        let mut b = Visits {
+            visits: 3,
+            duration_s: 12,
+            ..Default::default()
+        };
         b.landing.map().insert(b"/".to_vec(), (1, 0));
         b.landing.map().insert(b"/x".to_vec(), (2, 0));
         // A path the figures do not hold is left out.

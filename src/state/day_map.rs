@@ -8,9 +8,12 @@
 //! forgets them, so what is saved is always what the day holds. Blocks
 //! are decoded and encoded in parallel, one day a task.
 //!
-//! A state read by [`super::file`] lends the days the buffer it was read
-//! into ([`with_payload`]): a day's bytes are then a range of it, not a
-//! copy (the copies were a second state's worth of memory to fault in).
+//! A state read by [`super::file`] lends the days the bytes it was read
+//! from, its file's map ([`with_payload`]): a day's bytes are then a range
+//! of it, not a copy (the copies were a second state's worth of memory to
+//! fault in). Days read from a state are read for a report: their
+//! (page, visitor) pairs counted per page ([`super::page_pairs`]); a day
+//! given out for writing is decoded again from its bytes, pairs and all.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -37,7 +40,7 @@ impl Slot {
     /// The day, to write to: decoded again with its (page, visitor) pairs
     /// if it was read without them (see [`super::page_pairs`]), and
     /// without saved bytes from now on.
-    fn to_write(&mut self) -> &mut Day {
+    fn for_writing(&mut self) -> &mut Day {
         if let (PagePairs::Counted(_), Some(saved)) = (&self.day.page_pairs, &self.saved) {
             // The same bytes decoded before; only the pairs are kept now.
             if let Ok(day) = postcard::from_bytes::<Day>(saved.bytes()) {
@@ -140,12 +143,12 @@ impl DayMap {
 
     /// A day to write to: its saved bytes no longer describe it.
     pub fn get_mut(&mut self, start: &i64) -> Option<&mut Day> {
-        self.slots.get_mut(start).map(Slot::to_write)
+        self.slots.get_mut(start).map(Slot::for_writing)
     }
 
     /// The day starting at `start`, made empty if new, to write to.
     pub fn entry(&mut self, start: i64) -> &mut Day {
-        self.slots.entry(start).or_default().to_write()
+        self.slots.entry(start).or_default().for_writing()
     }
 
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&i64, &Day)> {
@@ -270,7 +273,7 @@ impl<'de> Deserialize<'de> for DayMap {
         let slots: Vec<(i64, Slot)> = blocks
             .into_par_iter()
             .map(|(start, Block(bytes))| {
-                // Read to be reported on: see `Slot::to_write`.
+                // Read to be reported on: see `Slot::for_writing`.
                 let raw = bytes.bytes();
                 page_pairs::counting(raw.len(), || postcard::from_bytes::<Day>(raw)).map(|day| {
                     (
