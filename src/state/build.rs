@@ -88,7 +88,7 @@ impl State {
             }
             totals.add(&day.marks);
             if languages {
-                count_languages(day, &mut v);
+                count_languages(day, counts, &mut v);
             }
             let host_ids: Vec<u32> = day
                 .vhosts
@@ -324,13 +324,16 @@ fn attribute_sources(
 }
 
 /// Adds one day's visitor-days per language (SPEC §5) to `v`.
-fn count_languages(day: &Day, v: &mut VisitFigures) {
+fn count_languages(day: &Day, day_counts: &DayCounts, v: &mut VisitFigures) {
     use crate::enrich::language::UNKNOWN_LANGUAGE;
     let unknown = day.languages.iter().position(|l| l == UNKNOWN_LANGUAGE);
     let mut counts = vec![0u64; day.languages.len()];
     // Visitors of the day whose language is unknown: by a header, or by a
     // page view of a layout without one; each counts once.
-    let mut unknown_visitors: Vec<bool> = day.visitors.iter().map(|d| d.no_language).collect();
+    let mut unknown_visitors = vec![false; day.visitors.len()];
+    for &i in &day_counts.no_language {
+        unknown_visitors[i as usize] = true;
+    }
     for (&(language, visitor), _) in day.language_pairs.iter() {
         if Some(language as usize) == unknown {
             unknown_visitors[visitor as usize] = true;

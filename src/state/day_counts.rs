@@ -27,32 +27,30 @@ pub struct DayCounts {
     pub pages: Vec<(u64, u64)>,
     /// Per host number of the day: page views and visitors.
     pub hosts: Vec<(u64, u64)>,
+    /// The indices of the visitors with a page view of a layout without
+    /// `Accept-Language`.
+    pub no_language: Vec<u32>,
 }
 
 impl DayCounts {
     pub fn of(day: &Day) -> DayCounts {
+        // Counted as the day was read, unless it was written to since.
+        let counted = day
+            .visitors
+            .counts(day.countries.len(), day.agents.len(), day.hours.len());
+        let mut hour_visitors = vec![0; day.hours.len()];
+        for (n, &visitors) in hour_visitors.iter_mut().zip(&counted.hours) {
+            *n = visitors;
+        }
         let mut c = DayCounts {
-            pageviews: 0,
-            hour_visitors: vec![0; day.hours.len()],
-            countries: vec![(0, 0); day.countries.len()],
-            agents: vec![0; day.agents.len()],
+            pageviews: counted.pageviews,
+            hour_visitors,
+            countries: counted.countries,
+            agents: counted.agents,
             pages: vec![(0, 0); day.paths.len()],
             hosts: vec![(0, 0); day.vhosts.len()],
+            no_language: counted.no_language,
         };
-        for dv in &day.visitors {
-            c.pageviews += dv.pageviews;
-            let country = &mut c.countries[dv.country as usize];
-            country.0 += 1;
-            country.1 += dv.pageviews;
-            c.agents[dv.agent as usize] += 1;
-            let mut hours = dv.hours;
-            while hours != 0 {
-                if let Some(n) = c.hour_visitors.get_mut(hours.trailing_zeros() as usize) {
-                    *n += 1;
-                }
-                hours &= hours - 1;
-            }
-        }
         // Counted as the day was read, unless it was written to since
         // (a load checked that every pair fits).
         if let Some(pages) = day.page_pairs.per_page(day.paths.len(), day.visitors.len()) {
@@ -147,7 +145,8 @@ mod tests {
             visitor(1, 0, 0b11, 3),
             visitor(2, 1, 0b10, 1),
             visitor(3, 0, 0b01, 2),
-        ];
+        ]
+        .into();
         *day.paths.map().intern(b"/a").1 = Default::default();
         *day.paths.map().intern(b"/b").1 = Default::default();
         let pairs = day.page_pairs.map();

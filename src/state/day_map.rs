@@ -12,8 +12,9 @@
 //! from, its file's map ([`with_payload`]): a day's bytes are then a range
 //! of it, not a copy (the copies were a second state's worth of memory to
 //! fault in). Days read from a state are read for a report: their
-//! (page, visitor) pairs counted per page ([`super::page_pairs`]); a day
-//! given out for writing is decoded again from its bytes, pairs and all.
+//! (page, visitor) pairs and their visitors counted as they are decoded
+//! ([`super::page_pairs`], [`super::day_visitors`]); a day given out for
+//! writing is decoded again from its bytes, pairs and all.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -25,6 +26,7 @@ use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::ser::{SerializeSeq, Serializer};
 use serde::{Deserialize, Serialize};
 
+use super::day_visitors::DayVisitors;
 use super::model::Day;
 use super::page_pairs::{self, PagePairs};
 
@@ -38,11 +40,14 @@ struct Slot {
 
 impl Slot {
     /// The day, to write to: decoded again with its (page, visitor) pairs
-    /// if it was read without them (see [`super::page_pairs`]), and
+    /// and visitors if it was read without them (see
+    /// [`super::page_pairs`]), and
     /// without saved bytes from now on.
     fn for_writing(&mut self) -> &mut Day {
-        if let (PagePairs::Counted(_), Some(saved)) = (&self.day.page_pairs, &self.saved) {
-            // The same bytes decoded before; only the pairs are kept now.
+        let counted = matches!(self.day.page_pairs, PagePairs::Counted(_))
+            || matches!(self.day.visitors, DayVisitors::Counted(_));
+        if let (true, Some(saved)) = (counted, &self.saved) {
+            // The same bytes decoded before; pairs and visitors kept now.
             if let Ok(day) = postcard::from_bytes::<Day>(saved.bytes()) {
                 self.day = day;
             }

@@ -115,6 +115,7 @@ pub mod build;
 pub mod cursor;
 pub mod day_counts;
 pub mod day_map;
+pub mod day_visitors;
 pub mod days;
 pub mod file;
 pub mod follow;

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::aggregate::bytes_map::BytesMap;
 use crate::aggregate::{PathStats, Traffic};
 
+use super::day_visitors::DayVisitors;
 use super::marks::{DayMarks, OpenMark};
 use super::page_pairs::PagePairs;
 
@@ -216,7 +217,7 @@ pub struct Day {
     pub client_hashes: Lazy<u128, ()>,
 
     // Visitor-level figures: distinct keys.
-    pub visitors: Vec<DayVisitor>,
+    pub visitors: DayVisitors,
     /// Built the first time the day is written to after a load.
     #[serde(skip)]
     pub visitor_index: Option<HashMap<u128, u32>>,
@@ -296,16 +297,16 @@ fn add_counts<K: Hash + Eq + Clone>(into: &mut HashMap<K, u64>, from: &Lazy<K, u
 impl Day {
     /// The index of a visitor of the day, added with `attributes()` if new.
     pub fn visitor(&mut self, hash: u128, attributes: impl FnOnce(&mut Day) -> (u32, u32)) -> u32 {
-        let visitors = &self.visitors;
+        let visitors = self.visitors.list();
         let index = self
             .visitor_index
-            .get_or_insert_with(|| (0u32..).zip(visitors).map(|(i, v)| (v.hash, i)).collect());
+            .get_or_insert_with(|| (0u32..).zip(&*visitors).map(|(i, v)| (v.hash, i)).collect());
         if let Some(&i) = index.get(&hash) {
             return i;
         }
         let (country, agent) = attributes(self);
         let i = self.visitors.len() as u32;
-        self.visitors.push(DayVisitor {
+        self.visitors.list().push(DayVisitor {
             hash,
             country,
             agent,
@@ -343,9 +344,8 @@ impl Day {
     /// Checks what was read: every number refers to something there.
     pub fn check(&self) -> Result<(), String> {
         let (visitors, paths, hosts) = (self.visitors.len(), self.paths.len(), self.vhosts.len());
-        let bad = self.visitors.iter().any(|v| {
-            v.country as usize >= self.countries.len() || v.agent as usize >= self.agents.len()
-        }) || self.hour_views.len() != self.hours.len()
+        let bad = !self.visitors.fits(self.countries.len(), self.agents.len())
+            || self.hour_views.len() != self.hours.len()
             || !self.page_pairs.fits(paths, visitors)
             || self
                 .vhost_pairs

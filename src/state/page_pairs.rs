@@ -122,6 +122,11 @@ pub fn counting<T>(len: usize, decode: impl FnOnce() -> T) -> T {
     decode()
 }
 
+/// The bound [`counting`] set on this thread, while it runs.
+pub fn counting_limit() -> Option<usize> {
+    COUNTING.with(|c| c.get())
+}
+
 impl Serialize for PagePairs {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
@@ -136,7 +141,7 @@ impl Serialize for PagePairs {
 
 impl<'de> Deserialize<'de> for PagePairs {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let Some(limit) = COUNTING.with(|c| c.get()) else {
+        let Some(limit) = counting_limit() else {
             return Ok(PagePairs::Pairs(Lazy::deserialize(d)?));
         };
         struct Count(usize);
