@@ -20,7 +20,7 @@ use super::page_pairs;
 pub enum DayVisitors {
     List(Vec<DayVisitor>),
     /// Read to be reported on: the visitors stay in the day's saved bytes.
-    Counted(VisitorCounts),
+    Counted(Box<VisitorCounts>),
 }
 
 /// The visitors of a day, counted.
@@ -90,7 +90,7 @@ impl DayVisitors {
                 c
             }
             DayVisitors::Counted(counted) => {
-                let mut c = counted.clone();
+                let mut c = VisitorCounts::clone(counted);
                 c.countries.resize(countries.max(c.countries.len()), (0, 0));
                 c.agents.resize(agents.max(c.agents.len()), 0);
                 c
@@ -203,7 +203,8 @@ impl<'de> Deserialize<'de> for DayVisitors {
                 Ok(c)
             }
         }
-        d.deserialize_seq(Count(limit)).map(DayVisitors::Counted)
+        d.deserialize_seq(Count(limit))
+            .map(|c| DayVisitors::Counted(Box::new(c)))
     }
 }
 
