@@ -211,17 +211,12 @@ pub fn run(opts: &RunOptions, state_opts: &StateOptions) -> Result<Outcome, Erro
         true => metrics::report(&mut state, rows, opts.metrics, &report_opts, before_drop),
         false => (None, rows),
     };
-    // The save (mostly writing and flushing the file) and the report only
-    // read the state: side by side, the run waits for the longer of them.
-    // A failed save still fails the run, the report built meanwhile unused.
-    let (saved, report) = rayon::join(
-        || state.save(path),
-        || match with_series {
-            Some(report) => report,
-            None => state.report(rows, &report_opts),
-        },
-    );
-    saved?;
+    state.save(path)?;
+
+    let report = match with_series {
+        Some(report) => report,
+        None => state.report(rows, &report_opts),
+    };
     // Freeing every day's tables would delay the report.
     crate::scan::drop_in_background(state);
     Ok(Outcome {
