@@ -6,11 +6,11 @@
 //! Route names come from the log: control characters are escaped, and so
 //! is `|`, which would start the performance data.
 
+use super::checked::{Checked, Followed};
 use super::condition::{Condition, Limit, Metric, Op};
 use super::evaluate::{Figures, Judgement, Outcome, Scope};
 use super::figures::RouteName;
-use super::state_window::Followed;
-use super::{Checked, Status};
+use super::status::Status;
 use crate::output::table::thousands;
 use crate::text::terminal_safe;
 
