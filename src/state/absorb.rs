@@ -125,7 +125,7 @@ impl State {
             let key = self.key;
             let mut who =
                 |client: u32, agent: u32| visitor_of(key, figures, &mut agents, client, agent);
-            let views = marks::add_day(day, figures, views, opts.goals, &mut who, &mut new_marks);
+            let views = day.add_marks(figures, views, opts.goals, &mut who, &mut new_marks);
             // The day's number of each Accept-Language id of the figures.
             let mut language_ids: Vec<u32> = vec![u32::MAX; figures.accept_languages.len()];
             // Page views: counted in the day's sets, and kept for the walk.

@@ -118,6 +118,7 @@ pub mod day_map;
 pub mod days;
 pub mod file;
 pub mod follow;
+pub mod lazy;
 pub mod marks;
 pub mod metrics;
 pub mod model;
