@@ -24,7 +24,7 @@ use crate::visits::{UNKNOWN_COUNTRY, VISIT_GAP_SECONDS};
 
 use super::marks::{self, OpenMark, VisitSpan};
 use super::model::{AgentNames, Day, Folded, OpenView, OpenVisitor, Visits};
-use super::State;
+use super::saved::State;
 
 /// What the absorb step needs besides the figures.
 pub struct AbsorbOptions<'a> {

@@ -20,7 +20,7 @@ use super::absorb::{add_visit, span, split_visits, HostCache, ViewRef};
 use super::day_counts::{all_visits, DayCounts};
 use super::marks::{self, DayMarks, Totals};
 use super::model::{Day, Visits};
-use super::State;
+use super::saved::State;
 
 impl State {
     /// The report over every day kept; `rows` are this run's inputs.

@@ -30,7 +30,7 @@ use std::time::{Duration, Instant};
 
 use crate::error::Error;
 
-use super::State;
+use super::saved::State;
 
 pub const MAGIC: &[u8; 8] = b"LGSTATE\n";
 /// The format this build writes and reads. A later format gets a new
@@ -318,6 +318,18 @@ fn try_lock(file: &File) -> io::Result<bool> {
 #[cfg(not(unix))]
 fn try_lock(_: &File) -> io::Result<bool> {
     Ok(true)
+}
+
+impl State {
+    /// Reads the state at `path`; `None` if there is none yet.
+    pub fn load(path: &Path) -> Result<Option<State>, Error> {
+        load(path)
+    }
+
+    /// Writes the state to `path` atomically; returns its size.
+    pub fn save(&self, path: &Path) -> Result<u64, Error> {
+        save(path, self)
+    }
 }
 
 #[cfg(test)]

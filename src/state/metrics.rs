@@ -74,7 +74,7 @@ use crate::report::{Report, ReportOptions};
 use crate::scan::Counts;
 use crate::text::{label_of, label_text};
 
-use super::State;
+use super::saved::State;
 
 /// (virtual host, method, status class, route) as label text.
 type CellKey = (String, String, u8, String);

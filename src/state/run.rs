@@ -11,12 +11,13 @@ use crate::report::model::{Counted, InputRow, InputState};
 use crate::report::ReportOptions;
 use crate::scan::MAX_SAMPLES;
 use crate::scan::{InputScan, InputsOptions, Zoning};
+use crate::state::absorb::AbsorbOptions;
 use crate::state::cursor;
 use crate::state::days::DayFigures;
 use crate::state::follow::{self, Plan, Planned};
 use crate::state::metrics;
+use crate::state::saved::SavedSample;
 use crate::state::settings::Settings;
-use crate::state::{absorb::AbsorbOptions, SavedSample};
 use crate::{Outcome, RunOptions};
 
 /// What `--state` adds to a report run.
