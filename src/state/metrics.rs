@@ -270,12 +270,6 @@ fn held(state: &State, rows: Vec<InputRow>, opts: &ReportOptions<'_>) -> (Report
                 .or_default() += b.hits;
         }
     }
-    // Page views by channel are worked out with those by referrer host,
-    // which the state does not hold: without them, zeros would be no
-    // figure.
-    if !flat.keys().any(|(f, _)| *f == Family::PageviewsByReferrer) {
-        flat.retain(|(f, _), _| *f != Family::PageviewsByChannel);
-    }
     let mut hashed = HashedClients {
         key: state.key,
         set: Default::default(),

@@ -121,6 +121,7 @@ pub mod follow;
 pub mod marks;
 pub mod metrics;
 pub mod model;
+pub mod referrers;
 pub mod run;
 pub mod settings;
 pub mod show;
