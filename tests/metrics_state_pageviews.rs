@@ -345,6 +345,71 @@ fn a_referrer_host_that_is_not_utf8_is_labelled_as_one_run_labels_it() {
 }
 
 #[test]
+fn a_long_visit_folded_while_open_keeps_the_referrers_of_its_page_views() {
+    // One visitor, a page view every 10 minutes from 08:00 to 11:00 (19,
+    // one visit): referred by nothing, by the site, by news.example and by
+    // a host with byte 0xe9, in turn. A state keeps only the last hour of
+    // an open visit as page views; the older ones in its middle are folded
+    // into its first, with their referrers. Read in three runs, the last
+    // closing the visit, and after each equal to one run over the same
+    // lines: at the end (none) 5 (the first view among them) and the
+    // other visitor's 1, (internal) 5, news.example 5, caf\xe9.example 4;
+    // all 20 Direct.
+    let dir = tempfile::tempdir().unwrap();
+    let live = dir.path().join("access.log");
+    let state = dir.path().join("s.state");
+    let referrers: [&[u8]; 4] = [
+        b"-",
+        b"https://example.com/a",
+        b"https://news.example/",
+        b"http://caf\xe9.example/",
+    ];
+    let view = |i: usize| {
+        let (h, m) = (8 + i / 6, i % 6 * 10);
+        let mut line = format!(
+            "1.1.1.1 - - [02/Mar/2026:{h:02}:{m:02}:00 +0000] \"GET /p{i} HTTP/1.1\" 200 1 \""
+        )
+        .into_bytes();
+        line.extend_from_slice(referrers[i % 4]);
+        line.extend_from_slice(format!("\" \"{FIREFOX}\"\n").as_bytes());
+        line
+    };
+    let args = ["--state", state.to_str().unwrap()];
+    let mut text = Vec::new();
+    let parts: [&[usize]; 3] = [
+        &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
+        &[13, 14, 15, 16, 17, 18],
+        &[],
+    ];
+    for (run, part) in parts.iter().enumerate() {
+        for &i in *part {
+            text.extend(view(i));
+        }
+        if run == 2 {
+            // Another visitor at 13:00: the long visit is closed.
+            text.extend(hit("2.2.2.2", 2, "13:00", "/", "-").into_bytes());
+            text.push(b'\n');
+        }
+        std::fs::write(&live, &text).unwrap();
+        let s = samples(&report(&[live.clone()], &args));
+        let whole = dir.path().join("whole.log");
+        std::fs::write(&whole, &text).unwrap();
+        let one = samples(&report(&[whole], &[]));
+        assert_eq!(by_referrer(&s), by_referrer(&one), "run {run}");
+        assert_eq!(by_channel(&s), by_channel(&one), "run {run}");
+    }
+    let s = samples(&report(&[live], &args));
+    let want = counts(&[
+        ("(internal)", 5.0),
+        ("(none)", 6.0),
+        (r"caf\\xe9.example", 4.0),
+        ("news.example", 5.0),
+    ]);
+    assert_eq!(by_referrer(&s), want);
+    assert_eq!(by_channel(&s), counts(&[("Direct", 20.0)]));
+}
+
+#[test]
 fn a_state_of_format_3_is_refused_with_how_to_start_over() {
     // Format 3 kept no page views per visit entry: it cannot be read as
     // format 4 (its bytes would be misread).
