@@ -334,9 +334,9 @@ fn a_referrer_host_that_is_not_utf8_is_labelled_as_one_run_labels_it() {
     std::fs::write(&live, &text).unwrap();
     let later = hit("2.2.2.2", 2, "12:00", "/", "-");
     let args = ["--state", state.to_str().unwrap()];
-    report(&[live.clone()], &args);
+    report(std::slice::from_ref(&live), &args);
     append(&live, &[later]);
-    let s = samples(&report(&[live.clone()], &args));
+    let s = samples(&report(std::slice::from_ref(&live), &args));
     let one = samples(&report(&[live], &[]));
     // `\xe9` as the format escapes it (`samples` reads it as written).
     let want = counts(&[("(none)", 2.0), (r"caf\\xe9.example", 1.0)]);
@@ -391,7 +391,7 @@ fn a_long_visit_folded_while_open_keeps_the_referrers_of_its_page_views() {
             text.push(b'\n');
         }
         std::fs::write(&live, &text).unwrap();
-        let s = samples(&report(&[live.clone()], &args));
+        let s = samples(&report(std::slice::from_ref(&live), &args));
         let whole = dir.path().join("whole.log");
         std::fs::write(&whole, &text).unwrap();
         let one = samples(&report(&[whole], &[]));
@@ -418,7 +418,7 @@ fn a_state_of_format_3_is_refused_with_how_to_start_over() {
     let state = dir.path().join("s.state");
     append(&live, &[hit("1.1.1.1", 2, "10:00", "/", "-")]);
     let args = ["--state", state.to_str().unwrap()];
-    report(&[live.clone()], &args);
+    report(std::slice::from_ref(&live), &args);
     let mut bytes = std::fs::read(&state).unwrap();
     // The format version is the little-endian word at byte 8.
     assert_eq!(bytes[8..12], 4u32.to_le_bytes());
