@@ -258,7 +258,9 @@ pub struct Visits {
     /// (what the own host is inferred from, SPEC §4).
     pub later_hosts: Lazy<String, u64>,
     /// (referrer host, label) → those of `later_hosts` whose label is not
-    /// the host's text (see [`odd_label`](crate::visits::metrics::odd_label)): nearly always empty.
+    /// the host's text (see
+    /// [`odd_label`](crate::visits::metrics::odd_label)): nearly always
+    /// empty.
     pub later_labels: Lazy<(String, String), u64>,
 }
 
