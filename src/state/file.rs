@@ -35,7 +35,7 @@ use super::saved::State;
 pub const MAGIC: &[u8; 8] = b"LGSTATE\n";
 /// The format this build writes and reads. A later format gets a new
 /// number; a state of a number this build does not know is refused.
-pub const VERSION: u32 = 3;
+pub const VERSION: u32 = 4;
 const HEADER: usize = 8 + 4 + 8 + 4;
 
 fn state_error(path: &Path, message: impl Into<String>) -> Error {

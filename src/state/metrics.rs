@@ -37,12 +37,18 @@
 //!   and its later counts raise `other`. If it enters again it starts
 //!   again at its held figure.
 //! - **Visit-level series** (visits by channel, bounces, visitors, goal
-//!   conversions and visitors, funnel steps) are worked out from the held
-//!   days like the rest, open visits as they stand. A later line can
-//!   lower such a figure (an open one-page visit that gets a second page
-//!   view is no longer a bounce; a visit joins another's channel): the
-//!   series then holds its value until the figure has caught up, and is
-//!   never lowered.
+//!   conversions and visitors, funnel steps, page views by referrer host
+//!   and by channel) are worked out from the held days like the rest,
+//!   open visits as they stand: page views by referrer host count each
+//!   page view of the visits held by its own referrer
+//!   ([`crate::state::referrers`]), those by channel count them under
+//!   their visit's channel as it stands. A later line can lower such a
+//!   figure (an open one-page visit that gets a second page view is no
+//!   longer a bounce; a line earlier than an open visit's first page view
+//!   becomes its entry and may give it another channel; the site's own
+//!   hosts, when inferred from the log, can change and move page views
+//!   between `(internal)` and a host): the series then holds its value
+//!   until the figure has caught up, and is never lowered.
 //! - **Lines** (`logstats_log_lines_total`) are counted per run, from
 //!   the inputs' counts, and only added to.
 //!
@@ -51,9 +57,7 @@
 //! that dropped days without moving them into the offsets would lower a
 //! counter. Requests and bytes by (virtual host, method, status class,
 //! route) count the lines read from that first run on: a state made
-//! earlier without them has no cross-tab of its older lines. Page views
-//! by referrer host and by channel are not kept (the state holds no page
-//! views per visit channel): those families are left out with `--state`.
+//! earlier without them has no cross-tab of its older lines.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -270,12 +274,6 @@ fn held(state: &State, rows: Vec<InputRow>, opts: &ReportOptions<'_>) -> (Report
                 .or_default() += b.hits;
         }
     }
-    // Page views by channel are worked out with those by referrer host,
-    // which the state does not hold: without them, zeros would be no
-    // figure.
-    if !flat.keys().any(|(f, _)| *f == Family::PageviewsByReferrer) {
-        flat.retain(|(f, _), _| *f != Family::PageviewsByChannel);
-    }
     let mut hashed = HashedClients {
         key: state.key,
         set: Default::default(),
@@ -428,6 +426,37 @@ mod tests {
             Some(&[path("/a", 7), path("/b", 1)]),
         );
         assert_eq!(written(&m), [("/a".into(), 7), ("other".into(), 1)].into());
+    }
+
+    #[test]
+    fn referrer_hosts_fold_by_the_same_rule_and_fixed_labels_take_no_place() {
+        let mut t = MetricTotals::default();
+        let host = |h: &str, n| ((Family::PageviewsByReferrer, vec![h.to_string()]), n);
+        let written = |m: &Metrics| -> BTreeMap<String, u64> {
+            m.pageviews_by_referrer.iter().cloned().collect()
+        };
+        let want = |rows: &[(&str, u64)]| -> BTreeMap<String, u64> {
+            rows.iter().map(|&(l, n)| (l.to_string(), n)).collect()
+        };
+        // Run 1: a.example is the top 1, b.example is other; (none) and
+        // (internal) are always kept.
+        let fixed = [host("(none)", 9), host("(internal)", 4)];
+        let m = run(
+            &mut t,
+            &[&fixed[..], &[host("a.example", 3), host("b.example", 1)]].concat(),
+            None,
+        );
+        let rows = [("(internal)", 4), ("(none)", 9), ("a.example", 3)];
+        assert_eq!(written(&m), want(&[&rows[..], &[("other", 1)]].concat()));
+        // Run 2: b.example passes a.example: it enters at 5, other keeps
+        // the 5 it counted for it; a.example, second, stays.
+        let m = run(
+            &mut t,
+            &[&fixed[..], &[host("a.example", 3), host("b.example", 5)]].concat(),
+            None,
+        );
+        let more = [("b.example", 5), ("other", 5)];
+        assert_eq!(written(&m), want(&[&rows[..], &more].concat()));
     }
 
     #[test]

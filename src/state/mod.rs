@@ -57,9 +57,10 @@
 //!   funnel steps; open visits carry their visitor's marked hits.
 //! - **Sources** depend on the site's own hosts, which may be inferred
 //!   from the whole log (SPEC §4): entries are kept as text with their
-//!   visit counts, and the counts of later page views per referrer host,
-//!   so that channels, referrers, search terms and campaigns are worked
-//!   out when the report is built, from the own hosts of everything kept.
+//!   visit counts and page views, and the counts of later page views per
+//!   referrer host, so that channels, referrers, search terms, campaigns
+//!   and page views by referrer and by channel are worked out when the
+//!   report is built, from the own hosts of everything kept.
 //!
 //! **Late lines.** A page view older than `newest - 30 min` at the end of
 //! the previous run is counted in every hit-level figure and in its day's
@@ -122,6 +123,7 @@ pub mod lazy;
 pub mod marks;
 pub mod metrics;
 pub mod model;
+pub mod referrers;
 pub mod run;
 pub mod saved;
 pub mod settings;

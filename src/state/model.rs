@@ -95,11 +95,17 @@ pub struct Visits {
     pub landing: Lazy<Vec<u8>, (u64, u64)>,
     /// Exit path → visits.
     pub exits: Lazy<Vec<u8>, u64>,
-    /// (referrer as logged, landing query) → visits.
-    pub entries: Lazy<(Vec<u8>, Vec<u8>), u64>,
+    /// (referrer as logged, landing query) → visits, and their page
+    /// views (page views by channel, for `--format prometheus`).
+    pub entries: Lazy<(Vec<u8>, Vec<u8>), (u64, u64)>,
     /// Referrer host → page views that were not the first of their visit
     /// (what the own host is inferred from, SPEC §4).
     pub later_hosts: Lazy<String, u64>,
+    /// (referrer host, label) → those of `later_hosts` whose label is not
+    /// the host's text (see
+    /// [`odd_label`](crate::visits::metrics::odd_label)): nearly always
+    /// empty.
+    pub later_labels: Lazy<(String, String), u64>,
 }
 
 impl Visits {
@@ -107,19 +113,25 @@ impl Visits {
         self.visits += o.visits;
         self.bounces += o.bounces;
         self.duration_s += o.duration_s;
-        let landing = self.landing.map();
-        landing.reserve(o.landing.len());
-        for (k, v) in o.landing.iter() {
-            let e = match landing.get_mut(k) {
-                Some(e) => e,
-                None => landing.entry(k.clone()).or_default(),
-            };
-            e.0 += v.0;
-            e.1 += v.1;
-        }
+        add_pairs(self.landing.map(), &o.landing);
         add_counts(self.exits.map(), &o.exits);
-        add_counts(self.entries.map(), &o.entries);
+        add_pairs(self.entries.map(), &o.entries);
         add_counts(self.later_hosts.map(), &o.later_hosts);
+        add_counts(self.later_labels.map(), &o.later_labels);
+    }
+}
+
+/// Adds the pairs of counts of `from` to `into`, copying only keys new
+/// to it.
+fn add_pairs<K: Hash + Eq + Clone>(into: &mut HashMap<K, (u64, u64)>, from: &Lazy<K, (u64, u64)>) {
+    into.reserve(from.len());
+    for (k, v) in from.iter() {
+        let e = match into.get_mut(k) {
+            Some(e) => e,
+            None => into.entry(k.clone()).or_default(),
+        };
+        e.0 += v.0;
+        e.1 += v.1;
     }
 }
 
@@ -285,6 +297,9 @@ pub struct Folded {
     pub until: i64,
     /// Referrer host → folded views referred from it.
     pub hosts: Vec<(String, u64)>,
+    /// (referrer host, label) → those of `hosts` labelled otherwise than
+    /// the host reads (see [`odd_label`](crate::visits::metrics::odd_label)).
+    pub labels: Vec<((String, String), u64)>,
 }
 
 /// One visitor's page views from the first visit not yet closed on, in
