@@ -119,6 +119,7 @@ pub mod day_map;
 pub mod days;
 pub mod file;
 pub mod follow;
+pub mod held_series;
 pub mod lazy;
 pub mod marks;
 pub mod metrics;
