@@ -551,6 +551,61 @@ fn the_default_window_is_the_last_5_minutes() {
     assert!((144..=146).contains(&hits), "{hits}");
 }
 
+/// A window that starts on an earlier day than it ends names both days:
+/// one that is not the day of the check must not end on a day left
+/// unsaid.
+#[test]
+fn a_window_over_two_days_names_both() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = visitors();
+    // 2024-05-01 23:00 to 2024-05-02 01:00, a line a minute.
+    let start = 1_714_604_400;
+    let lines: Vec<(i64, String)> = (0..120)
+        .map(|i| {
+            let t = start + 60 * i;
+            (t, line(&a[i as usize % 16], t, "GET /", 200, 0.01))
+        })
+        .collect();
+    let log = write(dir.path(), "night.log", &text(lines));
+    let args = ["--log-format", "nginx-timed", "--crit", "hits<10"];
+    let (code, out) = check(
+        &log,
+        &[
+            &args[..],
+            &[
+                "--since",
+                "2024-05-01T23:30:00+00:00",
+                "--until",
+                "2024-05-02T00:30:00+00:00",
+            ],
+        ]
+        .concat(),
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("\nwindow: 2024-05-01 23:30:00 to 2024-05-02 00:30:00 (+00:00): 60 hits, 60 lines, 0 malformed\n"),
+        "{out}"
+    );
+    // Within one day, the times alone.
+    let (_, out) = check(
+        &log,
+        &[
+            &args[..],
+            &[
+                "--since",
+                "2024-05-01T23:10:00+00:00",
+                "--until",
+                "2024-05-01T23:40:00+00:00",
+            ],
+        ]
+        .concat(),
+    );
+    assert!(
+        out.contains("\nwindow: 23:10:00 to 23:40:00 (+00:00): 30 hits,"),
+        "{out}"
+    );
+}
+
 /// The first line of an UNKNOWN verdict, and its status.
 fn unknown(args: &[&str]) -> String {
     let out = logstats().arg("check").args(args).output().unwrap();

@@ -9,8 +9,8 @@ mod common;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
+use common::exposition::{promtool_check, samples, Series};
 use common::logstats;
 
 /// A virtual host first, a request time last (as fixtures/prometheus.log).
@@ -27,6 +27,14 @@ const HIT_LEVEL: [&str; 8] = [
     "logstats_bot_requests_total",
     "logstats_log_lines_total",
     "logstats_visitors_total",
+];
+
+/// Page views by referrer host and by channel: visit-level, and after
+/// the last run equal to one run over every line in these logs (no visit
+/// of theirs changes its channel across runs).
+const PAGEVIEWS_BY: [&str; 2] = [
+    "logstats_pageviews_by_referrer_total",
+    "logstats_pageviews_by_channel_total",
 ];
 
 /// `per_day` lines on each of `days` days from 2026-03-02, spread over
@@ -109,61 +117,6 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     e.write_all(bytes).unwrap();
     e.finish().unwrap()
-}
-
-/// Series name and labels, as one key.
-type Series = (String, BTreeMap<String, String>);
-
-/// The samples of an exposition as logstats writes it (one line a
-/// sample, label values without `,` `}` or escapes in these logs).
-fn samples(text: &str) -> BTreeMap<Series, f64> {
-    let mut out = BTreeMap::new();
-    for line in text.lines().filter(|l| !l.starts_with('#')) {
-        let (series, value) = line.rsplit_once(' ').unwrap();
-        let (name, labels) = match series.split_once('{') {
-            Some((name, rest)) => {
-                let labels = rest
-                    .trim_end_matches('}')
-                    .split("\",")
-                    .map(|pair| {
-                        let (k, v) = pair.split_once("=\"").unwrap();
-                        (k.to_string(), v.trim_end_matches('"').to_string())
-                    })
-                    .collect();
-                (name.to_string(), labels)
-            }
-            None => (series.to_string(), BTreeMap::new()),
-        };
-        out.insert((name, labels), value.parse().unwrap());
-    }
-    out
-}
-
-fn promtool_check(text: &str) {
-    let found = common::on_path(&["promtool"]);
-    if !common::present_or_skip(found.is_some(), "promtool", "apt-get install prometheus") {
-        return;
-    }
-    let mut child = Command::new(found.unwrap())
-        .args(["check", "metrics"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(text.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "promtool check metrics:\n{}{}\n{text}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// `logstats report FILES --format prometheus ARGS`.
@@ -269,6 +222,9 @@ fn appends_and_rotations_only_raise_counters_and_end_at_the_one_run_totals() {
     std::fs::write(&whole, text(&lines)).unwrap();
     let one = samples(&prometheus(&[whole], &args));
     assert_eq!(only(&s, &HIT_LEVEL), only(&one, &HIT_LEVEL));
+    let by = only(&s, &PAGEVIEWS_BY);
+    assert!(by.len() > 8, "{by:?}");
+    assert_eq!(by, only(&one, &PAGEVIEWS_BY));
     // By hand: 360 lines and 9 malformed ones.
     let lines_by = |result: &str| {
         s[&(
@@ -325,6 +281,7 @@ fn with_keep_days_1_counters_still_do_not_go_down() {
     std::fs::write(&whole, text(&all)).unwrap();
     let one = samples(&prometheus(&[whole], &["--top", "0"]));
     assert_eq!(only(&s, &HIT_LEVEL), only(&one, &HIT_LEVEL));
+    assert_eq!(only(&s, &PAGEVIEWS_BY), only(&one, &PAGEVIEWS_BY));
     let pageviews = |s: &BTreeMap<Series, f64>| -> f64 {
         (s.iter())
             .filter(|((n, _), _)| n == "logstats_pageviews_total")

@@ -895,7 +895,7 @@ fn the_state_command_says_what_a_state_holds() {
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
     for expected in [
-        "format   version 3",
+        "format   version 4",
         "runs     2",
         "days     1 kept, 2024-05-01 to 2024-05-01",
         "access.log: read to byte",

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::condition::{Condition, Limit, Metric, Op};
 use super::figures::{HitRecord, RouteName, Tally, WindowFigures, NO_TIME};
-use super::Status;
+use super::status::Status;
 
 /// Route verdicts listed in the details.
 pub const DETAIL_ROUTES: usize = 5;

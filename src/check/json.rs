@@ -4,10 +4,12 @@
 
 use serde::Serialize;
 
+use super::checked::Checked;
 use super::condition::Metric;
 use super::evaluate::{Figures, Judgement, Outcome, Scope};
 use super::figures::RouteName;
-use super::{plugin, Checked, Status};
+use super::plugin;
+use super::status::Status;
 
 pub const SCHEMA: &str = "logstats.check/1";
 

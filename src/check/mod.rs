@@ -19,6 +19,7 @@
 //! arguments, so it uses nothing of `cli`.
 
 pub mod args;
+pub mod checked;
 pub mod condition;
 pub mod evaluate;
 pub mod figures;
@@ -26,70 +27,23 @@ pub mod json;
 pub mod plugin;
 pub mod state_baseline;
 pub mod state_window;
+pub mod status;
 pub mod window;
 
 use std::io::{IsTerminal, Write};
 
 use globset::GlobSetBuilder;
-use serde::Serialize;
 
 pub use args::{CheckArgs, CheckFormat};
+pub use checked::Checked;
 use condition::{Condition, Metric};
-use evaluate::{Rules, Scope, Verdict};
+use evaluate::{Rules, Scope};
 use figures::{Collector, Window};
-use window::{Input, ReadStats};
+pub use status::Status;
+use window::Input;
 
 use crate::enrich::zone::ReportZone;
 use crate::input::InputPath;
-
-/// The state a check ends in, worst last.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum Status {
-    Ok,
-    Warning,
-    Critical,
-    Unknown,
-}
-
-impl Status {
-    /// The exit status of each state, as monitoring plugins give it.
-    pub fn exit_code(self) -> u8 {
-        match self {
-            Status::Ok => 0,
-            Status::Warning => 1,
-            Status::Critical => 2,
-            Status::Unknown => 3,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Status::Ok => "OK",
-            Status::Warning => "WARNING",
-            Status::Critical => "CRITICAL",
-            Status::Unknown => "UNKNOWN",
-        }
-    }
-}
-
-/// A check that ran to a verdict, with what it read.
-pub struct Checked {
-    pub verdict: Verdict,
-    pub rules: Rules,
-    pub current: Window,
-    pub baseline: Option<Window>,
-    /// `--vs`, in seconds.
-    pub vs: Option<i64>,
-    pub zone: ReportZone,
-    /// The time the window's relative times count from.
-    pub now: i64,
-    pub inputs: Vec<(String, ReadStats)>,
-    /// The latest time of a line read, in the window or not.
-    pub last_seen: Option<i64>,
-    /// With `--state`: what the state knew and did.
-    pub followed: Option<state_window::Followed>,
-}
 
 /// Runs a check, prints its verdict (or why there is none) on standard
 /// output, and returns the exit status.

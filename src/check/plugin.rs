@@ -6,11 +6,11 @@
 //! Route names come from the log: control characters are escaped, and so
 //! is `|`, which would start the performance data.
 
+use super::checked::{Checked, Followed};
 use super::condition::{Condition, Limit, Metric, Op};
 use super::evaluate::{Figures, Judgement, Outcome, Scope};
 use super::figures::RouteName;
-use super::state_window::Followed;
-use super::{Checked, Status};
+use super::status::Status;
 use crate::output::table::thousands;
 use crate::text::terminal_safe;
 
@@ -282,11 +282,11 @@ pub fn details(c: &Checked) -> Vec<String> {
     match &c.followed {
         Some(f) => lines.push(followed_window(c, f, &counts)),
         None => lines.push(format!(
-            "window: {} to {} ({}): {counts}",
-            clock(c, c.current.from, true),
-            c.current
-                .until
-                .map_or("the end of the log".to_string(), |u| clock(c, u, true)),
+            "window: {} ({}): {counts}",
+            c.current.until.map_or_else(
+                || format!("{} to the end of the log", clock(c, c.current.from, true)),
+                |u| span_text(c, c.current.from, u)
+            ),
             c.zone,
         )),
     }
@@ -347,11 +347,26 @@ fn followed_window(c: &Checked, f: &Followed, counts: &str) -> String {
         }
     };
     format!(
-        "window: {what}, {} to {} ({}): {counts}",
-        clock(c, f.period.from, true),
-        clock(c, end, true),
+        "window: {what}, {} ({}): {counts}",
+        span_text(c, f.period.from, end),
         c.zone
     )
+}
+
+/// `from to until`, each as [`clock`] writes it, but with the date of
+/// `until` too when `from` has one: a window that starts on an earlier
+/// day than the check's would otherwise end on a day it does not name.
+fn span_text(c: &Checked, from: i64, until: i64) -> String {
+    let start = clock(c, from, true);
+    let end = if c.zone.datetime(from).date_naive() == c.zone.datetime(until).date_naive()
+        || start.len() <= "00:00:00".len()
+    {
+        clock(c, until, true)
+    } else {
+        let at = c.zone.datetime(until);
+        at.format("%Y-%m-%d %H:%M:%S").to_string()
+    };
+    format!("{start} to {end}")
 }
 
 /// `5xx 30.2% (141/467), p95 2.4s`.

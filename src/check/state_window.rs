@@ -49,12 +49,12 @@ use crate::state::settings::{format_text, Settings};
 use crate::state::State;
 
 use super::args::CheckArgs;
+use super::checked::{Checked, Followed};
 use super::condition::{Condition, Metric};
 use super::evaluate::{self, Rules, Scope};
 use super::figures::{Collector, Window};
 use super::state_baseline::{self, KEEP_DAYS, LONGEST_VS_SECONDS};
 use super::window::{self, ReadStats, DISORDER_SECONDS};
-use super::Checked;
 
 /// The window of a check when `--since` is not given: the last 5 minutes
 /// (with a state, on its first check only).
@@ -62,23 +62,6 @@ pub const FIRST_WINDOW_SECONDS: i64 = 300;
 
 /// Bytes read at a time.
 const BLOCK_BYTES: usize = 1 << 20;
-
-/// What a check with a state knew and did, for the output.
-#[derive(Debug, Clone)]
-pub struct Followed {
-    pub path: String,
-    /// No state was there: the `--since` window was judged.
-    pub first: bool,
-    /// The newest line the last check read.
-    pub after: Option<i64>,
-    /// The period the window stands for.
-    pub period: Window,
-    /// Per input: how its cursor stood (`new`, `continued`, `finished`)
-    /// and the bytes counted before this check.
-    pub cursors: Vec<(&'static str, u64)>,
-    /// Cursors whose files are gone with lines never read, and the like.
-    pub warnings: Vec<String>,
-}
 
 /// What a check with a state needs beside its arguments.
 pub struct Judging {

@@ -174,6 +174,19 @@ pub enum Channel {
 }
 
 impl Channel {
+    /// Every channel, in the order SPEC §4 lists them: the metrics give
+    /// each a series, zero or not, so that a channel's first visit does
+    /// not start a series.
+    pub const ALL: [Channel; 7] = [
+        Channel::Email,
+        Channel::Paid,
+        Channel::Campaign,
+        Channel::Direct,
+        Channel::Search,
+        Channel::Social,
+        Channel::Referral,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             Channel::Direct => "Direct",
@@ -949,5 +962,22 @@ mod tests {
             .as_deref(),
             Some("a.com")
         );
+    }
+
+    #[test]
+    fn every_channel_is_listed_once() {
+        // A new channel fails to compile here until it is in `Channel::ALL`.
+        let index = |c: Channel| match c {
+            Channel::Email => 0,
+            Channel::Paid => 1,
+            Channel::Campaign => 2,
+            Channel::Direct => 3,
+            Channel::Search => 4,
+            Channel::Social => 5,
+            Channel::Referral => 6,
+        };
+        for (i, &c) in Channel::ALL.iter().enumerate() {
+            assert_eq!(index(c), i);
+        }
     }
 }

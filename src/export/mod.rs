@@ -17,6 +17,7 @@
 mod bits;
 mod columns;
 mod csv;
+mod format;
 mod ndjson;
 mod output;
 #[cfg(feature = "parquet")]
@@ -29,13 +30,13 @@ mod tables;
 mod visit_index;
 mod visitor_id;
 
-use std::fs::File;
 use std::io::{self, Read};
 use std::ops::Deref;
 
 use memmap2::Mmap;
 
 pub use columns::{columns, Column};
+pub use format::{ExportFormat, ROW_GROUP_ROWS};
 pub use output::ExportDir;
 pub use visitor_id::IdKey;
 
@@ -48,36 +49,11 @@ use crate::input::{InputPath, Source};
 use crate::scan::{check_scanned, choose_format, progress_for, scan_slice, ScanOptions, Zoning};
 use crate::visits::{compute, VisitOptions};
 use crate::{prepare, progress_from, RunOptions};
-use output::PartWriter;
 use pass::{Candidates, Context, PassInput};
 use phases::Phases;
 use tables::{Sources, Tables};
 use visit_index::{VisitCollector, VisitIndex};
 use visitor_id::VisitorIds;
-
-/// Rows per row group (Parquet), and per write for the other formats.
-#[cfg(feature = "parquet")]
-pub const ROW_GROUP_ROWS: usize = parquet::ROW_GROUP_ROWS;
-#[cfg(not(feature = "parquet"))]
-pub const ROW_GROUP_ROWS: usize = 122_880;
-
-/// The file format of an export.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ExportFormat {
-    Parquet,
-    Ndjson,
-    Csv,
-}
-
-impl ExportFormat {
-    pub fn extension(self) -> &'static str {
-        match self {
-            ExportFormat::Parquet => "parquet",
-            ExportFormat::Ndjson => "ndjson",
-            ExportFormat::Csv => "csv",
-        }
-    }
-}
 
 /// What `export` adds to the options of a run.
 #[derive(Debug, Clone)]
@@ -149,35 +125,12 @@ fn load(path: &InputPath, mmap: bool) -> Result<(InputText, Option<String>), Err
     })
 }
 
-/// A writer of one part file in `format`.
-fn part_writer(
-    format: ExportFormat,
-    file: File,
-    columns: &'static [Column],
-) -> io::Result<Box<dyn PartWriter>> {
-    Ok(match format {
-        #[cfg(feature = "parquet")]
-        ExportFormat::Parquet => Box::new(parquet::ParquetPart::new(file, columns)?),
-        #[cfg(not(feature = "parquet"))]
-        ExportFormat::Parquet => {
-            drop((file, columns));
-            return Err(io::Error::other(NO_PARQUET));
-        }
-        ExportFormat::Ndjson => Box::new(ndjson::NdjsonPart::new(file, columns)),
-        ExportFormat::Csv => Box::new(csv::CsvPart::new(file, columns)?),
-    })
-}
-
-#[cfg(not(feature = "parquet"))]
-const NO_PARQUET: &str =
-    "this logstats was built without Parquet (the `parquet` cargo feature); use --format ndjson or csv";
-
 /// Reads every input and writes the export. Nothing appears in the
 /// directory unless the whole export succeeds.
 pub fn run_export(opts: &RunOptions, export: &ExportOptions) -> Result<ExportOutcome, Error> {
     #[cfg(not(feature = "parquet"))]
     if export.format == ExportFormat::Parquet {
-        return Err(Error::Usage(NO_PARQUET.into()));
+        return Err(Error::Usage(format::NO_PARQUET.into()));
     }
     let mut phases = Phases::from_env();
     let dir = ExportDir::create(&export.dir)?;

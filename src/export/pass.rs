@@ -15,13 +15,13 @@ use indicatif::ProgressBar;
 use rayon::prelude::*;
 
 use super::columns::{Column, Flag, Text, TEXT_COLUMNS};
+use super::format::{part_writer, ExportFormat, ROW_GROUP_ROWS};
 use super::output::{ExportDir, PartWriter};
 use super::recent::{PathRow, Recent, Seen};
 use super::rows::{log_text, Dict, Dicts, Rows, NO_VISIT, NULL};
 use super::tables::Tables;
 use super::visit_index::{span_holding, Visit, VisitIndex};
 use super::visitor_id::{hex, VisitorIds};
-use super::ExportFormat;
 use crate::aggregate::bytes_map::RecentIds;
 use crate::aggregate::pageviews::partitions::Partitions;
 use crate::aggregate::pageviews::PARTITIONS;
@@ -44,7 +44,7 @@ pub const PART_CHUNKS: usize = 128;
 /// Rows buffered by a part, over all its days, before the fullest day is
 /// written out early: a log whose lines jump between many days still
 /// takes bounded memory.
-const MAX_BUFFERED_ROWS: usize = 2 * super::ROW_GROUP_ROWS;
+const MAX_BUFFERED_ROWS: usize = 2 * ROW_GROUP_ROWS;
 
 /// Slots of the tables of recent visitors, paths and referrers (see
 /// [`Recent`]): about 100, 80 and 70 bytes each.
@@ -327,7 +327,7 @@ impl<'c> PartRows<'c> {
 
     fn spare_rows(&self) -> Rows {
         let spare = self.ctx.spare_rows.lock().ok().and_then(|mut s| s.pop());
-        spare.unwrap_or_else(|| Rows::with_capacity(super::ROW_GROUP_ROWS))
+        spare.unwrap_or_else(|| Rows::with_capacity(ROW_GROUP_ROWS))
     }
 
     /// The index in `days` of the day (of the report zone) holding `time`.
@@ -497,7 +497,7 @@ impl<'c> PartRows<'c> {
 
         self.rows += 1;
         self.buffered += 1;
-        if self.days[day].rows.len() >= super::ROW_GROUP_ROWS {
+        if self.days[day].rows.len() >= ROW_GROUP_ROWS {
             self.flush(day)?;
         } else if self.buffered >= MAX_BUFFERED_ROWS {
             let fullest = (0..self.days.len())
@@ -522,7 +522,7 @@ impl<'c> PartRows<'c> {
                     .dir
                     .part_file(&day.date, self.number, ctx.format.extension())?;
                 day.writer
-                    .insert(super::part_writer(ctx.format, file, ctx.columns)?)
+                    .insert(part_writer(ctx.format, file, ctx.columns)?)
             }
         };
         let dicts = dicts(self.ctx.tables, &self.own);

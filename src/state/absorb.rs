@@ -20,11 +20,12 @@ use crate::enrich::sources;
 use crate::enrich::zone::{Bucket, ReportZone};
 use crate::goals::GoalSet;
 use crate::parse::Quoted;
+use crate::visits::metrics::odd_label;
 use crate::visits::{UNKNOWN_COUNTRY, VISIT_GAP_SECONDS};
 
 use super::marks::{self, OpenMark, VisitSpan};
 use super::model::{AgentNames, Day, Folded, OpenView, OpenVisitor, Visits};
-use super::State;
+use super::saved::State;
 
 /// What the absorb step needs besides the figures.
 pub struct AbsorbOptions<'a> {
@@ -125,7 +126,7 @@ impl State {
             let key = self.key;
             let mut who =
                 |client: u32, agent: u32| visitor_of(key, figures, &mut agents, client, agent);
-            let views = marks::add_day(day, figures, views, opts.goals, &mut who, &mut new_marks);
+            let views = day.add_marks(figures, views, opts.goals, &mut who, &mut new_marks);
             // The day's number of each Accept-Language id of the figures.
             let mut language_ids: Vec<u32> = vec![u32::MAX; figures.accept_languages.len()];
             // Page views: counted in the day's sets, and kept for the walk.
@@ -340,17 +341,29 @@ fn merge_marks(out: &mut Vec<OpenMark>, old: &[OpenMark], new: Option<Vec<OpenMa
     out.sort_by_key(|m| m.time);
 }
 
-/// Referrer hosts, parsed once per distinct referrer.
+/// Referrer hosts, parsed once per distinct referrer, with their label
+/// when it is not the host's text (see [`odd_label`]).
 #[derive(Default)]
-pub struct HostCache(HashMap<Vec<u8>, Option<String>>);
+pub struct HostCache(HashMap<Vec<u8>, (Option<String>, Option<String>)>);
 
 impl HostCache {
     pub fn host(&mut self, referrer: &[u8]) -> Option<&str> {
+        self.host_and_label(referrer).0
+    }
+
+    /// The host of `referrer` (as logged), and its label when that is
+    /// not the host's text.
+    pub fn host_and_label(&mut self, referrer: &[u8]) -> (Option<&str>, Option<&str>) {
         if !self.0.contains_key(referrer) {
-            let host = sources::referrer_host(&Quoted { raw: referrer }.text());
-            self.0.insert(referrer.to_vec(), host);
+            let text = Quoted { raw: referrer }.text();
+            let host = sources::referrer_host(&text);
+            let label = host.as_deref().and_then(|h| odd_label(&text, h));
+            self.0.insert(referrer.to_vec(), (host, label));
         }
-        self.0.get(referrer).and_then(|h| h.as_deref())
+        match self.0.get(referrer) {
+            Some((host, label)) => (host.as_deref(), label.as_deref()),
+            None => (None, None),
+        }
     }
 }
 
@@ -374,9 +387,14 @@ fn fold_visit(visit: &[ViewRef<'_>], before: i64, hosts: &mut HostCache, kept: &
                 &mut folded.hosts,
                 f.hosts.iter().map(|(h, n)| (h.as_str(), *n)),
             );
+            add_hosts(&mut folded.labels, f.labels.iter().map(|(k, n)| (k, *n)));
         }
-        if let Some(host) = hosts.host(v.referrer) {
+        if let (Some(host), label) = hosts.host_and_label(v.referrer) {
             add_hosts(&mut folded.hosts, [(host, 1)]);
+            if let Some(label) = label {
+                let key = (host.to_string(), label.to_string());
+                add_hosts(&mut folded.labels, [(&key, 1)]);
+            }
         }
     }
     if folded.views > 0 {
@@ -387,11 +405,16 @@ fn fold_visit(visit: &[ViewRef<'_>], before: i64, hosts: &mut HostCache, kept: &
     kept.extend(visit[1 + n..].iter().map(|v| v.to_open()));
 }
 
-fn add_hosts<'h>(into: &mut Vec<(String, u64)>, hosts: impl IntoIterator<Item = (&'h str, u64)>) {
+/// Adds counts by key to a short list of them.
+fn add_hosts<'h, K, Q>(into: &mut Vec<(K, u64)>, hosts: impl IntoIterator<Item = (&'h Q, u64)>)
+where
+    K: std::borrow::Borrow<Q>,
+    Q: ToOwned<Owned = K> + PartialEq + ?Sized + 'h,
+{
     for (host, n) in hosts {
-        match into.iter_mut().find(|(h, _)| h == host) {
+        match into.iter_mut().find(|(h, _)| h.borrow() == host) {
             Some((_, m)) => *m += n,
-            None => into.push((host.to_string(), n)),
+            None => into.push((host.to_owned(), n)),
         }
     }
 }
@@ -414,7 +437,8 @@ pub fn add_visit(sums: &mut Visits, visit: &[ViewRef<'_>], hosts: &mut HostCache
     let (Some(first), Some(last)) = (visit.first(), visit.iter().max_by_key(|v| v.end())) else {
         return;
     };
-    let bounce = visit.iter().map(|v| v.views()).sum::<u64>() == 1;
+    let views: u64 = visit.iter().map(|v| v.views()).sum();
+    let bounce = views == 1;
     sums.visits += 1;
     sums.bounces += bounce as u64;
     sums.duration_s += last.end() - first.time;
@@ -432,22 +456,33 @@ pub fn add_visit(sums: &mut Visits, visit: &[ViewRef<'_>], hosts: &mut HostCache
             exits.insert(last.path.to_vec(), 1);
         }
     }
-    *sums
+    let entry = sums
         .entries
         .map()
         .entry((first.referrer.to_vec(), first.query.to_vec()))
-        .or_default() += 1;
-    for (host, n) in visit.iter().filter_map(|v| v.folded).flat_map(|f| &f.hosts) {
-        *sums.later_hosts.map().entry(host.clone()).or_default() += n;
+        .or_default();
+    entry.0 += 1;
+    entry.1 += views;
+    for f in visit.iter().filter_map(|v| v.folded) {
+        for (host, n) in &f.hosts {
+            *sums.later_hosts.map().entry(host.clone()).or_default() += n;
+        }
+        for (key, n) in &f.labels {
+            *sums.later_labels.map().entry(key.clone()).or_default() += n;
+        }
     }
     for later in &visit[1..] {
-        if let Some(host) = hosts.host(later.referrer) {
+        if let (Some(host), label) = hosts.host_and_label(later.referrer) {
             let later = sums.later_hosts.map();
             match later.get_mut(host) {
                 Some(n) => *n += 1,
                 None => {
                     later.insert(host.to_string(), 1);
                 }
+            }
+            if let Some(label) = label {
+                let key = (host.to_string(), label.to_string());
+                *sums.later_labels.map().entry(key).or_default() += 1;
             }
         }
     }

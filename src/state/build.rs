@@ -14,13 +14,15 @@ use crate::enrich::zone::{Bucket, ReportZone};
 use crate::report::model::{ClientRow, InputRow, MalformedSample};
 use crate::report::{self, GivenVisits, Report, ReportOptions};
 use crate::visits::marks::{MarkTally, Spans};
+use crate::visits::metrics::odd_label;
 use crate::visits::{OwnHostsFrom, VisitFigures};
 
 use super::absorb::{add_visit, span, split_visits, HostCache, ViewRef};
 use super::day_counts::{self, DayCounts};
 use super::marks::{self, DayMarks, Totals};
 use super::model::{Day, Visits};
-use super::State;
+use super::referrers::ReferrerViews;
+use super::saved::State;
 
 impl State {
     /// The report over every day kept; `rows` are this run's inputs.
@@ -210,6 +212,8 @@ impl State {
         for (id, n) in exits {
             *v.exits.entry(id).or_default() += n;
         }
+        // Page views by referrer and by channel, for --format prometheus.
+        v.metrics = opts.metrics.then(Box::default);
         attribute_sources(&figures, opts.sites, &sums, &mut v);
         if let Some(set) = opts.goals {
             let own = v.own_hosts.clone();
@@ -293,19 +297,35 @@ fn attribute_sources(
     own.dedup();
     // Entries are mostly distinct referrers, from day to day too: their
     // hosts are parsed in parallel, then counted in order; an entry kept
-    // on several days is counted from each (every figure is a sum).
+    // on several days is counted from each (every figure is a sum). With
+    // metrics, each with its label when that is not the host's text.
+    let metrics = out.metrics.is_some();
     let entries: Vec<_> = sums.iter().flat_map(|s| s.entries.iter()).collect();
-    let entry_hosts: Vec<Option<String>> = entries
+    let entry_hosts: Vec<(Option<String>, Option<String>)> = entries
         .par_iter()
         .map(|((referrer, _), _)| {
-            sources::referrer_host(&crate::parse::Quoted { raw: referrer }.text())
+            let text = crate::parse::Quoted { raw: referrer }.text();
+            let host = sources::referrer_host(&text);
+            let odd = match &host {
+                Some(h) if metrics => odd_label(&text, h),
+                _ => None,
+            };
+            (host, odd)
         })
         .collect();
-    for (((referrer, query), &n), host) in entries.into_iter().zip(entry_hosts) {
+    let mut by_referrer = ReferrerViews::default();
+    for (((referrer, query), &(n, views)), (host, odd)) in entries.into_iter().zip(entry_hosts) {
+        if metrics {
+            by_referrer.entry(host.as_deref(), odd.as_deref(), &own, n);
+        }
         let external = host.filter(|h| own.binary_search(h).is_err());
         let landing_query = (!query.is_empty()).then_some(&query[..]);
         let channel = sources::channel(landing_query, external.as_deref());
         *out.channels.entry(channel).or_default() += n;
+        if let Some(m) = out.metrics.as_deref_mut() {
+            // Page views by the channel of their visit.
+            m.add_channel_pageviews(channel, views);
+        }
         if let Some(name) = &external {
             *out.referrers.entry(name.clone()).or_default() += n;
             if channel == Channel::Search {
@@ -318,6 +338,16 @@ fn attribute_sources(
         if let Some(campaign) = sources::campaign(landing_query) {
             *out.campaigns.entry(campaign).or_default() += n;
         }
+    }
+    if let Some(m) = out.metrics.as_deref_mut() {
+        // The later page views' labels from the visits merged by text, as
+        // over one run's: only for this format.
+        let mut visits = Visits::default();
+        for part in sums {
+            visits.merge(part);
+        }
+        by_referrer.later(&visits, &own);
+        m.referrer_pageviews = by_referrer.into_rows();
     }
     out.own_hosts = own;
     out.own_hosts_from = from;

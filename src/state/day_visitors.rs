@@ -13,8 +13,24 @@ use std::ops::{Index, IndexMut};
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
-use super::model::DayVisitor;
 use super::page_pairs;
+
+/// A visitor of one day: the keyed hash of (client address or field, user
+/// agent), never the address, and what the report needs of it.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct DayVisitor {
+    pub hash: u128,
+    /// Into [`Day::countries`](super::model::Day::countries).
+    pub country: u32,
+    /// Into [`Day::agents`](super::model::Day::agents).
+    pub agent: u32,
+    /// Bit `i`: a page view in the hour starting at `Day::hours[i]`.
+    pub hours: u32,
+    pub pageviews: u64,
+    /// A page view of a layout without `Accept-Language` (its language
+    /// is unknown, once some layout logs the header).
+    pub no_language: bool,
+}
 
 #[derive(Debug)]
 pub enum DayVisitors {

@@ -32,12 +32,12 @@ use std::time::{Duration, Instant};
 use crate::error::Error;
 
 use super::day_map::Payload;
-use super::State;
+use super::saved::State;
 
 pub const MAGIC: &[u8; 8] = b"LGSTATE\n";
 /// The format this build writes and reads. A later format gets a new
 /// number; a state of a number this build does not know is refused.
-pub const VERSION: u32 = 3;
+pub const VERSION: u32 = 4;
 const HEADER: usize = 8 + 4 + 8 + 4;
 
 fn state_error(path: &Path, message: impl Into<String>) -> Error {
@@ -336,6 +336,18 @@ fn try_lock(file: &File) -> io::Result<bool> {
 #[cfg(not(unix))]
 fn try_lock(_: &File) -> io::Result<bool> {
     Ok(true)
+}
+
+impl State {
+    /// Reads the state at `path`; `None` if there is none yet.
+    pub fn load(path: &Path) -> Result<Option<State>, Error> {
+        load(path)
+    }
+
+    /// Writes the state to `path` atomically; returns its size.
+    pub fn save(&self, path: &Path) -> Result<u64, Error> {
+        save(path, self)
+    }
 }
 
 #[cfg(test)]

@@ -15,8 +15,8 @@ use crate::input::InputPath;
 use crate::scan::Counts;
 use crate::state::cursor::{self, Cursor, Probe};
 use crate::state::file::{self, Lock};
+use crate::state::saved::State;
 use crate::state::settings::Settings;
-use crate::state::State;
 
 /// The setting a state kept by `logstats check` has, and a report's has
 /// not: the two keep different figures, and one cannot continue the other.

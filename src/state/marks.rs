@@ -38,7 +38,7 @@ use crate::goals::GoalSet;
 use crate::visits::goal_walk::{steps_reached, GoalFigures, TimedMask};
 use crate::visits::VISIT_GAP_SECONDS;
 
-use super::model::Lazy;
+use super::lazy::Lazy;
 
 /// A marked hit of a visitor whose visit is not closed yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -179,57 +179,6 @@ pub struct VisitSpan<'a> {
     pub last: i64,
     pub referrer: &'a [u8],
     pub query: &'a [u8],
-}
-
-/// The server errors and goal hits of one day of a run: sums and sets
-/// added to the day, and each visitor's marked hits (bots' left out) to
-/// `new`, for the walk. Returns the page views, whose partitions are
-/// taken apart for it.
-pub fn add_day(
-    day: &mut super::model::Day,
-    figures: &crate::aggregate::Figures,
-    views: crate::aggregate::pageviews::partitions::Partitions,
-    goals: Option<&GoalSet>,
-    who: &mut impl FnMut(u32, u32) -> Option<u128>,
-    new: &mut HashMap<u128, Vec<OpenMark>>,
-) -> Vec<crate::aggregate::pageviews::partitions::Partition> {
-    let mut paths: HashMap<u32, u32> = HashMap::new();
-    for (slot, path, method, cell) in figures.server_errors.iter() {
-        let id = *paths
-            .entry(path)
-            .or_insert_with(|| day.paths.map().intern(figures.paths.key(path)).0);
-        day.marks.add_error_cell(slot, id, method, cell);
-    }
-    let mut parts = views.in_order();
-    for part in &mut parts {
-        for m in std::mem::take(&mut part.marks) {
-            let (client, agent) = figures.visitors.pair(part.visitors[m.visitor as usize]);
-            let Some(hash) = who(client, agent) else {
-                continue;
-            };
-            let slot = m.time.div_euclid(crate::aggregate::SLOT_SECONDS);
-            day.marks.error_visitors.map().insert((hash, slot), ());
-            new.entry(hash).or_default().push(OpenMark {
-                time: m.time,
-                error: true,
-                goals: 0,
-            });
-        }
-    }
-    if let Some(set) = goals {
-        for h in &figures.goal_hits.hits {
-            let Some(hash) = who(h.client, h.agent) else {
-                continue;
-            };
-            day.marks.add_goal_hit(set, hash, h.mask);
-            new.entry(hash).or_default().push(OpenMark {
-                time: h.time,
-                error: false,
-                goals: h.mask,
-            });
-        }
-    }
-    parts
 }
 
 /// Gives one visit the marked hits of `marks` (its visitor's, in time

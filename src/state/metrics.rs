@@ -37,12 +37,18 @@
 //!   and its later counts raise `other`. If it enters again it starts
 //!   again at its held figure.
 //! - **Visit-level series** (visits by channel, bounces, visitors, goal
-//!   conversions and visitors, funnel steps) are worked out from the held
-//!   days like the rest, open visits as they stand. A later line can
-//!   lower such a figure (an open one-page visit that gets a second page
-//!   view is no longer a bounce; a visit joins another's channel): the
-//!   series then holds its value until the figure has caught up, and is
-//!   never lowered.
+//!   conversions and visitors, funnel steps, page views by referrer host
+//!   and by channel) are worked out from the held days like the rest,
+//!   open visits as they stand: page views by referrer host count each
+//!   page view of the visits held by its own referrer
+//!   ([`crate::state::referrers`]), those by channel count them under
+//!   their visit's channel as it stands. A later line can lower such a
+//!   figure (an open one-page visit that gets a second page view is no
+//!   longer a bounce; a line earlier than an open visit's first page view
+//!   becomes its entry and may give it another channel; the site's own
+//!   hosts, when inferred from the log, can change and move page views
+//!   between `(internal)` and a host): the series then holds its value
+//!   until the figure has caught up, and is never lowered.
 //! - **Lines** (`logstats_log_lines_total`) are counted per run, from
 //!   the inputs' counts, and only added to.
 //!
@@ -51,30 +57,22 @@
 //! that dropped days without moving them into the offsets would lower a
 //! counter. Requests and bytes by (virtual host, method, status class,
 //! route) count the lines read from that first run on: a state made
-//! earlier without them has no cross-tab of its older lines. Page views
-//! by referrer host and by channel are not kept (the state holds no page
-//! views per visit channel): those families are left out with `--state`.
+//! earlier without them has no cross-tab of its older lines.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::aggregate::hit_metrics::class_label;
 use crate::aggregate::pageviews::NO_VHOST;
 use crate::aggregate::Figures;
-use crate::enrich::privacy::{HashedClients, Redactor};
 use crate::enrich::route::route_of;
 use crate::report::metrics::fold::Fold;
 use crate::report::metrics::label::Labels;
 use crate::report::metrics::series::{self, Family, Flat, Folded, Key};
 use crate::report::metrics::{KeptLabels, Metrics};
-use crate::report::model::InputRow;
-use crate::report::{Report, ReportOptions};
 use crate::scan::Counts;
 use crate::text::{label_of, label_text};
-
-use super::State;
 
 /// (virtual host, method, status class, route) as label text.
 type CellKey = (String, String, u8, String);
@@ -89,7 +87,7 @@ type DayCells = Vec<(CellKey, (u64, u64))>;
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct MetricTotals {
     /// Per day (its start): requests and bytes per cell.
-    cells: BTreeMap<i64, DayCells>,
+    pub(super) cells: BTreeMap<i64, DayCells>,
     /// The kept values of each folded label; `None` until the first run
     /// that writes series.
     kept: Option<KeptLabels>,
@@ -153,7 +151,7 @@ impl MetricTotals {
     /// Moves every series on from `held` (the held figures after days were
     /// dropped) and `before` (before, when days were dropped), adds the
     /// run's `lines`, and gives the series to write.
-    fn advance(
+    pub(super) fn advance(
         &mut self,
         held: &Flat,
         before: Option<&Flat>,
@@ -249,133 +247,6 @@ fn rank(held: &Flat, top: usize, previous: Option<&KeptLabels>) -> KeptLabels {
     kept
 }
 
-/// The report over every day the state holds, every value unfolded, and
-/// its series as a flat map (lines left out: they are no held figure).
-fn held(state: &State, rows: Vec<InputRow>, opts: &ReportOptions<'_>) -> (Report, Held) {
-    let all = ReportOptions {
-        top: 0,
-        metrics: true,
-        ..*opts
-    };
-    let mut report = state.report(rows, &all);
-    let m = report.metrics.take().map(|m| *m).unwrap_or_default();
-    let mut flat = series::flatten(&m);
-    flat.retain(|(f, _), _| *f != Family::LogLines);
-    // The state's report has its bots as a table; its visit figures hold
-    // no per-bot series.
-    if !flat.keys().any(|(f, _)| *f == Family::BotRequests) {
-        for b in &report.bots {
-            *flat
-                .entry((Family::BotRequests, vec![b.name.clone()]))
-                .or_default() += b.hits;
-        }
-    }
-    // Page views by channel are worked out with those by referrer host,
-    // which the state does not hold: without them, zeros would be no
-    // figure.
-    if !flat.keys().any(|(f, _)| *f == Family::PageviewsByReferrer) {
-        flat.retain(|(f, _), _| *f != Family::PageviewsByChannel);
-    }
-    let mut hashed = HashedClients {
-        key: state.key,
-        set: Default::default(),
-    };
-    for day in state.days.values() {
-        hashed.set.extend(day.client_hashes.iter().map(|(&h, _)| h));
-    }
-    let redactor = Redactor::hashed(hashed, opts.show_ips);
-    // The days' cells added up first, and each distinct host and route
-    // redacted once.
-    let mut cells: hashbrown::HashMap<(&str, &str, u8, &str), (u64, u64)> = Default::default();
-    for day in state.metrics.cells.values() {
-        for ((vhost, method, class, route), (hits, bytes)) in day {
-            let sum = cells.entry((vhost, method, *class, route)).or_default();
-            sum.0 += hits;
-            sum.1 += bytes;
-        }
-    }
-    let mut shown: hashbrown::HashMap<&str, String> = Default::default();
-    for ((vhost, method, class, route), (hits, bytes)) in cells {
-        let mut show = |text| {
-            (shown.entry(text))
-                .or_insert_with(|| redactor.redact(text))
-                .clone()
-        };
-        let labels = vec![
-            show(vhost),
-            method.to_string(),
-            class_label(class),
-            show(route),
-        ];
-        for (family, n) in [(Family::Requests, hits), (Family::ResponseBytes, bytes)] {
-            *flat.entry((family, labels.clone())).or_default() += n;
-        }
-    }
-    let last_log_time = m.last_log_time;
-    (
-        report,
-        Held {
-            series: flat,
-            last_log_time,
-        },
-    )
-}
-
-/// The series over the days a state holds.
-pub struct Held {
-    series: Flat,
-    last_log_time: Option<i64>,
-}
-
-/// Before `--keep-days N` drops days: the held series, when some day
-/// (of the state or of its cross-tab) is about to go.
-pub fn before_drop(state: &State, keep: Option<u32>, opts: &ReportOptions<'_>) -> Option<Held> {
-    let first = state.first_day_to_keep(keep?)?;
-    let drops = state.days.keys().next().is_some_and(|&d| d < first)
-        || state
-            .metrics
-            .cells
-            .keys()
-            .next()
-            .is_some_and(|&d| d < first);
-    drops.then(|| held(state, Vec::new(), opts).1)
-}
-
-/// Moves the running totals on, after days were dropped (`before`: from
-/// [`before_drop`]), from the report over every day the state holds.
-/// With `is_the_report` (the run's format is prometheus) that report,
-/// whose `metrics` are the running totals, is the run's and takes `rows`;
-/// else it is dropped and `rows` given back.
-pub fn report(
-    state: &mut State,
-    rows: Vec<InputRow>,
-    is_the_report: bool,
-    opts: &ReportOptions<'_>,
-    before: Option<Held>,
-) -> (Option<Report>, Vec<InputRow>) {
-    if let Some(first) = state.first_kept_day {
-        state.metrics.cells = state.metrics.cells.split_off(&first);
-    }
-    let mut lines = Counts::default();
-    for row in &rows {
-        lines.merge(&row.counts);
-    }
-    let (given, rows) = match is_the_report {
-        true => (rows, Vec::new()),
-        false => (Vec::new(), rows),
-    };
-    let (mut report, now) = held(state, given, opts);
-    let metrics = state.metrics.advance(
-        &now.series,
-        before.as_ref().map(|b| &b.series),
-        lines,
-        opts.top,
-        now.last_log_time,
-    );
-    report.metrics = Some(Box::new(metrics));
-    (is_the_report.then_some(report), rows)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -428,6 +299,37 @@ mod tests {
             Some(&[path("/a", 7), path("/b", 1)]),
         );
         assert_eq!(written(&m), [("/a".into(), 7), ("other".into(), 1)].into());
+    }
+
+    #[test]
+    fn referrer_hosts_fold_by_the_same_rule_and_fixed_labels_take_no_place() {
+        let mut t = MetricTotals::default();
+        let host = |h: &str, n| ((Family::PageviewsByReferrer, vec![h.to_string()]), n);
+        let written = |m: &Metrics| -> BTreeMap<String, u64> {
+            m.pageviews_by_referrer.iter().cloned().collect()
+        };
+        let want = |rows: &[(&str, u64)]| -> BTreeMap<String, u64> {
+            rows.iter().map(|&(l, n)| (l.to_string(), n)).collect()
+        };
+        // Run 1: a.example is the top 1, b.example is other; (none) and
+        // (internal) are always kept.
+        let fixed = [host("(none)", 9), host("(internal)", 4)];
+        let m = run(
+            &mut t,
+            &[&fixed[..], &[host("a.example", 3), host("b.example", 1)]].concat(),
+            None,
+        );
+        let rows = [("(internal)", 4), ("(none)", 9), ("a.example", 3)];
+        assert_eq!(written(&m), want(&[&rows[..], &[("other", 1)]].concat()));
+        // Run 2: b.example passes a.example: it enters at 5, other keeps
+        // the 5 it counted for it; a.example, second, stays.
+        let m = run(
+            &mut t,
+            &[&fixed[..], &[host("a.example", 3), host("b.example", 5)]].concat(),
+            None,
+        );
+        let more = [("b.example", 5), ("other", 5)];
+        assert_eq!(written(&m), want(&[&rows[..], &more].concat()));
     }
 
     #[test]

@@ -8,186 +8,13 @@ use std::hash::Hash;
 
 use serde::{Deserialize, Serialize};
 
-use crate::aggregate::bytes_map::BytesMap;
 use crate::aggregate::{PathStats, Traffic};
+use crate::goals::GoalSet;
 
-use super::day_visitors::DayVisitors;
+pub use super::day_visitors::{DayVisitor, DayVisitors};
+use super::lazy::{Lazy, Table};
 use super::marks::{DayMarks, OpenMark};
 use super::page_pairs::PagePairs;
-
-/// A map saved as a list of pairs and read back as that list: it is made
-/// a hash map only when its day is written to again. A run that finds a
-/// few new lines writes to one day; the other days it only reads, and
-/// rebuilding their hash maps would cost more than the rest of the run.
-pub enum Lazy<K, V> {
-    List(Vec<(K, V)>),
-    Map(HashMap<K, V>),
-}
-
-impl<K, V> Default for Lazy<K, V> {
-    fn default() -> Self {
-        Lazy::List(Vec::new())
-    }
-}
-
-impl<K: Hash + Eq, V> Lazy<K, V> {
-    /// The map, to write to.
-    pub fn map(&mut self) -> &mut HashMap<K, V> {
-        if let Lazy::List(list) = self {
-            *self = Lazy::Map(std::mem::take(list).into_iter().collect());
-        }
-        match self {
-            Lazy::Map(map) => map,
-            Lazy::List(_) => unreachable!("made a map just above"),
-        }
-    }
-
-    /// The pairs, in no particular order.
-    pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
-        let (list, map) = match self {
-            Lazy::List(list) => (Some(list.iter().map(|(k, v)| (k, v))), None),
-            Lazy::Map(map) => (None, Some(map.iter())),
-        };
-        list.into_iter().flatten().chain(map.into_iter().flatten())
-    }
-
-    pub fn len(&self) -> usize {
-        match self {
-            Lazy::List(list) => list.len(),
-            Lazy::Map(map) => map.len(),
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
-
-impl<K: Serialize + Hash + Eq, V: Serialize> Serialize for Lazy<K, V> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        sized_seq(s, self.len(), self.iter())
-    }
-}
-
-/// A sequence of `len` items: postcard writes the length first, so it
-/// must be known (a chain of iterators does not say it exactly).
-fn sized_seq<S: serde::Serializer, T: Serialize>(
-    s: S,
-    len: usize,
-    items: impl Iterator<Item = T>,
-) -> Result<S::Ok, S::Error> {
-    use serde::ser::SerializeSeq;
-    let mut seq = s.serialize_seq(Some(len))?;
-    for item in items {
-        seq.serialize_element(&item)?;
-    }
-    seq.end()
-}
-
-impl<'de, K: Deserialize<'de>, V: Deserialize<'de>> Deserialize<'de> for Lazy<K, V> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(Lazy::List(Vec::deserialize(d)?))
-    }
-}
-
-impl<K, V> std::fmt::Debug for Lazy<K, V> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let n = match self {
-            Lazy::List(l) => l.len(),
-            Lazy::Map(m) => m.len(),
-        };
-        write!(f, "Lazy({n} pairs)")
-    }
-}
-
-/// Byte strings from the log (paths, hosts) numbered in order of first
-/// sight, so that pairs can refer to them by number. Saved as the list of
-/// keys and values, read back as that list (a key's number is its place
-/// in it), and indexed by hash only when its day is written to again.
-pub enum Table<V> {
-    List(Vec<(Vec<u8>, V)>),
-    Map(BytesMap<V>),
-}
-
-impl<V> Default for Table<V> {
-    fn default() -> Self {
-        Table::List(Vec::new())
-    }
-}
-
-impl<V: Default> Table<V> {
-    /// The map, to write to; numbers stay as they were.
-    pub fn map(&mut self) -> &mut BytesMap<V> {
-        if let Table::List(list) = self {
-            let mut map = BytesMap::default();
-            for (key, value) in std::mem::take(list) {
-                *map.intern(&key).1 = value;
-            }
-            *self = Table::Map(map);
-        }
-        match self {
-            Table::Map(map) => map,
-            Table::List(_) => unreachable!("made a map just above"),
-        }
-    }
-}
-
-impl<V> Table<V> {
-    /// Keys and values in the order of their numbers.
-    pub fn iter(&self) -> impl Iterator<Item = (&[u8], &V)> {
-        let (list, map) = match self {
-            Table::List(list) => (Some(list.iter().map(|(k, v)| (&k[..], v))), None),
-            Table::Map(map) => (None, Some(map.iter())),
-        };
-        list.into_iter().flatten().chain(map.into_iter().flatten())
-    }
-
-    pub fn len(&self) -> usize {
-        match self {
-            Table::List(list) => list.len(),
-            Table::Map(map) => map.len(),
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
-
-impl<V: Serialize> Serialize for Table<V> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        sized_seq(s, self.len(), self.iter())
-    }
-}
-
-impl<'de, V: Deserialize<'de>> Deserialize<'de> for Table<V> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(Table::List(Vec::deserialize(d)?))
-    }
-}
-
-impl<V> std::fmt::Debug for Table<V> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Table({} keys)", self.len())
-    }
-}
-
-/// A visitor of one day: the keyed hash of (client address or field, user
-/// agent), never the address, and what the report needs of it.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
-pub struct DayVisitor {
-    pub hash: u128,
-    /// Into [`Day::countries`].
-    pub country: u32,
-    /// Into [`Day::agents`].
-    pub agent: u32,
-    /// Bit `i`: a page view in the hour starting at `Day::hours[i]`.
-    pub hours: u32,
-    pub pageviews: u64,
-    /// A page view of a layout without `Accept-Language` (its language
-    /// is unknown, once some layout logs the header).
-    pub no_language: bool,
-}
 
 /// Device, browser and operating system of a user agent.
 pub type AgentNames = (String, String, String);
@@ -253,11 +80,17 @@ pub struct Visits {
     pub landing: Lazy<Vec<u8>, (u64, u64)>,
     /// Exit path → visits.
     pub exits: Lazy<Vec<u8>, u64>,
-    /// (referrer as logged, landing query) → visits.
-    pub entries: Lazy<(Vec<u8>, Vec<u8>), u64>,
+    /// (referrer as logged, landing query) → visits, and their page
+    /// views (page views by channel, for `--format prometheus`).
+    pub entries: Lazy<(Vec<u8>, Vec<u8>), (u64, u64)>,
     /// Referrer host → page views that were not the first of their visit
     /// (what the own host is inferred from, SPEC §4).
     pub later_hosts: Lazy<String, u64>,
+    /// (referrer host, label) → those of `later_hosts` whose label is not
+    /// the host's text (see
+    /// [`odd_label`](crate::visits::metrics::odd_label)): nearly always
+    /// empty.
+    pub later_labels: Lazy<(String, String), u64>,
 }
 
 impl Visits {
@@ -265,19 +98,25 @@ impl Visits {
         self.visits += o.visits;
         self.bounces += o.bounces;
         self.duration_s += o.duration_s;
-        let landing = self.landing.map();
-        landing.reserve(o.landing.len());
-        for (k, v) in o.landing.iter() {
-            let e = match landing.get_mut(k) {
-                Some(e) => e,
-                None => landing.entry(k.clone()).or_default(),
-            };
-            e.0 += v.0;
-            e.1 += v.1;
-        }
+        add_pairs(self.landing.map(), &o.landing);
         add_counts(self.exits.map(), &o.exits);
-        add_counts(self.entries.map(), &o.entries);
+        add_pairs(self.entries.map(), &o.entries);
         add_counts(self.later_hosts.map(), &o.later_hosts);
+        add_counts(self.later_labels.map(), &o.later_labels);
+    }
+}
+
+/// Adds the pairs of counts of `from` to `into`, copying only keys new
+/// to it.
+fn add_pairs<K: Hash + Eq + Clone>(into: &mut HashMap<K, (u64, u64)>, from: &Lazy<K, (u64, u64)>) {
+    into.reserve(from.len());
+    for (k, v) in from.iter() {
+        let e = match into.get_mut(k) {
+            Some(e) => e,
+            None => into.entry(k.clone()).or_default(),
+        };
+        e.0 += v.0;
+        e.1 += v.1;
     }
 }
 
@@ -295,6 +134,57 @@ fn add_counts<K: Hash + Eq + Clone>(into: &mut HashMap<K, u64>, from: &Lazy<K, u
 }
 
 impl Day {
+    /// The server errors and goal hits of one day of a run: sums and sets
+    /// added to this day, and each visitor's marked hits (bots' left out) to
+    /// `new`, for the walk. Returns the page views, whose partitions are
+    /// taken apart for it.
+    pub fn add_marks(
+        &mut self,
+        figures: &crate::aggregate::Figures,
+        views: crate::aggregate::pageviews::partitions::Partitions,
+        goals: Option<&GoalSet>,
+        who: &mut impl FnMut(u32, u32) -> Option<u128>,
+        new: &mut HashMap<u128, Vec<OpenMark>>,
+    ) -> Vec<crate::aggregate::pageviews::partitions::Partition> {
+        let mut paths: HashMap<u32, u32> = HashMap::new();
+        for (slot, path, method, cell) in figures.server_errors.iter() {
+            let id = *paths
+                .entry(path)
+                .or_insert_with(|| self.paths.map().intern(figures.paths.key(path)).0);
+            self.marks.add_error_cell(slot, id, method, cell);
+        }
+        let mut parts = views.in_order();
+        for part in &mut parts {
+            for m in std::mem::take(&mut part.marks) {
+                let (client, agent) = figures.visitors.pair(part.visitors[m.visitor as usize]);
+                let Some(hash) = who(client, agent) else {
+                    continue;
+                };
+                let slot = m.time.div_euclid(crate::aggregate::SLOT_SECONDS);
+                self.marks.error_visitors.map().insert((hash, slot), ());
+                new.entry(hash).or_default().push(OpenMark {
+                    time: m.time,
+                    error: true,
+                    goals: 0,
+                });
+            }
+        }
+        if let Some(set) = goals {
+            for h in &figures.goal_hits.hits {
+                let Some(hash) = who(h.client, h.agent) else {
+                    continue;
+                };
+                self.marks.add_goal_hit(set, hash, h.mask);
+                new.entry(hash).or_default().push(OpenMark {
+                    time: h.time,
+                    error: false,
+                    goals: h.mask,
+                });
+            }
+        }
+        parts
+    }
+
     /// The index of a visitor of the day, added with `attributes()` if new.
     pub fn visitor(&mut self, hash: u128, attributes: impl FnOnce(&mut Day) -> (u32, u32)) -> u32 {
         let visitors = self.visitors.list();
@@ -388,6 +278,9 @@ pub struct Folded {
     pub until: i64,
     /// Referrer host → folded views referred from it.
     pub hosts: Vec<(String, u64)>,
+    /// (referrer host, label) → those of `hosts` labelled otherwise than
+    /// the host reads (see [`odd_label`](crate::visits::metrics::odd_label)).
+    pub labels: Vec<((String, String), u64)>,
 }
 
 /// One visitor's page views from the first visit not yet closed on, in

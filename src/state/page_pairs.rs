@@ -14,7 +14,7 @@ use hashbrown::HashMap;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
-use super::model::Lazy;
+use super::lazy::Lazy;
 
 /// (path id, visitor index) → page views.
 #[derive(Debug)]

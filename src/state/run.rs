@@ -11,12 +11,13 @@ use crate::report::model::{Counted, InputRow, InputState};
 use crate::report::ReportOptions;
 use crate::scan::MAX_SAMPLES;
 use crate::scan::{InputScan, InputsOptions, Zoning};
+use crate::state::absorb::AbsorbOptions;
 use crate::state::cursor;
 use crate::state::days::DayFigures;
 use crate::state::follow::{self, Plan, Planned};
-use crate::state::metrics;
+use crate::state::held_series;
+use crate::state::saved::SavedSample;
 use crate::state::settings::Settings;
-use crate::state::{absorb::AbsorbOptions, SavedSample};
 use crate::{Outcome, RunOptions};
 
 /// What `--state` adds to a report run.
@@ -191,7 +192,7 @@ pub fn run(opts: &RunOptions, state_opts: &StateOptions) -> Result<Outcome, Erro
         metrics: opts.metrics,
     };
     let before_drop = keeps_series
-        .then(|| metrics::before_drop(&state, state_opts.keep_days, &report_opts))
+        .then(|| held_series::before_drop(&state, state_opts.keep_days, &report_opts))
         .flatten();
     if let Some(keep) = state_opts.keep_days {
         state.keep_days(keep);
@@ -208,7 +209,7 @@ pub fn run(opts: &RunOptions, state_opts: &StateOptions) -> Result<Outcome, Erro
     // The series' running totals move on before the state is saved; the
     // report that moves them is the run's with --format prometheus.
     let (with_series, rows) = match keeps_series {
-        true => metrics::report(&mut state, rows, opts.metrics, &report_opts, before_drop),
+        true => held_series::report(&mut state, rows, opts.metrics, &report_opts, before_drop),
         false => (None, rows),
     };
     state.save(path)?;

@@ -7,7 +7,8 @@ use std::path::Path;
 use crate::enrich::zone::ReportZone;
 use crate::error::Error;
 
-use super::{file, State};
+use super::file;
+use super::saved::State;
 
 /// The description of the state at `path`.
 pub fn describe(path: &Path) -> Result<String, Error> {

@@ -116,6 +116,26 @@ fn referrer_label(referrer: &[u8], own: &[String]) -> String {
     if own.binary_search(&host).is_ok() {
         return INTERNAL_REFERRER.to_owned();
     }
+    shown_host(referrer, host)
+}
+
+/// The label of external referrer host `host` (of decoded `referrer`, as
+/// the rest of the report sees it) when it is not the host's text as a
+/// label shows it: a host with bytes that are not UTF-8 is shown with
+/// `\xHH` where `host` has U+FFFD. Nearly always `None`.
+pub fn odd_label(referrer: &[u8], host: &str) -> Option<String> {
+    if let std::borrow::Cow::Borrowed(_) = label_text(referrer) {
+        // Text a label shows as it is: the label is the host.
+        return None;
+    }
+    let label = shown_host(referrer, host.to_string());
+    (label != label_text(host.as_bytes())).then_some(label)
+}
+
+/// The label of an external referrer host: `host`, the host of
+/// `referrer` (decoded) as the rest of the report sees it, shown as
+/// labels are (see [`referrer_label`]).
+fn shown_host(referrer: &[u8], host: String) -> String {
     match label_text(referrer) {
         std::borrow::Cow::Borrowed(_) => host,
         // The same host, its odd bytes escaped rather than replaced.

@@ -2,6 +2,7 @@
 //! the shared corpus, and comparing a report with expected figures.
 #![allow(dead_code)]
 
+pub mod exposition;
 pub mod plugin;
 pub mod scenarios;
 

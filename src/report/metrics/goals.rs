@@ -5,7 +5,7 @@
 //! not folded, and every goal has its series from the first run, zero or
 //! not, so that a first conversion does not start a series.
 
-use super::CHANNELS;
+use crate::enrich::sources::Channel;
 use crate::report::goal_rows::{FunnelRow, GoalChannelRow, GoalRow};
 
 /// The goal families of a report built with goals or funnels.
@@ -56,9 +56,9 @@ pub fn from_rows(
         rows.sort();
         rows
     };
-    let mut conversions_by_channel = Vec::with_capacity(goals.len() * CHANNELS.len());
+    let mut conversions_by_channel = Vec::with_capacity(goals.len() * Channel::ALL.len());
     for g in goals {
-        for c in CHANNELS {
+        for c in Channel::ALL {
             let n = goal_channels
                 .iter()
                 .find(|r| r.goal == g.goal && r.channel == c.name())
@@ -117,7 +117,7 @@ mod tests {
         let m = from_rows(&goals, &channels, &[step(1, 5), step(2, 2)]);
         assert_eq!(m.hits, [("buy".into(), 2), ("signup".into(), 6)]);
         assert_eq!(m.conversions, [("buy".into(), 1), ("signup".into(), 3)]);
-        assert_eq!(m.conversions_by_channel.len(), 2 * CHANNELS.len());
+        assert_eq!(m.conversions_by_channel.len(), 2 * Channel::ALL.len());
         let search: Vec<_> = (m.conversions_by_channel.iter())
             .filter(|(_, c, _)| *c == "Search")
             .collect();

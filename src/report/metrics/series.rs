@@ -11,8 +11,9 @@ use serde::{Deserialize, Serialize};
 
 use super::fold::OTHER;
 use super::goals::{FunnelStepSeries, GoalMetrics};
-use super::{DurationSeries, KeptLabels, Metrics, RequestSeries, CHANNELS, DURATION_BOUNDS_US};
+use super::{DurationSeries, KeptLabels, Metrics, RequestSeries, DURATION_BOUNDS_US};
 use crate::aggregate::hit_metrics::METHOD_LABELS;
+use crate::enrich::sources::Channel;
 use crate::visits::metrics::{INTERNAL_REFERRER, NO_REFERRER};
 
 /// A family, as a state stores it: variants are only ever added at the
@@ -310,9 +311,9 @@ fn duration_of<'a, 'm>(
     })
 }
 
-/// The channel named `name`, as the `'static` text of [`CHANNELS`].
+/// The channel named `name`, as the `'static` text of [`Channel::ALL`].
 fn channel_name(name: &str) -> &'static str {
-    let names = CHANNELS.map(|c| c.name());
+    let names = Channel::ALL.map(|c| c.name());
     static_label(name, &names)
 }
 
