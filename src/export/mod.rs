@@ -8,9 +8,10 @@
 //! what the visit walk needs, and the walk, watched by a
 //! [`VisitCollector`], gives each page view its visit. Per distinct path,
 //! agent, client and entry, the text and enrichment of the rows are worked
-//! out once ([`Tables`]). The second reading ([`pass`]) turns each kept
-//! line into a row of numbers into those tables and writes row groups as
-//! they fill. Mapped and small inputs are read twice where they are;
+//! out once ([`Tables`]). The first reading also keeps each kept line's
+//! path, agent and client ids (twelve bytes a line), so that the second
+//! reading ([`pass`]) finds them by number; it turns each kept line into a
+//! row of numbers into those tables and writes row groups as they fill. Mapped and small inputs are read twice where they are;
 //! streams (standard input, gzip) are first copied to a temporary file.
 
 #[cfg(feature = "parquet")]
@@ -45,7 +46,9 @@ use crate::enrich::privacy::Redactor;
 use crate::enrich::zone::{Bucket, ReportZone};
 use crate::error::Error;
 use crate::input::{InputPath, Source};
-use crate::scan::{check_scanned, choose_format, progress_for, scan_slice, ScanOptions, Zoning};
+use crate::scan::{
+    check_scanned, choose_format, progress_for, renumber, scan_slice, ScanOptions, Zoning,
+};
 use crate::visits::{compute, VisitOptions};
 use crate::{prepare, progress_from, RunOptions};
 use output::PartWriter;
@@ -232,14 +235,24 @@ pub fn run_export(opts: &RunOptions, export: &ExportOptions) -> Result<ExportOut
                 metrics: false,
                 goals: None,
                 days: None,
+                line_ids: true,
             },
         );
         result.read_error.clone_from(read_error);
         partial |= check_scanned(name, format, &result, None, opts.strict, &mut warnings)?;
         first_offset = first_offset.or(result.first_offset);
-        scanned.push((format, chunk_base, std::mem::take(&mut result.chunk_lines)));
+        let mut line_ids = std::mem::take(&mut result.line_ids);
+        // A second input's ids become the run's.
+        if let Some(remaps) = figures.merge(std::mem::take(&mut result.figures)) {
+            renumber(&mut line_ids, &remaps);
+        }
+        scanned.push((
+            format,
+            chunk_base,
+            std::mem::take(&mut result.chunk_lines),
+            line_ids,
+        ));
         chunk_base = chunk_base.saturating_add(result.chunks);
-        figures.merge(std::mem::take(&mut result.figures));
     }
     phases.mark("scan");
     warnings.extend(zoning.empty_span_warning());
@@ -313,11 +326,12 @@ pub fn run_export(opts: &RunOptions, export: &ExportOptions) -> Result<ExportOut
         .zip(&scanned)
         .enumerate()
         .map(
-            |(i, ((_, (text, _)), (format, chunk_base, chunk_lines)))| PassInput {
+            |(i, ((_, (text, _)), (format, chunk_base, chunk_lines, line_ids)))| PassInput {
                 text,
                 format: *format,
                 chunk_base: *chunk_base,
                 chunk_lines,
+                line_ids,
                 file: tables.input_file_ids[i],
             },
         )

@@ -1,18 +1,16 @@
-//! What the second reading worked out for recent text of the log (a path,
-//! a referrer, a visitor's client and agent), kept in small direct-mapped
-//! tables that stay in the processor's cache.
+//! What the second reading worked out for recent text of the log (a
+//! referrer) or a recent visitor (client and agent ids), kept in small
+//! direct-mapped tables that stay in the processor's cache.
 //!
 //! Lines repeat what lines shortly before them hold: a visitor's hits come
 //! in bursts (a page, then its styles, scripts and images) interleaved with
 //! other visitors' bursts, and a few pages and assets make most hits. On
 //! the generated log only a quarter of the lines have the visitor of the
 //! line before, but three in five have one seen in the last thousand
-//! lines, and a table of 4,096 paths finds six lines' path in seven.
-//! Without these tables each of them is looked up in the run's tables of
-//! a few hundred thousand paths or clients (a hash, then a probe and a key
-//! comparison that each miss the cache) and, for a visitor, hashed with
-//! SipHash and looked up in the part's `visitor_id` dictionary and in the
-//! visit index.
+//! lines. Without this table each visitor would be hashed with SipHash
+//! and looked up in the part's `visitor_id` dictionary and in the visit
+//! index (a hash, then a probe that misses the cache), and each referrer
+//! parsed and looked up again.
 //!
 //! Each key has one slot, and a new key takes it over. The key's bytes are
 //! kept in the slot (the text is short), so that a hit reads nothing
@@ -30,15 +28,6 @@ pub struct Seen<'c> {
     /// Its visits, in time order (none for a bot: bots make no visits and
     /// their hits belong to none).
     pub visits: &'c [Visit],
-}
-
-/// A path, as a row needs it.
-#[derive(Debug, Clone, Copy)]
-pub struct PathRow {
-    /// Its number in the `url_path` and `http_route` dictionaries.
-    pub text: u32,
-    pub route: u32,
-    pub is_static: bool,
 }
 
 /// Keys up to this long are kept.
