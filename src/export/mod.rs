@@ -182,7 +182,7 @@ pub fn run_export(opts: &RunOptions, export: &ExportOptions) -> Result<ExportOut
     if export.format == ExportFormat::Parquet {
         return Err(Error::Usage(NO_PARQUET.into()));
     }
-    let mut phases = Phases::from_env();
+    let mut phases = Phases::start();
     let dir = ExportDir::create(&export.dir)?;
     let key = match &export.id_key {
         Some(path) => IdKey::load_or_create(path)?,
@@ -202,7 +202,10 @@ pub fn run_export(opts: &RunOptions, export: &ExportOptions) -> Result<ExportOut
     for path in &opts.inputs {
         texts.push((path.display(), load(path, opts.mmap)?));
     }
-    phases.mark("load");
+    phases.mark(
+        "export: inputs loaded",
+        "export: inputs loaded (CPU, all threads)",
+    );
     let total: u64 = texts.iter().map(|(_, (t, _))| t.len() as u64).sum();
     // Two readings: the bar counts each byte twice.
     let bar = progress_for(progress_from(opts.progress), 2 * total);
@@ -254,7 +257,10 @@ pub fn run_export(opts: &RunOptions, export: &ExportOptions) -> Result<ExportOut
         ));
         chunk_base = chunk_base.saturating_add(result.chunks);
     }
-    phases.mark("scan");
+    phases.mark(
+        "export: first reading (the report's scan)",
+        "export: first reading (CPU, all threads)",
+    );
     warnings.extend(zoning.empty_span_warning());
     // As the report settles it: --tz, else the first written offset.
     let zone = zoning.zone.unwrap_or_else(|| {
@@ -294,9 +300,15 @@ pub fn run_export(opts: &RunOptions, export: &ExportOptions) -> Result<ExportOut
             observer: Some(&collector),
         },
     );
-    phases.mark("visits");
+    phases.mark(
+        "export: visits (the walk)",
+        "export: visits (CPU, all threads)",
+    );
     let visits = VisitIndex::new(collector);
-    phases.mark("index");
+    phases.mark(
+        "export: visit index",
+        "export: visit index (CPU, all threads)",
+    );
     let enrichment = visit_figures
         .enrichment
         .take()
@@ -318,7 +330,10 @@ pub fn run_export(opts: &RunOptions, export: &ExportOptions) -> Result<ExportOut
         input_names: &names,
     });
     drop(enrichment);
-    phases.mark("tables");
+    phases.mark(
+        "export: tables of distinct values",
+        "export: tables (CPU, all threads)",
+    );
 
     // The second reading.
     let inputs: Vec<PassInput<'_>> = texts
@@ -362,7 +377,10 @@ pub fn run_export(opts: &RunOptions, export: &ExportOptions) -> Result<ExportOut
         path: export.dir.display().to_string(),
         reason: e.to_string(),
     })?;
-    phases.mark("rows");
+    phases.mark(
+        "export: second reading (rows, written)",
+        "export: second reading (CPU, all threads)",
+    );
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }

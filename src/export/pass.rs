@@ -16,7 +16,7 @@ use rayon::prelude::*;
 
 use super::columns::{Column, Flag, Text, TEXT_COLUMNS};
 use super::output::{ExportDir, PartWriter};
-use super::recent::{Recent, Seen};
+use super::recent::{Recent, RecentPairs, Seen};
 use super::rows::{log_text, Dict, Dicts, Rows, NO_VISIT, NULL};
 use super::tables::Tables;
 use super::visit_index::{span_holding, Visit, VisitIndex};
@@ -46,10 +46,11 @@ pub const PART_CHUNKS: usize = 128;
 /// takes bounded memory.
 const MAX_BUFFERED_ROWS: usize = 2 * super::ROW_GROUP_ROWS;
 
-/// Slots of the tables of recent visitors and referrers (see [`Recent`]):
-/// about 100 and 70 bytes each.
-const RECENT_VISITORS: usize = 1024;
+/// Slots of the tables of recent visitors (see [`RecentPairs`], about 64
+/// bytes each), referrers and query strings (see [`Recent`], about 70).
+const RECENT_VISITORS: usize = 8192;
 const RECENT_REFERRERS: usize = 1024;
+const RECENT_QUERIES: usize = 1024;
 
 /// Caches of raw text to a value's number are emptied past this size.
 const MAX_CACHED: usize = 1 << 18;
@@ -235,9 +236,10 @@ struct PartRows<'c> {
     visitors: HashMap<u64, u32>,
     /// The last method, and its number: a line often has the one before's.
     last_method: (Vec<u8>, u32),
-    /// Recent visitors (client id, agent) and referrers.
-    seen: Recent<Seen<'c>>,
+    /// Recent visitors (client id, agent), referrers and query strings.
+    seen: RecentPairs<Seen<'c>>,
     recent_referrers: Recent<u32>,
+    recent_queries: Recent<u32>,
     last_vhost: u32,
     /// Per partition, the origin of the next candidate page view.
     origins: [u32; PARTITIONS],
@@ -273,8 +275,9 @@ impl<'c> PartRows<'c> {
             visitors: HashMap::new(),
             // No method is empty.
             last_method: (Vec::new(), NULL),
-            seen: Recent::new(RECENT_VISITORS),
+            seen: RecentPairs::new(RECENT_VISITORS),
             recent_referrers: Recent::new(RECENT_REFERRERS),
+            recent_queries: Recent::new(RECENT_QUERIES),
             last_vhost: u32::MAX,
             origins,
             days: Vec::new(),
@@ -383,8 +386,7 @@ impl<'c> PartRows<'c> {
             .agent_rows
             .get(agent_index)
             .ok_or_else(|| changed("a user agent"))?;
-        let client_key = ids.client.to_le_bytes();
-        let seen = match self.seen.get(&client_key, agent_index as u32) {
+        let seen = match self.seen.get(ids.client, agent_index as u32) {
             Some(seen) => seen,
             None => {
                 let client = *t
@@ -402,7 +404,7 @@ impl<'c> PartRows<'c> {
                         ctx.visits.visits_of(client.unified, agent_index as u32)
                     },
                 };
-                self.seen.put(&client_key, agent_index as u32, seen);
+                self.seen.put(ids.client, agent_index as u32, seen);
                 seen
             }
         };
@@ -538,6 +540,15 @@ impl<'c> PartRows<'c> {
     }
 
     fn query(&mut self, raw: &[u8]) -> u32 {
+        if let Some(id) = self.recent_queries.get(raw, 0) {
+            return id;
+        }
+        let id = self.query_of(raw);
+        self.recent_queries.put(raw, 0, id);
+        id
+    }
+
+    fn query_of(&mut self, raw: &[u8]) -> u32 {
         if let Some(&id) = self.queries.get(raw) {
             return id;
         }
