@@ -1,28 +1,30 @@
 //! Where an export's time goes, for `--timings` (or `LOGSTATS_TIMINGS=1`,
 //! see [`timings`]): each phase's wall time, the CPU time of the whole
 //! process in it (all threads, from /proc/self/stat, in hundredths of a
-//! second), and the time the second reading's threads spent in the
-//! writers. Off, it reads no clock.
+//! second), and the CPU time the second reading's threads spent in the
+//! writers (each thread's own clock: on a busy machine, wall time would
+//! count the time a thread waited for a core). Off, it reads no clock.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::timings::{self, Sum};
+use crate::timings;
 
 /// The clock of one export.
 pub struct Phases {
     /// When the last phase ended, and the process's CPU seconds then;
     /// `None`: off.
     last: Option<(Instant, f64)>,
-    /// Time the parts spent in their writers (encoding, compressing,
-    /// writing), all threads together.
-    writing: Sum,
+    /// CPU nanoseconds the parts spent in their writers (encoding,
+    /// compressing, writing), all threads together.
+    writing: AtomicU64,
 }
 
 impl Phases {
     pub fn start() -> Phases {
         Phases {
             last: timings::enabled().then(|| (Instant::now(), cpu_seconds())),
-            writing: Sum::default(),
+            writing: AtomicU64::new(0),
         }
     }
 
@@ -40,9 +42,13 @@ impl Phases {
     /// Runs `write`, counting its time as writing.
     #[inline]
     pub fn writing<T>(&self, write: impl FnOnce() -> T) -> T {
-        let start = self.writing.start();
+        if self.last.is_none() {
+            return write();
+        }
+        let start = thread_cpu_ns();
         let out = write();
-        self.writing.add(start);
+        let spent = thread_cpu_ns().saturating_sub(start);
+        self.writing.fetch_add(spent, Ordering::Relaxed);
         out
     }
 
@@ -50,11 +56,31 @@ impl Phases {
     pub fn finish(&self) {
         if self.last.is_some() {
             timings::record_cpu(
-                "export: second reading, in the writers (wall of all threads)",
-                self.writing.total(),
+                "export: second reading, in the writers (CPU, all threads)",
+                Duration::from_nanos(self.writing.load(Ordering::Relaxed)),
             );
         }
     }
+}
+
+/// The CPU time of the calling thread, in nanoseconds; 0 where the clock
+/// cannot be read.
+#[cfg(unix)]
+fn thread_cpu_ns() -> u64 {
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `t` is a valid timespec for the call to fill.
+    if unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) } != 0 {
+        return 0;
+    }
+    (t.tv_sec as u64).saturating_mul(1_000_000_000) + t.tv_nsec as u64
+}
+
+#[cfg(not(unix))]
+fn thread_cpu_ns() -> u64 {
+    0
 }
 
 /// User and system time of this process so far, all threads; 0 where
