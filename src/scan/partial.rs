@@ -50,6 +50,9 @@ pub(super) struct Partial {
     days: DayFigures,
     /// Each kept line's ids, when [`ScanOptions::line_ids`] asks.
     line_ids: LineIdLog,
+    /// The most kept lines of a chunk so far: the room a chunk's ids are
+    /// given, so that they are not copied as they grow.
+    ids_room: usize,
 }
 
 impl Partial {
@@ -69,7 +72,11 @@ impl Partial {
         let mut views = self.figures.chunk_views(chunk);
         let mut by_day = opts.days.map(|cut| DayChunk::new(cut, chunk));
         let keep_ids = opts.line_ids && by_day.is_none();
-        let mut ids = Vec::new();
+        let mut ids = if keep_ids {
+            Vec::with_capacity(self.ids_room)
+        } else {
+            Vec::new()
+        };
         let mut cut = Lines::new(text, opts.format.uses_quote_marks());
         while let Some(next) = cut.next_line() {
             let line = next.text;
@@ -119,6 +126,7 @@ impl Partial {
         }
         self.figures.flush_chunk(views);
         if keep_ids {
+            self.ids_room = self.ids_room.max(ids.len());
             self.line_ids.push(index, ids);
         }
         if let Some(by_day) = by_day {
