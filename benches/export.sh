@@ -4,7 +4,7 @@
 # (report, export, report, export, ...), so that a machine whose speed
 # drifts slows both alike, and prints each one's median wall time, the
 # median of the per-pair ratios export/report, and then the phase times of
-# one more export (LOGSTATS_EXPORT_PHASES).
+# one more export (--timings).
 #
 #   benches/export.sh [SIZE] [PAIRS] [FORMAT]
 #   benches/export.sh 1G 5 parquet
@@ -45,5 +45,5 @@ median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? 
 printf 'median: report %.3f s, export %.3f s; median of the paired ratios %.2f\n' \
   "$(median "${report_times[@]}")" "$(median "${export_times[@]}")" "$(median "${ratios[@]}")"
 echo "phases of one export:"
-LOGSTATS_EXPORT_PHASES=1 "$bin" export "$log" --format "$format" -o "$out/x"
+"$bin" export "$log" --format "$format" -o "$out/x" --timings
 du -sh "$out/x" | awk '{print "export size: " $1}'

@@ -103,6 +103,7 @@ fn stages(c: &mut Criterion) {
         progress: None,
         filter: None,
         days: None,
+        line_ids: false,
     };
     g.bench_function("scan (parse + aggregate, parallel)", |b| {
         b.iter(|| scan_slice(black_box(&text), &opts).counts.kept)

@@ -96,6 +96,7 @@ fn filtering_allocates_nothing_per_line() {
         progress: None,
         filter: Some(&filter),
         days: None,
+        line_ids: false,
     };
     let allocations = |text: &[u8]| {
         pool.install(|| {

@@ -51,6 +51,7 @@ fn input(format: Format, lines: &[(String, Option<u64>)]) -> ScannedInput {
             first_offset: Some(Some(0)),
             read_error: None,
             no_vhost: 0,
+            line_ids: Vec::new(),
         },
     }
 }

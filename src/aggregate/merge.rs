@@ -8,17 +8,20 @@ use super::hit_metrics::HitMetrics;
 use super::pageviews::marks::MarkKind;
 use super::pageviews::pairs::FirstPair;
 use super::pageviews::{ClientInfo, NO_LANGUAGE, NO_VHOST};
-use super::{intern_entry, intern_visitor, Figures, NO_AGENT};
+use super::{intern_entry, intern_visitor, Figures, Remaps, NO_AGENT};
 
 impl Figures {
-    pub fn merge(&mut self, mut other: Figures) {
+    /// Adds `other` into `self`. Returns what became of `other`'s path,
+    /// agent and client ids (`None`: they stay as they were), for those
+    /// who kept ids of `other` ([`LineIds`](super::LineIds)).
+    pub fn merge(&mut self, mut other: Figures) -> Option<Remaps> {
         self.flush_slot();
         other.flush_slot();
         // Ids of `self` stay valid through a merge, and so do `self.last`.
         // Merging into nothing is a move: no id of `other` needs rewriting.
         if self.total.hits == 0 && self.paths.is_empty() {
             *self = other;
-            return;
+            return None;
         }
         let other_metrics = other.metrics.take();
         self.total.merge(&other.total);
@@ -116,6 +119,11 @@ impl Figures {
         });
         self.goal_hits
             .merge(other.goal_hits, |c| clients[c as usize], agent);
+        Some(Remaps {
+            paths,
+            agents,
+            clients,
+        })
     }
 
     /// The candidate page views of each partition in input order, with

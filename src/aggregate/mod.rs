@@ -52,6 +52,32 @@ pub use slot::SLOT_SECONDS;
 /// The agent id of a line whose layout has no user agent field.
 pub const NO_AGENT: u32 = u32::MAX;
 
+/// No id: a map [`Figures::add`] was not asked to fill ([`NO_AGENT`] for
+/// the agent of a layout without one).
+pub const NO_ID: u32 = u32::MAX;
+
+/// The ids of one line's path, user agent and client in the maps of the
+/// result it was added to: what an export's second reading would
+/// otherwise look the line's text up for again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineIds {
+    pub path: u32,
+    /// [`NO_AGENT`] for a layout without agents, [`NO_ID`] without
+    /// `Record::visits`.
+    pub agent: u32,
+    /// [`NO_ID`] without `Record::clients`.
+    pub client: u32,
+}
+
+/// For each id of a merged-in result's paths, agents and clients, its id
+/// in the result it was merged into (see [`Figures::merge`]).
+#[derive(Debug, Clone, Default)]
+pub struct Remaps {
+    pub paths: Vec<u32>,
+    pub agents: Vec<u32>,
+    pub clients: Vec<u32>,
+}
+
 /// The figures of a set of kept lines: hit-level counts, and what the
 /// visit-level report is computed from at the end.
 #[derive(Debug, Clone)]
@@ -195,7 +221,16 @@ impl Figures {
     /// Counts one kept line of the chunk `views` was made for. Without
     /// `record.visits`, only hit-level figures are kept: nothing a
     /// visit-level table needs is recorded.
-    pub fn add<'t>(&mut self, line: &LogLine<'t>, views: &mut ChunkViews<'t>, record: Record<'_>) {
+    ///
+    /// Returns the line's ids in this result's maps ([`LineIds`]), for an
+    /// export's second reading; [`NO_ID`] where a map was not asked for.
+    #[inline]
+    pub fn add<'t>(
+        &mut self,
+        line: &LogLine<'t>,
+        views: &mut ChunkViews<'t>,
+        record: Record<'_>,
+    ) -> LineIds {
         let visits = record.visits;
         let (status, bytes) = (line.status, line.bytes);
         self.total.add(status, bytes);
@@ -235,8 +270,13 @@ impl Figures {
         }
         self.first_time = Some(self.first_time.map_or(t, |f| f.min(t)));
         self.last_time = Some(self.last_time.map_or(t, |l| l.max(t)));
+        let mut ids = LineIds {
+            path: path_id,
+            agent: NO_ID,
+            client: NO_ID,
+        };
         if !visits {
-            return;
+            return ids;
         }
 
         // A layout without a user agent has no bots.
@@ -262,12 +302,14 @@ impl Figures {
         if record.metrics {
             self.count_for_metrics(path_id, vhost, known_method, status, bytes);
         }
+        ids.agent = agent;
         if record.clients {
-            let (_, info) = self
+            let (client, info) = self
                 .clients
                 .intern_after(line.client, &mut self.last.client);
             info.resolve(line.client);
             info.hits += 1;
+            ids.client = client;
         }
         if let Some(goals) = record.goals.filter(|_| !word_bot) {
             self.record_goal_hit(goals, line, method, path_text, agent);
@@ -299,6 +341,7 @@ impl Figures {
             // Never a page view; attributed to a visit at the end.
             views.push_mark(t, line.client, agent, marks::SERVER_ERROR);
         }
+        ids
     }
 
     /// Out of line, like [`PathStats::record_time`]: a run without

@@ -8,9 +8,10 @@
 //! what the visit walk needs, and the walk, watched by a
 //! [`VisitCollector`], gives each page view its visit. Per distinct path,
 //! agent, client and entry, the text and enrichment of the rows are worked
-//! out once ([`Tables`]). The second reading ([`pass`]) turns each kept
-//! line into a row of numbers into those tables and writes row groups as
-//! they fill. Mapped and small inputs are read twice where they are;
+//! out once ([`Tables`]). The first reading also keeps each kept line's
+//! path, agent and client ids (twelve bytes a line), so that the second
+//! reading ([`pass`]) finds them by number; it turns each kept line into a
+//! row of numbers into those tables and writes row groups as they fill. Mapped and small inputs are read twice where they are;
 //! streams (standard input, gzip) are first copied to a temporary file.
 
 #[cfg(feature = "parquet")]
@@ -46,7 +47,9 @@ use crate::enrich::privacy::Redactor;
 use crate::enrich::zone::{Bucket, ReportZone};
 use crate::error::Error;
 use crate::input::{InputPath, Source};
-use crate::scan::{check_scanned, choose_format, progress_for, scan_slice, ScanOptions, Zoning};
+use crate::scan::{
+    check_scanned, choose_format, progress_for, renumber, scan_slice, ScanOptions, Zoning,
+};
 use crate::visits::{compute, VisitOptions};
 use crate::{prepare, progress_from, RunOptions};
 use pass::{Candidates, Context, PassInput};
@@ -132,7 +135,7 @@ pub fn run_export(opts: &RunOptions, export: &ExportOptions) -> Result<ExportOut
     if export.format == ExportFormat::Parquet {
         return Err(Error::Usage(format::NO_PARQUET.into()));
     }
-    let mut phases = Phases::from_env();
+    let mut phases = Phases::start();
     let dir = ExportDir::create(&export.dir)?;
     let key = match &export.id_key {
         Some(path) => IdKey::load_or_create(path)?,
@@ -152,7 +155,10 @@ pub fn run_export(opts: &RunOptions, export: &ExportOptions) -> Result<ExportOut
     for path in &opts.inputs {
         texts.push((path.display(), load(path, opts.mmap)?));
     }
-    phases.mark("load");
+    phases.mark(
+        "export: inputs loaded",
+        "export: inputs loaded (CPU, all threads)",
+    );
     let total: u64 = texts.iter().map(|(_, (t, _))| t.len() as u64).sum();
     // Two readings: the bar counts each byte twice.
     let bar = progress_for(progress_from(opts.progress), 2 * total);
@@ -185,16 +191,29 @@ pub fn run_export(opts: &RunOptions, export: &ExportOptions) -> Result<ExportOut
                 metrics: false,
                 goals: None,
                 days: None,
+                line_ids: true,
             },
         );
         result.read_error.clone_from(read_error);
         partial |= check_scanned(name, format, &result, None, opts.strict, &mut warnings)?;
         first_offset = first_offset.or(result.first_offset);
-        scanned.push((format, chunk_base, std::mem::take(&mut result.chunk_lines)));
+        let mut line_ids = std::mem::take(&mut result.line_ids);
+        // A second input's ids become the run's.
+        if let Some(remaps) = figures.merge(std::mem::take(&mut result.figures)) {
+            renumber(&mut line_ids, &remaps);
+        }
+        scanned.push((
+            format,
+            chunk_base,
+            std::mem::take(&mut result.chunk_lines),
+            line_ids,
+        ));
         chunk_base = chunk_base.saturating_add(result.chunks);
-        figures.merge(std::mem::take(&mut result.figures));
     }
-    phases.mark("scan");
+    phases.mark(
+        "export: first reading (the report's scan)",
+        "export: first reading (CPU, all threads)",
+    );
     warnings.extend(zoning.empty_span_warning());
     // As the report settles it: --tz, else the first written offset.
     let zone = zoning.zone.unwrap_or_else(|| {
@@ -234,9 +253,15 @@ pub fn run_export(opts: &RunOptions, export: &ExportOptions) -> Result<ExportOut
             observer: Some(&collector),
         },
     );
-    phases.mark("visits");
+    phases.mark(
+        "export: visits (the walk)",
+        "export: visits (CPU, all threads)",
+    );
     let visits = VisitIndex::new(collector);
-    phases.mark("index");
+    phases.mark(
+        "export: visit index",
+        "export: visit index (CPU, all threads)",
+    );
     let enrichment = visit_figures
         .enrichment
         .take()
@@ -258,7 +283,10 @@ pub fn run_export(opts: &RunOptions, export: &ExportOptions) -> Result<ExportOut
         input_names: &names,
     });
     drop(enrichment);
-    phases.mark("tables");
+    phases.mark(
+        "export: tables of distinct values",
+        "export: tables (CPU, all threads)",
+    );
 
     // The second reading.
     let inputs: Vec<PassInput<'_>> = texts
@@ -266,11 +294,12 @@ pub fn run_export(opts: &RunOptions, export: &ExportOptions) -> Result<ExportOut
         .zip(&scanned)
         .enumerate()
         .map(
-            |(i, ((_, (text, _)), (format, chunk_base, chunk_lines)))| PassInput {
+            |(i, ((_, (text, _)), (format, chunk_base, chunk_lines, line_ids)))| PassInput {
                 text,
                 format: *format,
                 chunk_base: *chunk_base,
                 chunk_lines,
+                line_ids,
                 file: tables.input_file_ids[i],
             },
         )
@@ -301,7 +330,10 @@ pub fn run_export(opts: &RunOptions, export: &ExportOptions) -> Result<ExportOut
         path: export.dir.display().to_string(),
         reason: e.to_string(),
     })?;
-    phases.mark("rows");
+    phases.mark(
+        "export: second reading (rows, written)",
+        "export: second reading (CPU, all threads)",
+    );
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }

@@ -17,14 +17,14 @@ use rayon::prelude::*;
 use super::columns::{Column, Flag, Text, TEXT_COLUMNS};
 use super::format::{part_writer, ExportFormat, ROW_GROUP_ROWS};
 use super::output::{ExportDir, PartWriter};
-use super::recent::{PathRow, Recent, Seen};
+use super::recent::{Recent, RecentPairs, Seen};
 use super::rows::{log_text, Dict, Dicts, Rows, NO_VISIT, NULL};
 use super::tables::Tables;
 use super::visit_index::{span_holding, Visit, VisitIndex};
 use super::visitor_id::{hex, VisitorIds};
-use crate::aggregate::bytes_map::RecentIds;
 use crate::aggregate::pageviews::partitions::Partitions;
 use crate::aggregate::pageviews::PARTITIONS;
+use crate::aggregate::{LineIds, NO_AGENT};
 use crate::enrich::classify;
 use crate::enrich::privacy::Redactor;
 use crate::enrich::sources;
@@ -33,7 +33,7 @@ use crate::filter::{Filter, FilterCache};
 use crate::input::chunk::split_lines_evenly;
 use crate::input::lines::Lines;
 use crate::parse::{Format, LogLine, Quoted};
-use crate::scan::parse_line;
+use crate::scan::{parse_line, ChunkIds};
 
 /// How many chunks one part reads (128 MiB with the usual chunks, and so
 /// at most that much input in one file of a day): large enough for files
@@ -46,11 +46,11 @@ pub const PART_CHUNKS: usize = 128;
 /// takes bounded memory.
 const MAX_BUFFERED_ROWS: usize = 2 * ROW_GROUP_ROWS;
 
-/// Slots of the tables of recent visitors, paths and referrers (see
-/// [`Recent`]): about 100, 80 and 70 bytes each.
-const RECENT_VISITORS: usize = 1024;
-const RECENT_PATHS: usize = 4096;
+/// Slots of the tables of recent visitors (see [`RecentPairs`], about 64
+/// bytes each), referrers and query strings (see [`Recent`], about 70).
+const RECENT_VISITORS: usize = 8192;
 const RECENT_REFERRERS: usize = 1024;
+const RECENT_QUERIES: usize = 1024;
 
 /// Caches of raw text to a value's number are emptied past this size.
 const MAX_CACHED: usize = 1 << 18;
@@ -63,6 +63,8 @@ pub struct PassInput<'a> {
     pub chunk_base: u32,
     /// (chunk index, lines) of each of its chunks.
     pub chunk_lines: &'a [(u32, u64)],
+    /// (chunk index, ids of its kept lines) of each of its chunks.
+    pub line_ids: &'a [ChunkIds],
     /// Its number in the `input_file` dictionary.
     pub file: u32,
 }
@@ -140,6 +142,8 @@ struct Part<'a> {
     input: &'a PassInput<'a>,
     /// Run-wide number of the first chunk.
     first_chunk: u32,
+    /// The input's number of the first chunk.
+    first_index: u32,
     chunks: Vec<&'a [u8]>,
     /// Lines of the input before the first chunk.
     lines_before: u64,
@@ -162,6 +166,7 @@ pub fn write_rows(inputs: &[PassInput<'_>], ctx: &Context<'_>) -> io::Result<u64
                     number: parts.len(),
                     input,
                     first_chunk: input.chunk_base.saturating_add(start as u32),
+                    first_index: start as u32,
                     chunks: chunks[start..=i].to_vec(),
                     lines_before,
                 });
@@ -231,14 +236,11 @@ struct PartRows<'c> {
     visitors: HashMap<u64, u32>,
     /// The last method, and its number: a line often has the one before's.
     last_method: (Vec<u8>, u32),
-    /// Recent visitors (client field, agent), paths and referrers.
-    seen: Recent<Seen<'c>>,
-    paths: Recent<PathRow>,
+    /// Recent visitors (client id, agent), referrers and query strings.
+    seen: RecentPairs<Seen<'c>>,
     recent_referrers: Recent<u32>,
-    recent_paths: RecentIds,
-    last_client: u32,
+    recent_queries: Recent<u32>,
     last_vhost: u32,
-    recent_agents: RecentIds,
     /// Per partition, the origin of the next candidate page view.
     origins: [u32; PARTITIONS],
     days: Vec<Day>,
@@ -273,13 +275,10 @@ impl<'c> PartRows<'c> {
             visitors: HashMap::new(),
             // No method is empty.
             last_method: (Vec::new(), NULL),
-            seen: Recent::new(RECENT_VISITORS),
-            paths: Recent::new(RECENT_PATHS),
+            seen: RecentPairs::new(RECENT_VISITORS),
             recent_referrers: Recent::new(RECENT_REFERRERS),
-            recent_paths: RecentIds::default(),
-            last_client: u32::MAX,
+            recent_queries: Recent::new(RECENT_QUERIES),
             last_vhost: u32::MAX,
-            recent_agents: RecentIds::default(),
             origins,
             days: Vec::new(),
             day: (i64::MAX, i64::MIN, 0),
@@ -292,7 +291,15 @@ impl<'c> PartRows<'c> {
     fn read(mut self, part: &Part<'_>) -> io::Result<u64> {
         let format = part.input.format;
         let mut line_number = part.lines_before;
-        for chunk in &part.chunks {
+        let all_ids = part.input.line_ids;
+        for (k, chunk) in part.chunks.iter().enumerate() {
+            // The ids the first reading kept for this chunk's kept lines.
+            let index = part.first_index.saturating_add(k as u32);
+            let ids = match all_ids.binary_search_by_key(&index, |&(c, _)| c) {
+                Ok(i) => &all_ids[i].1[..],
+                Err(_) => &[],
+            };
+            let mut ids = ids.iter();
             let mut cut = Lines::new(chunk, format.uses_quote_marks());
             while let Some(line) = cut.next_line() {
                 line_number += 1;
@@ -304,7 +311,11 @@ impl<'c> PartRows<'c> {
                         continue;
                     }
                 }
-                self.add(&parsed, line_number)?;
+                let line_ids = *ids.next().ok_or_else(|| changed("a line"))?;
+                self.add(&parsed, line_ids, line_number)?;
+            }
+            if ids.next().is_some() {
+                return Err(changed("a line"));
             }
             if let Some(bar) = self.ctx.progress {
                 bar.inc(chunk.len() as u64);
@@ -355,44 +366,32 @@ impl<'c> PartRows<'c> {
         index
     }
 
-    /// One kept line as a row.
-    fn add(&mut self, line: &LogLine<'_>, line_number: u64) -> io::Result<()> {
+    /// One kept line as a row; `ids`: its path, agent and client as the
+    /// first reading numbered them.
+    fn add(&mut self, line: &LogLine<'_>, ids: LineIds, line_number: u64) -> io::Result<()> {
         let ctx = self.ctx;
         let (f, t) = (ctx.figures, ctx.tables);
         let time = line.time.unix;
-        let path = line.request.path();
-        let path_row = match self.paths.get(path, 0) {
-            Some(row) => row,
-            None => {
-                let id = self.path_id(path)? as usize;
-                let row = PathRow {
-                    text: t.path_text[id],
-                    route: t.path_route[id],
-                    is_static: classify::is_static(path),
-                };
-                self.paths.put(path, 0, row);
-                row
-            }
-        };
-        let agent_index = match line.user_agent {
-            Some(ua) => f
-                .agents
-                .id_recent(ua.raw, &mut self.recent_agents)
-                .ok_or_else(|| changed("a user agent"))? as usize,
+        let path_row = *t
+            .path_rows
+            .get(ids.path as usize)
+            .ok_or_else(|| changed("a path"))?;
+        let agent_index = match (line.user_agent.is_some(), ids.agent) {
+            (true, NO_AGENT) => return Err(changed("a user agent")),
+            (true, id) => id as usize,
             // The one past the agents table: no agent.
-            None => f.agents.len(),
+            (false, _) => f.agents.len(),
         };
         let agent = t
             .agent_rows
             .get(agent_index)
             .ok_or_else(|| changed("a user agent"))?;
-        let seen = match self.seen.get(line.client, agent_index as u32) {
+        let seen = match self.seen.get(ids.client, agent_index as u32) {
             Some(seen) => seen,
             None => {
-                let client_id = self.client_id(line.client)?;
                 let client = *t
                     .client_rows
-                    .get(client_id as usize)
+                    .get(ids.client as usize)
                     .ok_or_else(|| changed("a client"))?;
                 let seen = Seen {
                     client,
@@ -405,7 +404,7 @@ impl<'c> PartRows<'c> {
                         ctx.visits.visits_of(client.unified, agent_index as u32)
                     },
                 };
-                self.seen.put(line.client, agent_index as u32, seen);
+                self.seen.put(ids.client, agent_index as u32, seen);
                 seen
             }
         };
@@ -532,20 +531,6 @@ impl<'c> PartRows<'c> {
         Ok(())
     }
 
-    /// The run's id of the line's path.
-    fn path_id(&mut self, path: &[u8]) -> io::Result<u32> {
-        (self.ctx.figures.paths)
-            .id_recent(path, &mut self.recent_paths)
-            .ok_or_else(|| changed("a path"))
-    }
-
-    /// The run's id of a client field.
-    fn client_id(&mut self, client: &[u8]) -> io::Result<u32> {
-        (self.ctx.figures.clients)
-            .id_after(client, &mut self.last_client)
-            .ok_or_else(|| changed("a client"))
-    }
-
     fn method(&mut self, method: &[u8]) -> u32 {
         if self.last_method.0 != method || self.last_method.1 == NULL {
             let id = self.own.methods.intern(&log_text(method));
@@ -555,6 +540,15 @@ impl<'c> PartRows<'c> {
     }
 
     fn query(&mut self, raw: &[u8]) -> u32 {
+        if let Some(id) = self.recent_queries.get(raw, 0) {
+            return id;
+        }
+        let id = self.query_of(raw);
+        self.recent_queries.put(raw, 0, id);
+        id
+    }
+
+    fn query_of(&mut self, raw: &[u8]) -> u32 {
         if let Some(&id) = self.queries.get(raw) {
             return id;
         }

@@ -1,50 +1,41 @@
-//! Where an export's time goes, printed to standard error when
-//! `LOGSTATS_EXPORT_PHASES` is set (benches/export.sh reads it): the wall
-//! and CPU time of each phase (CPU: all threads, from /proc/self/stat, in
-//! hundredths of a second), and the time the second reading's threads
-//! spent in the writers. Unset, it reads no clock.
+//! Where an export's time goes, for `--timings` (or `LOGSTATS_TIMINGS=1`,
+//! see [`timings`]): each phase's wall time, the CPU time of the whole
+//! process in it (all threads, from /proc/self/stat, in hundredths of a
+//! second), and the CPU time the second reading's threads spent in the
+//! writers (each thread's own clock: on a busy machine, wall time would
+//! count the time a thread waited for a core). Off, it reads no clock.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-/// The variable that turns the phase times on.
-pub const PHASES_ENV: &str = "LOGSTATS_EXPORT_PHASES";
+use crate::timings;
 
 /// The clock of one export.
 pub struct Phases {
+    /// When the last phase ended, and the process's CPU seconds then;
     /// `None`: off.
-    last: Option<Instant>,
-    start: Option<Instant>,
-    /// CPU seconds of the process at the last mark.
-    last_cpu: f64,
-    /// Nanoseconds the parts spent in their writers (encoding, compressing,
-    /// writing), all threads together.
-    writing_ns: AtomicU64,
+    last: Option<(Instant, f64)>,
+    /// CPU nanoseconds the parts spent in their writers (encoding,
+    /// compressing, writing), all threads together.
+    writing: AtomicU64,
 }
 
 impl Phases {
-    pub fn from_env() -> Phases {
-        let now = std::env::var_os(PHASES_ENV).map(|_| Instant::now());
+    pub fn start() -> Phases {
         Phases {
-            last: now,
-            start: now,
-            last_cpu: now.map_or(0.0, |_| cpu_seconds()),
-            writing_ns: AtomicU64::new(0),
+            last: timings::enabled().then(|| (Instant::now(), cpu_seconds())),
+            writing: AtomicU64::new(0),
         }
     }
 
-    /// Prints the time since the last mark as `phase`.
-    pub fn mark(&mut self, phase: &str) {
-        if let Some(last) = self.last {
-            let now = Instant::now();
-            let cpu = cpu_seconds();
-            eprintln!(
-                "export phase {phase:<10} {:8.3} s wall {:8.2} s cpu",
-                (now - last).as_secs_f64(),
-                cpu - self.last_cpu
-            );
-            self.last = Some(now);
-            self.last_cpu = cpu;
+    /// The phase `name` ends now: its wall time, and as `cpu_name` the CPU
+    /// time of all threads in it.
+    pub fn mark(&mut self, name: &'static str, cpu_name: &'static str) {
+        if let Some((last, last_cpu)) = self.last {
+            let (now, cpu) = (Instant::now(), cpu_seconds());
+            timings::record_span(name, last, now);
+            timings::record_cpu(cpu_name, Duration::from_secs_f64((cpu - last_cpu).max(0.0)));
+            self.last = Some((now, cpu));
         }
     }
 
@@ -54,30 +45,42 @@ impl Phases {
         if self.last.is_none() {
             return write();
         }
-        let start = Instant::now();
+        let start = thread_cpu_ns();
         let out = write();
-        let ns = start.elapsed().as_nanos().min(u64::MAX as u128) as u64;
-        self.writing_ns.fetch_add(ns, Ordering::Relaxed);
+        let spent = thread_cpu_ns().saturating_sub(start);
+        self.writing.fetch_add(spent, Ordering::Relaxed);
         out
     }
 
-    /// Prints the total, and the writers' share of the second reading.
-    pub fn finish(&mut self) {
-        self.mark("finish");
-        if let Some(start) = self.start {
-            let writing = self.writing_ns.load(Ordering::Relaxed) as f64 / 1e9;
-            eprintln!(
-                "export phase {:<10} {:8.3} s wall {:8.2} s cpu",
-                "total",
-                start.elapsed().as_secs_f64(),
-                cpu_seconds()
-            );
-            eprintln!(
-                "  of which the rows phase's threads spent {writing:.3} s in the writers \
-                 (encoding, compressing, writing)"
+    /// Records the writers' share of the second reading.
+    pub fn finish(&self) {
+        if self.last.is_some() {
+            timings::record_cpu(
+                "export: second reading, in the writers (CPU, all threads)",
+                Duration::from_nanos(self.writing.load(Ordering::Relaxed)),
             );
         }
     }
+}
+
+/// The CPU time of the calling thread, in nanoseconds; 0 where the clock
+/// cannot be read.
+#[cfg(unix)]
+fn thread_cpu_ns() -> u64 {
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `t` is a valid timespec for the call to fill.
+    if unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) } != 0 {
+        return 0;
+    }
+    (t.tv_sec as u64).saturating_mul(1_000_000_000) + t.tv_nsec as u64
+}
+
+#[cfg(not(unix))]
+fn thread_cpu_ns() -> u64 {
+    0
 }
 
 /// User and system time of this process so far, all threads; 0 where

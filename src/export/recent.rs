@@ -1,18 +1,16 @@
-//! What the second reading worked out for recent text of the log (a path,
-//! a referrer, a visitor's client and agent), kept in small direct-mapped
-//! tables that stay in the processor's cache.
+//! What the second reading worked out for recent text of the log (a
+//! referrer, a query string) or a recent visitor (client and agent ids),
+//! kept in small direct-mapped tables that stay in the processor's cache.
 //!
 //! Lines repeat what lines shortly before them hold: a visitor's hits come
 //! in bursts (a page, then its styles, scripts and images) interleaved with
 //! other visitors' bursts, and a few pages and assets make most hits. On
 //! the generated log only a quarter of the lines have the visitor of the
 //! line before, but three in five have one seen in the last thousand
-//! lines, and a table of 4,096 paths finds six lines' path in seven.
-//! Without these tables each of them is looked up in the run's tables of
-//! a few hundred thousand paths or clients (a hash, then a probe and a key
-//! comparison that each miss the cache) and, for a visitor, hashed with
-//! SipHash and looked up in the part's `visitor_id` dictionary and in the
-//! visit index.
+//! lines. Without this table each visitor would be hashed with SipHash
+//! and looked up in the part's `visitor_id` dictionary and in the visit
+//! index (a hash, then a probe that misses the cache), and each referrer
+//! and query string looked up again.
 //!
 //! Each key has one slot, and a new key takes it over. The key's bytes are
 //! kept in the slot (the text is short), so that a hit reads nothing
@@ -30,15 +28,6 @@ pub struct Seen<'c> {
     /// Its visits, in time order (none for a bot: bots make no visits and
     /// their hits belong to none).
     pub visits: &'c [Visit],
-}
-
-/// A path, as a row needs it.
-#[derive(Debug, Clone, Copy)]
-pub struct PathRow {
-    /// Its number in the `url_path` and `http_route` dictionaries.
-    pub text: u32,
-    pub route: u32,
-    pub is_static: bool,
 }
 
 /// Keys up to this long are kept.
@@ -114,9 +103,73 @@ impl<V: Copy> Recent<V> {
     }
 }
 
+/// Values of recent pairs of numbers (a visitor's client and agent ids),
+/// one slot a pair: the key is eight bytes, so a slot is small and a table
+/// of several thousand stays in the processor's second-level cache.
+pub struct RecentPairs<V> {
+    slots: Vec<Option<(u64, V)>>,
+    /// `64 - log2(slots)`.
+    shift: u32,
+}
+
+impl<V: Copy> RecentPairs<V> {
+    /// A table of `slots` (a power of two) slots.
+    pub fn new(slots: usize) -> Self {
+        let slots = slots.next_power_of_two().max(2);
+        RecentPairs {
+            slots: vec![None; slots],
+            shift: 64 - slots.trailing_zeros(),
+        }
+    }
+
+    #[inline]
+    fn slot_of(&self, a: u32, b: u32) -> (usize, u64) {
+        let key = (a as u64) << 32 | b as u64;
+        let at = (key ^ key >> 29).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift;
+        (at as usize, key)
+    }
+
+    /// The value of (`a`, `b`), if it is still here.
+    #[inline]
+    pub fn get(&self, a: u32, b: u32) -> Option<V> {
+        let (at, key) = self.slot_of(a, b);
+        match self.slots[at] {
+            Some((k, v)) if k == key => Some(v),
+            _ => None,
+        }
+    }
+
+    /// Keeps `value` for (`a`, `b`).
+    #[inline]
+    pub fn put(&mut self, a: u32, b: u32, value: V) {
+        let (at, key) = self.slot_of(a, b);
+        self.slots[at] = Some((key, value));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pair_is_found_only_as_itself() {
+        let mut recent = RecentPairs::new(4096);
+        for a in 0..3000u32 {
+            recent.put(a, a % 7, a);
+        }
+        let mut found = 0;
+        for a in 0..3000u32 {
+            if let Some(v) = recent.get(a, a % 7) {
+                assert_eq!(v, a);
+                found += 1;
+            }
+            // Never put: another agent, another client.
+            assert_eq!(recent.get(a, 100), None);
+            assert_eq!(recent.get(a + 100_000, a % 7), None);
+        }
+        // Most of 3,000 pairs fit in 4,096 slots; each found is its own.
+        assert!(found > 1500, "{found}");
+    }
 
     #[test]
     fn a_value_is_found_only_by_its_own_key_and_tag() {

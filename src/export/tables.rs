@@ -13,11 +13,20 @@ use rayon::prelude::*;
 use super::rows::{log_text, Dict, NULL};
 use super::visitor_id::VisitorIds;
 use crate::aggregate::Figures;
-use crate::enrich::classify::AgentInfo;
+use crate::enrich::classify::{self, AgentInfo};
 use crate::enrich::privacy::Redactor;
 use crate::enrich::route::route_of;
 use crate::parse::Quoted;
 use crate::visits::{Enrichment, UNKNOWN_COUNTRY};
+
+/// A path, as a row needs it.
+#[derive(Debug, Clone, Copy)]
+pub struct PathRow {
+    /// Its number in the `url_path` and `http_route` dictionaries.
+    pub text: u32,
+    pub route: u32,
+    pub is_static: bool,
+}
 
 /// What a row needs of its user agent.
 #[derive(Debug, Clone, Copy)]
@@ -85,9 +94,9 @@ pub struct Tables {
     pub addresses: Dict,
     /// Per input, its number in `input_files`.
     pub input_file_ids: Vec<u32>,
-    /// Per path id: its text and its route.
-    pub path_text: Vec<u32>,
-    pub path_route: Vec<u32>,
+    /// Per path id: its text, its route, whether it is static (one
+    /// place in memory for all three: a row reads one).
+    pub path_rows: Vec<PathRow>,
     /// Per vhost id.
     pub vhost_text: Vec<u32>,
     /// Per agent index (the agent id, then one for a layout without).
@@ -114,15 +123,25 @@ impl Tables {
         let mut t = Tables::default();
 
         // Paths and their routes: there can be a million.
-        let texts: Vec<(String, String)> = (0..f.paths.len() as u32)
+        let texts: Vec<(String, String, bool)> = (0..f.paths.len() as u32)
             .into_par_iter()
             .map(|id| {
                 let path = f.paths.key(id);
-                (clean(log_text(path)), clean(log_text(&route_of(path))))
+                let (text, route) = (clean(log_text(path)), clean(log_text(&route_of(path))));
+                (text, route, classify::is_static(path))
             })
             .collect();
-        (t.paths, t.path_text) = Dict::of(texts.iter().map(|(p, _)| Cow::Borrowed(p.as_str())));
-        (t.routes, t.path_route) = Dict::of(texts.iter().map(|(_, r)| Cow::Borrowed(r.as_str())));
+        let path_text;
+        let path_route;
+        (t.paths, path_text) = Dict::of(texts.iter().map(|(p, _, _)| Cow::Borrowed(p.as_str())));
+        (t.routes, path_route) = Dict::of(texts.iter().map(|(_, r, _)| Cow::Borrowed(r.as_str())));
+        t.path_rows = (texts.iter().zip(path_text).zip(path_route))
+            .map(|(((_, _, is_static), text), route)| PathRow {
+                text,
+                route,
+                is_static: *is_static,
+            })
+            .collect();
         drop(texts);
 
         (t.vhosts, t.vhost_text) = Dict::of(

@@ -142,6 +142,7 @@ mod tests {
             progress: None,
             filter: None,
             days: None,
+            line_ids: false,
         }
     }
 

@@ -358,6 +358,7 @@ fn scan_input(
         days: how.days.then(|| crate::state::days::DayCut {
             zone: zone.unwrap_or(ReportZone::UTC),
         }),
+        line_ids: false,
     };
     match opened.source {
         Source::Mapped(map) => {

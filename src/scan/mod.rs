@@ -7,13 +7,15 @@
 //! `inputs.rs` takes the run's inputs in turn (layout, report zone,
 //! warnings); `chunks.rs` scans one of them chunk by chunk in parallel;
 //! `partial.rs` is what one worker makes of its chunks and how two such
-//! results merge; `scanned.rs` holds what a scan is given and gives.
+//! results merge (`line_ids.rs`: the ids of each kept line it may keep
+//! for an export); `scanned.rs` holds what a scan is given and gives.
 //! Depends on the stages it drives, on [`enrich`](crate::enrich) for the
 //! report zone, and on [`error`](crate::error) and [`text`](crate::text)
 //! for what ends a run and how its line is shown.
 
 mod chunks;
 mod inputs;
+mod line_ids;
 mod partial;
 mod scanned;
 
@@ -23,5 +25,6 @@ pub(crate) use inputs::{
 };
 pub use inputs::{drop_in_background, scan_inputs, InputsOptions, ScannedInputs};
 pub(crate) use inputs::{scan_one, InputScan, Zoning};
+pub use line_ids::{renumber, ChunkIds};
 pub use partial::parse_line;
 pub use scanned::{Counts, Sample, ScanOptions, Scanned, ScannedInput, MAX_SAMPLES, SAMPLE_BYTES};

@@ -3,6 +3,7 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use super::line_ids::LineIdLog;
 use super::scanned::{Counts, Sample, ScanOptions, Scanned, MAX_SAMPLES, SAMPLE_BYTES};
 use crate::aggregate::{Figures, Record};
 use crate::filter::FilterCache;
@@ -47,6 +48,11 @@ pub(super) struct Partial {
     first_offset: Option<(u32, Option<i32>)>,
     filter_cache: FilterCache,
     days: DayFigures,
+    /// Each kept line's ids, when [`ScanOptions::line_ids`] asks.
+    line_ids: LineIdLog,
+    /// The most kept lines of a chunk so far: the room a chunk's ids are
+    /// given, so that they are not copied as they grow.
+    ids_room: usize,
 }
 
 impl Partial {
@@ -65,6 +71,12 @@ impl Partial {
         let chunk = opts.chunk_base.saturating_add(index);
         let mut views = self.figures.chunk_views(chunk);
         let mut by_day = opts.days.map(|cut| DayChunk::new(cut, chunk));
+        let keep_ids = opts.line_ids && by_day.is_none();
+        let mut ids = if keep_ids {
+            Vec::with_capacity(self.ids_room)
+        } else {
+            Vec::new()
+        };
         let mut cut = Lines::new(text, opts.format.uses_quote_marks());
         while let Some(next) = cut.next_line() {
             let line = next.text;
@@ -93,7 +105,12 @@ impl Partial {
                     };
                     match &mut by_day {
                         Some(by_day) => by_day.add(&mut self.days, parsed, record),
-                        None => self.figures.add(parsed, &mut views, record),
+                        None => {
+                            let line_ids = self.figures.add(parsed, &mut views, record);
+                            if keep_ids {
+                                ids.push(line_ids);
+                            }
+                        }
                     }
                 }
                 None if is_blank(line) => self.counts.blank += 1,
@@ -108,6 +125,10 @@ impl Partial {
             }
         }
         self.figures.flush_chunk(views);
+        if keep_ids {
+            self.ids_room = self.ids_room.max(ids.len());
+            self.line_ids.push(index, ids);
+        }
         if let Some(by_day) = by_day {
             by_day.flush(&mut self.days);
         }
@@ -149,7 +170,8 @@ impl Partial {
     pub(super) fn merge(mut self, other: Partial) -> Partial {
         self.counts.merge(&other.counts);
         self.bytes += other.bytes;
-        self.figures.merge(other.figures);
+        let remaps = self.figures.merge(other.figures);
+        self.line_ids.merge(other.line_ids, remaps);
         self.days.merge(other.days);
         self.chunk_lines.extend(other.chunk_lines);
         self.samples.extend(other.samples);
@@ -193,6 +215,7 @@ impl Partial {
             samples,
             first_offset: self.first_offset.map(|(_, o)| o),
             no_vhost: self.filter_cache.no_vhost,
+            line_ids: self.line_ids.finish(),
             read_error,
         }
     }

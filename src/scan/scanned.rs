@@ -3,6 +3,7 @@
 
 use indicatif::ProgressBar;
 
+use super::line_ids::ChunkIds;
 use crate::aggregate::Figures;
 use crate::filter::Filter;
 use crate::goals::GoalSet;
@@ -68,6 +69,11 @@ pub struct ScanOptions<'a> {
     /// For a saved state: kept lines are counted per day of this zone, in
     /// [`Scanned::days`], and `Scanned::figures` stays empty.
     pub days: Option<DayCut>,
+    /// Keep each kept line's path, agent and client ids
+    /// ([`Scanned::line_ids`]): an export's second reading reads them
+    /// instead of looking the text up again. Needs `visits` and `clients`,
+    /// and no `days`.
+    pub line_ids: bool,
 }
 
 /// The result of scanning one input.
@@ -91,6 +97,9 @@ pub struct Scanned {
     pub first_offset: Option<Option<i32>>,
     /// Lines `--host` filtered for having no virtual host.
     pub no_vhost: u64,
+    /// With [`ScanOptions::line_ids`], per chunk (in chunk order) the ids
+    /// of its kept lines in `figures`' maps, in input order.
+    pub line_ids: Vec<ChunkIds>,
     /// A stream that failed part way (a truncated gzip file): what was read
     /// before is counted, and the error is reported.
     pub read_error: Option<String>,
