@@ -180,8 +180,10 @@ pub struct InputArgs {
     /// After the run, print to stderr the wall time of each phase (opening
     /// the inputs, the parallel parse, the merge, then each step that runs
     /// once every line is read: visitors, the page-view sort and walk,
-    /// sources, tables, output) and the total, to see where the time of a
-    /// big log goes. Costs nothing when off.
+    /// sources, tables, output; with --state, loading the state, filing
+    /// the new lines, the save and the report over every day kept) and the
+    /// total, to see where the time of a big log goes. Costs nothing when
+    /// off.
     #[arg(long, env = "LOGSTATS_TIMINGS", value_parser = clap::builder::FalseyValueParser::new(), help_heading = "Input")]
     pub timings: bool,
 

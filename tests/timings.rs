@@ -89,3 +89,39 @@ fn the_variable_asks_for_them_too_and_zero_does_not() {
         assert_eq!(stderr, "", "LOGSTATS_TIMINGS={off:?}");
     }
 }
+
+#[test]
+fn a_state_run_prints_the_state_s_phases() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("site.state");
+    let state = state.to_str().unwrap();
+    let (first, stderr) = report(&["--format", "json", "--state", state, "--timings"], None);
+    let (names, _) = phases(&stderr);
+    for phase in [
+        "state: locked and loaded",
+        "state: new lines read",
+        "state: new lines filed into their days",
+        "state: saved",
+        "state: report over every day kept",
+    ] {
+        assert!(
+            names.iter().any(|n| n == phase),
+            "{phase} missing: {names:?}"
+        );
+    }
+    // Series are moved on only by a state that keeps them.
+    assert!(!names.iter().any(|n| n.starts_with("state: Prometheus")));
+    // The report of the run is the one a run without timings gives.
+    let again = dir.path().join("again.state");
+    let (plain, quiet) = report(
+        &["--format", "json", "--state", again.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(quiet, "");
+    let strip = |json: &[u8]| {
+        let mut v: serde_json::Value = serde_json::from_slice(json).unwrap();
+        v.as_object_mut().unwrap().remove("inputs");
+        v
+    };
+    assert_eq!(strip(&first), strip(&plain));
+}

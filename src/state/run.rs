@@ -18,6 +18,7 @@ use crate::state::follow::{self, Plan, Planned};
 use crate::state::held_series;
 use crate::state::saved::SavedSample;
 use crate::state::settings::Settings;
+use crate::timings;
 use crate::{Outcome, RunOptions};
 
 /// What `--state` adds to a report run.
@@ -39,7 +40,9 @@ pub fn run(opts: &RunOptions, state_opts: &StateOptions) -> Result<Outcome, Erro
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64)
     });
+    let loading = timings::phase("state: locked and loaded");
     let (_lock, mut state) = follow::open(path, Settings::of(opts), state_opts.wait, now)?;
+    loading.end();
     let Plan {
         inputs: planned,
         order,
@@ -72,6 +75,7 @@ pub fn run(opts: &RunOptions, state_opts: &StateOptions) -> Result<Outcome, Erro
         .newest
         .and_then(|_| state.cursors.iter().max_by_key(|c| c.id))
         .and_then(|c| opts.format.or_else(|| Format::from_name(&c.format)));
+    let scanning = timings::phase("state: new lines read");
     for i in order {
         let plan = &planned[i];
         let cursor = plan.cursor.map(|c| state.cursors[c].clone());
@@ -158,6 +162,7 @@ pub fn run(opts: &RunOptions, state_opts: &StateOptions) -> Result<Outcome, Erro
             },
         ));
     }
+    scanning.end();
     // Cursors of empty files fingerprint nothing: they are not kept.
     state.forget(&lost);
     if state.zone.is_none() {
@@ -167,6 +172,7 @@ pub fn run(opts: &RunOptions, state_opts: &StateOptions) -> Result<Outcome, Erro
     let zone = state
         .report_zone()
         .unwrap_or(crate::enrich::zone::ReportZone::UTC);
+    let absorbing = timings::phase("state: new lines filed into their days");
     if keeps_series {
         state.metrics.record_cells(&days.days);
     }
@@ -191,6 +197,7 @@ pub fn run(opts: &RunOptions, state_opts: &StateOptions) -> Result<Outcome, Erro
         clients: opts.clients,
         metrics: opts.metrics,
     };
+    absorbing.end();
     let before_drop = keeps_series
         .then(|| held_series::before_drop(&state, state_opts.keep_days, &report_opts))
         .flatten();
@@ -208,16 +215,28 @@ pub fn run(opts: &RunOptions, state_opts: &StateOptions) -> Result<Outcome, Erro
     let rows: Vec<InputRow> = rows.into_iter().map(|(_, r)| r).collect();
     // The series' running totals move on before the state is saved; the
     // report that moves them is the run's with --format prometheus.
+    let series = keeps_series.then(|| timings::phase("state: Prometheus series moved on"));
     let (with_series, rows) = match keeps_series {
         true => held_series::report(&mut state, rows, opts.metrics, &report_opts, before_drop),
         false => (None, rows),
     };
-    state.save(path)?;
-
-    let report = match with_series {
-        Some(report) => report,
-        None => state.report(rows, &report_opts),
-    };
+    drop(series);
+    // The save waits on the disk (its fsync) more than on a core: the
+    // report is built meanwhile. A save that fails still fails the run.
+    let (saved, report) = rayon::join(
+        || {
+            let _saving = timings::phase("state: saved");
+            state.save(path)
+        },
+        || {
+            let _reporting = timings::phase("state: report over every day kept");
+            match with_series {
+                Some(report) => report,
+                None => state.report(rows, &report_opts),
+            }
+        },
+    );
+    saved?;
     // Freeing every day's tables would delay the report.
     crate::scan::drop_in_background(state);
     Ok(Outcome {
