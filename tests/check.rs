@@ -8,7 +8,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::logstats;
-use common::plugin::{perf, perfdata, Perf};
+use common::plugin::{perf, perfdata, status_and_output, Perf};
 use common::scenarios::{line, ordinary_minute, spike, text, visitors, Visitor, T3};
 use serde_json::Value;
 
@@ -30,21 +30,7 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 
 /// Exit status and standard output of `logstats check LOG ARGS`.
 fn check(log: &Path, args: &[&str]) -> (i32, String) {
-    let out = logstats()
-        .arg("check")
-        .arg(log)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.stderr.is_empty(),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (
-        out.status.code().unwrap(),
-        String::from_utf8(out.stdout).unwrap(),
-    )
+    status_and_output(logstats().arg("check").arg(log).args(args))
 }
 
 fn check_json(log: &Path, args: &[&str]) -> (i32, Value) {

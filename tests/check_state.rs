@@ -10,7 +10,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::logstats;
-use common::plugin::{perf, perfdata};
+use common::plugin::{perf, perfdata, status_and_output};
 use common::scenarios::{ordinary_minute, text, visitors, Visitor, T3};
 use serde_json::Value;
 
@@ -44,23 +44,14 @@ fn append(path: &Path, text: &str) {
 
 /// Exit status and standard output of `logstats check FILES --state STATE ARGS`.
 fn check(files: &[&Path], state: &Path, args: &[&str]) -> (i32, String) {
-    let out = logstats()
-        .arg("check")
-        .args(files)
-        .arg("--state")
-        .arg(state)
-        .args(["--log-format", "nginx-timed"])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.stderr.is_empty(),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (
-        out.status.code().unwrap(),
-        String::from_utf8(out.stdout).unwrap(),
+    status_and_output(
+        logstats()
+            .arg("check")
+            .args(files)
+            .arg("--state")
+            .arg(state)
+            .args(["--log-format", "nginx-timed"])
+            .args(args),
     )
 }
 

@@ -138,18 +138,7 @@ fn prometheus(files: &[PathBuf], args: &[&str]) -> String {
 
 /// The logs of `dir` as the shell expands `access.log*`.
 fn logs(dir: &Path) -> Vec<PathBuf> {
-    let mut logs: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            p.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with("access.log")
-        })
-        .collect();
-    logs.sort();
-    logs
+    common::files_starting(dir, "access.log")
 }
 
 /// Runs the state over the logs of `dir`: the samples, checked to be at

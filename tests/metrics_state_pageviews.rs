@@ -83,18 +83,7 @@ fn counts(rows: &[(&str, f64)]) -> BTreeMap<String, f64> {
 
 /// The logs of `dir` as the shell expands `access.log*`.
 fn logs(dir: &Path) -> Vec<PathBuf> {
-    let mut logs: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            p.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with("access.log")
-        })
-        .collect();
-    logs.sort();
-    logs
+    common::files_starting(dir, "access.log")
 }
 
 #[test]

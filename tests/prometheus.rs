@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::exposition::promtool_check_with;
 use common::{fixture, logstats, readable_corpus_logs, report_json};
 use serde_json::Value;
 
@@ -64,30 +65,6 @@ fn tool(names: &[&str]) -> Option<PathBuf> {
 
 fn promtool() -> Option<PathBuf> {
     tool(&["promtool"])
-}
-
-/// `promtool check metrics < text`: its verdict, with what it said.
-fn promtool_check(promtool: &Path, text: &str) {
-    let mut child = Command::new(promtool)
-        .args(["check", "metrics"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(text.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "promtool check metrics refused the file:\n{}{}\n--- file ---\n{text}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// A sample of an exposition: its name, labels and value.
@@ -324,8 +301,8 @@ fn hostile_text_is_shown_and_escaped() {
     assert_eq!(other, [r#"logstats_pageviews_total{path="other"} 4"#]);
 
     if let Some(promtool) = promtool() {
-        promtool_check(&promtool, &text);
-        promtool_check(&promtool, &folded);
+        promtool_check_with(&promtool, &text);
+        promtool_check_with(&promtool, &folded);
     }
 }
 
@@ -348,14 +325,14 @@ fn promtool_accepts_every_file() {
         runs.push(vec![log.display().to_string()]);
     }
     for args in &runs {
-        promtool_check(&promtool, &prometheus(args));
+        promtool_check_with(&promtool, &prometheus(args));
     }
     // An empty input still says how many lines it read.
     let empty = dir.path().join("empty.log");
     std::fs::write(&empty, "").unwrap();
     let text = prometheus(&[empty.display().to_string()]);
     assert!(text.contains("logstats_log_lines_total{result=\"kept\"} 0"));
-    promtool_check(&promtool, &text);
+    promtool_check_with(&promtool, &text);
 }
 
 /// The figures of `--format prometheus` are those of the JSON report:
@@ -803,7 +780,7 @@ fn goals_and_funnels_are_counters_counted_by_hand() {
         1.0
     );
     if let Some(promtool) = promtool() {
-        promtool_check(&promtool, &written);
+        promtool_check_with(&promtool, &written);
     }
     // Without goals, no goal family.
     let plain = prometheus(&strings(&[log.to_str().unwrap()]));

@@ -224,16 +224,7 @@ impl Site {
 
     /// The logs, as the shell expands `access*`.
     pub fn logs(&self) -> Vec<PathBuf> {
-        let mut logs: Vec<PathBuf> = std::fs::read_dir(self.dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| {
-                p.file_name()
-                    .is_some_and(|n| n.to_string_lossy().starts_with("access"))
-            })
-            .collect();
-        logs.sort();
-        logs
+        common::files_starting(self.dir.path(), "access")
     }
 
     pub fn rotate(&mut self, how: Rotation) {

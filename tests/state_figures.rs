@@ -53,16 +53,6 @@ fn report(inputs: &[&Path], extra: &[&str]) -> Output {
         .unwrap()
 }
 
-fn json_of(out: &Output) -> Value {
-    assert!(
-        out.status.success(),
-        "exit {:?}: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
 /// The report from the state at `state` after adding `text` to `log`.
 fn state_run(log: &Path, state: &Path, text: &str) -> Value {
     append(log, text);
@@ -75,7 +65,7 @@ fn state_run(log: &Path, state: &Path, text: &str) -> Value {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    json_of(&out)
+    common::successful_json(&out)
 }
 
 /// One run over `text` with the same flags.
@@ -83,7 +73,7 @@ fn one_shot(text: &str) -> Value {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("whole.log");
     std::fs::write(&log, text).unwrap();
-    json_of(&report(&[&log], &GOALS))
+    common::successful_json(&report(&[&log], &GOALS))
 }
 
 fn without_inputs(mut v: Value) -> Value {
@@ -260,7 +250,7 @@ fn malformed_samples_have_the_line_numbers_of_one_run_when_nothing_was_rotated()
         last = state_run(&log, &state, piece);
     }
     // One run over the same file, as it now is.
-    let one = json_of(&report(&[&log], &GOALS));
+    let one = common::successful_json(&report(&[&log], &GOALS));
     // Lines 2, 5, 8, 11 of the one file, named as the state run named it.
     let lines: Vec<u64> = last["malformed_samples"]
         .as_array()

@@ -357,16 +357,14 @@ fn followed_window(c: &Checked, f: &Followed, counts: &str) -> String {
 /// `until` too when `from` has one: a window that starts on an earlier
 /// day than the check's would otherwise end on a day it does not name.
 fn span_text(c: &Checked, from: i64, until: i64) -> String {
-    let start = clock(c, from, true);
-    let end = if c.zone.datetime(from).date_naive() == c.zone.datetime(until).date_naive()
-        || start.len() <= "00:00:00".len()
-    {
-        clock(c, until, true)
-    } else {
-        let at = c.zone.datetime(until);
-        at.format("%Y-%m-%d %H:%M:%S").to_string()
-    };
-    format!("{start} to {end}")
+    let start_dated = on_another_day(c, from);
+    let day = |t| c.zone.datetime(t).date_naive();
+    let end_dated = on_another_day(c, until) || (start_dated && day(from) != day(until));
+    format!(
+        "{} to {}",
+        clock_dated(c, from, true, start_dated),
+        clock_dated(c, until, true, end_dated)
+    )
 }
 
 /// `5xx 30.2% (141/467), p95 2.4s`.
@@ -446,17 +444,28 @@ fn span(secs: i64) -> String {
 /// A time of the check in its zone: `03:02` (or `03:02:07` with
 /// `seconds`), with the date when it is not the day the window ends.
 fn clock(c: &Checked, t: i64, seconds: bool) -> String {
+    clock_dated(c, t, seconds, on_another_day(c, t))
+}
+
+/// Whether `t` falls on another day than the window's end: its date is
+/// then written.
+fn on_another_day(c: &Checked, t: i64) -> bool {
+    let end = c.current.until.unwrap_or(c.now).max(t);
+    c.zone.datetime(t).date_naive() != c.zone.datetime(end).date_naive()
+}
+
+/// `t` as [`clock`] writes it, with its date when `dated`.
+fn clock_dated(c: &Checked, t: i64, seconds: bool, dated: bool) -> String {
     let at = c.zone.datetime(t);
-    let end = c.zone.datetime(c.current.until.unwrap_or(c.now).max(t));
     let time = if seconds {
         at.format("%H:%M:%S")
     } else {
         at.format("%H:%M")
     };
-    if at.date_naive() == end.date_naive() {
-        time.to_string()
-    } else {
+    if dated {
         format!("{} {time}", at.format("%Y-%m-%d"))
+    } else {
+        time.to_string()
     }
 }
 

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 /// Series name and labels, as one key.
@@ -34,12 +35,19 @@ pub fn samples(text: &str) -> BTreeMap<Series, f64> {
     out
 }
 
+/// `promtool check metrics < text`, when promtool is installed.
 pub fn promtool_check(text: &str) {
     let found = super::on_path(&["promtool"]);
     if !super::present_or_skip(found.is_some(), "promtool", "apt-get install prometheus") {
         return;
     }
-    let mut child = Command::new(found.unwrap())
+    promtool_check_with(&found.unwrap(), text);
+}
+
+/// `promtool check metrics < text` with the promtool at `promtool`: it
+/// must accept the text.
+pub fn promtool_check_with(promtool: &Path, text: &str) {
+    let mut child = Command::new(promtool)
         .args(["check", "metrics"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -11,6 +11,21 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use serde_json::Value;
 
+/// The files of `dir` whose names start with `prefix`, sorted: what the
+/// shell expands `dir/prefix*` to.
+pub fn files_starting(dir: &Path, prefix: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with(prefix))
+        })
+        .collect();
+    files.sort();
+    files
+}
+
 /// The binary, blind to a configuration file of whoever runs the tests.
 pub fn logstats() -> Command {
     let mut cmd = Command::cargo_bin("logstats").unwrap();

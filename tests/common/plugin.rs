@@ -1,6 +1,21 @@
 //! The monitoring-plugin output of `logstats check`, parsed strictly by
 //! the plugin guidelines' grammar, for the tests of the check.
 
+/// The exit status and standard output of a check `cmd` runs, which
+/// prints nothing on standard error.
+pub fn status_and_output(cmd: &mut assert_cmd::Command) -> (i32, String) {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.stderr.is_empty(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stdout).unwrap(),
+    )
+}
+
 /// One item of performance data, as the monitoring-plugin guidelines
 /// write it: `'label'=value[UOM];[warn];[crit];[min];[max]`.
 #[derive(Debug, PartialEq)]
