@@ -401,7 +401,7 @@ fn a_long_visit_folded_while_open_keeps_the_referrers_of_its_page_views() {
 #[test]
 fn a_state_of_format_3_is_refused_with_how_to_start_over() {
     // Format 3 kept no page views per visit entry: it cannot be read as
-    // format 4 (its bytes would be misread).
+    // format 4 or 5 (its bytes would be misread).
     let dir = tempfile::tempdir().unwrap();
     let live = dir.path().join("access.log");
     let state = dir.path().join("s.state");
@@ -410,7 +410,7 @@ fn a_state_of_format_3_is_refused_with_how_to_start_over() {
     report(std::slice::from_ref(&live), &args);
     let mut bytes = std::fs::read(&state).unwrap();
     // The format version is the little-endian word at byte 8.
-    assert_eq!(bytes[8..12], 4u32.to_le_bytes());
+    assert_eq!(bytes[8..12], 5u32.to_le_bytes());
     bytes[8..12].copy_from_slice(&3u32.to_le_bytes());
     std::fs::write(&state, &bytes).unwrap();
     let out = logstats()
@@ -424,7 +424,7 @@ fn a_state_of_format_3_is_refused_with_how_to_start_over() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("older logstats (state format 3; this one reads format 4)")
+        err.contains("older logstats (state format 3; this one reads formats 4 to 5)")
             && err.contains("mv "),
         "{err}"
     );

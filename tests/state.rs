@@ -551,6 +551,106 @@ fn keep_days_drops_older_days_and_what_began_on_them() {
     assert_eq!(kept["period"]["first"], "2024-05-03T08:00:00+00:00");
 }
 
+/// What `logstats state` says of the site's state.
+fn described(site: &Site) -> String {
+    let out = logstats().arg("state").arg(site.state()).output().unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn the_settled_days_are_read_from_their_sums_and_summed_again_when_one_changes() {
+    // One day at a time, three visitors a day: the days before the day
+    // before the newest line's are settled, and summed in one block.
+    let day = 86_400;
+    let lines = |d: i64| {
+        [
+            line("10.0.0.1", T0 + d * day, "/x"),
+            line("10.0.0.1", T0 + d * day + 100, "/y"),
+            line("10.0.0.2", T0 + d * day + 200, "/z"),
+            line(&format!("10.0.1.{d}"), T0 + d * day + 300, "/x"),
+        ]
+        .concat()
+    };
+    let site = Site::new();
+    let mut all = String::new();
+    for d in 0..5 {
+        site.append(lines(d).as_bytes());
+        all.push_str(&lines(d));
+        let report = json(&run_state(&site, &[]));
+        assert_eq!(
+            comparable(report),
+            comparable(one_shot(all.as_bytes(), &[]))
+        );
+    }
+    // Newest line on day 4: days 0 to 2 are settled.
+    assert!(described(&site).contains("summed   the first 3 days"));
+    // A late line on day 1, of a new visitor: the sums no longer count
+    // day 1 as it is; the run sums the settled days again, exactly.
+    let late = line("10.0.2.1", T0 + day + 500, "/late");
+    site.append(late.as_bytes());
+    all.push_str(&late);
+    let report = json(&run_state(&site, &[]));
+    assert_eq!(
+        comparable(report.clone()),
+        comparable(one_shot(all.as_bytes(), &[]))
+    );
+    // Counted by hand: 5 days of 3 visitors, and the late one.
+    assert_eq!(report["summary"]["visitors"], 16);
+    assert_eq!(report["summary"]["pageviews"], 21);
+    assert!(described(&site).contains("summed   the first 3 days"));
+    // A line on a day before every day kept: a new first day.
+    let earlier = line("10.0.3.1", T0 - 2 * day, "/early");
+    site.append(earlier.as_bytes());
+    all.push_str(&earlier);
+    let report = json(&run_state(&site, &[]));
+    assert_eq!(
+        comparable(report.clone()),
+        comparable(one_shot(all.as_bytes(), &[]))
+    );
+    assert_eq!(report["summary"]["visitors"], 17);
+    assert!(described(&site).contains("summed   the first 4 days"));
+    // The next day settles day 3 too: added to the sums.
+    site.append(lines(5).as_bytes());
+    all.push_str(&lines(5));
+    let report = json(&run_state(&site, &[]));
+    assert_eq!(
+        comparable(report),
+        comparable(one_shot(all.as_bytes(), &[]))
+    );
+    assert!(described(&site).contains("summed   the first 5 days"));
+}
+
+#[test]
+fn keep_days_over_settled_days_sums_what_is_kept() {
+    let day = 86_400;
+    let lines = |d: i64| {
+        [
+            line("10.0.0.1", T0 + d * day, "/x"),
+            line(
+                &format!("10.0.1.{d}"),
+                T0 + d * day + 300,
+                &format!("/day{d}"),
+            ),
+        ]
+        .concat()
+    };
+    let site = Site::new();
+    for d in 0..7 {
+        site.append(lines(d).as_bytes());
+        json(&run_state(&site, &["--keep-days", "4"]));
+    }
+    // Days 3 to 6 kept; 3 and 4 settled.
+    assert!(described(&site).contains("summed   the first 2 days"));
+    let kept = json(&run_state(&site, &["--keep-days", "4"]));
+    let expected: String = (3..7).map(lines).collect();
+    assert_eq!(
+        comparable(kept.clone()),
+        comparable(one_shot(expected.as_bytes(), &[]))
+    );
+    assert_eq!(kept["summary"]["visitors"], 8);
+}
+
 // ---------------------------------------------------------------- inputs
 
 #[test]
@@ -886,7 +986,8 @@ fn the_state_command_says_what_a_state_holds() {
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
     for expected in [
-        "format   version 4",
+        "format   version 5",
+        "summed   no days",
         "runs     2",
         "days     1 kept, 2024-05-01 to 2024-05-01",
         "access.log: read to byte",

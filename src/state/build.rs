@@ -18,151 +18,105 @@ use crate::visits::metrics::odd_label;
 use crate::visits::{OwnHostsFrom, VisitFigures};
 
 use super::absorb::{add_visit, span, split_visits, HostCache, ViewRef};
-use super::day_counts::{self, DayCounts};
-use super::marks::{self, DayMarks, Totals};
-use super::model::{Day, Visits};
+use super::day_counts;
+use super::marks::{self, DayMarks};
+use super::model::Visits;
 use super::referrers::ReferrerViews;
 use super::saved::State;
+use super::summed::Summed;
 
 impl State {
     /// The report over every day kept; `rows` are this run's inputs.
     pub fn report(&self, rows: Vec<InputRow>, opts: &ReportOptions<'_>) -> Report {
+        self.report_with(Summed::default(), 0, rows, opts)
+    }
+
+    /// The report over every day kept, from `sums`, the sums of the first
+    /// `summed` days (see [`super::settled`]), and the days after them.
+    pub fn report_with(
+        &self,
+        mut sums: Summed,
+        summed: usize,
+        rows: Vec<InputRow>,
+        opts: &ReportOptions<'_>,
+    ) -> Report {
         let zone = self.report_zone().or(opts.zone).unwrap_or(ReportZone::UTC);
+        let starts: Vec<i64> = self.days.keys().skip(summed).copied().collect();
+        let rest = self.days.read(&starts);
+        sums.add_days(&rest);
         let mut figures = Figures::default();
         let mut v = VisitFigures::default();
-        let mut clients: HashMap<String, u64> = HashMap::new();
+        // Hit-level sums.
+        if let Some((first, last)) = sums.hit_times {
+            figures.first_time = Some(first);
+            figures.last_time = Some(last);
+        }
+        figures.total.merge(&sums.total);
+        for (&slot, traffic) in sums.slots.iter() {
+            figures.count_slot(slot, traffic);
+        }
+        for (&status, &hits) in sums.status.iter() {
+            figures.count_status(status, hits);
+        }
+        for (method, &hits) in sums.methods.iter() {
+            figures.count_method(method, hits);
+        }
+        figures.paths = std::mem::take(sums.paths.map());
+        figures.static_hits = sums.static_hits;
+        for (&(slot, path, ref method), &(count, first, last)) in sums.errors.iter() {
+            let cell = ErrorCell { count, first, last };
+            figures.server_errors.add_cell(slot, path, method, cell);
+        }
+        figures.vhosts = std::mem::take(sums.vhosts.map());
+        let mut totals = std::mem::take(&mut sums.totals);
+        v.bot_hits = sums.bot_hits;
+        v.bots = sums.bots.iter().map(|(k, &n)| (k.clone(), n)).collect();
+        let clients: HashMap<String, u64> =
+            sums.clients.iter().map(|(k, &n)| (k.clone(), n)).collect();
         let mut hashed = HashedClients {
             key: self.key,
             set: Default::default(),
         };
-        let (first, last) = (
-            self.days.values().map(|d| d.first).min(),
-            self.days.values().map(|d| d.last).max(),
-        );
-        let mut totals = Totals::default();
+        hashed.set.reserve(sums.client_hashes.len());
+        hashed.set.extend(sums.client_hashes.iter().copied());
+
+        // Visitor-level counts.
+        v.pageviews = sums.pageviews;
+        v.visitors = sums.visitors;
         // SPEC §5: with the header logged, page views of a layout without
         // it are of an unknown language, once some page view had one.
-        let languages =
-            self.logs_languages && self.days.values().any(|d| !d.language_pairs.is_empty());
-        let bucket = match (first, last) {
-            (Some(f), Some(l)) => Bucket::for_period(f, l),
-            _ => Bucket::Hour,
+        if self.logs_languages && sums.has_languages {
+            v.languages = sums
+                .languages
+                .iter()
+                .map(|(k, &n)| (k.clone(), n))
+                .collect();
+        }
+        v.countries = sums
+            .countries
+            .iter()
+            .map(|(k, &n)| (k.clone(), n))
+            .collect();
+        v.devices = sums.devices.iter().map(|(k, &n)| (k.clone(), n)).collect();
+        v.browsers = sums.browsers.iter().map(|(k, &n)| (k.clone(), n)).collect();
+        v.os = sums.os.iter().map(|(k, &n)| (k.clone(), n)).collect();
+        let bucket = match sums.period {
+            Some((first, last)) => Bucket::for_period(first, last),
+            None => Bucket::Hour,
         };
-        let days: Vec<(i64, &Day)> = self.days.iter().map(|(&s, d)| (s, d)).collect();
-        // At most every day's clients: one table, never grown and rehashed.
-        hashed
-            .set
-            .reserve(days.iter().map(|(_, d)| d.client_hashes.len()).sum());
-        let day_list: Vec<&Day> = days.iter().map(|&(_, d)| d).collect();
-        let counted = DayCounts::of_days(&day_list);
-        for (&(start, day), counts) in days.iter().zip(&counted) {
-            // Hit-level sums.
-            if day.total.hits > 0 {
-                figures.first_time =
-                    Some(figures.first_time.map_or(day.first, |f| f.min(day.first)));
-                figures.last_time = Some(figures.last_time.map_or(day.last, |l| l.max(day.last)));
+        let buckets = match bucket {
+            Bucket::Day => &sums.by_day,
+            Bucket::Hour => &sums.by_hour,
+        };
+        v.buckets = buckets.iter().map(|(&k, &n)| (k, n)).collect();
+        for (id, &(views, visitors)) in (0u32..).zip(&sums.pages) {
+            if views > 0 {
+                v.pages.insert(id, (views, visitors));
             }
-            figures.total.merge(&day.total);
-            for (&slot, traffic) in day.slots.iter() {
-                figures.count_slot(slot, traffic);
-            }
-            for (&status, &hits) in day.status.iter() {
-                figures.count_status(status, hits);
-            }
-            for (method, &hits) in day.methods.iter() {
-                figures.count_method(method, hits);
-            }
-            let path_ids: Vec<u32> = day
-                .paths
-                .iter()
-                .map(|(path, stats)| {
-                    let (id, mine) = figures.paths.intern(path);
-                    mine.merge_from(stats);
-                    id
-                })
-                .collect();
-            figures.static_hits += day.static_hits;
-            for (&(slot, path, ref method), &(count, first, last)) in day.marks.errors.iter() {
-                let cell = ErrorCell { count, first, last };
-                figures
-                    .server_errors
-                    .add_cell(slot, path_ids[path as usize], method, cell);
-            }
-            totals.add(&day.marks);
-            if languages {
-                count_languages(day, counts, &mut v);
-            }
-            let host_ids: Vec<u32> = day
-                .vhosts
-                .iter()
-                .map(|(host, &hits)| {
-                    let (id, mine) = figures.vhosts.intern(host);
-                    *mine += hits;
-                    id
-                })
-                .collect();
-            for (name, &hits) in day.bots.iter() {
-                v.bot_hits += hits;
-                *v.bots.entry(name.clone()).or_default() += hits;
-            }
-            for (client, &hits) in day.clients.iter() {
-                *clients.entry(client.clone()).or_default() += hits;
-            }
-            hashed.set.extend(day.client_hashes.iter().map(|(&h, _)| h));
-
-            // Visitor-level counts of the day's sets, counted by the day's
-            // numbers (see `DayCounts`): one lookup a name here.
-            v.pageviews += counts.pageviews;
-            v.visitors += day.visitors.len() as u64;
-            for (name, &(visitors, views)) in day.countries.iter().zip(&counts.countries) {
-                if visitors > 0 {
-                    let country = v.countries.entry(name.clone()).or_default();
-                    country.0 += visitors;
-                    country.1 += views;
-                }
-            }
-            for ((device, browser, os), &n) in day.agents.iter().zip(&counts.agents) {
-                if n > 0 {
-                    *v.devices.entry(device.clone()).or_default() += n;
-                    *v.browsers.entry(browser.clone()).or_default() += n;
-                    *v.os.entry(os.clone()).or_default() += n;
-                }
-            }
-            match bucket {
-                Bucket::Day => {
-                    let pageviews: u64 = day.hour_views.iter().sum();
-                    if pageviews > 0 {
-                        let b = v.buckets.entry(start).or_default();
-                        b.0 += pageviews;
-                        b.1 += day.visitors.len() as u64;
-                    }
-                }
-                Bucket::Hour => {
-                    for ((&hour, &views), &visitors) in day
-                        .hours
-                        .iter()
-                        .zip(&day.hour_views)
-                        .zip(&counts.hour_visitors)
-                    {
-                        let b = v.buckets.entry(hour).or_default();
-                        b.0 += views;
-                        b.1 += visitors;
-                    }
-                }
-            }
-            for (&id, &(views, visitors)) in path_ids.iter().zip(&counts.pages) {
-                if views > 0 {
-                    let page = v.pages.entry(id).or_default();
-                    page.0 += views;
-                    page.1 += visitors;
-                }
-            }
-            for (&id, &(views, visitors)) in host_ids.iter().zip(&counts.hosts) {
-                if visitors > 0 {
-                    let row = v.vhosts.entry(id).or_default();
-                    row.0 += views;
-                    row.1 += visitors;
-                }
+        }
+        for (id, &(views, visitors)) in (0u32..).zip(&sums.hosts) {
+            if visitors > 0 {
+                v.vhosts.insert(id, (views, visitors));
             }
         }
 
@@ -197,9 +151,8 @@ impl State {
         // The closed visits of every day and the open ones: sums, so they
         // are added up where they are consumed, each part keyed as it is
         // kept, rather than merged into one map by text first.
-        let sums: Vec<&Visits> = day_list
-            .iter()
-            .map(|d| &d.visits)
+        let sums: Vec<&Visits> = std::iter::once(&sums.visits)
+            .chain(rest.iter().map(|(_, d)| &d.visits))
             .chain(std::iter::once(&open_visits))
             .collect();
         (v.visits, v.bounces, v.duration_s) = day_counts::visit_totals(&sums);
@@ -351,33 +304,4 @@ fn attribute_sources(
     }
     out.own_hosts = own;
     out.own_hosts_from = from;
-}
-
-/// Adds one day's visitor-days per language (SPEC §5) to `v`.
-fn count_languages(day: &Day, day_counts: &DayCounts, v: &mut VisitFigures) {
-    use crate::enrich::language::UNKNOWN_LANGUAGE;
-    let unknown = day.languages.iter().position(|l| l == UNKNOWN_LANGUAGE);
-    let mut counts = vec![0u64; day.languages.len()];
-    // Visitors of the day whose language is unknown: by a header, or by a
-    // page view of a layout without one; each counts once.
-    let mut unknown_visitors = vec![false; day.visitors.len()];
-    for &i in &day_counts.no_language {
-        unknown_visitors[i as usize] = true;
-    }
-    for (&(language, visitor), _) in day.language_pairs.iter() {
-        if Some(language as usize) == unknown {
-            unknown_visitors[visitor as usize] = true;
-        } else {
-            counts[language as usize] += 1;
-        }
-    }
-    for (name, &n) in day.languages.iter().zip(&counts) {
-        if n > 0 {
-            *v.languages.entry(name.clone()).or_default() += n;
-        }
-    }
-    let n = unknown_visitors.iter().filter(|&&u| u).count() as u64;
-    if n > 0 {
-        *v.languages.entry(UNKNOWN_LANGUAGE.to_string()).or_default() += n;
-    }
 }

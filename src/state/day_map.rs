@@ -6,7 +6,10 @@
 //! writes those bytes back unchanged instead of encoding the day again; a
 //! day given out for writing ([`DayMap::get_mut`], [`DayMap::entry`])
 //! forgets them, so what is saved is always what the day holds. Blocks
-//! are decoded and encoded in parallel, one day a task.
+//! are decoded and encoded in parallel, one day a task, and decoded only
+//! when needed: a load decodes the days the saved sums of the settled
+//! days ([`Summary`], see [`super::settled`]) do not stand for, a run the
+//! others only if it writes to them or the summary no longer holds.
 //!
 //! A state read by [`super::file`] lends the days the bytes it was read
 //! from, its file's map ([`with_payload`]): a day's bytes are then a range
@@ -16,10 +19,11 @@
 //! ([`super::page_pairs`], [`super::day_visitors`]); a day given out for
 //! writing is decoded again from its bytes, pairs and all.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::ops::Range;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
@@ -31,29 +35,95 @@ use super::model::Day;
 use super::page_pairs::{self, PagePairs};
 
 /// One day and, while it is unchanged since it was read or saved, its
-/// bytes.
-#[derive(Debug, Default)]
+/// bytes. A day read from a state is decoded on first use: a day that
+/// the saved sums of the settled days ([`Summary`]) stand for is not
+/// decoded at all by a run that only reports on it.
+#[derive(Debug)]
 struct Slot {
-    day: Day,
+    day: OnceLock<Day>,
     saved: Option<Saved>,
+    /// Whether the state's [`Summary`] counts the day as it is.
+    summed: bool,
+}
+
+impl Default for Slot {
+    fn default() -> Self {
+        Slot {
+            day: OnceLock::from(Day::default()),
+            saved: None,
+            summed: false,
+        }
+    }
 }
 
 impl Slot {
-    /// The day, to write to: decoded again with its (page, visitor) pairs
-    /// and visitors if it was read without them (see
-    /// [`super::page_pairs`]), and
-    /// without saved bytes from now on.
-    fn for_writing(&mut self) -> &mut Day {
-        let counted = matches!(self.day.page_pairs, PagePairs::Counted(_))
-            || matches!(self.day.visitors, DayVisitors::Counted(_));
-        if let (true, Some(saved)) = (counted, &self.saved) {
-            // The same bytes decoded before; pairs and visitors kept now.
-            if let Ok(day) = postcard::from_bytes::<Day>(saved.bytes()) {
-                self.day = day;
-            }
+    /// The day, decoded from its bytes on first use as a report reads it
+    /// (see [`super::page_pairs`]). Bytes that do not decode (which the
+    /// state's checksum makes all but impossible) give an empty day and
+    /// mark the map damaged: a run checks [`DayMap::damaged`] before it
+    /// saves or reports.
+    fn day(&self, damaged: &AtomicBool) -> &Day {
+        self.day.get_or_init(
+            || match self.saved.as_ref().map(|s| read_for_report(s.bytes())) {
+                Some(Ok(day)) => day,
+                _ => {
+                    damaged.store(true, Ordering::Relaxed);
+                    Day::default()
+                }
+            },
+        )
+    }
+
+    /// The day, to write to: decoded (again) with its (page, visitor)
+    /// pairs and visitors if it was not, or was read without them (see
+    /// [`super::page_pairs`]), and without saved bytes from now on.
+    fn for_writing(&mut self, damaged: &AtomicBool) -> &mut Day {
+        let counted = self.day.get().is_none_or(|day| {
+            matches!(day.page_pairs, PagePairs::Counted(_))
+                || matches!(day.visitors, DayVisitors::Counted(_))
+        });
+        if counted {
+            let day = match &self.saved {
+                Some(saved) => postcard::from_bytes::<Day>(saved.bytes())
+                    .map_err(|e| e.to_string())
+                    .and_then(|day| day.validate().map(|()| day)),
+                None => Err("a day without bytes".into()),
+            };
+            self.day = OnceLock::from(day.unwrap_or_else(|_| {
+                damaged.store(true, Ordering::Relaxed);
+                Day::default()
+            }));
         }
         self.saved = None;
-        &mut self.day
+        self.summed = false;
+        self.day.get_or_init(Day::default);
+        match self.day.get_mut() {
+            Some(day) => day,
+            None => unreachable!("set just above"),
+        }
+    }
+}
+
+/// A day decoded to be reported on, and checked.
+fn read_for_report(raw: &[u8]) -> Result<Day, String> {
+    let day = page_pairs::counting(raw.len(), || postcard::from_bytes::<Day>(raw))
+        .map_err(|e| e.to_string())?;
+    day.validate()?;
+    Ok(day)
+}
+
+/// The saved sums of the settled days (see [`super::settled`]): which
+/// days they count and their bytes, kept as they were read until the
+/// block is made anew.
+#[derive(Debug)]
+pub struct Summary {
+    pub covers: Vec<i64>,
+    bytes: Saved,
+}
+
+impl Summary {
+    pub fn bytes(&self) -> &[u8] {
+        self.bytes.bytes()
     }
 }
 
@@ -127,10 +197,14 @@ fn keep(bytes: &[u8]) -> Saved {
     })
 }
 
-/// Days by their start (Unix time of midnight in the report zone).
+/// Days by their start (Unix time of midnight in the report zone), and
+/// the saved sums of the settled ones.
 #[derive(Debug, Default)]
 pub struct DayMap {
     slots: BTreeMap<i64, Slot>,
+    summary: Option<Summary>,
+    /// Set when a day's bytes did not decode (see [`Slot::day`]).
+    damaged: AtomicBool,
 }
 
 impl DayMap {
@@ -143,21 +217,23 @@ impl DayMap {
     }
 
     pub fn get(&self, start: &i64) -> Option<&Day> {
-        self.slots.get(start).map(|s| &s.day)
+        self.slots.get(start).map(|s| s.day(&self.damaged))
     }
 
     /// A day to write to: its saved bytes no longer describe it.
     pub fn get_mut(&mut self, start: &i64) -> Option<&mut Day> {
-        self.slots.get_mut(start).map(Slot::for_writing)
+        let damaged = &self.damaged;
+        self.slots.get_mut(start).map(|s| s.for_writing(damaged))
     }
 
     /// The day starting at `start`, made empty if new, to write to.
     pub fn entry(&mut self, start: i64) -> &mut Day {
-        self.slots.entry(start).or_default().for_writing()
+        let damaged = &self.damaged;
+        self.slots.entry(start).or_default().for_writing(damaged)
     }
 
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&i64, &Day)> {
-        self.slots.iter().map(|(k, s)| (k, &s.day))
+        self.slots.iter().map(|(k, s)| (k, s.day(&self.damaged)))
     }
 
     pub fn keys(&self) -> impl DoubleEndedIterator<Item = &i64> {
@@ -165,12 +241,41 @@ impl DayMap {
     }
 
     pub fn values(&self) -> impl DoubleEndedIterator<Item = &Day> {
-        self.slots.values().map(|s| &s.day)
+        self.slots.values().map(|s| s.day(&self.damaged))
     }
 
     /// The days in parallel, in no particular order.
     pub fn par_values(&self) -> impl ParallelIterator<Item = &Day> {
-        self.slots.par_iter().map(|(_, s)| &s.day)
+        self.slots.par_iter().map(|(_, s)| s.day(&self.damaged))
+    }
+
+    /// The days starting at `starts` (those there), decoded in parallel
+    /// where they were not yet, in the order given.
+    pub fn read(&self, starts: &[i64]) -> Vec<(i64, &Day)> {
+        starts
+            .par_iter()
+            .filter_map(|s| Some((*s, self.slots.get(s)?.day(&self.damaged))))
+            .collect()
+    }
+
+    /// Decodes, in parallel and checking each, the days that the saved
+    /// sums do not stand for (all of them without a summary that still
+    /// holds): what a load does, so that damage is found there.
+    pub fn read_unsummed(&self) -> Result<(), String> {
+        self.slots
+            .par_iter()
+            .filter(|(_, s)| !s.summed && s.day.get().is_none())
+            .try_for_each(|(_, s)| {
+                let saved = s.saved.as_ref().ok_or("a day without bytes")?;
+                let day = read_for_report(saved.bytes())?;
+                let _ = s.day.set(day);
+                Ok(())
+            })
+    }
+
+    /// Whether a day's bytes failed to decode since the state was read.
+    pub fn damaged(&self) -> bool {
+        self.damaged.load(Ordering::Relaxed)
     }
 
     /// Drops the days before `first`.
@@ -181,6 +286,64 @@ impl DayMap {
     /// How many days would be encoded anew by a save (for tests).
     pub fn changed(&self) -> usize {
         self.slots.values().filter(|s| s.saved.is_none()).count()
+    }
+
+    /// How many days are decoded (for tests).
+    pub fn decoded(&self) -> usize {
+        self.slots
+            .values()
+            .filter(|s| s.day.get().is_some())
+            .count()
+    }
+
+    /// The saved sums, while every day they count is there as they
+    /// counted it.
+    pub fn summary(&self) -> Option<&Summary> {
+        let summary = self.summary.as_ref()?;
+        let holds = summary
+            .covers
+            .iter()
+            .all(|start| self.slots.get(start).is_some_and(|s| s.summed));
+        holds.then_some(summary)
+    }
+
+    /// New saved sums, of the days starting at `covers` as they are.
+    pub fn set_summary(&mut self, covers: Vec<i64>, bytes: Vec<u8>) {
+        for slot in self.slots.values_mut() {
+            slot.summed = false;
+        }
+        for start in &covers {
+            if let Some(slot) = self.slots.get_mut(start) {
+                slot.summed = true;
+            }
+        }
+        self.summary = Some(Summary {
+            covers,
+            bytes: Saved::Own(bytes),
+        });
+    }
+
+    /// No saved sums any more.
+    pub fn drop_summary(&mut self) {
+        for slot in self.slots.values_mut() {
+            slot.summed = false;
+        }
+        self.summary = None;
+    }
+
+    /// The summary read with the days: the days it counts are marked
+    /// summed (and left undecoded); a summary that names a day not there
+    /// is dropped.
+    fn attach(&mut self, summary: Option<Summary>) {
+        let Some(summary) = summary else { return };
+        if summary.covers.iter().all(|s| self.slots.contains_key(s)) {
+            for start in &summary.covers {
+                if let Some(slot) = self.slots.get_mut(start) {
+                    slot.summed = true;
+                }
+            }
+            self.summary = Some(summary);
+        }
     }
 }
 
@@ -195,7 +358,7 @@ impl<'a> IntoIterator for &'a DayMap {
 impl std::ops::Index<&i64> for DayMap {
     type Output = Day;
     fn index(&self, start: &i64) -> &Day {
-        &self.slots[start].day
+        self.slots[start].day(&self.damaged)
     }
 }
 
@@ -209,20 +372,25 @@ impl Serialize for Bytes<'_> {
     }
 }
 
-impl Serialize for DayMap {
+/// The days, in the order of their starts, each as its bytes.
+struct Days<'a>(&'a DayMap);
+
+impl Serialize for Days<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let slots = &self.0.slots;
         // Changed days are encoded first, in parallel; the others keep
         // the bytes they were read from.
-        let fresh: Vec<(i64, Vec<u8>)> = self
-            .slots
+        let fresh: Vec<(i64, Vec<u8>)> = slots
             .par_iter()
             .filter(|(_, slot)| slot.saved.is_none())
-            .map(|(&start, slot)| postcard::to_stdvec(&slot.day).map(|b| (start, b)))
+            .map(|(&start, slot)| {
+                postcard::to_stdvec(slot.day(&self.0.damaged)).map(|b| (start, b))
+            })
             .collect::<Result<_, _>>()
             .map_err(serde::ser::Error::custom)?;
         let mut fresh = fresh.into_iter().peekable();
-        let mut seq = s.serialize_seq(Some(self.slots.len()))?;
-        for (&start, slot) in &self.slots {
+        let mut seq = s.serialize_seq(Some(slots.len()))?;
+        for (&start, slot) in slots {
             let bytes: &[u8] = match &slot.saved {
                 Some(saved) => saved.bytes(),
                 None => match fresh.peek() {
@@ -236,6 +404,16 @@ impl Serialize for DayMap {
             }
         }
         seq.end()
+    }
+}
+
+impl Serialize for DayMap {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        // A summary is saved only while it still counts the days as they
+        // are: one that a late line or a dropped day made stale is left
+        // out, and the next run sums the days again.
+        let summary = self.summary().map(|m| (&m.covers, Bytes(m.bytes())));
+        (Days(self), summary).serialize(s)
     }
 }
 
@@ -272,32 +450,55 @@ impl<'de> Deserialize<'de> for Block {
     }
 }
 
+thread_local! {
+    /// The format of the state being read on this thread, while
+    /// [`reading_format`] runs: format 4 saved no summary.
+    static FORMAT: Cell<u32> = const { Cell::new(u32::MAX) };
+}
+
+/// Runs `read` (which decodes a state of format `version`).
+pub fn reading_format<T>(version: u32, read: impl FnOnce() -> T) -> T {
+    struct Reset(u32);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            FORMAT.with(|f| f.set(self.0));
+        }
+    }
+    let _reset = Reset(FORMAT.with(|f| f.replace(version)));
+    read()
+}
+
 impl<'de> Deserialize<'de> for DayMap {
+    /// The days' bytes, not decoded: a load decodes those it needs
+    /// ([`DayMap::read_unsummed`]), a run others on first use.
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let blocks: Vec<(i64, Block)> = Vec::deserialize(d)?;
-        let slots: Vec<(i64, Slot)> = blocks
-            .into_par_iter()
+        type Saved = (Vec<(i64, Block)>, Option<(Vec<i64>, Block)>);
+        let (blocks, summary): Saved = if FORMAT.with(|f| f.get()) <= 4 {
+            (Vec::deserialize(d)?, None)
+        } else {
+            Saved::deserialize(d)?
+        };
+        let len = blocks.len();
+        let slots: BTreeMap<i64, Slot> = blocks
+            .into_iter()
             .map(|(start, Block(bytes))| {
-                // Read to be reported on: see `Slot::for_writing`.
-                let raw = bytes.bytes();
-                page_pairs::counting(raw.len(), || postcard::from_bytes::<Day>(raw)).map(|day| {
-                    (
-                        start,
-                        Slot {
-                            day,
-                            saved: Some(bytes),
-                        },
-                    )
-                })
+                let slot = Slot {
+                    day: OnceLock::new(),
+                    saved: Some(bytes),
+                    summed: false,
+                };
+                (start, slot)
             })
-            .collect::<Result<_, _>>()
-            .map_err(de::Error::custom)?;
-        let len = slots.len();
-        let map: BTreeMap<i64, Slot> = slots.into_iter().collect();
-        if map.len() != len {
+            .collect();
+        if slots.len() != len {
             return Err(de::Error::custom("a day is there twice"));
         }
-        Ok(DayMap { slots: map })
+        let mut map = DayMap {
+            slots,
+            ..DayMap::default()
+        };
+        map.attach(summary.map(|(covers, Block(bytes))| Summary { covers, bytes }));
+        Ok(map)
     }
 }
 
@@ -384,9 +585,65 @@ mod tests {
     #[test]
     fn a_day_twice_or_damaged_is_an_error() {
         let day = postcard::to_stdvec(&day_with_hits(1)).unwrap();
-        let twice = postcard::to_stdvec(&vec![(DAY, Bytes(&day)), (DAY, Bytes(&day))]).unwrap();
+        let none: Option<(Vec<i64>, Bytes)> = None;
+        let twice = (vec![(DAY, Bytes(&day)), (DAY, Bytes(&day))], &none);
+        let twice = postcard::to_stdvec(&twice).unwrap();
         assert!(postcard::from_bytes::<DayMap>(&twice).is_err());
-        let damaged = postcard::to_stdvec(&vec![(DAY, Bytes(&day[..day.len() / 2]))]).unwrap();
-        assert!(postcard::from_bytes::<DayMap>(&damaged).is_err());
+        // Damage is found when the day is decoded: by a load's
+        // `read_unsummed`, or, for a day a summary stood for, on first
+        // use, which marks the map damaged.
+        let damaged = (vec![(DAY, Bytes(&day[..day.len() / 2]))], &none);
+        let damaged = postcard::to_stdvec(&damaged).unwrap();
+        let map = postcard::from_bytes::<DayMap>(&damaged).unwrap();
+        assert!(map.read_unsummed().is_err());
+        assert!(!map.damaged());
+        assert_eq!(map[&DAY].total.hits, 0);
+        assert!(map.damaged());
+    }
+
+    #[test]
+    fn days_a_summary_stands_for_are_decoded_only_when_used() {
+        let mut map = DayMap::default();
+        for i in 0..4 {
+            *map.entry(DAY + i * 86_400) = day_with_hits(i as u64 + 1);
+        }
+        map.set_summary(vec![DAY, DAY + 86_400], b"sums".to_vec());
+        let bytes = postcard::to_stdvec(&map).unwrap();
+        let mut back: DayMap = postcard::from_bytes(&bytes).unwrap();
+        assert_eq!(back.decoded(), 0);
+        back.read_unsummed().unwrap();
+        assert_eq!(back.decoded(), 2);
+        assert_eq!(back.summary().unwrap().covers, [DAY, DAY + 86_400]);
+        assert_eq!(back.summary().unwrap().bytes(), b"sums");
+        // Saved again untouched: the same bytes, summary and all.
+        assert_eq!(postcard::to_stdvec(&back).unwrap(), bytes);
+        // Read for a report: decoded then, the summary still holds.
+        assert_eq!(back[&DAY].total.hits, 1);
+        assert!(back.summary().is_some());
+        // Written to: the summary no longer counts that day as it is, and
+        // is neither used nor saved.
+        back.get_mut(&(DAY + 86_400)).unwrap().total.hits = 9;
+        assert!(back.summary().is_none());
+        let again: DayMap = postcard::from_bytes(&postcard::to_stdvec(&back).unwrap()).unwrap();
+        assert!(again.summary().is_none());
+        assert_eq!(again[&(DAY + 86_400)].total.hits, 9);
+        // A day it counts dropped: the same.
+        let mut dropped: DayMap = postcard::from_bytes(&bytes).unwrap();
+        assert!(dropped.summary().is_some());
+        dropped.drop_before(DAY + 86_400);
+        assert!(dropped.summary().is_none());
+    }
+
+    #[test]
+    fn a_format_4_day_map_has_no_summary() {
+        let mut map = DayMap::default();
+        *map.entry(DAY) = day_with_hits(3);
+        let day = postcard::to_stdvec(&map[&DAY]).unwrap();
+        let v4 = postcard::to_stdvec(&vec![(DAY, Bytes(&day))]).unwrap();
+        let back: DayMap = reading_format(4, || postcard::from_bytes(&v4)).unwrap();
+        assert!(back.summary().is_none());
+        assert_eq!(back[&DAY].total.hits, 3);
+        // Read as format 5, the same bytes are damage.
+        assert!(postcard::from_bytes::<DayMap>(&v4).is_err());
     }
 }

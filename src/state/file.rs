@@ -37,7 +37,10 @@ use super::saved::State;
 pub const MAGIC: &[u8; 8] = b"LGSTATE\n";
 /// The format this build writes and reads. A later format gets a new
 /// number; a state of a number this build does not know is refused.
-pub const VERSION: u32 = 4;
+pub const VERSION: u32 = 5;
+/// The oldest format this build reads: format 4 is format 5 without the
+/// saved sums of the settled days, which the first save adds.
+pub const OLDEST_READ: u32 = 4;
 const HEADER: usize = 8 + 4 + 8 + 4;
 
 fn state_error(path: &Path, message: impl Into<String>) -> Error {
@@ -48,7 +51,7 @@ fn state_error(path: &Path, message: impl Into<String>) -> Error {
 }
 
 /// How to start over, said with every error about a state's content.
-fn start_over(path: &Path) -> String {
+pub(super) fn start_over(path: &Path) -> String {
     format!(
         "to start over, move it away (mv {0} {0}.old) and run again: the new state counts the inputs from their start",
         path.display()
@@ -130,9 +133,9 @@ pub fn decode(bytes: &[u8]) -> Result<State, String> {
             "written by a newer logstats (state format {version}; this one reads format {VERSION}): upgrade logstats"
         ));
     }
-    if version < VERSION {
+    if version < OLDEST_READ {
         return Err(format!(
-            "written by an older logstats (state format {version}; this one reads format {VERSION})"
+            "written by an older logstats (state format {version}; this one reads formats {OLDEST_READ} to {VERSION})"
         ));
     }
     let mut len = [0u8; 8];
@@ -152,9 +155,22 @@ pub fn decode(bytes: &[u8]) -> Result<State, String> {
     if crc32fast::hash(payload) != crc {
         return Err("corrupt: its checksum does not match its content".into());
     }
-    let mut state: State = postcard::from_bytes(payload).map_err(|e| format!("corrupt: {e}"))?;
+    let mut state: State =
+        super::day_map::reading_format(version, || postcard::from_bytes(payload))
+            .map_err(|e| format!("corrupt: {e}"))?;
     state.after_load().map_err(|e| format!("corrupt: {e}"))?;
     Ok(state)
+}
+
+/// The format version a state file's header gives (0 if it cannot be
+/// read).
+pub fn version_of(path: &Path) -> u32 {
+    let mut header = [0u8; 12];
+    File::open(path)
+        .and_then(|mut f| f.read_exact(&mut header))
+        .map_or(0, |()| {
+            u32::from_le_bytes([header[8], header[9], header[10], header[11]])
+        })
 }
 
 /// The bytes of a state file holding `state`.

@@ -257,8 +257,8 @@ pub fn still_open(
 }
 
 /// The marked-hit figures of the whole state, summed as the report is
-/// built.
-#[derive(Default)]
+/// built (and saved with the sums of the settled days).
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Totals {
     /// Distinct slots of a visit's 5xx → visits.
     pub error_visits: HashMap<Vec<i64>, u64>,

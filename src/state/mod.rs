@@ -130,7 +130,9 @@ pub mod referrers;
 pub mod run;
 pub mod saved;
 pub mod settings;
+pub mod settled;
 pub mod show;
+pub mod summed;
 
 pub use run::{run, StateOptions};
 pub use saved::{SavedSample, State};

@@ -231,7 +231,19 @@ impl Day {
         i
     }
 
-    /// Checks what was read: every number refers to something there.
+    /// Checks what was read: every number refers to something there,
+    /// every response-time histogram adds up.
+    pub fn validate(&self) -> Result<(), String> {
+        self.check()?;
+        let consistent =
+            (self.paths.iter()).all(|(_, p)| p.latency.as_ref().is_none_or(|l| l.is_consistent()));
+        if !consistent {
+            return Err("a response-time histogram does not add up".into());
+        }
+        Ok(())
+    }
+
+    /// Checks that every number refers to something there.
     pub fn check(&self) -> Result<(), String> {
         let (visitors, paths, hosts) = (self.visitors.len(), self.paths.len(), self.vhosts.len());
         let bad = !self.visitors.fits(self.countries.len(), self.agents.len())

@@ -221,6 +221,18 @@ pub fn run(opts: &RunOptions, state_opts: &StateOptions) -> Result<Outcome, Erro
         false => (None, rows),
     };
     drop(series);
+    // The sums of the settled days, from the saved block (brought up to
+    // date for the save) rather than from every day.
+    let settling = timings::phase("state: settled days summed");
+    let settled = state.settled_sums();
+    settling.end();
+    let (sums, summed) = settled.map_err(|why| state_error(path, why))?;
+    if state.days.damaged() {
+        return Err(state_error(
+            path,
+            "corrupt: a day's bytes do not read as a day".into(),
+        ));
+    }
     // The save waits on the disk (its fsync) more than on a core: the
     // report is built meanwhile. A save that fails still fails the run.
     let (saved, report) = rayon::join(
@@ -232,7 +244,7 @@ pub fn run(opts: &RunOptions, state_opts: &StateOptions) -> Result<Outcome, Erro
             let _reporting = timings::phase("state: report over every day kept");
             match with_series {
                 Some(report) => report,
-                None => state.report(rows, &report_opts),
+                None => state.report_with(sums, summed, rows, &report_opts),
             }
         },
     );
@@ -244,6 +256,14 @@ pub fn run(opts: &RunOptions, state_opts: &StateOptions) -> Result<Outcome, Erro
         warnings,
         partial,
     })
+}
+
+/// An error about the state at `path`, with how to start over.
+fn state_error(path: &std::path::Path, why: String) -> Error {
+    Error::State {
+        path: path.display().to_string(),
+        message: format!("{why}; {}", super::file::start_over(path)),
+    }
 }
 
 /// The row of a compressed input read to its end by an earlier run.

@@ -21,7 +21,11 @@ pub fn describe(path: &Path) -> Result<String, Error> {
     let time = |t: i64| zone.format(t);
     let mut out = String::new();
     let _ = writeln!(out, "state    {}", path.display());
-    let _ = writeln!(out, "format   version {} ({size} bytes)", file::VERSION);
+    let _ = writeln!(
+        out,
+        "format   version {} ({size} bytes)",
+        file::version_of(path)
+    );
     let _ = writeln!(
         out,
         "runs     {} (first {}, last {})",
@@ -70,6 +74,28 @@ pub fn describe(path: &Path) -> Result<String, Error> {
         sum(&|d| d.marks.error_visitors.len()),
         sum(&|d| d.marks.goals.as_ref().map_or(0, |g| g.visitors.len())),
     );
+    match state.days.summary() {
+        Some(block) => {
+            let _ = writeln!(
+                out,
+                "summed   the first {} days, as one block of {} bytes (what a run reads instead of them)",
+                block.covers.len(),
+                block.bytes().len()
+            );
+        }
+        None => {
+            let _ = writeln!(out, "summed   no days (the next run sums the settled days)");
+        }
+    }
+    if state.days.damaged() {
+        return Err(Error::State {
+            path: path.display().to_string(),
+            message: format!(
+                "corrupt: a day's bytes do not read as a day; {}",
+                file::start_over(path)
+            ),
+        });
+    }
     if let Some(k) = state.first_kept_day {
         let _ = writeln!(out, "dropped  days before {}", &time(k)[..10]);
     }
