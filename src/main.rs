@@ -61,6 +61,16 @@ fn keep_freed_memory() {
     unsafe { mi_option_set(PURGE_DELAY, 1000) }
 }
 
+/// Once the run's work is done, freed memory is no longer given back:
+/// the process is about to end and the kernel takes it all at once.
+/// Without this, mimalloc's collection at exit gave it back 64 KiB at a
+/// time (some 300 calls, a tenth of a `--state` run's wall time).
+fn stop_returning_memory() {
+    use libmimalloc_sys::mi_option_set;
+    // SAFETY: as in `tune_allocator`; a negative delay turns purging off.
+    unsafe { mi_option_set(PURGE_DELAY, -1) }
+}
+
 fn main() -> ExitCode {
     tune_allocator();
     let cli = match Cli::try_parse() {
@@ -94,6 +104,7 @@ fn main() -> ExitCode {
             }
         }
     };
+    stop_returning_memory();
     if timed {
         let _ = timings::print(&mut io::stderr().lock());
     }

@@ -46,13 +46,35 @@ pub struct Redactor {
 /// address is among them can be asked, the addresses cannot be read back.
 #[derive(Debug, Default, Clone)]
 pub struct HashedClients {
-    pub key: [u64; 2],
-    pub set: hashbrown::HashSet<u128>,
+    key: [u64; 2],
+    /// Sorted, each once: looked up only for text that reads as an
+    /// address, so a sorted list serves, and is much quicker to build
+    /// from a state's hundreds of thousands than a hash set.
+    sorted: Vec<u128>,
 }
 
 impl HashedClients {
+    /// The clients whose hashes under `key` are `hashes` (in any order,
+    /// repeats allowed; a sorted start is cheap to sort).
+    pub fn new(key: [u64; 2], mut hashes: Vec<u128>) -> HashedClients {
+        // A stable sort finds sorted runs (a state's saved sums come
+        // sorted) and merges them.
+        hashes.sort();
+        hashes.dedup();
+        HashedClients {
+            key,
+            sorted: hashes,
+        }
+    }
+
     pub fn contains(&self, ip: &IpAddr) -> bool {
-        self.set.contains(&address_hash(self.key, ip))
+        (self.sorted)
+            .binary_search(&address_hash(self.key, ip))
+            .is_ok()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.sorted.is_empty()
     }
 }
 
@@ -107,7 +129,7 @@ impl Redactor {
     /// other IPv6 spellings included) and is a client's; anything else is
     /// left alone, so paths and versions keep their numbers.
     pub fn redact(&self, text: &str) -> String {
-        if self.clients.is_empty() && self.hashed.as_ref().is_none_or(|h| h.set.is_empty()) {
+        if self.clients.is_empty() && self.hashed.as_ref().is_none_or(|h| h.is_empty()) {
             return text.to_string();
         }
         self.replace(text, false)

@@ -162,7 +162,9 @@ fn scheme_len(url: &[u8]) -> Option<usize> {
 }
 
 /// Where a visit comes from (SPEC §4 channel rules).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Channel {
     Direct,
     Search,
@@ -202,7 +204,19 @@ impl Channel {
 
 /// SPEC §4 channel rules 1–6, first that applies. `landing_query` is the query string of the visit's first page view (without `?`), `external_host` is the normalised host of the entry referrer when it is external (None when there is no referrer or it is an own host).
 pub fn channel(landing_query: Option<&[u8]>, external_host: Option<&str>) -> Channel {
-    if let Some(channel) = landing_query.and_then(campaign_channel) {
+    channel_given(tagged_channel(landing_query), external_host)
+}
+
+/// The channel the landing query's `utm_` parameters give (rule 1), if
+/// any: what [`channel`] needs of the query.
+pub fn tagged_channel(landing_query: Option<&[u8]>) -> Option<Channel> {
+    landing_query.and_then(campaign_channel)
+}
+
+/// [`channel`] from what the query gave ([`tagged_channel`]) and the
+/// external host.
+pub fn channel_given(tagged: Option<Channel>, external_host: Option<&str>) -> Channel {
+    if let Some(channel) = tagged {
         return channel;
     }
     let Some(host) = external_host else {

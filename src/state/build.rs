@@ -4,7 +4,6 @@
 //! kinds of run print through one path.
 
 use hashbrown::HashMap;
-use rayon::prelude::*;
 
 use crate::aggregate::server_errors::ErrorCell;
 use crate::aggregate::Figures;
@@ -14,11 +13,11 @@ use crate::enrich::zone::{Bucket, ReportZone};
 use crate::report::model::{ClientRow, InputRow, MalformedSample};
 use crate::report::{self, GivenVisits, Report, ReportOptions};
 use crate::visits::marks::{MarkTally, Spans};
-use crate::visits::metrics::odd_label;
 use crate::visits::{OwnHostsFrom, VisitFigures};
 
 use super::absorb::{add_visit, span, split_visits, HostCache, ViewRef};
 use super::day_counts;
+use super::entries::{self, EntryGroups};
 use super::marks::{self, DayMarks};
 use super::model::Visits;
 use super::referrers::ReferrerViews;
@@ -73,12 +72,7 @@ impl State {
         v.bots = sums.bots.iter().map(|(k, &n)| (k.clone(), n)).collect();
         let clients: HashMap<String, u64> =
             sums.clients.iter().map(|(k, &n)| (k.clone(), n)).collect();
-        let mut hashed = HashedClients {
-            key: self.key,
-            set: Default::default(),
-        };
-        hashed.set.reserve(sums.client_hashes.len());
-        hashed.set.extend(sums.client_hashes.iter().copied());
+        let hashed = HashedClients::new(self.key, std::mem::take(&mut sums.client_hashes));
 
         // Visitor-level counts.
         v.pageviews = sums.pageviews;
@@ -151,6 +145,7 @@ impl State {
         // The closed visits of every day and the open ones: sums, so they
         // are added up where they are consumed, each part keyed as it is
         // kept, rather than merged into one map by text first.
+        let saved_entries = std::mem::take(&mut sums.entries);
         let sums: Vec<&Visits> = std::iter::once(&sums.visits)
             .chain(rest.iter().map(|(_, d)| &d.visits))
             .chain(std::iter::once(&open_visits))
@@ -167,7 +162,7 @@ impl State {
         }
         // Page views by referrer and by channel, for --format prometheus.
         v.metrics = opts.metrics.then(Box::default);
-        attribute_sources(&figures, opts.sites, &sums, &mut v);
+        attribute_sources(&figures, opts.sites, &sums, &saved_entries, &mut v);
         if let Some(set) = opts.goals {
             let own = v.own_hosts.clone();
             let channel = |referrer: &[u8], query: &[u8]| {
@@ -214,6 +209,17 @@ impl State {
     }
 }
 
+/// The count of `key` in `map`, the key copied only when new.
+fn lookup<'m>(map: &'m mut std::collections::HashMap<String, u64>, key: &str) -> &'m mut u64 {
+    if !map.contains_key(key) {
+        map.insert(key.to_string(), 0);
+    }
+    match map.get_mut(key) {
+        Some(n) => n,
+        None => unreachable!("inserted just above"),
+    }
+}
+
 /// Own hosts (SPEC §4), then the referrer, channel, search term and
 /// campaign of every visit, from its entry, as [`crate::visits`] does for
 /// one run.
@@ -221,6 +227,7 @@ fn attribute_sources(
     figures: &Figures,
     sites: &[String],
     sums: &[&Visits],
+    saved: &EntryGroups,
     out: &mut VisitFigures,
 ) {
     let (mut own, from) = if !sites.is_empty() {
@@ -248,48 +255,34 @@ fn attribute_sources(
     };
     own.sort();
     own.dedup();
-    // Entries are mostly distinct referrers, from day to day too: their
-    // hosts are parsed in parallel, then counted in order; an entry kept
-    // on several days is counted from each (every figure is a sum). With
-    // metrics, each with its label when that is not the host's text.
+    // Entries grouped by what the report makes of them (their referrers
+    // parsed once, in parallel), beside the groups saved for the settled
+    // days; each group is counted from each (every figure is a sum).
     let metrics = out.metrics.is_some();
-    let entries: Vec<_> = sums.iter().flat_map(|s| s.entries.iter()).collect();
-    let entry_hosts: Vec<(Option<String>, Option<String>)> = entries
-        .par_iter()
-        .map(|((referrer, _), _)| {
-            let text = crate::parse::Quoted { raw: referrer }.text();
-            let host = sources::referrer_host(&text);
-            let odd = match &host {
-                Some(h) if metrics => odd_label(&text, h),
-                _ => None,
-            };
-            (host, odd)
-        })
-        .collect();
+    let grouped = entries::group(sums);
     let mut by_referrer = ReferrerViews::default();
-    for (((referrer, query), &(n, views)), (host, odd)) in entries.into_iter().zip(entry_hosts) {
+    for (key, &(n, views)) in saved.iter().chain(grouped.iter()) {
+        let host = key.host.as_deref();
         if metrics {
-            by_referrer.entry(host.as_deref(), odd.as_deref(), &own, n);
+            by_referrer.entry(host, key.odd_label.as_deref(), &own, n);
         }
-        let external = host.filter(|h| own.binary_search(h).is_err());
-        let landing_query = (!query.is_empty()).then_some(&query[..]);
-        let channel = sources::channel(landing_query, external.as_deref());
+        let external = host.filter(|h| own.binary_search_by(|o| o.as_str().cmp(h)).is_err());
+        let channel = sources::channel_given(key.tagged, external);
         *out.channels.entry(channel).or_default() += n;
         if let Some(m) = out.metrics.as_deref_mut() {
             // Page views by the channel of their visit.
             m.add_channel_pageviews(channel, views);
         }
-        if let Some(name) = &external {
-            *out.referrers.entry(name.clone()).or_default() += n;
+        if let Some(name) = external {
+            *lookup(&mut out.referrers, name) += n;
             if channel == Channel::Search {
-                let text = crate::parse::Quoted { raw: referrer }.text();
-                if let Some(term) = sources::search_term(&text, name) {
-                    *out.search_terms.entry(term).or_default() += n;
+                if let Some(term) = &key.search_term {
+                    *lookup(&mut out.search_terms, term) += n;
                 }
             }
         }
-        if let Some(campaign) = sources::campaign(landing_query) {
-            *out.campaigns.entry(campaign).or_default() += n;
+        if let Some(campaign) = &key.campaign {
+            *out.campaigns.entry(campaign.clone()).or_default() += n;
         }
     }
     if let Some(m) = out.metrics.as_deref_mut() {

@@ -125,11 +125,27 @@ impl Summary {
     pub fn bytes(&self) -> &[u8] {
         self.bytes.bytes()
     }
+
+    /// The bytes, to read on another thread (a range of the state's
+    /// map, not a copy, for a summary read with the state).
+    pub fn shared(&self) -> SharedBytes {
+        SharedBytes(self.bytes.clone())
+    }
+}
+
+/// Bytes of a state that another thread may read.
+#[derive(Debug, Clone)]
+pub struct SharedBytes(Saved);
+
+impl SharedBytes {
+    pub fn bytes(&self) -> &[u8] {
+        self.0.bytes()
+    }
 }
 
 /// The bytes a day was read from: its own, or a range of the buffer the
 /// whole state was read into.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 enum Saved {
     Own(Vec<u8>),
     Lent(Arc<Payload>, Range<usize>),

@@ -33,13 +33,10 @@ fn held(state: &State, rows: Vec<InputRow>, opts: &ReportOptions<'_>) -> (Report
                 .or_default() += b.hits;
         }
     }
-    let mut hashed = HashedClients {
-        key: state.key,
-        set: Default::default(),
-    };
-    for day in state.days.values() {
-        hashed.set.extend(day.client_hashes.iter().map(|(&h, _)| h));
-    }
+    let hashes = (state.days.values())
+        .flat_map(|day| day.client_hashes.iter().map(|(&h, _)| h))
+        .collect();
+    let hashed = HashedClients::new(state.key, hashes);
     let redactor = Redactor::hashed(hashed, opts.show_ips);
     // The days' cells added up first, and each distinct host and route
     // redacted once.

@@ -162,6 +162,73 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for Table<V> {
     }
 }
 
+/// A table read straight into its map, for tables always written to once
+/// read: each key is borrowed from the input and copied once, into the
+/// map, rather than into a list first.
+pub fn table_as_map<'de, D, V>(d: D) -> Result<Table<V>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    V: Deserialize<'de> + Default,
+{
+    use serde::de::{SeqAccess, Visitor};
+    struct Entries<V>(std::marker::PhantomData<V>);
+    impl<'de, V: Deserialize<'de> + Default> Visitor<'de> for Entries<V> {
+        type Value = Table<V>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a table of keys and values")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Table<V>, A::Error> {
+            let mut map = BytesMap::default();
+            while let Some((KeyBytes(key), value)) = seq.next_element::<(KeyBytes<'de>, V)>()? {
+                let before = map.len();
+                let (id, slot) = map.intern(&key);
+                *slot = value;
+                // A key twice would renumber the keys after it: damage.
+                if id as usize != before {
+                    return Err(serde::de::Error::custom("a key is there twice"));
+                }
+            }
+            Ok(Table::Map(map))
+        }
+    }
+    d.deserialize_seq(Entries(std::marker::PhantomData))
+}
+
+/// A key saved as a list of bytes (postcard writes a byte list and a byte
+/// string alike), borrowed where the input allows.
+struct KeyBytes<'a>(std::borrow::Cow<'a, [u8]>);
+
+impl<'de> Deserialize<'de> for KeyBytes<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{SeqAccess, Visitor};
+        use std::borrow::Cow;
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = KeyBytes<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("bytes")
+            }
+            fn visit_borrowed_bytes<E>(self, v: &'de [u8]) -> Result<KeyBytes<'de>, E> {
+                Ok(KeyBytes(Cow::Borrowed(v)))
+            }
+            fn visit_bytes<E>(self, v: &[u8]) -> Result<KeyBytes<'de>, E> {
+                Ok(KeyBytes(Cow::Owned(v.to_vec())))
+            }
+            fn visit_byte_buf<E>(self, v: Vec<u8>) -> Result<KeyBytes<'de>, E> {
+                Ok(KeyBytes(Cow::Owned(v)))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<KeyBytes<'de>, A::Error> {
+                let mut out = Vec::new();
+                while let Some(b) = seq.next_element::<u8>()? {
+                    out.push(b);
+                }
+                Ok(KeyBytes(Cow::Owned(out)))
+            }
+        }
+        d.deserialize_bytes(V)
+    }
+}
+
 impl<V> std::fmt::Debug for Table<V> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Table({} keys)", self.len())

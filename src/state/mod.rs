@@ -118,6 +118,7 @@ pub mod day_counts;
 pub mod day_map;
 pub mod day_visitors;
 pub mod days;
+pub mod entries;
 pub mod file;
 pub mod follow;
 pub mod held_series;

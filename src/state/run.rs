@@ -43,6 +43,7 @@ pub fn run(opts: &RunOptions, state_opts: &StateOptions) -> Result<Outcome, Erro
     let loading = timings::phase("state: locked and loaded");
     let (_lock, mut state) = follow::open(path, Settings::of(opts), state_opts.wait, now)?;
     loading.end();
+    let early_sums = state.decode_sums_early();
     let Plan {
         inputs: planned,
         order,
@@ -224,7 +225,7 @@ pub fn run(opts: &RunOptions, state_opts: &StateOptions) -> Result<Outcome, Erro
     // The sums of the settled days, from the saved block (brought up to
     // date for the save) rather than from every day.
     let settling = timings::phase("state: settled days summed");
-    let settled = state.settled_sums();
+    let settled = state.settled_sums(early_sums);
     settling.end();
     let (sums, summed) = settled.map_err(|why| state_error(path, why))?;
     if state.days.damaged() {

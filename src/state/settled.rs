@@ -19,12 +19,45 @@
 //! A day is settled when it is older than the day before the newest
 //! line's day (in the report zone).
 
+use std::thread::JoinHandle;
+
 use crate::enrich::zone::Bucket;
 
+use super::entries;
+use super::model::Visits;
 use super::saved::State;
 use super::summed::Summed;
 
+/// The saved sums as read, decoded on a thread of their own while a run
+/// reads and files its new lines ([`State::decode_sums_early`]).
+pub struct EarlySums {
+    covers: Vec<i64>,
+    sums: Result<Summed, String>,
+}
+
+/// Sums read back and checked.
+fn decode(bytes: &[u8]) -> Result<Summed, String> {
+    let sums: Summed = postcard::from_bytes(bytes)
+        .map_err(|e| format!("corrupt: the sums of the settled days: {e}"))?;
+    sums.check().map_err(|e| format!("corrupt: {e}"))?;
+    Ok(sums)
+}
+
 impl State {
+    /// Starts decoding the saved sums on a thread of their own: nearly
+    /// always they still hold once the run has filed its lines, and
+    /// [`State::settled_sums`] then takes them from here.
+    pub fn decode_sums_early(&self) -> Option<JoinHandle<EarlySums>> {
+        let block = self.days.summary()?;
+        let (covers, bytes) = (block.covers.clone(), block.shared());
+        std::thread::Builder::new()
+            .spawn(move || EarlySums {
+                covers,
+                sums: decode(bytes.bytes()),
+            })
+            .ok()
+    }
+
     /// The start of the first day that is not settled: the day before the
     /// newest line's day; `None` before any line.
     fn unsettled_from(&self) -> Option<i64> {
@@ -38,7 +71,11 @@ impl State {
     /// still holds, with the days settled since added, or summed from the
     /// days; the block is made anew from them for the save whenever it
     /// changed. An error when the saved block cannot be read.
-    pub fn settled_sums(&mut self) -> Result<(Summed, usize), String> {
+    pub fn settled_sums(
+        &mut self,
+        early: Option<JoinHandle<EarlySums>>,
+    ) -> Result<(Summed, usize), String> {
+        let early = early.and_then(|thread| thread.join().ok());
         let Some(from) = self.unsettled_from() else {
             return Ok((Summed::default(), 0));
         };
@@ -50,10 +87,13 @@ impl State {
             .collect();
         let saved = match self.days.summary() {
             Some(block) if settled.starts_with(&block.covers) => {
-                let sums: Summed = postcard::from_bytes(block.bytes())
-                    .map_err(|e| format!("corrupt: the sums of the settled days: {e}"))?;
-                sums.check().map_err(|e| format!("corrupt: {e}"))?;
-                Some((block.covers.len(), sums))
+                // The block is made anew only below: the same covers, the
+                // same bytes.
+                let sums = match early {
+                    Some(early) if early.covers == block.covers => early.sums,
+                    _ => decode(block.bytes()),
+                };
+                Some((block.covers.len(), sums?))
             }
             _ => None,
         };
@@ -63,9 +103,19 @@ impl State {
         } else if counted < settled.len() {
             let adding = self.days.read(&settled[counted..]);
             sums.add_days(&adding);
-            for (_, day) in &adding {
-                sums.visits.merge(&day.visits);
+            let visits: Vec<&Visits> = adding.iter().map(|(_, d)| &d.visits).collect();
+            let grouped = entries::group(&visits);
+            let groups = sums.entries.map();
+            for (key, (n, views)) in grouped {
+                let group = groups.entry(key).or_default();
+                group.0 += n;
+                group.1 += views;
             }
+            for part in visits {
+                sums.visits.merge(part);
+            }
+            // Kept grouped, not by text.
+            sums.visits.entries = Default::default();
             // The saved block keeps each client once.
             sums.client_hashes.sort_unstable();
             sums.client_hashes.dedup();

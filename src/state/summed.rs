@@ -13,7 +13,8 @@ use serde::{Deserialize, Serialize};
 use crate::aggregate::{PathStats, Traffic};
 
 use super::day_counts::DayCounts;
-use super::lazy::{Lazy, Table};
+use super::entries::EntryGroups;
+use super::lazy::{table_as_map, Lazy, Table};
 use super::marks::{ErrorKey, Totals};
 use super::model::{Day, Visits};
 
@@ -29,13 +30,16 @@ pub struct Summed {
     pub slots: Lazy<i64, Traffic>,
     pub status: Lazy<u16, u64>,
     pub methods: Lazy<Vec<u8>, u64>,
-    /// Paths numbered in order of first sight over the days.
+    /// Paths numbered in order of first sight over the days (read back
+    /// as a map: a run adds its days to them).
+    #[serde(deserialize_with = "table_as_map")]
     pub paths: Table<PathStats>,
     /// Per path number: page views and visitor-days.
     pub pages: Vec<(u64, u64)>,
     pub static_hits: u64,
     /// Every 5xx cell, by (slot, path number here, method).
     pub errors: Lazy<ErrorKey, (u64, i64, i64)>,
+    #[serde(deserialize_with = "table_as_map")]
     pub vhosts: Table<u64>,
     /// Per host number: page views and visitor-days.
     pub hosts: Vec<(u64, u64)>,
@@ -63,9 +67,12 @@ pub struct Summed {
     pub languages: Lazy<String, u64>,
     /// Server errors and goal hits of visits and visitors.
     pub totals: Totals,
-    /// The closed visits begun on the days, merged by text: only in saved
-    /// sums (a report takes each day's visits as they are kept).
+    /// The closed visits begun on the days, merged by text, without their
+    /// entries: only in saved sums (a report takes each day's visits as
+    /// they are kept).
     pub visits: Visits,
+    /// Their entries, grouped (see [`super::entries`]).
+    pub entries: EntryGroups,
 }
 
 impl Summed {
