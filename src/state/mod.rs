@@ -79,6 +79,11 @@
 //! `newest`) take all their figures with them, and the visits that began
 //! on them.
 //!
+//! **Settled days** (those before the day before the newest line's) are
+//! also kept summed, as one block, which a run reads instead of them (see
+//! [`settled`] and [`summed`]); the days stay, so that the block can be
+//! made again whenever one of them changes or is dropped.
+//!
 //! # Inputs
 //!
 //! See [`cursor`]: inputs are recognised by a fingerprint of their first

@@ -125,3 +125,79 @@ impl State {
         Ok((sums, settled.len()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::file;
+    use crate::state::settings::Settings;
+
+    const DAY: i64 = 86_400;
+    const START: i64 = 1_714_521_600; // 2024-05-01T00:00:00Z
+
+    /// A state of `days` days, one path a day with `day + 1` hits, the
+    /// newest line on the last day.
+    fn a_state(days: i64) -> State {
+        let mut s = State::new(Settings(vec![("--site".into(), "none".into())]), 7);
+        s.zone = Some("+00:00".into());
+        s.newest = Some(START + (days - 1) * DAY + 3600);
+        for d in 0..days {
+            let day = s.days.entry(START + d * DAY);
+            day.first = START + d * DAY;
+            day.last = day.first + 10;
+            day.total.hits = d as u64 + 1;
+            day.paths.map().intern(format!("/day{d}").as_bytes()).1.hits = d as u64 + 1;
+        }
+        s
+    }
+
+    #[test]
+    fn the_days_before_the_day_before_the_newest_are_summed_and_saved() {
+        let mut s = a_state(5);
+        let (sums, n) = s.settled_sums(None).unwrap();
+        assert_eq!(n, 3);
+        assert_eq!(sums.total.hits, 1 + 2 + 3);
+        assert_eq!(sums.paths.len(), 3);
+        // Saved and read back: the block holds, and the days it counts
+        // are not decoded by a load.
+        let bytes = file::encode(&s).unwrap();
+        let payload = std::sync::Arc::new(super::super::day_map::Payload::Read(bytes));
+        let mut back =
+            super::super::day_map::with_payload(&payload, || file::decode(&payload)).unwrap();
+        assert_eq!(back.days.summary().unwrap().covers.len(), 3);
+        assert_eq!(back.days.decoded(), 2);
+        let (sums, n) = back.settled_sums(None).unwrap();
+        assert_eq!((n, sums.total.hits), (3, 6));
+        assert_eq!(back.days.decoded(), 2);
+        // Read early on a thread of its own: the same.
+        let early = back.decode_sums_early();
+        let (sums, _) = back.settled_sums(early).unwrap();
+        assert_eq!(sums.total.hits, 6);
+        // A day later, one more day is settled: added to the sums.
+        back.newest = Some(START + 5 * DAY + 60);
+        back.days.entry(START + 5 * DAY).total.hits = 6;
+        let (sums, n) = back.settled_sums(None).unwrap();
+        assert_eq!((n, sums.total.hits), (4, 10));
+        assert_eq!(back.days.summary().unwrap().covers.len(), 4);
+        // A settled day written to: summed again from the days.
+        back.days.get_mut(&START).unwrap().total.hits = 100;
+        assert!(back.days.summary().is_none());
+        let (sums, _) = back.settled_sums(None).unwrap();
+        assert_eq!(sums.total.hits, 100 + 2 + 3 + 4);
+    }
+
+    #[test]
+    fn sums_that_do_not_read_are_an_error() {
+        let mut s = a_state(5);
+        s.settled_sums(None).unwrap();
+        let covers = s.days.summary().unwrap().covers.clone();
+        s.days.set_summary(covers.clone(), vec![0xff; 7]);
+        assert!(s.settled_sums(None).unwrap_err().starts_with("corrupt"));
+        // Sums whose numbers refer to nothing: an error too.
+        let mut bad = Summed::default();
+        bad.pages.push((1, 1));
+        s.days
+            .set_summary(covers, postcard::to_stdvec(&bad).unwrap());
+        assert!(s.settled_sums(None).unwrap_err().starts_with("corrupt"));
+    }
+}

@@ -76,10 +76,13 @@ pub fn describe(path: &Path) -> Result<String, Error> {
     );
     match state.days.summary() {
         Some(block) => {
+            let days = match block.covers.len() {
+                1 => "day".to_string(),
+                n => format!("{n} days"),
+            };
             let _ = writeln!(
                 out,
-                "summed   the first {} days, as one block of {} bytes (what a run reads instead of them)",
-                block.covers.len(),
+                "summed   the first {days}, as one block of {} bytes (what a run reads instead of them)",
                 block.bytes().len()
             );
         }
