@@ -225,6 +225,41 @@ fn appends_and_rotations_only_raise_counters_and_end_at_the_one_run_totals() {
 }
 
 #[test]
+fn a_day_at_a_time_over_settled_days_ends_at_the_one_run_totals() {
+    // Six days added one a run: from the fourth, the first days are
+    // settled and their sums read instead of them.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let live = d.join("access.log");
+    let args = ["--top", "0"];
+    let mut all = Vec::new();
+    let mut s = BTreeMap::new();
+    for day in 0..6 {
+        let lines = log(1, 60, day);
+        append(&live, &lines);
+        all.extend(lines);
+        s = run(d, &args, &s);
+    }
+    let state = logstats()
+        .arg("state")
+        .arg(d.join("site.state"))
+        .output()
+        .unwrap();
+    let described = String::from_utf8_lossy(&state.stdout);
+    assert!(
+        described.contains("summed   the first 4 days"),
+        "{described}"
+    );
+    let whole = d.join("whole.log");
+    std::fs::write(&whole, text(&all)).unwrap();
+    let one = samples(&prometheus(&[whole], &args));
+    assert_eq!(only(&s, &HIT_LEVEL), only(&one, &HIT_LEVEL));
+    let by = only(&s, &PAGEVIEWS_BY);
+    assert!(by.len() > 8, "{by:?}");
+    assert_eq!(by, only(&one, &PAGEVIEWS_BY));
+}
+
+#[test]
 fn with_keep_days_1_counters_still_do_not_go_down() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();

@@ -152,7 +152,13 @@ impl Redactor {
             let run = &rest[start..];
             let len = run.find(|c| !is_address_char(c)).unwrap_or(run.len());
             let token = &run[..len];
-            out.push_str(&self.redact_token(token, any));
+            // An address has dots (IPv4) or colons (IPv6): the hex runs of
+            // words and hashes (`fa` in `/faq`) are passed over at once.
+            if token.contains(['.', ':']) {
+                out.push_str(&self.redact_token(token, any));
+            } else {
+                out.push_str(token);
+            }
             rest = &run[len..];
         }
         out.push_str(rest);

@@ -11,16 +11,37 @@ use crate::report::{Report, ReportOptions};
 use crate::scan::Counts;
 
 use super::saved::State;
+use super::summed::Summed;
 
 /// The report over every day the state holds, every value unfolded, and
 /// its series as a flat map (lines left out: they are no held figure).
-fn held(state: &State, rows: Vec<InputRow>, opts: &ReportOptions<'_>) -> (Report, Held) {
+/// `settled`: the sums of the first days, as [`State::settled_sums`] gave
+/// them, else the report sums every day.
+fn held(
+    state: &State,
+    settled: Option<(Summed, usize)>,
+    rows: Vec<InputRow>,
+    opts: &ReportOptions<'_>,
+) -> (Report, Held) {
     let all = ReportOptions {
         top: 0,
         metrics: true,
         ..*opts
     };
-    let mut report = state.report(rows, &all);
+    // The clients' hashes: those of the sums and of the days after them.
+    let (mut hashes, summed) = match &settled {
+        Some((sums, n)) => (sums.client_hashes.clone(), *n),
+        None => (Vec::new(), 0),
+    };
+    // By key: the days the sums stand for are not decoded.
+    let rest: Vec<i64> = state.days.keys().skip(summed).copied().collect();
+    for (_, day) in state.days.read(&rest) {
+        hashes.extend(day.client_hashes.iter().map(|(&h, _)| h));
+    }
+    let mut report = match settled {
+        Some((sums, n)) => state.report_with(sums, n, rows, &all),
+        None => state.report(rows, &all),
+    };
     let m = report.metrics.take().map(|m| *m).unwrap_or_default();
     let mut flat = series::flatten(&m);
     flat.retain(|(f, _), _| *f != Family::LogLines);
@@ -33,9 +54,6 @@ fn held(state: &State, rows: Vec<InputRow>, opts: &ReportOptions<'_>) -> (Report
                 .or_default() += b.hits;
         }
     }
-    let hashes = (state.days.values())
-        .flat_map(|day| day.client_hashes.iter().map(|(&h, _)| h))
-        .collect();
     let hashed = HashedClients::new(state.key, hashes);
     let redactor = Redactor::hashed(hashed, opts.show_ips);
     // The days' cells added up first, and each distinct host and route
@@ -92,20 +110,21 @@ pub fn before_drop(state: &State, keep: Option<u32>, opts: &ReportOptions<'_>) -
             .keys()
             .next()
             .is_some_and(|&d| d < first);
-    drops.then(|| held(state, Vec::new(), opts).1)
+    drops.then(|| held(state, None, Vec::new(), opts).1)
 }
 
 /// Moves the running totals on, after days were dropped (`before`: from
 /// [`before_drop`]), from the report over every day the state holds.
 /// With `is_the_report` (the run's format is prometheus) that report,
 /// whose `metrics` are the running totals, is the run's and takes `rows`;
-/// else it is dropped and `rows` given back.
+/// else it is dropped and `rows` given back. `settled`: as for [`held`].
 pub fn report(
     state: &mut State,
     rows: Vec<InputRow>,
     is_the_report: bool,
     opts: &ReportOptions<'_>,
     before: Option<Held>,
+    settled: Option<(Summed, usize)>,
 ) -> (Option<Report>, Vec<InputRow>) {
     if let Some(first) = state.first_kept_day {
         state.metrics.cells = state.metrics.cells.split_off(&first);
@@ -118,7 +137,7 @@ pub fn report(
         true => (rows, Vec::new()),
         false => (Vec::new(), rows),
     };
-    let (mut report, now) = held(state, given, opts);
+    let (mut report, now) = held(state, settled, given, opts);
     let metrics = state.metrics.advance(
         &now.series,
         before.as_ref().map(|b| &b.series),

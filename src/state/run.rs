@@ -214,26 +214,38 @@ pub fn run(opts: &RunOptions, state_opts: &StateOptions) -> Result<Outcome, Erro
     state.updated = now;
     rows.sort_by_key(|(i, _)| *i);
     let rows: Vec<InputRow> = rows.into_iter().map(|(_, r)| r).collect();
-    // The series' running totals move on before the state is saved; the
-    // report that moves them is the run's with --format prometheus.
-    let series = keeps_series.then(|| timings::phase("state: Prometheus series moved on"));
-    let (with_series, rows) = match keeps_series {
-        true => held_series::report(&mut state, rows, opts.metrics, &report_opts, before_drop),
-        false => (None, rows),
-    };
-    drop(series);
     // The sums of the settled days, from the saved block (brought up to
     // date for the save) rather than from every day.
     let settling = timings::phase("state: settled days summed");
     let settled = state.settled_sums(early_sums);
     settling.end();
-    let (sums, summed) = settled.map_err(|why| state_error(path, why))?;
+    let settled = settled.map_err(|why| state_error(path, why))?;
     if state.days.damaged() {
         return Err(state_error(
             path,
             "corrupt: a day's bytes do not read as a day".into(),
         ));
     }
+    // The series' running totals move on before the state is saved; the
+    // report that moves them is the run's with --format prometheus (which
+    // then takes the settled days' sums; another format's report does).
+    let (for_series, for_report) = match keeps_series && opts.metrics {
+        true => (Some(settled), None),
+        false => (None, Some(settled)),
+    };
+    let series = keeps_series.then(|| timings::phase("state: Prometheus series moved on"));
+    let (with_series, rows) = match keeps_series {
+        true => held_series::report(
+            &mut state,
+            rows,
+            opts.metrics,
+            &report_opts,
+            before_drop,
+            for_series,
+        ),
+        false => (None, rows),
+    };
+    drop(series);
     // The save waits on the disk (its fsync) more than on a core: the
     // report is built meanwhile. A save that fails still fails the run.
     let (saved, report) = rayon::join(
@@ -243,9 +255,10 @@ pub fn run(opts: &RunOptions, state_opts: &StateOptions) -> Result<Outcome, Erro
         },
         || {
             let _reporting = timings::phase("state: report over every day kept");
-            match with_series {
-                Some(report) => report,
-                None => state.report_with(sums, summed, rows, &report_opts),
+            match (with_series, for_report) {
+                (Some(report), _) => report,
+                (None, Some((sums, summed))) => state.report_with(sums, summed, rows, &report_opts),
+                (None, None) => state.report(rows, &report_opts),
             }
         },
     );
