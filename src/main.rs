@@ -64,7 +64,7 @@ fn keep_freed_memory() {
 /// Once the run's work is done, freed memory is no longer given back:
 /// the process is about to end and the kernel takes it all at once.
 /// Without this, mimalloc's collection at exit gave it back 64 KiB at a
-/// time (some 300 calls, a tenth of a `--state` run's wall time).
+/// time (some 300 calls at the end of a `--state` run).
 fn stop_returning_memory() {
     use libmimalloc_sys::mi_option_set;
     // SAFETY: as in `tune_allocator`; a negative delay turns purging off.

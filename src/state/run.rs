@@ -220,12 +220,6 @@ pub fn run(opts: &RunOptions, state_opts: &StateOptions) -> Result<Outcome, Erro
     let settled = state.settled_sums(early_sums);
     settling.end();
     let settled = settled.map_err(|why| state_error(path, why))?;
-    if state.days.damaged() {
-        return Err(state_error(
-            path,
-            "corrupt: a day's bytes do not read as a day".into(),
-        ));
-    }
     // The series' running totals move on before the state is saved; the
     // report that moves them is the run's with --format prometheus (which
     // then takes the settled days' sums; another format's report does).
@@ -246,6 +240,14 @@ pub fn run(opts: &RunOptions, state_opts: &StateOptions) -> Result<Outcome, Erro
         false => (None, rows),
     };
     drop(series);
+    // Every day read so far decoded as a day (the report below reads only
+    // those): nothing damaged is saved or reported on.
+    if state.days.damaged() {
+        return Err(state_error(
+            path,
+            "corrupt: a day's bytes do not read as a day".into(),
+        ));
+    }
     // The save waits on the disk (its fsync) more than on a core: the
     // report is built meanwhile. A save that fails still fails the run.
     let (saved, report) = rayon::join(
