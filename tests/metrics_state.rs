@@ -128,12 +128,7 @@ fn prometheus(files: &[PathBuf], args: &[&str]) -> String {
         .args(args)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    common::successful_text(&out)
 }
 
 /// The logs of `dir` as the shell expands `access.log*`.
@@ -240,12 +235,7 @@ fn a_day_at_a_time_over_settled_days_ends_at_the_one_run_totals() {
         all.extend(lines);
         s = run(d, &args, &s);
     }
-    let state = logstats()
-        .arg("state")
-        .arg(d.join("site.state"))
-        .output()
-        .unwrap();
-    let described = String::from_utf8_lossy(&state.stdout);
+    let described = common::state_description(&d.join("site.state"));
     assert!(
         described.contains("summed   the first 4 days"),
         "{described}"

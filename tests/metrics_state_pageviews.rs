@@ -48,12 +48,7 @@ fn report(files: &[PathBuf], args: &[&str]) -> String {
         .args(args)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = common::successful_text(&out);
     promtool_check(&text);
     text
 }
@@ -429,4 +424,35 @@ fn a_state_of_format_3_is_refused_with_how_to_start_over() {
         "{err}"
     );
     assert_eq!(std::fs::read(&state).unwrap(), bytes);
+}
+
+#[test]
+fn later_page_views_without_a_referrer_on_settled_days_are_counted() {
+    // Five days, one a run; each day a visitor from news.example views
+    // two more pages with no referrer. Counted by hand: 5 entries from
+    // news.example, 10 later page views under (none); from the fourth
+    // run on the first days are settled and read from their sums.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let live = d.join("access.log");
+    let state = d.join("site.state");
+    let args = ["--state", state.to_str().unwrap()];
+    for day in 2..7 {
+        let client = format!("9.9.9.{day}");
+        append(
+            &live,
+            &[
+                hit(&client, day, "10:00", "/", "https://news.example/a"),
+                hit(&client, day, "10:01", "/b", "-"),
+                hit(&client, day, "10:02", "/c", "-"),
+            ],
+        );
+        report(&logs(d), &args);
+    }
+    assert!(common::state_description(&state).contains("summed   the first 3 days"));
+    let s = samples(&report(&logs(d), &args));
+    assert_eq!(
+        by_referrer(&s),
+        counts(&[("(none)", 10.0), ("news.example", 5.0)])
+    );
 }

@@ -39,12 +39,7 @@ fn prometheus(args: &[String]) -> String {
         .args(["--format", "prometheus"])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "logstats failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("the exposition format is UTF-8")
+    common::successful_text(&out)
 }
 
 fn strings(args: &[&str]) -> Vec<String> {

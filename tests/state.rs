@@ -553,9 +553,7 @@ fn keep_days_drops_older_days_and_what_began_on_them() {
 
 /// What `logstats state` says of the site's state.
 fn described(site: &Site) -> String {
-    let out = logstats().arg("state").arg(site.state()).output().unwrap();
-    assert!(out.status.success());
-    String::from_utf8(out.stdout).unwrap()
+    common::state_description(&site.state())
 }
 
 #[test]
@@ -982,9 +980,7 @@ fn a_second_run_waits_for_the_first_or_says_it_holds_the_state() {
 fn the_state_command_says_what_a_state_holds() {
     let (site, _) = site_with_state();
     json(&run_state(&site, &[]));
-    let out = logstats().arg("state").arg(site.state()).output().unwrap();
-    assert!(out.status.success());
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = described(&site);
     for expected in [
         "format   version 5",
         "summed   no days",
@@ -1113,8 +1109,7 @@ fn a_visit_that_never_pauses_keeps_its_first_and_last_hour_not_every_view() {
     assert_eq!(state["summary"]["pageviews"], 614);
     // 600 views of one visitor, but the state keeps about its first and
     // last hour of them.
-    let out = logstats().arg("state").arg(site.state()).output().unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = described(&site);
     let most: usize = text
         .split("at most ")
         .nth(1)

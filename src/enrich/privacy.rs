@@ -49,8 +49,9 @@ pub struct HashedClients {
     key: [u64; 2],
     /// Sorted, each once: looked up only for text that reads as an
     /// address, so a sorted list serves, and is much quicker to build
-    /// from a state's hundreds of thousands than a hash set.
-    sorted: Vec<u128>,
+    /// from a state's hundreds of thousands than a hash set. Shared: a
+    /// state's report and its Prometheus series redact with one list.
+    sorted: std::sync::Arc<[u128]>,
 }
 
 impl HashedClients {
@@ -63,7 +64,7 @@ impl HashedClients {
         hashes.dedup();
         HashedClients {
             key,
-            sorted: hashes,
+            sorted: hashes.into(),
         }
     }
 

@@ -160,35 +160,46 @@ fn zigzag(v: i64) -> u64 {
 pub mod tests {
     use super::*;
 
+    /// A ULEB128 number, and `data` moved past it.
+    fn read_varint(data: &mut &[u8]) -> u64 {
+        let (mut v, mut shift) = (0u64, 0);
+        loop {
+            let b = data[0];
+            *data = &data[1..];
+            v |= ((b & 0x7f) as u64) << shift;
+            shift += 7;
+            if b < 0x80 {
+                return v;
+            }
+        }
+    }
+
+    /// `n` values of `width` bits packed from the least significant bit.
+    fn unpack_bits(data: &[u8], width: u8, n: usize) -> Vec<u64> {
+        let (mut acc, mut bits, mut at) = (0u128, 0u32, 0);
+        let mut out = Vec::with_capacity(n);
+        for _ in 0..n {
+            while bits < width as u32 {
+                acc |= (data[at] as u128) << bits;
+                at += 1;
+                bits += 8;
+            }
+            out.push((acc & ((1u128 << width) - 1)) as u64);
+            acc >>= width;
+            bits -= width as u32;
+        }
+        out
+    }
+
     /// The hybrid decoding, as a reader does it.
     pub fn unpack(mut data: &[u8], width: u8, count: usize) -> Vec<u32> {
         let mut out = Vec::new();
         while out.len() < count {
-            let (mut header, mut shift) = (0u64, 0);
-            loop {
-                let b = data[0];
-                data = &data[1..];
-                header |= ((b & 0x7f) as u64) << shift;
-                shift += 7;
-                if b < 0x80 {
-                    break;
-                }
-            }
+            let header = read_varint(&mut data);
             if header & 1 == 1 {
                 let n = (header >> 1) as usize * 8;
-                let bytes = n * width as usize / 8;
-                let (mut acc, mut bits, mut at) = (0u64, 0u32, 0);
-                for _ in 0..n {
-                    while bits < width as u32 {
-                        acc |= (data[at] as u64) << bits;
-                        at += 1;
-                        bits += 8;
-                    }
-                    out.push((acc & ((1u64 << width) - 1)) as u32);
-                    acc >>= width;
-                    bits -= width as u32;
-                }
-                data = &data[bytes..];
+                out.extend(unpack_bits(data, width, n).into_iter().map(|v| v as u32));
+                data = &data[n * width as usize / 8..];
             } else {
                 let n = (header >> 1) as usize;
                 let value = data[0] as u32;
@@ -224,22 +235,10 @@ pub mod tests {
     }
     /// DELTA_BINARY_PACKED decoding, as a reader does it.
     fn undelta(mut data: &[u8]) -> Vec<i64> {
-        let varint = |data: &mut &[u8]| {
-            let (mut v, mut shift) = (0u64, 0);
-            loop {
-                let b = data[0];
-                *data = &data[1..];
-                v |= ((b & 0x7f) as u64) << shift;
-                shift += 7;
-                if b < 0x80 {
-                    return v;
-                }
-            }
-        };
         let unzigzag = |v: u64| (v >> 1) as i64 ^ -((v & 1) as i64);
-        let (block, minis) = (varint(&mut data), varint(&mut data));
-        let count = varint(&mut data) as usize;
-        let first = unzigzag(varint(&mut data));
+        let (block, minis) = (read_varint(&mut data), read_varint(&mut data));
+        let count = read_varint(&mut data) as usize;
+        let first = unzigzag(read_varint(&mut data));
         let mut out = Vec::new();
         if count == 0 {
             return out;
@@ -247,23 +246,14 @@ pub mod tests {
         out.push(first);
         let per_mini = (block / minis) as usize;
         while out.len() < count {
-            let min = unzigzag(varint(&mut data));
+            let min = unzigzag(read_varint(&mut data));
             let widths: Vec<u8> = data[..minis as usize].to_vec();
             data = &data[minis as usize..];
             for &w in &widths {
                 if out.len() >= count {
                     break;
                 }
-                let (mut acc, mut bits, mut at) = (0u128, 0u32, 0);
-                for _ in 0..per_mini {
-                    while bits < w as u32 {
-                        acc |= (data[at] as u128) << bits;
-                        at += 1;
-                        bits += 8;
-                    }
-                    let v = (acc & ((1u128 << w) - 1)) as u64;
-                    acc >>= w;
-                    bits -= w as u32;
+                for v in unpack_bits(data, w, per_mini) {
                     if out.len() < count {
                         let last = *out.last().unwrap();
                         out.push(last.wrapping_add(min.wrapping_add(v as i64)));

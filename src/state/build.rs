@@ -3,6 +3,8 @@
 //! have computed, and [`report::assemble`] does the rest, so that both
 //! kinds of run print through one path.
 
+use std::mem::take;
+
 use hashbrown::HashMap;
 
 use crate::aggregate::server_errors::ErrorCell;
@@ -27,18 +29,19 @@ use super::summed::Summed;
 impl State {
     /// The report over every day kept; `rows` are this run's inputs.
     pub fn report(&self, rows: Vec<InputRow>, opts: &ReportOptions<'_>) -> Report {
-        self.report_with(Summed::default(), 0, rows, opts)
+        self.report_with(Summed::default(), 0, rows, opts).0
     }
 
     /// The report over every day kept, from `sums`, the sums of the first
-    /// `summed` days (see [`super::settled`]), and the days after them.
+    /// `summed` days (see [`super::settled`]), and the days after them;
+    /// with the clients it redacted as.
     pub fn report_with(
         &self,
         mut sums: Summed,
         summed: usize,
         rows: Vec<InputRow>,
         opts: &ReportOptions<'_>,
-    ) -> Report {
+    ) -> (Report, HashedClients) {
         let zone = self.report_zone().or(opts.zone).unwrap_or(ReportZone::UTC);
         let starts: Vec<i64> = self.days.keys().skip(summed).copied().collect();
         let rest = self.days.read(&starts);
@@ -60,19 +63,18 @@ impl State {
         for (method, &hits) in sums.methods.iter() {
             figures.count_method(method, hits);
         }
-        figures.paths = std::mem::take(sums.paths.map());
+        figures.paths = take(sums.paths.map());
         figures.static_hits = sums.static_hits;
         for (&(slot, path, ref method), &(count, first, last)) in sums.errors.iter() {
             let cell = ErrorCell { count, first, last };
             figures.server_errors.add_cell(slot, path, method, cell);
         }
-        figures.vhosts = std::mem::take(sums.vhosts.map());
-        let mut totals = std::mem::take(&mut sums.totals);
+        figures.vhosts = take(sums.vhosts.map());
+        let mut totals = take(&mut sums.totals);
         v.bot_hits = sums.bot_hits;
-        v.bots = sums.bots.iter().map(|(k, &n)| (k.clone(), n)).collect();
-        let clients: HashMap<String, u64> =
-            sums.clients.iter().map(|(k, &n)| (k.clone(), n)).collect();
-        let hashed = HashedClients::new(self.key, std::mem::take(&mut sums.client_hashes));
+        v.bots = take(&mut sums.bots).collect();
+        let clients: HashMap<String, u64> = take(&mut sums.clients).collect();
+        let hashed = HashedClients::new(self.key, take(&mut sums.client_hashes));
 
         // Visitor-level counts.
         v.pageviews = sums.pageviews;
@@ -80,29 +82,21 @@ impl State {
         // SPEC §5: with the header logged, page views of a layout without
         // it are of an unknown language, once some page view had one.
         if self.logs_languages && sums.has_languages {
-            v.languages = sums
-                .languages
-                .iter()
-                .map(|(k, &n)| (k.clone(), n))
-                .collect();
+            v.languages = take(&mut sums.languages).collect();
         }
-        v.countries = sums
-            .countries
-            .iter()
-            .map(|(k, &n)| (k.clone(), n))
-            .collect();
-        v.devices = sums.devices.iter().map(|(k, &n)| (k.clone(), n)).collect();
-        v.browsers = sums.browsers.iter().map(|(k, &n)| (k.clone(), n)).collect();
-        v.os = sums.os.iter().map(|(k, &n)| (k.clone(), n)).collect();
+        v.countries = take(&mut sums.countries).collect();
+        v.devices = take(&mut sums.devices).collect();
+        v.browsers = take(&mut sums.browsers).collect();
+        v.os = take(&mut sums.os).collect();
         let bucket = match sums.period {
             Some((first, last)) => Bucket::for_period(first, last),
             None => Bucket::Hour,
         };
         let buckets = match bucket {
-            Bucket::Day => &sums.by_day,
-            Bucket::Hour => &sums.by_hour,
+            Bucket::Day => &mut sums.by_day,
+            Bucket::Hour => &mut sums.by_hour,
         };
-        v.buckets = buckets.iter().map(|(&k, &n)| (k, n)).collect();
+        v.buckets = take(buckets).collect();
         for (id, &(views, visitors)) in (0u32..).zip(&sums.pages) {
             if views > 0 {
                 v.pages.insert(id, (views, visitors));
@@ -145,7 +139,7 @@ impl State {
         // The closed visits of every day and the open ones: sums, so they
         // are added up where they are consumed, each part keyed as it is
         // kept, rather than merged into one map by text first.
-        let saved_entries = std::mem::take(&mut sums.entries);
+        let saved_entries = take(&mut sums.entries);
         let sums: Vec<&Visits> = std::iter::once(&sums.visits)
             .chain(rest.iter().map(|(_, d)| &d.visits))
             .chain(std::iter::once(&open_visits))
@@ -194,10 +188,10 @@ impl State {
         let given = GivenVisits {
             visits: v,
             clients: if opts.clients { clients } else { Vec::new() },
-            redactor: Redactor::hashed(hashed, opts.show_ips),
+            redactor: Redactor::hashed(hashed.clone(), opts.show_ips),
         };
         let logs_languages = self.logs_languages;
-        report::assemble(
+        let report = report::assemble(
             rows,
             samples,
             figures,
@@ -205,7 +199,8 @@ impl State {
             opts,
             logs_languages,
             Some(given),
-        )
+        );
+        (report, hashed)
     }
 }
 
@@ -259,12 +254,13 @@ fn attribute_sources(
     // parsed once, in parallel), beside the groups saved for the settled
     // days; each group is counted from each (every figure is a sum).
     let metrics = out.metrics.is_some();
-    let grouped = entries::group(sums);
+    let mut grouped = HashMap::new();
+    entries::add_groups(sums, &mut grouped);
     let mut by_referrer = ReferrerViews::default();
     for (key, &(n, views)) in saved.iter().chain(grouped.iter()) {
         let host = key.host.as_deref();
         if metrics {
-            by_referrer.entry(host, key.odd_label.as_deref(), &own, n);
+            by_referrer.entry(host, key.odd_label.as_deref(), &own, n, views);
         }
         let external = host.filter(|h| own.binary_search_by(|o| o.as_str().cmp(h)).is_err());
         let channel = sources::channel_given(key.tagged, external);
@@ -286,13 +282,8 @@ fn attribute_sources(
         }
     }
     if let Some(m) = out.metrics.as_deref_mut() {
-        // The later page views' labels from the visits merged by text, as
-        // over one run's: only for this format.
-        let mut visits = Visits::default();
-        for part in sums {
-            visits.merge(part);
-        }
-        by_referrer.later(&visits, &own);
+        // The later page views' labels: only for this format.
+        by_referrer.later(sums, &own);
         m.referrer_pageviews = by_referrer.into_rows();
     }
     out.own_hosts = own;

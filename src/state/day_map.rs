@@ -294,6 +294,15 @@ impl DayMap {
         self.damaged.load(Ordering::Relaxed)
     }
 
+    /// An error if a day's bytes failed to decode since the state was
+    /// read: nothing read from such a state may be saved or reported.
+    pub fn check_damage(&self) -> Result<(), String> {
+        match self.damaged() {
+            true => Err("corrupt: a day's bytes do not read as a day".into()),
+            false => Ok(()),
+        }
+    }
+
     /// Drops the days before `first`.
     pub fn drop_before(&mut self, first: i64) {
         self.slots = self.slots.split_off(&first);
@@ -325,14 +334,7 @@ impl DayMap {
 
     /// New saved sums, of the days starting at `covers` as they are.
     pub fn set_summary(&mut self, covers: Vec<i64>, bytes: Vec<u8>) {
-        for slot in self.slots.values_mut() {
-            slot.summed = false;
-        }
-        for start in &covers {
-            if let Some(slot) = self.slots.get_mut(start) {
-                slot.summed = true;
-            }
-        }
+        self.mark_summed(&covers);
         self.summary = Some(Summary {
             covers,
             bytes: Saved::Own(bytes),
@@ -341,10 +343,21 @@ impl DayMap {
 
     /// No saved sums any more.
     pub fn drop_summary(&mut self) {
+        self.mark_summed(&[]);
+        self.summary = None;
+    }
+
+    /// The days starting at `covers`, and only those, counted by the
+    /// summary as they are.
+    fn mark_summed(&mut self, covers: &[i64]) {
         for slot in self.slots.values_mut() {
             slot.summed = false;
         }
-        self.summary = None;
+        for start in covers {
+            if let Some(slot) = self.slots.get_mut(start) {
+                slot.summed = true;
+            }
+        }
     }
 
     /// The summary read with the days: the days it counts are marked
@@ -353,11 +366,7 @@ impl DayMap {
     fn attach(&mut self, summary: Option<Summary>) {
         let Some(summary) = summary else { return };
         if summary.covers.iter().all(|s| self.slots.contains_key(s)) {
-            for start in &summary.covers {
-                if let Some(slot) = self.slots.get_mut(start) {
-                    slot.summed = true;
-                }
-            }
+            self.mark_summed(&summary.covers);
             self.summary = Some(summary);
         }
     }

@@ -40,20 +40,19 @@ pub struct EntryKey {
 /// Entry groups → visits and their page views.
 pub type EntryGroups = Lazy<EntryKey, (u64, u64)>;
 
-/// The entries of `sums` grouped; their referrers parsed in parallel.
-pub fn group(sums: &[&Visits]) -> HashMap<EntryKey, (u64, u64)> {
+/// Adds the entries of `sums`, grouped, to `groups`; their referrers
+/// parsed in parallel.
+pub fn add_groups(sums: &[&Visits], groups: &mut HashMap<EntryKey, (u64, u64)>) {
     let entries: Vec<_> = sums.iter().flat_map(|s| s.entries.iter()).collect();
     let keys: Vec<EntryKey> = entries
         .par_iter()
         .map(|((referrer, query), _)| key_of(referrer, query))
         .collect();
-    let mut groups: HashMap<EntryKey, (u64, u64)> = HashMap::new();
     for (key, (_, &(visits, views))) in keys.into_iter().zip(entries) {
         let group = groups.entry(key).or_default();
         group.0 += visits;
         group.1 += views;
     }
-    groups
 }
 
 /// What a report makes of one entry.
@@ -94,7 +93,8 @@ mod tests {
         let mut b = Visits::default();
         b.entries.map().insert((b"-".to_vec(), tagged), (1, 2));
         b.entries.map().insert((b"-".to_vec(), Vec::new()), (4, 4));
-        let groups = group(&[&a, &b]);
+        let mut groups = HashMap::new();
+        add_groups(&[&a, &b], &mut groups);
         let find = |host: Option<&str>, term: Option<&str>, tagged: Option<Channel>| {
             groups
                 .iter()

@@ -50,8 +50,13 @@ fn state_error(path: &Path, message: impl Into<String>) -> Error {
     }
 }
 
+/// An error about a state's content (`why`), with how to start over.
+pub(super) fn content_error(path: &Path, why: &str) -> Error {
+    state_error(path, format!("{why}; {}", start_over(path)))
+}
+
 /// How to start over, said with every error about a state's content.
-pub(super) fn start_over(path: &Path) -> String {
+fn start_over(path: &Path) -> String {
     format!(
         "to start over, move it away (mv {0} {0}.old) and run again: the new state counts the inputs from their start",
         path.display()
@@ -114,7 +119,7 @@ pub fn load(path: &Path) -> Result<Option<State>, Error> {
     let bytes = std::sync::Arc::new(bytes);
     super::day_map::with_payload(&bytes, || decode(&bytes))
         .map(Some)
-        .map_err(|why| state_error(path, format!("{why}; {}", start_over(path))))
+        .map_err(|why| content_error(path, &why))
 }
 
 /// The state in `bytes`, or why it cannot be read.

@@ -4,7 +4,7 @@
 //! days, its key), apart from the totals the state is made of.
 
 use crate::aggregate::hit_metrics::class_label;
-use crate::enrich::privacy::{HashedClients, Redactor};
+use crate::enrich::privacy::Redactor;
 use crate::report::metrics::series::{self, Family, Flat};
 use crate::report::model::InputRow;
 use crate::report::{Report, ReportOptions};
@@ -28,20 +28,8 @@ fn held(
         metrics: true,
         ..*opts
     };
-    // The clients' hashes: those of the sums and of the days after them.
-    let (mut hashes, summed) = match &settled {
-        Some((sums, n)) => (sums.client_hashes.clone(), *n),
-        None => (Vec::new(), 0),
-    };
-    // By key: the days the sums stand for are not decoded.
-    let rest: Vec<i64> = state.days.keys().skip(summed).copied().collect();
-    for (_, day) in state.days.read(&rest) {
-        hashes.extend(day.client_hashes.iter().map(|(&h, _)| h));
-    }
-    let mut report = match settled {
-        Some((sums, n)) => state.report_with(sums, n, rows, &all),
-        None => state.report(rows, &all),
-    };
+    let (sums, summed) = settled.unwrap_or_default();
+    let (mut report, hashed) = state.report_with(sums, summed, rows, &all);
     let m = report.metrics.take().map(|m| *m).unwrap_or_default();
     let mut flat = series::flatten(&m);
     flat.retain(|(f, _), _| *f != Family::LogLines);
@@ -54,7 +42,6 @@ fn held(
                 .or_default() += b.hits;
         }
     }
-    let hashed = HashedClients::new(state.key, hashes);
     let redactor = Redactor::hashed(hashed, opts.show_ips);
     // The days' cells added up first, and each distinct host and route
     // redacted once.

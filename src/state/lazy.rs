@@ -54,6 +54,14 @@ impl<K: Hash + Eq, V> Lazy<K, V> {
         }
     }
 
+    /// The pairs, taken, into any collection of pairs.
+    pub fn collect<C: FromIterator<(K, V)>>(self) -> C {
+        match self {
+            Lazy::List(list) => list.into_iter().collect(),
+            Lazy::Map(map) => map.into_iter().collect(),
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

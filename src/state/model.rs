@@ -94,13 +94,14 @@ pub struct Visits {
 }
 
 impl Visits {
-    pub fn merge(&mut self, o: &Visits) {
+    /// Adds `o`, all but its entries: the saved sums of the settled days
+    /// keep those grouped (see [`super::entries`]).
+    pub fn merge_without_entries(&mut self, o: &Visits) {
         self.visits += o.visits;
         self.bounces += o.bounces;
         self.duration_s += o.duration_s;
         add_pairs(self.landing.map(), &o.landing);
         add_counts(self.exits.map(), &o.exits);
-        add_pairs(self.entries.map(), &o.entries);
         add_counts(self.later_hosts.map(), &o.later_hosts);
         add_counts(self.later_labels.map(), &o.later_labels);
     }
@@ -121,7 +122,7 @@ fn add_pairs<K: Hash + Eq + Clone>(into: &mut HashMap<K, (u64, u64)>, from: &Laz
 }
 
 /// Adds the counts of `from` to `into`, copying only keys new to it.
-fn add_counts<K: Hash + Eq + Clone>(into: &mut HashMap<K, u64>, from: &Lazy<K, u64>) {
+pub(super) fn add_counts<K: Hash + Eq + Clone>(into: &mut HashMap<K, u64>, from: &Lazy<K, u64>) {
     into.reserve(from.len());
     for (k, v) in from.iter() {
         match into.get_mut(k) {
@@ -235,12 +236,7 @@ impl Day {
     /// every response-time histogram adds up.
     pub fn validate(&self) -> Result<(), String> {
         self.check()?;
-        let consistent =
-            (self.paths.iter()).all(|(_, p)| p.latency.as_ref().is_none_or(|l| l.is_consistent()));
-        if !consistent {
-            return Err("a response-time histogram does not add up".into());
-        }
-        Ok(())
+        latencies_add_up(&self.paths)
     }
 
     /// Checks that every number refers to something there.
@@ -261,6 +257,17 @@ impl Day {
             return Err("a day refers to something it does not hold".into());
         }
         self.marks.check(paths)
+    }
+}
+
+/// Whether every response-time histogram of `paths` adds up.
+pub(super) fn latencies_add_up(paths: &Table<PathStats>) -> Result<(), String> {
+    let consistent =
+        (paths.iter()).all(|(_, p)| p.latency.as_ref().is_none_or(|l| l.is_consistent()));
+    if consistent {
+        Ok(())
+    } else {
+        Err("a response-time histogram does not add up".into())
     }
 }
 

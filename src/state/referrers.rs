@@ -23,6 +23,10 @@ use super::model::Visits;
 #[derive(Debug, Default)]
 pub struct ReferrerViews {
     by_label: HashMap<String, u64>,
+    /// The visits of the entries given, and all their page views: the
+    /// later page views are the difference.
+    first_views: u64,
+    all_views: u64,
 }
 
 impl ReferrerViews {
@@ -36,11 +40,21 @@ impl ReferrerViews {
         }
     }
 
-    /// The first page views of the visits of one entry: `host` is its
-    /// referrer's host as the report sees it, `odd` its label when that
-    /// is not the host's text ([`crate::visits::metrics::odd_label`]);
-    /// `own` the site's own hosts, sorted.
-    pub fn entry(&mut self, host: Option<&str>, odd: Option<&str>, own: &[String], visits: u64) {
+    /// The first page views of the `visits` of one entry, which had
+    /// `views` page views in all: `host` is its referrer's host as the
+    /// report sees it, `odd` its label when that is not the host's text
+    /// ([`crate::visits::metrics::odd_label`]); `own` the site's own
+    /// hosts, sorted.
+    pub fn entry(
+        &mut self,
+        host: Option<&str>,
+        odd: Option<&str>,
+        own: &[String],
+        visits: u64,
+        views: u64,
+    ) {
+        self.first_views += visits;
+        self.all_views += views;
         match host {
             None => self.add(NO_REFERRER, visits),
             Some(h) if own.binary_search_by(|o| o.as_str().cmp(h)).is_ok() => {
@@ -53,16 +67,13 @@ impl ReferrerViews {
         }
     }
 
-    /// The later page views of the visits of `visits`.
-    pub fn later(&mut self, visits: &Visits, own: &[String]) {
+    /// The later page views of the visits whose entries were given, from
+    /// the later referrer hosts of `parts` (closed visits of days, open
+    /// ones): those without a host are the rest of the visits' page views.
+    pub fn later(&mut self, parts: &[&Visits], own: &[String]) {
         let is_own = |h: &str| own.binary_search_by(|o| o.as_str().cmp(h)).is_ok();
-        let (mut first, mut all) = (0u64, 0u64);
-        for (_, &(n, views)) in visits.entries.iter() {
-            first += n;
-            all += views;
-        }
         let mut with_host = 0u64;
-        for (host, &n) in visits.later_hosts.iter() {
+        for (host, &n) in parts.iter().flat_map(|p| p.later_hosts.iter()) {
             with_host += n;
             if is_own(host) {
                 self.add(INTERNAL_REFERRER, n);
@@ -70,7 +81,13 @@ impl ReferrerViews {
                 self.add(&label_text(host.as_bytes()), n);
             }
         }
-        for ((host, label), &n) in visits.later_labels.iter() {
+        // Labels other than the host's text, summed over the parts first:
+        // each moves views from its host's label once.
+        let mut odd: HashMap<&(String, String), u64> = HashMap::new();
+        for (key, &n) in parts.iter().flat_map(|p| p.later_labels.iter()) {
+            *odd.entry(key).or_default() += n;
+        }
+        for ((host, label), n) in odd {
             if !is_own(host) {
                 let text = label_text(host.as_bytes());
                 if let Some(m) = self.by_label.get_mut(text.as_ref()) {
@@ -79,7 +96,7 @@ impl ReferrerViews {
                 self.add(label, n);
             }
         }
-        let later = all.saturating_sub(first);
+        let later = self.all_views.saturating_sub(self.first_views);
         self.add(NO_REFERRER, later.saturating_sub(with_host));
         self.by_label.retain(|_, n| *n > 0);
     }
@@ -98,10 +115,6 @@ mod tests {
     fn later_views_by_host_own_host_odd_label_and_none() {
         let own = vec!["example.com".to_string()];
         let mut v = Visits::default();
-        // Two visits: 7 page views, 5 of them later ones.
-        v.entries.map().insert((b"-".to_vec(), Vec::new()), (1, 3));
-        let google = b"https://www.google.com/".to_vec();
-        v.entries.map().insert((google, Vec::new()), (1, 4));
         v.later_hosts.map().insert("example.com".into(), 2);
         v.later_hosts.map().insert("caf\u{fffd}.example".into(), 2);
         // One of those two was logged with byte 0xe9, shown `\xe9`.
@@ -111,9 +124,10 @@ mod tests {
         );
         v.later_labels.map().insert(odd, 1);
         let mut r = ReferrerViews::default();
-        r.entry(None, None, &own, 1);
-        r.entry(Some("google.com"), None, &own, 1);
-        r.later(&v, &own);
+        // Two visits: 7 page views, 5 of them later ones.
+        r.entry(None, None, &own, 1, 3);
+        r.entry(Some("google.com"), None, &own, 1, 4);
+        r.later(&[&v], &own);
         let mut rows = r.into_rows();
         rows.sort();
         let want: Vec<(String, u64)> = [

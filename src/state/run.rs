@@ -14,6 +14,7 @@ use crate::scan::{InputScan, InputsOptions, Zoning};
 use crate::state::absorb::AbsorbOptions;
 use crate::state::cursor;
 use crate::state::days::DayFigures;
+use crate::state::file::content_error;
 use crate::state::follow::{self, Plan, Planned};
 use crate::state::held_series;
 use crate::state::saved::SavedSample;
@@ -219,7 +220,7 @@ pub fn run(opts: &RunOptions, state_opts: &StateOptions) -> Result<Outcome, Erro
     let settling = timings::phase("state: settled days summed");
     let settled = state.settled_sums(early_sums);
     settling.end();
-    let settled = settled.map_err(|why| state_error(path, why))?;
+    let settled = settled.map_err(|why| content_error(path, &why))?;
     // The series' running totals move on before the state is saved; the
     // report that moves them is the run's with --format prometheus (which
     // then takes the settled days' sums; another format's report does).
@@ -242,12 +243,7 @@ pub fn run(opts: &RunOptions, state_opts: &StateOptions) -> Result<Outcome, Erro
     drop(series);
     // Every day read so far decoded as a day (the report below reads only
     // those): nothing damaged is saved or reported on.
-    if state.days.damaged() {
-        return Err(state_error(
-            path,
-            "corrupt: a day's bytes do not read as a day".into(),
-        ));
-    }
+    (state.days.check_damage()).map_err(|why| content_error(path, &why))?;
     // The save waits on the disk (its fsync) more than on a core: the
     // report is built meanwhile. A save that fails still fails the run.
     let (saved, report) = rayon::join(
@@ -259,7 +255,9 @@ pub fn run(opts: &RunOptions, state_opts: &StateOptions) -> Result<Outcome, Erro
             let _reporting = timings::phase("state: report over every day kept");
             match (with_series, for_report) {
                 (Some(report), _) => report,
-                (None, Some((sums, summed))) => state.report_with(sums, summed, rows, &report_opts),
+                (None, Some((sums, summed))) => {
+                    state.report_with(sums, summed, rows, &report_opts).0
+                }
                 (None, None) => state.report(rows, &report_opts),
             }
         },
@@ -272,14 +270,6 @@ pub fn run(opts: &RunOptions, state_opts: &StateOptions) -> Result<Outcome, Erro
         warnings,
         partial,
     })
-}
-
-/// An error about the state at `path`, with how to start over.
-fn state_error(path: &std::path::Path, why: String) -> Error {
-    Error::State {
-        path: path.display().to_string(),
-        message: format!("{why}; {}", super::file::start_over(path)),
-    }
 }
 
 /// The row of a compressed input read to its end by an earlier run.

@@ -104,18 +104,10 @@ impl State {
             let adding = self.days.read(&settled[counted..]);
             sums.add_days(&adding);
             let visits: Vec<&Visits> = adding.iter().map(|(_, d)| &d.visits).collect();
-            let grouped = entries::group(&visits);
-            let groups = sums.entries.map();
-            for (key, (n, views)) in grouped {
-                let group = groups.entry(key).or_default();
-                group.0 += n;
-                group.1 += views;
-            }
+            entries::add_groups(&visits, sums.entries.map());
             for part in visits {
-                sums.visits.merge(part);
+                sums.visits.merge_without_entries(part);
             }
-            // Kept grouped, not by text.
-            sums.visits.entries = Default::default();
             // The saved block keeps each client once.
             sums.client_hashes.sort_unstable();
             sums.client_hashes.dedup();

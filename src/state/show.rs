@@ -90,15 +90,7 @@ pub fn describe(path: &Path) -> Result<String, Error> {
             let _ = writeln!(out, "summed   no days (the next run sums the settled days)");
         }
     }
-    if state.days.damaged() {
-        return Err(Error::State {
-            path: path.display().to_string(),
-            message: format!(
-                "corrupt: a day's bytes do not read as a day; {}",
-                file::start_over(path)
-            ),
-        });
-    }
+    (state.days.check_damage()).map_err(|why| file::content_error(path, &why))?;
     if let Some(k) = state.first_kept_day {
         let _ = writeln!(out, "dropped  days before {}", &time(k)[..10]);
     }

@@ -6,7 +6,6 @@
 //! then decodes these sums instead of every day.
 
 use hashbrown::HashMap;
-use std::hash::Hash;
 
 use serde::{Deserialize, Serialize};
 
@@ -16,7 +15,7 @@ use super::day_counts::DayCounts;
 use super::entries::EntryGroups;
 use super::lazy::{table_as_map, Lazy, Table};
 use super::marks::{ErrorKey, Totals};
-use super::model::{Day, Visits};
+use super::model::{add_counts, latencies_add_up, Day, Visits};
 
 /// The sums of a run of days, in the order of their starts.
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -104,8 +103,8 @@ impl Summed {
         for (&slot, traffic) in day.slots.iter() {
             slots.entry(slot).or_default().merge(traffic);
         }
-        add_counts(self.status.map(), day.status.iter());
-        add_counts(self.methods.map(), day.methods.iter());
+        add_counts(self.status.map(), &day.status);
+        add_counts(self.methods.map(), &day.methods);
         let paths = self.paths.map();
         let path_ids: Vec<u32> = day
             .paths
@@ -143,8 +142,8 @@ impl Summed {
         for (_, &hits) in day.bots.iter() {
             self.bot_hits += hits;
         }
-        add_counts(self.bots.map(), day.bots.iter());
-        add_counts(self.clients.map(), day.clients.iter());
+        add_counts(self.bots.map(), &day.bots);
+        add_counts(self.clients.map(), &day.clients);
         (self.client_hashes).extend(day.client_hashes.iter().map(|(&h, _)| h));
 
         // Visitor-level counts of the day's sets, counted by the day's
@@ -154,7 +153,7 @@ impl Summed {
         let countries = self.countries.map();
         for (name, &(visitors, views)) in day.countries.iter().zip(&counts.countries) {
             if visitors > 0 {
-                let country = lookup(countries, name);
+                let country = countries.entry_ref(name).or_default();
                 country.0 += visitors;
                 country.1 += views;
             }
@@ -162,9 +161,9 @@ impl Summed {
         let (devices, browsers, os) = (self.devices.map(), self.browsers.map(), self.os.map());
         for ((device, browser, system), &n) in day.agents.iter().zip(&counts.agents) {
             if n > 0 {
-                *lookup(devices, device) += n;
-                *lookup(browsers, browser) += n;
-                *lookup(os, system) += n;
+                *devices.entry_ref(device).or_default() += n;
+                *browsers.entry_ref(browser).or_default() += n;
+                *os.entry_ref(system).or_default() += n;
             }
         }
         let pageviews: u64 = day.hour_views.iter().sum();
@@ -208,35 +207,11 @@ impl Summed {
             && self
                 .errors
                 .iter()
-                .all(|((_, p, _), _)| (*p as usize) < paths)
-            && (self.paths.iter())
-                .all(|(_, p)| p.latency.as_ref().is_none_or(|l| l.is_consistent()));
-        if fits {
-            Ok(())
-        } else {
-            Err("the sums of the settled days refer to something they do not hold".into())
+                .all(|((_, p, _), _)| (*p as usize) < paths);
+        if !fits {
+            return Err("the sums of the settled days refer to something they do not hold".into());
         }
-    }
-}
-
-/// The entry of `key`, copying the key only when it is new.
-fn lookup<'m, K: Hash + Eq + Clone, V: Default>(map: &'m mut HashMap<K, V>, key: &K) -> &'m mut V {
-    if !map.contains_key(key) {
-        map.insert(key.clone(), V::default());
-    }
-    match map.get_mut(key) {
-        Some(v) => v,
-        None => unreachable!("inserted just above"),
-    }
-}
-
-/// Adds counts to `into`, copying only keys new to it.
-fn add_counts<'a, K: Hash + Eq + Clone + 'a>(
-    into: &mut HashMap<K, u64>,
-    from: impl Iterator<Item = (&'a K, &'a u64)>,
-) {
-    for (k, &n) in from {
-        *lookup(into, k) += n;
+        latencies_add_up(&self.paths)
     }
 }
 
@@ -260,7 +235,7 @@ fn count_languages(day: &Day, day_counts: &DayCounts, into: &mut HashMap<String,
     }
     for (name, &n) in day.languages.iter().zip(&counts) {
         if n > 0 {
-            *lookup(into, name) += n;
+            *into.entry_ref(name).or_default() += n;
         }
     }
     let n = unknown_visitors.iter().filter(|&&u| u).count() as u64;

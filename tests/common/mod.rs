@@ -110,6 +110,21 @@ pub fn successful_json(out: &std::process::Output) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// What a run printed, as text; the run must have succeeded.
+pub fn successful_text(out: &std::process::Output) -> String {
+    assert!(
+        out.status.success(),
+        "logstats failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+/// What `logstats state PATH` says of a state, which must be readable.
+pub fn state_description(path: &Path) -> String {
+    successful_text(&logstats().arg("state").arg(path).output().unwrap())
+}
+
 /// The report without what legitimately differs between runs over the same
 /// log text read different ways: the input names.
 pub fn without_paths(mut v: Value) -> Value {
