@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use common::exposition::{promtool_check, samples, Series};
+use common::exposition::{assert_counters_did_not_drop, promtool_check, samples, Series};
 use common::logstats;
 
 /// A virtual host first, a request time last (as fixtures/prometheus.log).
@@ -145,17 +145,20 @@ fn run(dir: &Path, args: &[&str], before: &BTreeMap<Series, f64>) -> BTreeMap<Se
     let text = prometheus(&logs(dir), &all);
     promtool_check(&text);
     let now = samples(&text);
-    for (series, &was) in before {
-        if series.0 == "logstats_last_log_timestamp_seconds" {
-            continue;
-        }
-        let is = now.get(series).copied();
-        assert!(
-            is.is_some_and(|is| is >= was),
-            "{series:?} was {was}, is {is:?}"
-        );
-    }
+    assert_counters_did_not_drop(before, &now);
     now
+}
+
+/// The hit-level series and the page views by referrer and by channel
+/// of `s` are those of one run over `lines` (written to `dir`).
+fn assert_one_run_totals(dir: &Path, s: &BTreeMap<Series, f64>, lines: &[String], args: &[&str]) {
+    let whole = dir.join("whole.log");
+    std::fs::write(&whole, text(lines)).unwrap();
+    let one = samples(&prometheus(&[whole], args));
+    assert_eq!(only(s, &HIT_LEVEL), only(&one, &HIT_LEVEL));
+    let by = only(s, &PAGEVIEWS_BY);
+    assert!(by.len() > 8, "{by:?}");
+    assert_eq!(by, only(&one, &PAGEVIEWS_BY));
 }
 
 /// The series of `families` in `s`.
@@ -202,13 +205,7 @@ fn appends_and_rotations_only_raise_counters_and_end_at_the_one_run_totals() {
     let again = run(d, &args, &s);
     assert_eq!(again, s);
 
-    let whole = d.join("whole.log");
-    std::fs::write(&whole, text(&lines)).unwrap();
-    let one = samples(&prometheus(&[whole], &args));
-    assert_eq!(only(&s, &HIT_LEVEL), only(&one, &HIT_LEVEL));
-    let by = only(&s, &PAGEVIEWS_BY);
-    assert!(by.len() > 8, "{by:?}");
-    assert_eq!(by, only(&one, &PAGEVIEWS_BY));
+    assert_one_run_totals(d, &s, &lines, &args);
     // By hand: 360 lines and 9 malformed ones.
     let lines_by = |result: &str| {
         s[&(
@@ -240,13 +237,7 @@ fn a_day_at_a_time_over_settled_days_ends_at_the_one_run_totals() {
         described.contains("summed   the first 4 days"),
         "{described}"
     );
-    let whole = d.join("whole.log");
-    std::fs::write(&whole, text(&all)).unwrap();
-    let one = samples(&prometheus(&[whole], &args));
-    assert_eq!(only(&s, &HIT_LEVEL), only(&one, &HIT_LEVEL));
-    let by = only(&s, &PAGEVIEWS_BY);
-    assert!(by.len() > 8, "{by:?}");
-    assert_eq!(by, only(&one, &PAGEVIEWS_BY));
+    assert_one_run_totals(d, &s, &all, &args);
 }
 
 #[test]

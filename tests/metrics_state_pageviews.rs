@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use common::exposition::{promtool_check, samples, Series};
+use common::exposition::{assert_counters_did_not_drop, promtool_check, samples, Series};
 use common::logstats;
 
 const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0";
@@ -98,16 +98,7 @@ fn page_views_by_referrer_and_channel_counted_by_hand_across_runs() {
         let mut args = vec!["--state", state_arg];
         args.extend_from_slice(extra);
         let now = samples(&report(&logs(d), &args));
-        for (series, &was) in &before {
-            if series.0 == "logstats_last_log_timestamp_seconds" {
-                continue;
-            }
-            let is = now.get(series).copied();
-            assert!(
-                is.is_some_and(|is| is >= was),
-                "{series:?} was {was}, is {is:?}"
-            );
-        }
+        assert_counters_did_not_drop(&before, &now);
         before = now.clone();
         now
     };

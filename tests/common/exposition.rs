@@ -35,6 +35,21 @@ pub fn samples(text: &str) -> BTreeMap<Series, f64> {
     out
 }
 
+/// Every series of `before` is in `now`, at least as high: counters only
+/// grow (the last-line gauge aside).
+pub fn assert_counters_did_not_drop(before: &BTreeMap<Series, f64>, now: &BTreeMap<Series, f64>) {
+    for (series, &was) in before {
+        if series.0 == "logstats_last_log_timestamp_seconds" {
+            continue;
+        }
+        let is = now.get(series).copied();
+        assert!(
+            is.is_some_and(|is| is >= was),
+            "{series:?} was {was}, is {is:?}"
+        );
+    }
+}
+
 /// `promtool check metrics < text`, when promtool is installed.
 pub fn promtool_check(text: &str) {
     let found = super::on_path(&["promtool"]);
