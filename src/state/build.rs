@@ -71,7 +71,7 @@ impl State {
         }
         figures.vhosts = take(sums.vhosts.map());
         let mut totals = take(&mut sums.totals);
-        v.bot_hits = sums.bot_hits;
+        v.bot_hits = sums.bots.iter().map(|(_, &n)| n).sum();
         v.bots = take(&mut sums.bots).collect();
         let clients: HashMap<String, u64> = take(&mut sums.clients).collect();
         let hashed = HashedClients::new(self.key, take(&mut sums.client_hashes));

@@ -42,7 +42,6 @@ pub struct Summed {
     pub vhosts: Table<u64>,
     /// Per host number: page views and visitor-days.
     pub hosts: Vec<(u64, u64)>,
-    pub bot_hits: u64,
     pub bots: Lazy<String, u64>,
     pub clients: Lazy<String, u64>,
     /// The keyed hashes of the clients' addresses (a client of several
@@ -139,9 +138,6 @@ impl Summed {
             })
             .collect();
         self.hosts.resize(vhosts.len(), (0, 0));
-        for (_, &hits) in day.bots.iter() {
-            self.bot_hits += hits;
-        }
         add_counts(self.bots.map(), &day.bots);
         add_counts(self.clients.map(), &day.clients);
         (self.client_hashes).extend(day.client_hashes.iter().map(|(&h, _)| h));
