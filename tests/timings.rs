@@ -101,6 +101,7 @@ fn a_state_run_prints_the_state_s_phases() {
         "state: locked and loaded",
         "state: new lines read",
         "state: new lines filed into their days",
+        "state: settled days summed",
         "state: saved",
         "state: report over every day kept",
     ] {

@@ -260,11 +260,6 @@ impl DayMap {
         self.slots.values().map(|s| s.day(&self.damaged))
     }
 
-    /// The days in parallel, in no particular order.
-    pub fn par_values(&self) -> impl ParallelIterator<Item = &Day> {
-        self.slots.par_iter().map(|(_, s)| s.day(&self.damaged))
-    }
-
     /// The days starting at `starts` (those there), decoded in parallel
     /// where they were not yet, in the order given.
     pub fn read(&self, starts: &[i64]) -> Vec<(i64, &Day)> {

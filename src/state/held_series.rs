@@ -15,11 +15,11 @@ use super::summed::Summed;
 
 /// The report over every day the state holds, every value unfolded, and
 /// its series as a flat map (lines left out: they are no held figure).
-/// `settled`: the sums of the first days, as [`State::settled_sums`] gave
-/// them, else the report sums every day.
+/// `(sums, summed)`: the sums of the first `summed` days, as
+/// [`State::settled_sums`] gave them (none: the report sums every day).
 fn held(
     state: &State,
-    settled: Option<(Summed, usize)>,
+    (sums, summed): (Summed, usize),
     rows: Vec<InputRow>,
     opts: &ReportOptions<'_>,
 ) -> (Report, Held) {
@@ -28,7 +28,6 @@ fn held(
         metrics: true,
         ..*opts
     };
-    let (sums, summed) = settled.unwrap_or_default();
     let (mut report, hashed) = state.report_with(sums, summed, rows, &all);
     let m = report.metrics.take().map(|m| *m).unwrap_or_default();
     let mut flat = series::flatten(&m);
@@ -97,14 +96,15 @@ pub fn before_drop(state: &State, keep: Option<u32>, opts: &ReportOptions<'_>) -
             .keys()
             .next()
             .is_some_and(|&d| d < first);
-    drops.then(|| held(state, None, Vec::new(), opts).1)
+    drops.then(|| held(state, Default::default(), Vec::new(), opts).1)
 }
 
 /// Moves the running totals on, after days were dropped (`before`: from
 /// [`before_drop`]), from the report over every day the state holds.
 /// With `is_the_report` (the run's format is prometheus) that report,
 /// whose `metrics` are the running totals, is the run's and takes `rows`;
-/// else it is dropped and `rows` given back. `settled`: as for [`held`].
+/// else it is dropped and `rows` given back. `settled`: the sums of the
+/// settled days and how many they are, as for [`held`].
 pub fn report(
     state: &mut State,
     rows: Vec<InputRow>,
@@ -124,7 +124,7 @@ pub fn report(
         true => (rows, Vec::new()),
         false => (Vec::new(), rows),
     };
-    let (mut report, now) = held(state, settled, given, opts);
+    let (mut report, now) = held(state, settled.unwrap_or_default(), given, opts);
     let metrics = state.metrics.advance(
         &now.series,
         before.as_ref().map(|b| &b.series),
