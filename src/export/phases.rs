@@ -1,7 +1,6 @@
 //! Where an export's time goes, for `--timings` (or `LOGSTATS_TIMINGS=1`,
 //! see [`timings`]): each phase's wall time, the CPU time of the whole
-//! process in it (all threads, from /proc/self/stat, in hundredths of a
-//! second), and the CPU time the second reading's threads spent in the
+//! process in it (all threads), and the CPU time the second reading's threads spent in the
 //! writers (each thread's own clock: on a busy machine, wall time would
 //! count the time a thread waited for a core). Off, it reads no clock.
 
@@ -63,43 +62,32 @@ impl Phases {
     }
 }
 
-/// The CPU time of the calling thread, in nanoseconds; 0 where the clock
-/// cannot be read.
-#[cfg(unix)]
+/// The CPU time of the calling thread, in nanoseconds.
 fn thread_cpu_ns() -> u64 {
+    #[cfg(unix)]
+    return clock_ns(libc::CLOCK_THREAD_CPUTIME_ID);
+    #[cfg(not(unix))]
+    0
+}
+
+/// User and system time of this process so far, all threads.
+fn cpu_seconds() -> f64 {
+    #[cfg(unix)]
+    return clock_ns(libc::CLOCK_PROCESS_CPUTIME_ID) as f64 / 1e9;
+    #[cfg(not(unix))]
+    0.0
+}
+
+/// The time of a CPU clock in nanoseconds; 0 where it cannot be read.
+#[cfg(unix)]
+fn clock_ns(clock: libc::clockid_t) -> u64 {
     let mut t = libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,
     };
     // SAFETY: `t` is a valid timespec for the call to fill.
-    if unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) } != 0 {
+    if unsafe { libc::clock_gettime(clock, &mut t) } != 0 {
         return 0;
     }
     (t.tv_sec as u64).saturating_mul(1_000_000_000) + t.tv_nsec as u64
-}
-
-#[cfg(not(unix))]
-fn thread_cpu_ns() -> u64 {
-    0
-}
-
-/// User and system time of this process so far, all threads; 0 where
-/// /proc is not there.
-fn cpu_seconds() -> f64 {
-    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
-        return 0.0;
-    };
-    // Fields after the command name (which is in parentheses and may hold
-    // spaces): utime and stime are the 12th and 13th.
-    let Some((_, rest)) = stat.rsplit_once(')') else {
-        return 0.0;
-    };
-    let ticks: u64 = rest
-        .split_whitespace()
-        .skip(11)
-        .take(2)
-        .filter_map(|t| t.parse::<u64>().ok())
-        .sum();
-    // The kernel's USER_HZ, 100 on every Linux.
-    ticks as f64 / 100.0
 }
