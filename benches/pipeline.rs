@@ -104,6 +104,7 @@ fn stages(c: &mut Criterion) {
         filter: None,
         days: None,
         line_ids: false,
+        facts: None,
     };
     g.bench_function("scan (parse + aggregate, parallel)", |b| {
         b.iter(|| scan_slice(black_box(&text), &opts).counts.kept)

@@ -302,6 +302,92 @@ fn micros(text: &str) -> i64 {
         .timestamp_micros()
 }
 
+/// A layout whose fields are not all slices of the line (nginx's `$uri`
+/// and `$args` logged apart are joined; an escaped request is decoded):
+/// those lines are read again in the second reading, the others from what
+/// the first kept, and every row has its line's values.
+#[test]
+fn lines_whose_fields_are_decoded_give_their_own_values() {
+    let tmp = tempfile::tempdir().unwrap();
+    let log = tmp.path().join("json.log");
+    let lines = [
+        // 1: `uri` and `args` apart: the target is a joined copy.
+        r#"{"time_local":"01/May/2024:10:00:00 +0000","remote_addr":"203.0.113.5","request_method":"GET","uri":"/a","args":"x=1","status":"200","body_bytes_sent":"512","http_referer":"https://e.example/p","http_user_agent":"FIREFOX","request_time":"0.250"}"#,
+        // 2: blank.
+        "",
+        // 3: the request as logged, without escapes: slices of the line.
+        r#"{"time_local":"01/May/2024:09:59:58 +0000","remote_addr":"203.0.113.6","request":"POST /b?y=2 HTTP/1.1","status":"404","body_bytes_sent":"0","http_referer":"-","http_user_agent":"SAFARI","http_host":"shop.example"}"#,
+        // 4: malformed.
+        "not json",
+        // 5: an escaped request: decoded into a copy.
+        r#"{"time_local":"01/May/2024:10:00:05 +0000","remote_addr":"203.0.113.5","request":"GET /c\"d?z=3 HTTP/1.1","status":"500","body_bytes_sent":"7","http_referer":"https://search.example/?q=x","http_user_agent":"FIREFOX"}"#,
+    ]
+    .join("\n")
+    .replace("FIREFOX", FIREFOX)
+    .replace("SAFARI", SAFARI);
+    std::fs::write(&log, lines).unwrap();
+    let out = tmp.path().join("out");
+    export(
+        &[
+            log.to_str().unwrap(),
+            "--format",
+            "ndjson",
+            "--log-format",
+            "json",
+        ],
+        &out,
+    );
+    let rows = ndjson_rows(&out);
+    let columns = [
+        "input_line",
+        "http_request_method",
+        "url_path",
+        "url_query",
+        "http_response_status_code",
+        "http_response_body_size",
+        "referrer_host",
+        "server_address",
+        "http_server_request_duration",
+    ];
+    let got: Vec<Value> = rows
+        .iter()
+        .map(|r| Value::Array(columns.iter().map(|c| r[*c].clone()).collect()))
+        .collect();
+    use serde_json::json;
+    assert_eq!(
+        got,
+        [
+            json!([1, "GET", "/a", "x=1", 200, 512, "e.example", null, 0.25]),
+            json!([3, "POST", "/b", "y=2", 404, 0, null, "shop.example", null]),
+            json!([
+                5,
+                "GET",
+                "/c\"d",
+                "z=3",
+                500,
+                7,
+                "search.example",
+                null,
+                null
+            ]),
+        ]
+    );
+    // In time order within the day: 09:59:58 comes after 10:00:00 in the
+    // file, and rows keep the file's order.
+    let times: Vec<&str> = rows
+        .iter()
+        .map(|r| r["timestamp"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        times,
+        [
+            "2024-05-01T10:00:00.000000Z",
+            "2024-05-01T09:59:58.000000Z",
+            "2024-05-01T10:00:05.000000Z"
+        ]
+    );
+}
+
 #[test]
 fn the_three_formats_hold_the_same_rows() {
     let tmp = tempfile::tempdir().unwrap();

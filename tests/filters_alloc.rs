@@ -97,6 +97,7 @@ fn filtering_allocates_nothing_per_line() {
         filter: Some(&filter),
         days: None,
         line_ids: false,
+        facts: None,
     };
     let allocations = |text: &[u8]| {
         pool.install(|| {

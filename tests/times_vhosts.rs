@@ -52,6 +52,8 @@ fn input(format: Format, lines: &[(String, Option<u64>)]) -> ScannedInput {
             read_error: None,
             no_vhost: 0,
             line_ids: Vec::new(),
+            facts: Vec::new(),
+            facts_error: None,
         },
     }
 }

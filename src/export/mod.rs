@@ -10,8 +10,13 @@
 //! agent, client and entry, the text and enrichment of the rows are worked
 //! out once ([`Tables`]). The first reading also keeps each kept line's
 //! path, agent and client ids (twelve bytes a line), so that the second
-//! reading ([`pass`]) finds them by number; it turns each kept line into a
-//! row of numbers into those tables and writes row groups as they fill. Mapped and small inputs are read twice where they are;
+//! reading ([`pass`]) finds them by number, and writes what else a row
+//! takes of the line (its time, status, size, duration, and where its
+//! method, query, referrer and host lie) to a temporary file, about twenty
+//! bytes a line ([`crate::scan::FactSpill`]), so that the second reading
+//! does not cut and parse the text again. It turns each kept line into a
+//! row of numbers into those tables and writes row groups as they fill.
+//! Mapped and small inputs are read twice where they are;
 //! streams (standard input, gzip) are first copied to a temporary file.
 
 #[cfg(feature = "parquet")]
@@ -48,7 +53,8 @@ use crate::enrich::zone::{Bucket, ReportZone};
 use crate::error::Error;
 use crate::input::{InputPath, Source};
 use crate::scan::{
-    check_scanned, choose_format, progress_for, renumber, scan_slice, ScanOptions, Zoning,
+    check_scanned, choose_format, progress_for, renumber, scan_slice, FactSpill, ScanOptions,
+    Zoning,
 };
 use crate::visits::{compute, VisitOptions};
 use crate::{prepare, progress_from, RunOptions};
@@ -171,6 +177,11 @@ pub fn run_export(opts: &RunOptions, export: &ExportOptions) -> Result<ExportOut
     let mut scanned = Vec::with_capacity(texts.len());
     let mut chunk_base = 0u32;
     let mut first_offset = None;
+    let spill_error = |e: String| Error::Output {
+        path: export.dir.display().to_string(),
+        reason: format!("a temporary file for the second reading: {e}"),
+    };
+    let facts = FactSpill::new().map_err(|e| spill_error(e.to_string()))?;
     for (name, (text, read_error)) in &texts {
         let format = choose_format(text, opts.format).map_err(|message| Error::Format {
             path: name.clone(),
@@ -192,8 +203,12 @@ pub fn run_export(opts: &RunOptions, export: &ExportOptions) -> Result<ExportOut
                 goals: None,
                 days: None,
                 line_ids: true,
+                facts: Some(&facts),
             },
         );
+        if let Some(e) = result.facts_error.take() {
+            return Err(spill_error(e));
+        }
         result.read_error.clone_from(read_error);
         partial |= check_scanned(name, format, &result, None, opts.strict, &mut warnings)?;
         first_offset = first_offset.or(result.first_offset);
@@ -207,6 +222,7 @@ pub fn run_export(opts: &RunOptions, export: &ExportOptions) -> Result<ExportOut
             chunk_base,
             std::mem::take(&mut result.chunk_lines),
             line_ids,
+            std::mem::take(&mut result.facts),
         ));
         chunk_base = chunk_base.saturating_add(result.chunks);
     }
@@ -294,13 +310,16 @@ pub fn run_export(opts: &RunOptions, export: &ExportOptions) -> Result<ExportOut
         .zip(&scanned)
         .enumerate()
         .map(
-            |(i, ((_, (text, _)), (format, chunk_base, chunk_lines, line_ids)))| PassInput {
-                text,
-                format: *format,
-                chunk_base: *chunk_base,
-                chunk_lines,
-                line_ids,
-                file: tables.input_file_ids[i],
+            |(i, ((_, (text, _)), (format, chunk_base, chunk_lines, line_ids, chunk_facts)))| {
+                PassInput {
+                    text,
+                    format: *format,
+                    chunk_base: *chunk_base,
+                    chunk_lines,
+                    line_ids,
+                    facts: chunk_facts,
+                    file: tables.input_file_ids[i],
+                }
             },
         )
         .collect();
@@ -314,7 +333,7 @@ pub fn run_export(opts: &RunOptions, export: &ExportOptions) -> Result<ExportOut
             candidates: &candidates,
             ids: &ids,
             redactor: &redactor,
-            filter: zoning.filter.as_ref(),
+            facts: &facts,
             zone,
             columns,
             show_ips: export.show_ips,

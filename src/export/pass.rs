@@ -29,11 +29,10 @@ use crate::enrich::classify;
 use crate::enrich::privacy::Redactor;
 use crate::enrich::sources;
 use crate::enrich::zone::{Bucket, ReportZone};
-use crate::filter::{Filter, FilterCache};
 use crate::input::chunk::split_lines_evenly;
-use crate::input::lines::Lines;
-use crate::parse::{Format, LogLine, Quoted};
-use crate::scan::{parse_line, ChunkIds};
+use crate::input::lines::Line;
+use crate::parse::{Format, Quoted};
+use crate::scan::{parse_line, ChunkFacts, ChunkIds, Fact, FactReader, FactSpill, RowFields};
 
 /// How many chunks one part reads (128 MiB with the usual chunks, and so
 /// at most that much input in one file of a day): large enough for files
@@ -65,6 +64,8 @@ pub struct PassInput<'a> {
     pub chunk_lines: &'a [(u32, u64)],
     /// (chunk index, ids of its kept lines) of each of its chunks.
     pub line_ids: &'a [ChunkIds],
+    /// Where the facts of each chunk with kept lines are, in chunk order.
+    pub facts: &'a [ChunkFacts],
     /// Its number in the `input_file` dictionary.
     pub file: u32,
 }
@@ -121,7 +122,8 @@ pub struct Context<'a> {
     pub candidates: &'a Candidates,
     pub ids: &'a VisitorIds,
     pub redactor: &'a Redactor,
-    pub filter: Option<&'a Filter>,
+    /// The facts of each kept line, from the first reading.
+    pub facts: &'a FactSpill,
     pub zone: ReportZone,
     pub columns: &'static [Column],
     pub show_ips: bool,
@@ -247,7 +249,6 @@ struct PartRows<'c> {
     /// The day of the last row: (start, end, index in `days`).
     day: (i64, i64, usize),
     buffered: usize,
-    filter_cache: FilterCache,
     rows: u64,
 }
 
@@ -283,39 +284,55 @@ impl<'c> PartRows<'c> {
             days: Vec::new(),
             day: (i64::MAX, i64::MIN, 0),
             buffered: 0,
-            filter_cache: FilterCache::default(),
             rows: 0,
         }
     }
 
     fn read(mut self, part: &Part<'_>) -> io::Result<u64> {
         let format = part.input.format;
-        let mut line_number = part.lines_before;
-        let all_ids = part.input.line_ids;
+        let mut lines_before = part.lines_before;
+        let (all_ids, all_facts) = (part.input.line_ids, part.input.facts);
+        let mut chunk_lines = part.input.chunk_lines.iter().peekable();
+        let mut buf = Vec::new();
         for (k, chunk) in part.chunks.iter().enumerate() {
-            // The ids the first reading kept for this chunk's kept lines.
             let index = part.first_index.saturating_add(k as u32);
+            // The ids and facts the first reading kept of this chunk's
+            // kept lines.
             let ids = match all_ids.binary_search_by_key(&index, |&(c, _)| c) {
                 Ok(i) => &all_ids[i].1[..],
                 Err(_) => &[],
             };
+            match all_facts.binary_search_by_key(&index, |f| f.chunk) {
+                Ok(i) => self.ctx.facts.read(&all_facts[i], &mut buf)?,
+                Err(_) => buf.clear(),
+            }
             let mut ids = ids.iter();
-            let mut cut = Lines::new(chunk, format.uses_quote_marks());
-            while let Some(line) = cut.next_line() {
-                line_number += 1;
-                let Some(parsed) = parse_line(format, line) else {
-                    continue;
-                };
-                if let Some(filter) = self.ctx.filter {
-                    if !filter.keep(&parsed, &mut self.filter_cache) {
-                        continue;
-                    }
-                }
+            let mut facts = FactReader::new(&buf, chunk);
+            while let Some(fact) = facts.next_fact() {
+                let (line, fact) = fact.map_err(|_| changed("a line"))?;
                 let line_ids = *ids.next().ok_or_else(|| changed("a line"))?;
-                self.add(&parsed, line_ids, line_number)?;
+                let parsed;
+                let fields = match fact {
+                    Fact::Fields(fields) => fields,
+                    Fact::Reparse(text) => {
+                        let line = Line { text, quotes: None };
+                        parsed = parse_line(format, line).ok_or_else(|| changed("a line"))?;
+                        RowFields::of(&parsed)
+                    }
+                };
+                self.add(&fields, line_ids, lines_before + line)?;
             }
             if ids.next().is_some() {
                 return Err(changed("a line"));
+            }
+            while let Some(&&(c, n)) = chunk_lines.peek() {
+                if c > index {
+                    break;
+                }
+                if c == index {
+                    lines_before += n;
+                }
+                chunk_lines.next();
             }
             if let Some(bar) = self.ctx.progress {
                 bar.inc(chunk.len() as u64);
@@ -368,19 +385,18 @@ impl<'c> PartRows<'c> {
 
     /// One kept line as a row; `ids`: its path, agent and client as the
     /// first reading numbered them.
-    fn add(&mut self, line: &LogLine<'_>, ids: LineIds, line_number: u64) -> io::Result<()> {
+    fn add(&mut self, line: &RowFields<'_>, ids: LineIds, line_number: u64) -> io::Result<()> {
         let ctx = self.ctx;
         let (f, t) = (ctx.figures, ctx.tables);
-        let time = line.time.unix;
+        let time = line.time;
         let path_row = *t
             .path_rows
             .get(ids.path as usize)
             .ok_or_else(|| changed("a path"))?;
-        let agent_index = match (line.user_agent.is_some(), ids.agent) {
-            (true, NO_AGENT) => return Err(changed("a user agent")),
-            (true, id) => id as usize,
+        let agent_index = match ids.agent {
             // The one past the agents table: no agent.
-            (false, _) => f.agents.len(),
+            NO_AGENT => f.agents.len(),
+            id => id as usize,
         };
         let agent = t
             .agent_rows
@@ -409,7 +425,7 @@ impl<'c> PartRows<'c> {
             }
         };
         let client = &seen.client;
-        let method = line.request.method();
+        let method = line.method;
         let status = line.status;
         let is_static = path_row.is_static;
         let is_pageview = classify::is_pageview(agent.bot, is_static, method, status);
@@ -444,12 +460,12 @@ impl<'c> PartRows<'c> {
             None => NULL,
         };
         let method = self.method(method);
-        let query = match line.request.query() {
+        let query = match line.query {
             Some(q) => self.query(q),
             None => NULL,
         };
         let referrer_host = match line.referer {
-            Some(r) => self.referrer_host(r.raw),
+            Some(raw) => self.referrer_host(raw),
             None => NULL,
         };
         let visitor = seen.visitor;

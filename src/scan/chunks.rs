@@ -143,6 +143,7 @@ mod tests {
             filter: None,
             days: None,
             line_ids: false,
+            facts: None,
         }
     }
 

@@ -359,6 +359,7 @@ fn scan_input(
             zone: zone.unwrap_or(ReportZone::UTC),
         }),
         line_ids: false,
+        facts: None,
     };
     match opened.source {
         Source::Mapped(map) => {

@@ -15,6 +15,7 @@
 
 mod chunks;
 mod inputs;
+mod line_facts;
 mod line_ids;
 mod partial;
 mod scanned;
@@ -25,6 +26,7 @@ pub(crate) use inputs::{
 };
 pub use inputs::{drop_in_background, scan_inputs, InputsOptions, ScannedInputs};
 pub(crate) use inputs::{scan_one, InputScan, Zoning};
+pub use line_facts::{ChunkFacts, Fact, FactReader, FactSpill, RowFields};
 pub use line_ids::{renumber, ChunkIds};
 pub use partial::parse_line;
 pub use scanned::{Counts, Sample, ScanOptions, Scanned, ScannedInput, MAX_SAMPLES, SAMPLE_BYTES};

@@ -3,6 +3,7 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use super::line_facts::{ChunkFacts, FactWriter};
 use super::line_ids::LineIdLog;
 use super::scanned::{Counts, Sample, ScanOptions, Scanned, MAX_SAMPLES, SAMPLE_BYTES};
 use crate::aggregate::{Figures, Record};
@@ -53,6 +54,10 @@ pub(super) struct Partial {
     /// The most kept lines of a chunk so far: the room a chunk's ids are
     /// given, so that they are not copied as they grow.
     ids_room: usize,
+    /// Where each chunk's facts went, when [`ScanOptions::facts`] asks.
+    facts: Vec<ChunkFacts>,
+    fact_writer: FactWriter,
+    facts_error: Option<String>,
 }
 
 impl Partial {
@@ -77,6 +82,8 @@ impl Partial {
         } else {
             Vec::new()
         };
+        let facts = opts.facts.filter(|_| keep_ids);
+        self.fact_writer.clear();
         let mut cut = Lines::new(text, opts.format.uses_quote_marks());
         while let Some(next) = cut.next_line() {
             let line = next.text;
@@ -110,6 +117,9 @@ impl Partial {
                             if keep_ids {
                                 ids.push(line_ids);
                             }
+                            if facts.is_some() {
+                                self.fact_writer.add(lines, text, line, parsed);
+                            }
                         }
                     }
                 }
@@ -128,6 +138,19 @@ impl Partial {
         if keep_ids {
             self.ids_room = self.ids_room.max(ids.len());
             self.line_ids.push(index, ids);
+        }
+        if let Some(spill) = facts.filter(|_| !self.fact_writer.buf.is_empty()) {
+            let bytes = &self.fact_writer.buf;
+            match spill.append(bytes) {
+                Ok(at) => self.facts.push(ChunkFacts {
+                    chunk: index,
+                    at,
+                    len: bytes.len() as u64,
+                }),
+                Err(e) => {
+                    self.facts_error.get_or_insert(e.to_string());
+                }
+            }
         }
         if let Some(by_day) = by_day {
             by_day.flush(&mut self.days);
@@ -174,6 +197,8 @@ impl Partial {
         self.line_ids.merge(other.line_ids, remaps);
         self.days.merge(other.days);
         self.chunk_lines.extend(other.chunk_lines);
+        self.facts.extend(other.facts);
+        self.facts_error = self.facts_error.or(other.facts_error);
         self.samples.extend(other.samples);
         self.samples.sort();
         self.samples.truncate(MAX_SAMPLES);
@@ -187,6 +212,7 @@ impl Partial {
 
     pub(super) fn finish(mut self, read_error: Option<String>) -> Scanned {
         self.chunk_lines.sort_unstable();
+        self.facts.sort_unstable();
         let mut lines_before = Vec::with_capacity(self.chunk_lines.len());
         let mut total = 0;
         for &(index, lines) in &self.chunk_lines {
@@ -216,6 +242,8 @@ impl Partial {
             first_offset: self.first_offset.map(|(_, o)| o),
             no_vhost: self.filter_cache.no_vhost,
             line_ids: self.line_ids.finish(),
+            facts: self.facts,
+            facts_error: self.facts_error,
             read_error,
         }
     }

@@ -3,6 +3,7 @@
 
 use indicatif::ProgressBar;
 
+use super::line_facts::{ChunkFacts, FactSpill};
 use super::line_ids::ChunkIds;
 use crate::aggregate::Figures;
 use crate::filter::Filter;
@@ -74,6 +75,9 @@ pub struct ScanOptions<'a> {
     /// instead of looking the text up again. Needs `visits` and `clients`,
     /// and no `days`.
     pub line_ids: bool,
+    /// With `line_ids`: each kept line's [facts](super::line_facts) are
+    /// written here, for the second reading.
+    pub facts: Option<&'a FactSpill>,
 }
 
 /// The result of scanning one input.
@@ -100,6 +104,11 @@ pub struct Scanned {
     /// With [`ScanOptions::line_ids`], per chunk (in chunk order) the ids
     /// of its kept lines in `figures`' maps, in input order.
     pub line_ids: Vec<ChunkIds>,
+    /// With [`ScanOptions::facts`], where each chunk's facts lie in the
+    /// spill, in chunk order (chunks without kept lines have none).
+    pub facts: Vec<ChunkFacts>,
+    /// Why the facts could not all be written.
+    pub facts_error: Option<String>,
     /// A stream that failed part way (a truncated gzip file): what was read
     /// before is counted, and the error is reported.
     pub read_error: Option<String>,
