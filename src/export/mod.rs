@@ -273,11 +273,6 @@ pub fn run_export(opts: &RunOptions, export: &ExportOptions) -> Result<ExportOut
         "export: visits (the walk)",
         "export: visits (CPU, all threads)",
     );
-    let visits = VisitIndex::new(collector);
-    phases.mark(
-        "export: visit index",
-        "export: visit index (CPU, all threads)",
-    );
     let enrichment = visit_figures
         .enrichment
         .take()
@@ -290,18 +285,24 @@ pub fn run_export(opts: &RunOptions, export: &ExportOptions) -> Result<ExportOut
         export.show_ips,
     );
     let names: Vec<String> = texts.iter().map(|(name, _)| name.clone()).collect();
-    let tables = Tables::build(&Sources {
-        figures: &figures,
-        enrichment: &enrichment,
-        redactor: &redactor,
-        ids: &ids,
-        show_ips: export.show_ips,
-        input_names: &names,
-    });
+    // Neither needs the other: side by side.
+    let (visits, tables) = rayon::join(
+        || VisitIndex::new(collector),
+        || {
+            Tables::build(&Sources {
+                figures: &figures,
+                enrichment: &enrichment,
+                redactor: &redactor,
+                ids: &ids,
+                show_ips: export.show_ips,
+                input_names: &names,
+            })
+        },
+    );
     drop(enrichment);
     phases.mark(
-        "export: tables of distinct values",
-        "export: tables (CPU, all threads)",
+        "export: visit index and tables of distinct values (side by side)",
+        "export: visit index and tables (CPU, all threads)",
     );
 
     // The second reading.

@@ -9,9 +9,9 @@
 //!
 //! Layout: one row group per [`Rows`] given (up to [`ROW_GROUP_ROWS`]),
 //! one dictionary page and one data page (format v1) per column chunk,
-//! each compressed with zstd (level 1). Text columns are dictionary
-//! encoded, 64-bit integers (times, sizes, visit ids, line numbers)
-//! DELTA_BINARY_PACKED, the status, durations and flags plain; nulls are
+//! each compressed with zstd (level 1). Text columns and the status are
+//! dictionary encoded, 64-bit integers (times, sizes, visit ids, line numbers)
+//! DELTA_BINARY_PACKED, durations and flags plain; nulls are
 //! definition levels.
 //! Column chunks carry null counts and min/max statistics.
 
@@ -154,6 +154,8 @@ struct Encoder {
     /// Per number of a dictionary, its number in the row group's own
     /// dictionary, or [`NULL`]; reset after each chunk.
     local: Vec<u32>,
+    /// The same for status codes (all 65,536 of them).
+    status_slots: Vec<u32>,
     /// The dictionary numbers used, in order of first use.
     used: Vec<u32>,
     /// Each non-null row's number in the row group's dictionary.
@@ -183,6 +185,7 @@ impl Encoder {
         Ok(Encoder {
             zstd: zstd::bulk::Compressor::new(ZSTD_LEVEL)?,
             local: Vec::new(),
+            status_slots: Vec::new(),
             used: Vec::new(),
             indices: Vec::new(),
             levels: Vec::new(),
@@ -218,15 +221,7 @@ impl Encoder {
             Slot::Timestamp => {
                 delta_i64(&rows.timestamp, |_| true, &mut self.kept, &mut self.values)
             }
-            Slot::Status => {
-                let s = &rows.status;
-                for v in s {
-                    self.values.extend_from_slice(&v.to_le_bytes());
-                }
-                let (min, max) = (s.iter().min().copied(), s.iter().max().copied());
-                let statistics = Statistics::int32(min, max, None, Some(0), false);
-                plain(std::mem::take(&mut self.values), Some(statistics))
-            }
+            Slot::Status => self.status(&rows.status)?,
             Slot::BodySize => {
                 delta_i64(&rows.body_size, |_| true, &mut self.kept, &mut self.values)
             }
@@ -332,6 +327,59 @@ impl Encoder {
         let width = bit_width(self.used.len() as u32 - 1);
         let mut data = std::mem::take(&mut self.values);
         data.clear();
+        data.push(width);
+        bit_pack(&self.indices, width, &mut data);
+        Ok(Pages {
+            dictionary: Some((dictionary, self.used.len() as u32)),
+            data,
+            encoding: Encoding::RLE_DICTIONARY,
+            statistics: Some(statistics),
+        })
+    }
+
+    /// The status: a dictionary of the few codes of the row group and
+    /// each row's number in it, as for text (plain, it was the largest
+    /// column of an export before compression).
+    fn status(&mut self, statuses: &[i32]) -> io::Result<Pages> {
+        if self.status_slots.is_empty() {
+            self.status_slots = vec![NULL; 1 << 16];
+        }
+        self.used.clear();
+        self.indices.clear();
+        for &status in statuses {
+            let slot = usize::try_from(status)
+                .ok()
+                .and_then(|s| self.status_slots.get_mut(s))
+                .ok_or_else(|| io::Error::other(format!("status {status} out of range")))?;
+            if *slot == NULL {
+                *slot = self.used.len() as u32;
+                self.used.push(status as u32);
+            }
+            self.indices.push(*slot);
+        }
+        let mut dictionary = std::mem::take(&mut self.dictionary);
+        dictionary.clear();
+        let (mut min, mut max) = (None::<i32>, None::<i32>);
+        for &status in &self.used {
+            let status = status as i32;
+            dictionary.extend_from_slice(&status.to_le_bytes());
+            min = Some(min.map_or(status, |m| m.min(status)));
+            max = Some(max.map_or(status, |m| m.max(status)));
+            self.status_slots[status as usize] = NULL;
+        }
+        let statistics = Statistics::int32(min, max, None, Some(0), false);
+        let mut data = std::mem::take(&mut self.values);
+        data.clear();
+        if self.used.is_empty() {
+            self.dictionary = dictionary;
+            return Ok(Pages {
+                dictionary: None,
+                data,
+                encoding: Encoding::PLAIN,
+                statistics: Some(statistics),
+            });
+        }
+        let width = bit_width(self.used.len() as u32 - 1);
         data.push(width);
         bit_pack(&self.indices, width, &mut data);
         Ok(Pages {
