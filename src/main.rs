@@ -17,7 +17,7 @@ use logstats::cli::{
     Cli, Command, ExportArgs, FilterArgs, InputArgs, ProgressMode, ReportArgs, SiteArgs, ZoneArg,
 };
 use logstats::error::Error;
-use logstats::export::{run_export, ExportOptions};
+use logstats::export::{run_export, ExportFormat, ExportOptions};
 use logstats::filter::FilterSpec;
 use logstats::input::InputPath;
 use logstats::output::destination::write_to;
@@ -238,8 +238,15 @@ fn export(args: ExportArgs) -> Result<u8, Error> {
         args.filters,
         args.progress,
     )?;
+    if args.compression.is_some() && args.format != ExportFormat::Parquet {
+        return Err(Error::Usage(
+            "--compression is for --format parquet: NDJSON and CSV are written as plain text"
+                .into(),
+        ));
+    }
     let export = ExportOptions {
         format: args.format,
+        compression: args.compression.unwrap_or_default(),
         dir: args.output,
         id_key: args.id_key,
         show_ips: args.show_ips,

@@ -281,6 +281,20 @@ mod parquet_rows {
         rows
     }
 
+    /// The codecs of every column chunk of an export, each named once.
+    pub fn codecs(dir: &Path) -> Vec<String> {
+        let mut codecs = std::collections::BTreeSet::new();
+        for file in super::files(dir) {
+            let reader = SerializedFileReader::new(std::fs::File::open(&file).unwrap()).unwrap();
+            for group in reader.metadata().row_groups() {
+                for column in group.columns() {
+                    codecs.insert(format!("{:?}", column.compression()));
+                }
+            }
+        }
+        codecs.into_iter().collect()
+    }
+
     fn json(field: &Field) -> Value {
         match field {
             Field::Null => Value::Null,
@@ -475,6 +489,15 @@ fn the_three_formats_hold_the_same_rows() {
         {
             let parquet = parquet_rows::rows(&dir("parquet"));
             assert_eq!(parquet.len(), json.len(), "{name}");
+            // Snappy by default; zstd when asked, with the same rows.
+            let zstd = tmp.path().join(format!("{name}-zstd"));
+            export(
+                &[&args[..], &["--id-key", key, "--compression", "zstd"]].concat(),
+                &zstd,
+            );
+            assert_eq!(parquet_rows::codecs(&dir("parquet")), ["SNAPPY"]);
+            assert_eq!(parquet_rows::codecs(&zstd), ["ZSTD(ZstdLevel(1))"]);
+            assert_eq!(parquet_rows::rows(&zstd), parquet, "{name}: zstd");
             for (row, expected) in parquet.iter().zip(&json) {
                 let columns: Vec<&str> = row.iter().map(|(c, _)| c.as_str()).collect();
                 assert_eq!(columns, names, "{name}: Parquet columns");
@@ -889,4 +912,26 @@ fn the_queries_of_docs_sql_give_the_report_figures() {
     };
     let (visits, apart) = (number(" visits ("), number(" counted per export"));
     assert!(apart > visits + 100, "{line}");
+}
+
+/// `--compression` is about Parquet pages: with another format it is a
+/// mistake, said before anything is written.
+#[test]
+fn compression_is_for_parquet_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let log = corpus("apache/elastic_apache_logs.log");
+    let run = logstats()
+        .args(["export", log.to_str().unwrap(), "--format", "csv"])
+        .args(["--compression", "zstd", "-o"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.contains("--compression is for --format parquet"),
+        "{stderr}"
+    );
+    assert!(!out.exists());
 }

@@ -42,7 +42,7 @@ use std::ops::Deref;
 use memmap2::Mmap;
 
 pub use columns::{columns, Column};
-pub use format::{ExportFormat, ROW_GROUP_ROWS};
+pub use format::{Compression, ExportFormat, ROW_GROUP_ROWS};
 pub use output::ExportDir;
 pub use visitor_id::IdKey;
 
@@ -68,6 +68,8 @@ use visitor_id::VisitorIds;
 #[derive(Debug, Clone)]
 pub struct ExportOptions {
     pub format: ExportFormat,
+    /// Of Parquet pages (`--compression`).
+    pub compression: Compression,
     /// The directory to write (`-o`).
     pub dir: std::path::PathBuf,
     /// `--id-key FILE`; `None`: a random key for this export.
@@ -339,6 +341,7 @@ pub fn run_export(opts: &RunOptions, export: &ExportOptions) -> Result<ExportOut
             columns,
             show_ips: export.show_ips,
             format: export.format,
+            compression: export.compression,
             dir: &dir,
             chunk_bytes: opts.chunk_bytes,
             progress: bar.as_ref(),

@@ -9,7 +9,7 @@
 //!
 //! Layout: one row group per [`Rows`] given (up to [`ROW_GROUP_ROWS`]),
 //! one dictionary page and one data page (format v1) per column chunk,
-//! each compressed with zstd (level 1). Text columns and the status are
+//! each compressed with snappy or (`--compression zstd`) zstd at level 1. Text columns and the status are
 //! dictionary encoded, 64-bit integers (times, sizes, visit ids, line numbers)
 //! DELTA_BINARY_PACKED, durations and flags plain; nulls are
 //! definition levels.
@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use parquet::basic::{
-    Compression, Encoding, EncodingMask, LogicalType, Repetition, TimeUnit, TimestampType,
+    Compression as Codec, Encoding, EncodingMask, LogicalType, Repetition, TimeUnit, TimestampType,
     Type as Physical,
 };
 use parquet::column::page::{CompressedPage, Page, PageWriter};
@@ -36,6 +36,7 @@ use parquet::schema::types::{ColumnDescPtr, SchemaDescriptor, Type};
 
 use super::bits::{bit_pack, bit_width, delta_binary_packed, pack_bools, rle_run};
 use super::columns::{Column, Slot};
+use super::format::Compression;
 use super::output::PartWriter;
 use super::rows::{Dict, Dicts, Rows, NO_VISIT, NULL};
 
@@ -102,7 +103,11 @@ pub struct ParquetPart {
 }
 
 impl ParquetPart {
-    pub fn new(file: File, columns: &'static [Column]) -> io::Result<ParquetPart> {
+    pub fn new(
+        file: File,
+        columns: &'static [Column],
+        compression: Compression,
+    ) -> io::Result<ParquetPart> {
         let schema = Arc::new(schema(columns)?);
         let descriptors = SchemaDescriptor::new(schema.clone()).columns().to_vec();
         let properties = WriterProperties::builder()
@@ -119,7 +124,7 @@ impl ParquetPart {
             writer,
             columns,
             descriptors,
-            encoder: Encoder::new()?,
+            encoder: Encoder::new(compression)?,
         })
     }
 }
@@ -150,7 +155,7 @@ impl PartWriter for ParquetPart {
 
 /// Encodes column chunks; keeps its buffers from one to the next.
 struct Encoder {
-    zstd: zstd::bulk::Compressor<'static>,
+    compressor: Compressor,
     /// Per number of a dictionary, its number in the row group's own
     /// dictionary, or [`NULL`]; reset after each chunk.
     local: Vec<u32>,
@@ -171,6 +176,12 @@ struct Encoder {
     sink: Vec<u8>,
 }
 
+/// The codec of every page of a file.
+enum Compressor {
+    Snappy(Box<snap::raw::Encoder>),
+    Zstd(zstd::bulk::Compressor<'static>),
+}
+
 /// What a column chunk is made of before it is written.
 struct Pages {
     dictionary: Option<(Vec<u8>, u32)>,
@@ -181,9 +192,12 @@ struct Pages {
 }
 
 impl Encoder {
-    fn new() -> io::Result<Encoder> {
+    fn new(compression: Compression) -> io::Result<Encoder> {
         Ok(Encoder {
-            zstd: zstd::bulk::Compressor::new(ZSTD_LEVEL)?,
+            compressor: match compression {
+                Compression::Snappy => Compressor::Snappy(Box::new(snap::raw::Encoder::new())),
+                Compression::Zstd => Compressor::Zstd(zstd::bulk::Compressor::new(ZSTD_LEVEL)?),
+            },
             local: Vec::new(),
             status_slots: Vec::new(),
             used: Vec::new(),
@@ -416,14 +430,19 @@ impl Encoder {
     }
 
     /// `raw` compressed (into a buffer kept for the next page).
-    fn compress(
-        zstd: &mut zstd::bulk::Compressor<'static>,
-        raw: &[u8],
-        out: &mut Vec<u8>,
-    ) -> io::Result<Bytes> {
+    fn compress(compressor: &mut Compressor, raw: &[u8], out: &mut Vec<u8>) -> io::Result<Bytes> {
         out.clear();
-        out.reserve(zstd::zstd_safe::compress_bound(raw.len()));
-        zstd.compress_to_buffer(raw, out)?;
+        match compressor {
+            Compressor::Snappy(snappy) => {
+                out.resize(snap::raw::max_compress_len(raw.len()), 0);
+                let n = snappy.compress(raw, out).map_err(io::Error::other)?;
+                out.truncate(n);
+            }
+            Compressor::Zstd(zstd) => {
+                out.reserve(zstd::zstd_safe::compress_bound(raw.len()));
+                zstd.compress_to_buffer(raw, out)?;
+            }
+        }
         Ok(Bytes::copy_from_slice(out))
     }
 
@@ -443,7 +462,7 @@ impl Encoder {
         let (mut compressed, mut uncompressed) = (0u64, 0u64);
         if let Some((dictionary, values)) = &pages.dictionary {
             let page = Page::DictionaryPage {
-                buf: Self::compress(&mut self.zstd, dictionary, &mut self.compressed)?,
+                buf: Self::compress(&mut self.compressor, dictionary, &mut self.compressed)?,
                 num_values: *values,
                 encoding: Encoding::PLAIN,
                 is_sorted: false,
@@ -466,7 +485,7 @@ impl Encoder {
             encodings.push(pages.encoding);
         }
         let page = Page::DataPage {
-            buf: Self::compress(&mut self.zstd, &raw, &mut self.compressed)?,
+            buf: Self::compress(&mut self.compressor, &raw, &mut self.compressed)?,
             num_values: rows as u32,
             encoding: pages.encoding,
             def_level_encoding: Encoding::RLE,
@@ -487,7 +506,10 @@ impl Encoder {
         }
 
         let mut metadata = ColumnChunkMetaData::builder(descr.clone())
-            .set_compression(Compression::ZSTD(Default::default()))
+            .set_compression(match self.compressor {
+                Compressor::Snappy(_) => Codec::SNAPPY,
+                Compressor::Zstd(_) => Codec::ZSTD(Default::default()),
+            })
             .set_encodings_mask(EncodingMask::new_from_encodings(encodings.iter()))
             .set_total_compressed_size(compressed as i64)
             .set_total_uncompressed_size(uncompressed as i64)
@@ -546,7 +568,7 @@ mod tests {
 
     #[test]
     fn definition_levels_are_runs() {
-        let mut e = Encoder::new().unwrap();
+        let mut e = Encoder::new(Compression::Snappy).unwrap();
         let present = [true, true, false, true, false, false, false];
         e.definition_levels(present.iter().copied());
         let len = u32::from_le_bytes(e.levels[..4].try_into().unwrap()) as usize;

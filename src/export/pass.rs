@@ -15,7 +15,7 @@ use indicatif::ProgressBar;
 use rayon::prelude::*;
 
 use super::columns::{Column, Flag, Text, TEXT_COLUMNS};
-use super::format::{part_writer, ExportFormat, ROW_GROUP_ROWS};
+use super::format::{part_writer, Compression, ExportFormat, ROW_GROUP_ROWS};
 use super::output::{ExportDir, PartWriter};
 use super::recent::{Recent, RecentPairs, Seen};
 use super::rows::{log_text, Dict, Dicts, Rows, NO_VISIT, NULL};
@@ -128,6 +128,7 @@ pub struct Context<'a> {
     pub columns: &'static [Column],
     pub show_ips: bool,
     pub format: ExportFormat,
+    pub compression: Compression,
     pub dir: &'a ExportDir,
     pub chunk_bytes: usize,
     pub progress: Option<&'a ProgressBar>,
@@ -537,7 +538,7 @@ impl<'c> PartRows<'c> {
                     .dir
                     .part_file(&day.date, self.number, ctx.format.extension())?;
                 day.writer
-                    .insert(part_writer(ctx.format, file, ctx.columns)?)
+                    .insert(part_writer(ctx.format, ctx.compression, file, ctx.columns)?)
             }
         };
         let dicts = dicts(self.ctx.tables, &self.own);
