@@ -54,7 +54,10 @@ fn tune_allocator() {
 /// A run with `--state` reads a state, frees and rebuilds tables of the
 /// same sizes many times over, and never holds a log's worth of memory:
 /// giving freed memory back at once only makes it fault the same pages
-/// in again. A second's delay (mimalloc's own default) keeps them.
+/// in again. A second's delay (mimalloc's own default) keeps them. An
+/// export too frees and rebuilds each part's tables and row buffers: on
+/// the 1 GiB generated log keeping them made it about 5 % faster (0.1 s
+/// less of system time) for 35 MB more at its peak (1.34 GB).
 fn keep_freed_memory() {
     use libmimalloc_sys::mi_option_set;
     // SAFETY: as in `tune_allocator`.
@@ -231,6 +234,7 @@ fn report(args: ReportArgs) -> Result<u8, Error> {
 }
 
 fn export(args: ExportArgs) -> Result<u8, Error> {
+    keep_freed_memory();
     let (opts, threads, _) = run_options(
         args.input,
         args.site,
