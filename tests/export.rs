@@ -935,3 +935,28 @@ fn compression_is_for_parquet_only() {
     );
     assert!(!out.exists());
 }
+
+/// The first reading writes each line's facts to a temporary file: where
+/// none can be made, the export stops at once, says where it looked, and
+/// writes nothing.
+#[test]
+fn no_room_for_the_temporary_file_is_said_and_nothing_is_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let missing = tmp.path().join("no-such-dir");
+    let run = logstats()
+        .args(["export", fixture("access.log").to_str().unwrap(), "-o"])
+        .arg(&out)
+        .env("TMPDIR", &missing)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.contains("a temporary file for the second reading")
+            && stderr.contains(missing.to_str().unwrap())
+            && stderr.contains("nothing was written there"),
+        "{stderr}"
+    );
+    assert!(!out.exists());
+}

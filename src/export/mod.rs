@@ -181,7 +181,10 @@ pub fn run_export(opts: &RunOptions, export: &ExportOptions) -> Result<ExportOut
     let mut first_offset = None;
     let spill_error = |e: String| Error::Output {
         path: export.dir.display().to_string(),
-        reason: format!("a temporary file for the second reading: {e}"),
+        reason: format!(
+            "a temporary file for the second reading, in {} (TMPDIR): {e}",
+            std::env::temp_dir().display()
+        ),
     };
     let facts = FactSpill::new().map_err(|e| spill_error(e.to_string()))?;
     for (name, (text, read_error)) in &texts {
