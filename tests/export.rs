@@ -960,3 +960,62 @@ fn no_room_for_the_temporary_file_is_said_and_nothing_is_written() {
     );
     assert!(!out.exists());
 }
+
+/// Filters choose the lines of the first reading, and the second reading
+/// writes the rows of those lines only (from what the first kept of them):
+/// a filtered export holds exactly the unfiltered export's rows that pass,
+/// with their own line numbers and values.
+#[test]
+fn a_filtered_export_holds_the_rows_that_pass() {
+    let tmp = tempfile::tempdir().unwrap();
+    let log = corpus("apache/elastic_apache_logs.log");
+    let log = log.to_str().unwrap();
+    let (all, some) = (tmp.path().join("all"), tmp.path().join("some"));
+    export(&[log, "--format", "ndjson", "--chunk-bytes", "4096"], &all);
+    export(
+        &[
+            log,
+            "--format",
+            "ndjson",
+            "--chunk-bytes",
+            "4096",
+            "--status",
+            "2xx,404",
+            "--exclude-path",
+            "*.css",
+        ],
+        &some,
+    );
+    let hit_columns = [
+        "input_line",
+        "timestamp",
+        "http_request_method",
+        "url_path",
+        "url_query",
+        "http_response_status_code",
+        "http_response_body_size",
+        "referrer_host",
+        "user_agent_original",
+    ];
+    let hits = |rows: Vec<serde_json::Map<String, Value>>| -> Vec<Value> {
+        let mut hits: Vec<Value> = rows
+            .iter()
+            .map(|r| Value::Array(hit_columns.iter().map(|c| r[*c].clone()).collect()))
+            .collect();
+        hits.sort_by_key(|h| h[0].as_i64());
+        hits
+    };
+    let all = hits(ndjson_rows(&all));
+    let passing: Vec<Value> = all
+        .iter()
+        .filter(|h| {
+            let status = h[5].as_i64().unwrap();
+            let path = h[3].as_str().unwrap();
+            ((200..300).contains(&status) || status == 404) && !path.ends_with(".css")
+        })
+        .cloned()
+        .collect();
+    let some = hits(ndjson_rows(&some));
+    assert!(!passing.is_empty() && passing.len() < all.len());
+    assert_eq!(some, passing);
+}
