@@ -12,7 +12,7 @@
 //! path, agent and client ids (twelve bytes a line), so that the second
 //! reading ([`pass`]) finds them by number, and writes what else a row
 //! takes of the line (its time, status, size, duration, and where its
-//! method, query, referrer and host lie) to a temporary file, about twenty
+//! method, query, referrer and host lie) to a temporary file, about 18
 //! bytes a line ([`crate::scan::FactSpill`]), so that the second reading
 //! does not cut and parse the text again. It turns each kept line into a
 //! row of numbers into those tables and writes row groups as they fill.

@@ -9,10 +9,10 @@
 //!
 //! Layout: one row group per [`Rows`] given (up to [`ROW_GROUP_ROWS`]),
 //! one dictionary page and one data page (format v1) per column chunk,
-//! each compressed with snappy or (`--compression zstd`) zstd at level 1. Text columns and the status are
-//! dictionary encoded, 64-bit integers (times, sizes, visit ids, line numbers)
-//! DELTA_BINARY_PACKED, durations and flags plain; nulls are
-//! definition levels.
+//! each compressed with snappy or (`--compression zstd`) zstd at level 1.
+//! Text columns and the status are dictionary encoded, 64-bit integers
+//! (times, sizes, visit ids, line numbers) DELTA_BINARY_PACKED, durations
+//! and flags plain; nulls are definition levels.
 //! Column chunks carry null counts and min/max statistics.
 
 use std::fs::File;
