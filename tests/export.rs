@@ -936,29 +936,47 @@ fn compression_is_for_parquet_only() {
     assert!(!out.exists());
 }
 
-/// The first reading writes each line's facts to a temporary file: where
-/// none can be made, the export stops at once, says where it looked, and
-/// writes nothing.
+/// An export needs temporary files: the facts the first reading keeps of
+/// each line, and a copy of an input it cannot map (a stream, a file
+/// written in the last minutes). Where none can be made, it stops at once,
+/// blames the temporary directory (not the input), and writes nothing.
 #[test]
-fn no_room_for_the_temporary_file_is_said_and_nothing_is_written() {
+fn no_room_for_temporary_files_is_said_and_nothing_is_written() {
     let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("out");
-    let missing = tmp.path().join("no-such-dir");
-    let run = logstats()
-        .args(["export", fixture("access.log").to_str().unwrap(), "-o"])
-        .arg(&out)
-        .env("TMPDIR", &missing)
-        .output()
+    let text = std::fs::read(fixture("access.log")).unwrap();
+    // Mapped: last written a day ago. Copied: just written.
+    let (mapped, copied) = (tmp.path().join("old.log"), tmp.path().join("new.log"));
+    std::fs::write(&mapped, &text).unwrap();
+    std::fs::write(&copied, &text).unwrap();
+    let day_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(86_400);
+    std::fs::File::options()
+        .write(true)
+        .open(&mapped)
+        .unwrap()
+        .set_modified(day_ago)
         .unwrap();
-    assert_eq!(run.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&run.stderr);
-    assert!(
-        stderr.contains("a temporary file for the second reading")
-            && stderr.contains(missing.to_str().unwrap())
-            && stderr.contains("nothing was written there"),
-        "{stderr}"
-    );
-    assert!(!out.exists());
+    let missing = tmp.path().join("no-such-dir");
+    for (input, what) in [
+        (&mapped, "a temporary file for the second reading"),
+        (&copied, "a temporary copy of"),
+    ] {
+        let out = tmp.path().join("out");
+        let run = logstats()
+            .args(["export", input.to_str().unwrap(), "-o"])
+            .arg(&out)
+            .env("TMPDIR", &missing)
+            .output()
+            .unwrap();
+        assert_eq!(run.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert!(
+            stderr.contains(what)
+                && stderr.contains(&format!("{} (TMPDIR)", missing.display()))
+                && stderr.contains("nothing was written there"),
+            "{stderr}"
+        );
+        assert!(!out.exists());
+    }
 }
 
 /// Filters choose the lines of the first reading, and the second reading

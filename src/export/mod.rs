@@ -36,7 +36,7 @@ mod tables;
 mod visit_index;
 mod visitor_id;
 
-use std::io::{self, Read};
+use std::io::{self, Read, Write};
 use std::ops::Deref;
 
 use memmap2::Mmap;
@@ -106,14 +106,24 @@ impl Deref for InputText {
 
 /// Reads a stream to its end into a temporary file (deleted when it is
 /// closed), mapped: what the report reads once as it streams, an export
-/// reads twice. `Err`: the read error that ended the stream early, with
-/// what was read before it.
+/// reads twice. With the text, the read error that ended the stream early,
+/// if any (what was read before it is kept); `Err`: the temporary file
+/// could not be made, written or mapped.
 fn spill(mut reader: Box<dyn Read + Send>) -> io::Result<(InputText, Option<String>)> {
     let mut file = tempfile::tempfile()?;
-    let read_error = match io::copy(&mut reader, &mut file) {
-        Ok(_) => None,
-        Err(e) => Some(e.to_string()),
-    };
+    let mut buf = vec![0u8; 1 << 16];
+    let mut read_error = None;
+    loop {
+        match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => file.write_all(&buf[..n])?,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                read_error = Some(e.to_string());
+                break;
+            }
+        }
+    }
     if file.metadata()?.len() == 0 {
         return Ok((InputText::Bytes(Vec::new()), read_error));
     }
@@ -123,16 +133,34 @@ fn spill(mut reader: Box<dyn Read + Send>) -> io::Result<(InputText, Option<Stri
     Ok((InputText::Mapped(map), read_error))
 }
 
-fn load(path: &InputPath, mmap: bool) -> Result<(InputText, Option<String>), Error> {
+/// Why a temporary file the export needs could not be made or written:
+/// about the temporary directory, not the input or the output.
+fn temporary_file_error(dir: &std::path::Path, what: &str, e: &io::Error) -> Error {
+    Error::Output {
+        path: dir.display().to_string(),
+        reason: format!(
+            "{what}, in {} (TMPDIR): {e}",
+            std::env::temp_dir().display()
+        ),
+    }
+}
+
+fn load(
+    path: &InputPath,
+    mmap: bool,
+    dir: &std::path::Path,
+) -> Result<(InputText, Option<String>), Error> {
     let opened = crate::input::open(path, mmap)?;
-    let fail = |e: io::Error| match path {
-        InputPath::File(p) => Error::input(p, &e),
-        InputPath::Stdin => Error::input(std::path::Path::new("-"), &e),
-    };
     Ok(match opened.source {
         Source::Mapped(map) => (InputText::Mapped(map), None),
         Source::Bytes(bytes) => (InputText::Bytes(bytes), None),
-        Source::Stream(reader) => spill(reader).map_err(fail)?,
+        Source::Stream(reader) => spill(reader).map_err(|e| {
+            let what = format!(
+                "a temporary copy of {} (an export reads its input twice)",
+                path.display()
+            );
+            temporary_file_error(dir, &what, &e)
+        })?,
     })
 }
 
@@ -161,7 +189,7 @@ pub fn run_export(opts: &RunOptions, export: &ExportOptions) -> Result<ExportOut
 
     let mut texts = Vec::with_capacity(opts.inputs.len());
     for path in &opts.inputs {
-        texts.push((path.display(), load(path, opts.mmap)?));
+        texts.push((path.display(), load(path, opts.mmap, &export.dir)?));
     }
     phases.mark(
         "export: inputs loaded",
@@ -179,14 +207,10 @@ pub fn run_export(opts: &RunOptions, export: &ExportOptions) -> Result<ExportOut
     let mut scanned = Vec::with_capacity(texts.len());
     let mut chunk_base = 0u32;
     let mut first_offset = None;
-    let spill_error = |e: String| Error::Output {
-        path: export.dir.display().to_string(),
-        reason: format!(
-            "a temporary file for the second reading, in {} (TMPDIR): {e}",
-            std::env::temp_dir().display()
-        ),
+    let spill_error = |e: &io::Error| {
+        temporary_file_error(&export.dir, "a temporary file for the second reading", e)
     };
-    let facts = FactSpill::new().map_err(|e| spill_error(e.to_string()))?;
+    let facts = FactSpill::new().map_err(|e| spill_error(&e))?;
     for (name, (text, read_error)) in &texts {
         let format = choose_format(text, opts.format).map_err(|message| Error::Format {
             path: name.clone(),
@@ -212,7 +236,7 @@ pub fn run_export(opts: &RunOptions, export: &ExportOptions) -> Result<ExportOut
             },
         );
         if let Some(e) = result.facts_error.take() {
-            return Err(spill_error(e));
+            return Err(spill_error(&io::Error::other(e)));
         }
         result.read_error.clone_from(read_error);
         partial |= check_scanned(name, format, &result, None, opts.strict, &mut warnings)?;
