@@ -77,6 +77,13 @@ fn ndjson_rows(dir: &Path) -> Vec<serde_json::Map<String, Value>> {
     rows
 }
 
+/// Each row's values of `columns`, in that order.
+fn projected(rows: &[serde_json::Map<String, Value>], columns: &[&str]) -> Vec<Value> {
+    rows.iter()
+        .map(|r| Value::Array(columns.iter().map(|c| r[*c].clone()).collect()))
+        .collect()
+}
+
 const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0";
 const SAFARI: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1";
 
@@ -363,10 +370,7 @@ fn lines_whose_fields_are_decoded_give_their_own_values() {
         "server_address",
         "http_server_request_duration",
     ];
-    let got: Vec<Value> = rows
-        .iter()
-        .map(|r| Value::Array(columns.iter().map(|c| r[*c].clone()).collect()))
-        .collect();
+    let got = projected(&rows, &columns);
     use serde_json::json;
     assert_eq!(
         got,
@@ -1016,10 +1020,7 @@ fn a_filtered_export_holds_the_rows_that_pass() {
         "user_agent_original",
     ];
     let hits = |rows: Vec<serde_json::Map<String, Value>>| -> Vec<Value> {
-        let mut hits: Vec<Value> = rows
-            .iter()
-            .map(|r| Value::Array(hit_columns.iter().map(|c| r[*c].clone()).collect()))
-            .collect();
+        let mut hits = projected(&rows, &hit_columns);
         hits.sort_by_key(|h| h[0].as_i64());
         hits
     };

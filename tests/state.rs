@@ -528,17 +528,21 @@ fn a_line_older_than_the_closed_visits_starts_a_visit_of_its_own() {
     assert_eq!(landing(&state, "/b2"), None);
 }
 
+const DAY: i64 = 86_400;
+
+/// Day `d` after T0's: 10.0.0.1 views /x then /y, 10.0.0.2 views /z.
+fn two_visitors_on_day(d: i64) -> String {
+    [
+        line("10.0.0.1", T0 + d * DAY, "/x"),
+        line("10.0.0.1", T0 + d * DAY + 100, "/y"),
+        line("10.0.0.2", T0 + d * DAY + 200, "/z"),
+    ]
+    .concat()
+}
+
 #[test]
 fn keep_days_drops_older_days_and_what_began_on_them() {
-    let day = 86_400;
-    let lines = |d: i64| {
-        [
-            line("10.0.0.1", T0 + d * day, "/x"),
-            line("10.0.0.1", T0 + d * day + 100, "/y"),
-            line("10.0.0.2", T0 + d * day + 200, "/z"),
-        ]
-        .concat()
-    };
+    let lines = two_visitors_on_day;
     let site = Site::new();
     for d in 0..4 {
         site.append(lines(d).as_bytes());
@@ -560,15 +564,9 @@ fn described(site: &Site) -> String {
 fn the_settled_days_are_read_from_their_sums_and_summed_again_when_one_changes() {
     // One day at a time, three visitors a day: the days before the day
     // before the newest line's are settled, and summed in one block.
-    let day = 86_400;
     let lines = |d: i64| {
-        [
-            line("10.0.0.1", T0 + d * day, "/x"),
-            line("10.0.0.1", T0 + d * day + 100, "/y"),
-            line("10.0.0.2", T0 + d * day + 200, "/z"),
-            line(&format!("10.0.1.{d}"), T0 + d * day + 300, "/x"),
-        ]
-        .concat()
+        let newcomer = line(&format!("10.0.1.{d}"), T0 + d * DAY + 300, "/x");
+        two_visitors_on_day(d) + &newcomer
     };
     let site = Site::new();
     let mut all = String::new();
@@ -585,7 +583,7 @@ fn the_settled_days_are_read_from_their_sums_and_summed_again_when_one_changes()
     assert!(described(&site).contains("summed   the first 3 days"));
     // A late line on day 1, of a new visitor: the sums no longer count
     // day 1 as it is; the run sums the settled days again, exactly.
-    let late = line("10.0.2.1", T0 + day + 500, "/late");
+    let late = line("10.0.2.1", T0 + DAY + 500, "/late");
     site.append(late.as_bytes());
     all.push_str(&late);
     let report = json(&run_state(&site, &[]));
@@ -598,7 +596,7 @@ fn the_settled_days_are_read_from_their_sums_and_summed_again_when_one_changes()
     assert_eq!(report["summary"]["pageviews"], 21);
     assert!(described(&site).contains("summed   the first 3 days"));
     // A line on a day before every day kept: a new first day.
-    let earlier = line("10.0.3.1", T0 - 2 * day, "/early");
+    let earlier = line("10.0.3.1", T0 - 2 * DAY, "/early");
     site.append(earlier.as_bytes());
     all.push_str(&earlier);
     let report = json(&run_state(&site, &[]));
@@ -621,13 +619,12 @@ fn the_settled_days_are_read_from_their_sums_and_summed_again_when_one_changes()
 
 #[test]
 fn keep_days_over_settled_days_sums_what_is_kept() {
-    let day = 86_400;
     let lines = |d: i64| {
         [
-            line("10.0.0.1", T0 + d * day, "/x"),
+            line("10.0.0.1", T0 + d * DAY, "/x"),
             line(
                 &format!("10.0.1.{d}"),
-                T0 + d * day + 300,
+                T0 + d * DAY + 300,
                 &format!("/day{d}"),
             ),
         ]

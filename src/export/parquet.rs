@@ -284,19 +284,17 @@ impl Encoder {
                 nulls += 1;
                 continue;
             }
-            if id as usize >= dict.len() {
-                return Err(io::Error::other(format!(
-                    "{}: value {id} is not in a dictionary of {}",
-                    column.name,
-                    dict.len()
-                )));
-            }
-            let slot = &mut self.local[id as usize];
-            if *slot == NULL {
-                *slot = self.used.len() as u32;
-                self.used.push(id);
-            }
-            self.indices.push(*slot);
+            let number = Some(id)
+                .filter(|&id| (id as usize) < dict.len())
+                .and_then(|id| local_number(&mut self.local, &mut self.used, id))
+                .ok_or_else(|| {
+                    io::Error::other(format!(
+                        "{}: value {id} is not in a dictionary of {}",
+                        column.name,
+                        dict.len()
+                    ))
+                })?;
+            self.indices.push(number);
         }
         if column.nullable {
             self.definition_levels(ids.iter().map(|&id| id != NULL));
@@ -329,26 +327,7 @@ impl Encoder {
             Some(nulls as u64),
             false,
         );
-        if self.used.is_empty() {
-            // Only nulls: no dictionary, and no values.
-            return Ok(Pages {
-                dictionary: None,
-                data: Vec::new(),
-                encoding: Encoding::PLAIN,
-                statistics: Some(statistics),
-            });
-        }
-        let width = bit_width(self.used.len() as u32 - 1);
-        let mut data = std::mem::take(&mut self.values);
-        data.clear();
-        data.push(width);
-        bit_pack(&self.indices, width, &mut data);
-        Ok(Pages {
-            dictionary: Some((dictionary, self.used.len() as u32)),
-            data,
-            encoding: Encoding::RLE_DICTIONARY,
-            statistics: Some(statistics),
-        })
+        Ok(self.dictionary_pages(dictionary, statistics))
     }
 
     /// The status: a dictionary of the few codes of the row group and
@@ -361,15 +340,11 @@ impl Encoder {
         self.used.clear();
         self.indices.clear();
         for &status in statuses {
-            let slot = usize::try_from(status)
+            let number = u32::try_from(status)
                 .ok()
-                .and_then(|s| self.status_slots.get_mut(s))
+                .and_then(|s| local_number(&mut self.status_slots, &mut self.used, s))
                 .ok_or_else(|| io::Error::other(format!("status {status} out of range")))?;
-            if *slot == NULL {
-                *slot = self.used.len() as u32;
-                self.used.push(status as u32);
-            }
-            self.indices.push(*slot);
+            self.indices.push(number);
         }
         let mut dictionary = std::mem::take(&mut self.dictionary);
         dictionary.clear();
@@ -382,26 +357,34 @@ impl Encoder {
             self.status_slots[status as usize] = NULL;
         }
         let statistics = Statistics::int32(min, max, None, Some(0), false);
+        Ok(self.dictionary_pages(dictionary, statistics))
+    }
+
+    /// The pages of a dictionary-encoded column: the row group's
+    /// `dictionary` (of the values in `used`) and each row's number in it
+    /// (`indices`), bit-packed; no dictionary and no values where every
+    /// row is null.
+    fn dictionary_pages(&mut self, dictionary: Vec<u8>, statistics: Statistics) -> Pages {
         let mut data = std::mem::take(&mut self.values);
         data.clear();
         if self.used.is_empty() {
             self.dictionary = dictionary;
-            return Ok(Pages {
+            return Pages {
                 dictionary: None,
                 data,
                 encoding: Encoding::PLAIN,
                 statistics: Some(statistics),
-            });
+            };
         }
         let width = bit_width(self.used.len() as u32 - 1);
         data.push(width);
         bit_pack(&self.indices, width, &mut data);
-        Ok(Pages {
+        Pages {
             dictionary: Some((dictionary, self.used.len() as u32)),
             data,
             encoding: Encoding::RLE_DICTIONARY,
             statistics: Some(statistics),
-        })
+        }
     }
 
     /// Definition levels, 1 for a value and 0 for a null, as RLE runs
@@ -530,6 +513,19 @@ impl Encoder {
         };
         Ok((bytes, close))
     }
+}
+
+/// The number of `value` in a row group's own dictionary: `slots` (one per
+/// value the column may hold, [`NULL`] where not used yet) keeps it, and
+/// `used` lists the values in order of first use. `None`: no such value.
+#[inline]
+fn local_number(slots: &mut [u32], used: &mut Vec<u32>, value: u32) -> Option<u32> {
+    let slot = slots.get_mut(value as usize)?;
+    if *slot == NULL {
+        *slot = used.len() as u32;
+        used.push(value);
+    }
+    Some(*slot)
 }
 
 /// 64-bit integers: the values `present` keeps, DELTA_BINARY_PACKED

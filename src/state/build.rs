@@ -204,14 +204,13 @@ impl State {
     }
 }
 
-/// The count of `key` in `map`, the key copied only when new.
-fn lookup<'m>(map: &'m mut std::collections::HashMap<String, u64>, key: &str) -> &'m mut u64 {
-    if !map.contains_key(key) {
-        map.insert(key.to_string(), 0);
-    }
+/// Adds `n` to the count of `key` in `map`, the key copied only when new.
+fn add_count(map: &mut std::collections::HashMap<String, u64>, key: &str, n: u64) {
     match map.get_mut(key) {
-        Some(n) => n,
-        None => unreachable!("inserted just above"),
+        Some(count) => *count += n,
+        None => {
+            map.insert(key.to_string(), n);
+        }
     }
 }
 
@@ -270,10 +269,10 @@ fn attribute_sources(
             m.add_channel_pageviews(channel, views);
         }
         if let Some(name) = external {
-            *lookup(&mut out.referrers, name) += n;
+            add_count(&mut out.referrers, name, n);
             if channel == Channel::Search {
                 if let Some(term) = &key.search_term {
-                    *lookup(&mut out.search_terms, term) += n;
+                    add_count(&mut out.search_terms, term, n);
                 }
             }
         }

@@ -87,15 +87,10 @@ impl Summed {
 
     fn add_day(&mut self, start: i64, day: &Day, counts: &DayCounts) {
         // Hit-level sums.
-        self.period = Some(match self.period {
-            Some((f, l)) => (f.min(day.first), l.max(day.last)),
-            None => (day.first, day.last),
-        });
+        let span = (day.first, day.last);
+        self.period = Some(widened(self.period, span));
         if day.total.hits > 0 {
-            self.hit_times = Some(match self.hit_times {
-                Some((f, l)) => (f.min(day.first), l.max(day.last)),
-                None => (day.first, day.last),
-            });
+            self.hit_times = Some(widened(self.hit_times, span));
         }
         self.total.merge(&day.total);
         let slots = self.slots.map();
@@ -208,6 +203,14 @@ impl Summed {
             return Err("the sums of the settled days refer to something they do not hold".into());
         }
         latencies_add_up(&self.paths)
+    }
+}
+
+/// The span from the earlier first to the later last of `span` and `by`.
+fn widened(span: Option<(i64, i64)>, by: (i64, i64)) -> (i64, i64) {
+    match span {
+        Some((first, last)) => (first.min(by.0), last.max(by.1)),
+        None => by,
     }
 }
 
