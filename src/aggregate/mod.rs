@@ -127,6 +127,8 @@ pub struct Figures {
     last: LastIds,
     /// Ids of recent user agents, tried first.
     recent_agents: RecentIds,
+    /// Ids of recent clients, tried first.
+    recent_clients: RecentIds,
     /// Ids of recent `Accept-Language` headers, tried first.
     recent_languages: RecentIds,
     /// Table sizes of the last chunk, to size the next one's.
@@ -139,16 +141,12 @@ pub struct Figures {
 /// The ids [`BytesMap::intern_after`] tries first; `u32::MAX` for none.
 #[derive(Debug, Clone, Copy)]
 struct LastIds {
-    client: u32,
     vhost: u32,
 }
 
 impl Default for LastIds {
     fn default() -> Self {
-        LastIds {
-            client: u32::MAX,
-            vhost: u32::MAX,
-        }
+        LastIds { vhost: u32::MAX }
     }
 }
 
@@ -178,6 +176,7 @@ impl Default for Figures {
             server_errors: ServerErrors::default(),
             last: LastIds::default(),
             recent_agents: RecentIds::default(),
+            recent_clients: RecentIds::default(),
             recent_languages: RecentIds::default(),
             chunk_sizes: ChunkSizes::default(),
             metrics: None,
@@ -306,7 +305,7 @@ impl Figures {
         if record.clients {
             let (client, info) = self
                 .clients
-                .intern_after(line.client, &mut self.last.client);
+                .intern_recent(line.client, &mut self.recent_clients);
             info.resolve(line.client);
             info.hits += 1;
             ids.client = client;
@@ -376,7 +375,7 @@ impl Figures {
         }
         let (client, info) = self
             .clients
-            .intern_after(line.client, &mut self.last.client);
+            .intern_recent(line.client, &mut self.recent_clients);
         info.resolve(line.client);
         self.goal_hits.push(GoalHit {
             time: line.time.unix,
