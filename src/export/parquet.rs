@@ -34,7 +34,7 @@ use parquet::file::statistics::Statistics;
 use parquet::file::writer::{SerializedFileWriter, SerializedPageWriter, TrackedWrite};
 use parquet::schema::types::{ColumnDescPtr, SchemaDescriptor, Type};
 
-use super::bits::{bit_pack, bit_width, delta_binary_packed, pack_bools, rle_run};
+use super::bits::{bit_pack, bit_width, definition_levels, delta_binary_packed, pack_bools};
 use super::columns::{Column, Slot};
 use super::format::Compression;
 use super::output::PartWriter;
@@ -48,6 +48,17 @@ pub const ROW_GROUP_ROWS: usize = 122_880;
 /// Longer text values get no min/max statistics: the bounds would be as
 /// long, and user agents are not filtered by range.
 const MAX_STATISTICS_BYTES: usize = 64;
+
+/// A dictionary is small (its values are marked, see [`mark`]) when a
+/// row group has this many rows or more for each of its values.
+const SMALL_DICTIONARY_SHARE: usize = 4;
+
+/// A small dictionary of at most this many values goes whole into a row
+/// group that uses half of them or more: its rows' numbers are then the
+/// column's own, and need no renumbering. A few unused values cost a few
+/// bytes; a larger dictionary written whole into each row group would
+/// cost more (url_path: 14,000 values of which a row group uses 9,000).
+const WHOLE_DICTIONARY_VALUES: usize = 1024;
 
 /// zstd's fastest level: the pages are mostly small numbers already.
 const ZSTD_LEVEL: i32 = 1;
@@ -244,13 +255,13 @@ impl Encoder {
             }
             Slot::VisitId => {
                 let present = |v: i64| v != NO_VISIT;
-                self.definition_levels(rows.visit_id.iter().map(|&v| present(v)));
+                self.definition_levels(&rows.visit_id, present);
                 delta_i64(&rows.visit_id, present, &mut self.kept, &mut self.values)
             }
             Slot::Duration => {
                 let d = &rows.duration;
                 let nulls = d.iter().filter(|v| v.is_nan()).count() as u64;
-                self.definition_levels(d.iter().map(|v| !v.is_nan()));
+                self.definition_levels(d, |v: f64| !v.is_nan());
                 let (mut min, mut max) = (None::<f64>, None::<f64>);
                 for &v in d.iter().filter(|v| !v.is_nan()) {
                     self.values.extend_from_slice(&v.to_le_bytes());
@@ -273,37 +284,55 @@ impl Encoder {
 
     /// A text column: the row group's dictionary and each row's number in it.
     fn text(&mut self, ids: &[u32], dict: &Dict, column: &Column) -> io::Result<Pages> {
-        if self.local.len() < dict.len() {
-            self.local.resize(dict.len(), NULL);
+        let n = dict.len();
+        if self.local.len() < n + 1 {
+            self.local.resize(n + 1, NULL);
         }
         self.used.clear();
         self.indices.clear();
-        let mut nulls = 0;
-        for &id in ids {
-            if id == NULL {
-                nulls += 1;
-                continue;
+        let small = n <= ids.len() / SMALL_DICTIONARY_SHARE;
+        // A null is u32::MAX: past the dictionary, as no value may be.
+        let (past, nulls) = match small {
+            true => mark(&mut self.local[..=n], ids),
+            false => count(ids, n),
+        };
+        let wrong = if past > nulls {
+            let id = ids.iter().find(|&&id| id != NULL && id as usize >= n);
+            Some(format!(
+                "value {} is not in a dictionary of {n}",
+                id.copied().unwrap_or_default()
+            ))
+        } else if nulls > 0 && !column.nullable {
+            // Every row must have a value: a bug, not the log's fault.
+            Some("a null in a column without nulls".into())
+        } else {
+            None
+        };
+        if let Some(wrong) = wrong {
+            if small {
+                self.local[..=n].fill(NULL);
             }
-            let number = Some(id)
-                .filter(|&id| (id as usize) < dict.len())
-                .and_then(|id| local_number(&mut self.local, &mut self.used, id))
-                .ok_or_else(|| {
-                    io::Error::other(format!(
-                        "{}: value {id} is not in a dictionary of {}",
-                        column.name,
-                        dict.len()
-                    ))
-                })?;
-            self.indices.push(number);
+            return Err(io::Error::other(format!("{}: {wrong}", column.name)));
+        }
+        // Marked (small): does the row group use value `id`?
+        let mut whole = false;
+        if small {
+            let in_use = self.local[..n].iter().filter(|&&m| m != 0).count();
+            whole = n <= WHOLE_DICTIONARY_VALUES && in_use * 2 >= n;
+            if whole {
+                // The whole dictionary, numbered as it is.
+                self.used.extend(0..n as u32);
+                if nulls > 0 {
+                    self.indices.extend(ids.iter().filter(|&&id| id != NULL));
+                }
+            } else {
+                self.number_marked(ids, n);
+            }
+        } else {
+            self.number_in_order_of_use(ids);
         }
         if column.nullable {
-            self.definition_levels(ids.iter().map(|&id| id != NULL));
-        } else if nulls > 0 {
-            // Every row must have a value: a bug, not the log's fault.
-            return Err(io::Error::other(format!(
-                "{}: a null in a column without nulls",
-                column.name
-            )));
+            self.definition_levels(ids, |id| id != NULL);
         }
         // The row group's dictionary, plain: each value's length, then it.
         let mut dictionary = std::mem::take(&mut self.dictionary);
@@ -314,10 +343,21 @@ impl Encoder {
             let value = dict.get(id);
             dictionary.extend_from_slice(&(value.len() as u32).to_le_bytes());
             dictionary.extend_from_slice(value);
+            // The statistics are of the values the rows hold.
+            if whole && self.local[id as usize] == 0 {
+                continue;
+            }
             bounded &= value.len() <= MAX_STATISTICS_BYTES;
             min = Some(min.map_or(value, |m| m.min(value)));
             max = Some(max.map_or(value, |m| m.max(value)));
-            self.local[id as usize] = NULL;
+        }
+        // Back to "not used" for the next column chunk.
+        if small {
+            self.local[..=n].fill(NULL);
+        } else {
+            for &id in &self.used {
+                self.local[id as usize] = NULL;
+            }
         }
         let (min, max) = if bounded { (min, max) } else { (None, None) };
         let statistics = Statistics::byte_array(
@@ -327,7 +367,44 @@ impl Encoder {
             Some(nulls as u64),
             false,
         );
-        Ok(self.dictionary_pages(dictionary, statistics))
+        // A whole dictionary without nulls: the rows' numbers are theirs.
+        let indices = (whole && nulls == 0).then_some(ids);
+        Ok(self.dictionary_pages(dictionary, indices, statistics))
+    }
+
+    /// Numbers the values of `ids` in order of first use, each row's
+    /// number in `indices` (nulls left out).
+    fn number_in_order_of_use(&mut self, ids: &[u32]) {
+        self.indices.resize(ids.len(), 0);
+        let mut at = 0;
+        for &id in ids {
+            let number = local_number(&mut self.local, &mut self.used, id).unwrap_or(NULL);
+            // A null's place is taken by the next row's number.
+            self.indices[at] = number;
+            at += (id != NULL) as usize;
+        }
+        self.indices.truncate(at);
+    }
+
+    /// Numbers the values [`mark`] marked in `local`, in the dictionary's
+    /// order (of `n` values), and each row's number in `indices` (nulls
+    /// left out): no test per row of whether its value has a number yet.
+    fn number_marked(&mut self, ids: &[u32], n: usize) {
+        for (value, slot) in self.local[..n].iter_mut().enumerate() {
+            if *slot != 0 {
+                *slot = self.used.len() as u32;
+                self.used.push(value as u32);
+            }
+        }
+        let local = &self.local[..=n];
+        self.indices.resize(ids.len(), 0);
+        let mut at = 0;
+        for &id in ids {
+            // A null's place is taken by the next row's number.
+            self.indices[at] = local[(id as usize).min(n)];
+            at += (id != NULL) as usize;
+        }
+        self.indices.truncate(at);
     }
 
     /// The status: a dictionary of the few codes of the row group and
@@ -357,14 +434,19 @@ impl Encoder {
             self.status_slots[status as usize] = NULL;
         }
         let statistics = Statistics::int32(min, max, None, Some(0), false);
-        Ok(self.dictionary_pages(dictionary, statistics))
+        Ok(self.dictionary_pages(dictionary, None, statistics))
     }
 
     /// The pages of a dictionary-encoded column: the row group's
     /// `dictionary` (of the values in `used`) and each row's number in it
     /// (`indices`), bit-packed; no dictionary and no values where every
     /// row is null.
-    fn dictionary_pages(&mut self, dictionary: Vec<u8>, statistics: Statistics) -> Pages {
+    fn dictionary_pages(
+        &mut self,
+        dictionary: Vec<u8>,
+        indices: Option<&[u32]>,
+        statistics: Statistics,
+    ) -> Pages {
         let mut data = std::mem::take(&mut self.values);
         data.clear();
         if self.used.is_empty() {
@@ -378,7 +460,7 @@ impl Encoder {
         }
         let width = bit_width(self.used.len() as u32 - 1);
         data.push(width);
-        bit_pack(&self.indices, width, &mut data);
+        bit_pack(indices.unwrap_or(&self.indices), width, &mut data);
         Pages {
             dictionary: Some((dictionary, self.used.len() as u32)),
             data,
@@ -387,29 +469,14 @@ impl Encoder {
         }
     }
 
-    /// Definition levels, 1 for a value and 0 for a null, as RLE runs
-    /// with their length in front (data page v1).
-    fn definition_levels(&mut self, present: impl Iterator<Item = bool>) {
-        let mut runs = Vec::new();
-        let mut run: Option<(bool, u64)> = None;
-        for p in present {
-            match &mut run {
-                Some((value, len)) if *value == p => *len += 1,
-                _ => {
-                    if let Some((value, len)) = run {
-                        rle_run(value as u8, len, &mut runs);
-                    }
-                    run = Some((p, 1));
-                }
-            }
-        }
-        if let Some((value, len)) = run {
-            rle_run(value as u8, len, &mut runs);
-        }
+    /// Definition levels of `values` (see [`definition_levels`]) with
+    /// their length in front (data page v1).
+    fn definition_levels<T: Copy>(&mut self, values: &[T], present: impl Fn(T) -> bool) {
         self.levels.clear();
-        self.levels
-            .extend_from_slice(&(runs.len() as u32).to_le_bytes());
-        self.levels.extend_from_slice(&runs);
+        self.levels.extend_from_slice(&[0; 4]);
+        definition_levels(values, present, &mut self.levels);
+        let len = (self.levels.len() - 4) as u32;
+        self.levels[..4].copy_from_slice(&len.to_le_bytes());
     }
 
     /// `raw` compressed (into a buffer kept for the next page).
@@ -515,6 +582,31 @@ impl Encoder {
     }
 }
 
+/// Marks in `marks` (zeroed here) each value of `ids` with 1, nulls and
+/// values past the dictionary (`marks.len() - 1` values) in its last slot;
+/// (values past the dictionary, nulls) among them.
+fn mark(marks: &mut [u32], ids: &[u32]) -> (usize, usize) {
+    let n = marks.len() - 1;
+    marks.fill(0);
+    let (mut past, mut nulls) = (0, 0);
+    for &id in ids {
+        marks[(id as usize).min(n)] = 1;
+        past += (id as usize >= n) as usize;
+        nulls += (id == NULL) as usize;
+    }
+    (past, nulls)
+}
+
+/// (values of `ids` past a dictionary of `n`, nulls among them).
+fn count(ids: &[u32], n: usize) -> (usize, usize) {
+    let (mut past, mut nulls) = (0, 0);
+    for &id in ids {
+        past += (id as usize >= n) as usize;
+        nulls += (id == NULL) as usize;
+    }
+    (past, nulls)
+}
+
 /// The number of `value` in a row group's own dictionary: `slots` (one per
 /// value the column may hold, [`NULL`] where not used yet) keeps it, and
 /// `used` lists the values in order of first use. `None`: no such value.
@@ -536,18 +628,24 @@ fn delta_i64(
     kept: &mut Vec<i64>,
     out: &mut Vec<u8>,
 ) -> Pages {
-    kept.clear();
-    let (mut min, mut max) = (None::<i64>, None::<i64>);
-    let mut nulls = 0u64;
-    for &v in values {
-        if !present(v) {
-            nulls += 1;
-            continue;
+    let nulls = values.iter().filter(|&&v| !present(v)).count();
+    // Without nulls, the values as they are; else those that are not.
+    let kept: &[i64] = if nulls == 0 {
+        values
+    } else {
+        kept.clear();
+        kept.resize(values.len(), 0);
+        let mut at = 0;
+        for &v in values {
+            // A null's place is taken by the next value.
+            kept[at] = v;
+            at += present(v) as usize;
         }
-        kept.push(v);
-        min = Some(min.map_or(v, |m| m.min(v)));
-        max = Some(max.map_or(v, |m| m.max(v)));
-    }
+        kept.truncate(at);
+        kept
+    };
+    let nulls = nulls as u64;
+    let (min, max) = (kept.iter().min().copied(), kept.iter().max().copied());
     delta_binary_packed(kept, out);
     Pages {
         dictionary: None,
@@ -561,12 +659,107 @@ fn delta_i64(
 mod tests {
     use super::*;
     use crate::export::bits::tests::unpack;
+    use crate::export::columns::Text;
+    use std::borrow::Cow;
+
+    /// The values of a text column chunk's rows that are not null, read
+    /// back from its dictionary page and its data page's numbers.
+    fn read_text(pages: &Pages, values: usize) -> Vec<Vec<u8>> {
+        let Some((dictionary, entries)) = &pages.dictionary else {
+            return Vec::new();
+        };
+        let mut plain = &dictionary[..];
+        let mut entries_read = Vec::new();
+        while !plain.is_empty() {
+            let len = u32::from_le_bytes(plain[..4].try_into().unwrap()) as usize;
+            entries_read.push(plain[4..4 + len].to_vec());
+            plain = &plain[4 + len..];
+        }
+        assert_eq!(entries_read.len(), *entries as usize);
+        let width = pages.data[0];
+        unpack(&pages.data[1..], width, values)
+            .into_iter()
+            .map(|i| entries_read[i as usize].clone())
+            .collect()
+    }
 
     #[test]
-    fn definition_levels_are_runs() {
+    fn text_columns_read_back_however_their_dictionary_is_numbered() {
+        // Values 0..n of a column's dictionary; rows take some of them.
+        let dict_of = |n: usize| Dict::of((0..n).map(|i| Cow::Owned(format!("v{i:05}")))).0;
+        let column = Column {
+            name: "device",
+            slot: Slot::Text(Text::Device),
+            nullable: true,
+        };
+        let every = |k: u32, n: u32| move |i: u32| i.wrapping_mul(2_654_435_761) % k * (n / k);
+        let cases: Vec<(&str, usize, Vec<u32>)> = vec![
+            // More values than a quarter of the rows: numbered in order of
+            // first use.
+            (
+                "in order of use",
+                10,
+                (0..20).map(|i| (i * 7) % 10).collect(),
+            ),
+            // A small dictionary used in part: the used values marked.
+            ("marked", 100, (0..1000).map(every(10, 100)).collect()),
+            // Over the size of a whole dictionary: marked.
+            (
+                "marked, large",
+                1100,
+                (0..5000).map(|i| (i * 31) % 1100).collect(),
+            ),
+            // A small dictionary mostly used: whole.
+            (
+                "whole",
+                8,
+                (0..100).map(|i| [1, 3, 4, 6, 7][i as usize % 5]).collect(),
+            ),
+        ];
+        for (what, n, ids) in cases {
+            let dict = dict_of(n);
+            for with_nulls in [false, true] {
+                let ids: Vec<u32> = ids
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &id)| if with_nulls && i % 4 == 1 { NULL } else { id })
+                    .collect();
+                let mut e = Encoder::new(Compression::Snappy).unwrap();
+                let pages = e.text(&ids, &dict, &column).unwrap();
+                let kept: Vec<u32> = ids.iter().copied().filter(|&id| id != NULL).collect();
+                let expected: Vec<Vec<u8>> = kept.iter().map(|&id| dict.get(id).to_vec()).collect();
+                assert_eq!(
+                    read_text(&pages, kept.len()),
+                    expected,
+                    "{what}, nulls: {with_nulls}"
+                );
+                let statistics = pages.statistics.unwrap();
+                let min = kept.iter().map(|&id| dict.get(id)).min();
+                let max = kept.iter().map(|&id| dict.get(id)).max();
+                assert_eq!(statistics.min_bytes_opt(), min, "{what}");
+                assert_eq!(statistics.max_bytes_opt(), max, "{what}");
+                assert_eq!(
+                    statistics.null_count_opt(),
+                    Some((ids.len() - kept.len()) as u64)
+                );
+                // The encoder is ready for the next chunk: nothing numbered.
+                assert!(e.local.iter().all(|&slot| slot == NULL), "{what}");
+            }
+        }
+        // A value past the dictionary is an error, not a wrong row.
+        let mut e = Encoder::new(Compression::Snappy).unwrap();
+        let err = e.text(&[0, 1, 9], &dict_of(3), &column).err().unwrap();
+        assert_eq!(
+            err.to_string(),
+            "device: value 9 is not in a dictionary of 3"
+        );
+    }
+
+    #[test]
+    fn definition_levels_read_back() {
         let mut e = Encoder::new(Compression::Snappy).unwrap();
         let present = [true, true, false, true, false, false, false];
-        e.definition_levels(present.iter().copied());
+        e.definition_levels(&present, |p| p);
         let len = u32::from_le_bytes(e.levels[..4].try_into().unwrap()) as usize;
         assert_eq!(len, e.levels.len() - 4);
         let decoded: Vec<bool> = unpack(&e.levels[4..], 1, present.len())
