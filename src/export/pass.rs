@@ -20,7 +20,7 @@ use super::output::{ExportDir, PartWriter};
 use super::recent::{Recent, RecentPairs, Seen};
 use super::rows::{log_text, Dict, Dicts, Rows, NO_VISIT, NULL};
 use super::tables::Tables;
-use super::visit_index::{span_holding, Visit, VisitIndex};
+use super::visit_index::{holds, span_holding, Visit, VisitIndex};
 use super::visitor_id::{hex, VisitorIds};
 use crate::aggregate::pageviews::partitions::Partitions;
 use crate::aggregate::pageviews::PARTITIONS;
@@ -420,6 +420,7 @@ impl<'c> PartRows<'c> {
                     } else {
                         ctx.visits.visits_of(client.unified, agent_index as u32)
                     },
+                    held: None,
                 };
                 self.seen.put(ids.client, agent_index as u32, seen);
                 seen
@@ -440,12 +441,20 @@ impl<'c> PartRows<'c> {
                 let p = client.partition as usize;
                 let origin = self.origins[p];
                 self.origins[p] += 1;
-                ctx.visits.page_view(p as u32, origin).map(|v| {
+                let visit = ctx.visits.page_view(p as u32, origin).map(|v| {
                     place = (v.entry, v.exit);
                     v.visit
-                })
+                });
+                if visit.is_some() {
+                    let held = Seen { held: visit, ..seen };
+                    self.seen.put(ids.client, agent_index as u32, held);
+                }
+                visit
             } else if !agent.bot {
-                span_holding(seen.visits, time)
+                match seen.held {
+                    Some(v) if holds(v, time) => Some(v),
+                    _ => span_holding(seen.visits, time),
+                }
             } else {
                 None
             };

@@ -28,6 +28,10 @@ pub struct Seen<'c> {
     /// Its visits, in time order (none for a bot: bots make no visits and
     /// their hits belong to none).
     pub visits: &'c [Visit],
+    /// The visit of its last page view: the hits after it (its images,
+    /// scripts, styles) are nearly always in it, found without a search
+    /// of `visits`, whose memory the page view did not touch.
+    pub held: Option<&'c Visit>,
 }
 
 /// Keys up to this long are kept.

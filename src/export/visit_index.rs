@@ -205,6 +205,16 @@ impl VisitIndex {
     }
 }
 
+/// Whether `visit` is the one of its visitor's whose span holds `time`
+/// (as [`span_holding`] finds it): it began at or before `time`, and
+/// `time` is within the gap of its last page view, before which no later
+/// visit of the visitor can have begun (visits are more than the gap
+/// apart).
+#[inline]
+pub fn holds(visit: &Visit, time: i64) -> bool {
+    visit.first <= time && time - visit.last <= VISIT_GAP_SECONDS
+}
+
 /// The visit of `visits` (one visitor's, in time order) whose span holds
 /// `time`.
 #[inline]
