@@ -26,6 +26,7 @@ pub mod hit_metrics;
 pub mod latency;
 mod merge;
 pub mod pageviews;
+pub mod recent_keys;
 pub mod server_errors;
 mod slot;
 
@@ -45,6 +46,7 @@ use pageviews::pairs::{FirstPair, PairMap};
 use pageviews::partitions::Partitions;
 use pageviews::segment::Segment;
 use pageviews::{ClientInfo, PageView, NO_LANGUAGE, NO_VHOST, PARTITIONS};
+use recent_keys::Recent;
 use server_errors::ServerErrors;
 
 pub use slot::SLOT_SECONDS;
@@ -127,8 +129,9 @@ pub struct Figures {
     last: LastIds,
     /// Ids of recent user agents, tried first.
     recent_agents: RecentIds,
-    /// Ids of recent clients, tried first.
-    recent_clients: RecentIds,
+    /// Ids of recent clients, and hits not yet added to the client's
+    /// (when the slot is taken over, and at the end of each chunk).
+    recent_clients: Recent<(u32, u32)>,
     /// Ids of recent `Accept-Language` headers, tried first.
     recent_languages: RecentIds,
     /// Table sizes of the last chunk, to size the next one's.
@@ -137,6 +140,10 @@ pub struct Figures {
     /// [`Record::metrics`] asked for it.
     pub metrics: Option<Box<HitMetrics>>,
 }
+
+/// Slots of the table of recent clients (see [`Figures::client_hit`]), of
+/// about 80 bytes each.
+const RECENT_CLIENTS: usize = 1024;
 
 /// The ids [`BytesMap::intern_after`] tries first; `u32::MAX` for none.
 #[derive(Debug, Clone, Copy)]
@@ -176,7 +183,7 @@ impl Default for Figures {
             server_errors: ServerErrors::default(),
             last: LastIds::default(),
             recent_agents: RecentIds::default(),
-            recent_clients: RecentIds::default(),
+            recent_clients: Recent::new(RECENT_CLIENTS),
             recent_languages: RecentIds::default(),
             chunk_sizes: ChunkSizes::default(),
             metrics: None,
@@ -303,12 +310,7 @@ impl Figures {
         }
         ids.agent = agent;
         if record.clients {
-            let (client, info) = self
-                .clients
-                .intern_recent(line.client, &mut self.recent_clients);
-            info.resolve(line.client);
-            info.hits += 1;
-            ids.client = client;
+            ids.client = self.client_hit(line.client);
         }
         if let Some(goals) = record.goals.filter(|_| !word_bot) {
             self.record_goal_hit(goals, line, method, path_text, agent);
@@ -343,6 +345,38 @@ impl Figures {
         ids
     }
 
+    /// The id of a hit's client, whose hits are counted. Recent clients
+    /// are found in [`Recent`], their hits counted there and added to the
+    /// client's own when its slot is taken over or the chunk ends: an
+    /// export interns every line's client, and a lookup in a table of a
+    /// few hundred thousand clients, then in the client's entry, waited
+    /// for memory on most lines.
+    #[inline]
+    fn client_hit(&mut self, client: &[u8]) -> u32 {
+        if let Some((id, hits)) = self.recent_clients.get_mut(client, 0) {
+            *hits += 1;
+            return *id;
+        }
+        let (id, info) = self.clients.intern(client);
+        info.resolve(client);
+        info.hits += 1;
+        if let Some((old, hits)) = self.recent_clients.put(client, 0, (id, 0)) {
+            self.clients.value_mut(old).hits += hits as u64;
+        }
+        id
+    }
+
+    /// Adds the hits [`client_hit`](Self::client_hit) counted in recent
+    /// clients' slots to the clients'.
+    fn flush_client_hits(&mut self) {
+        for (id, hits) in self.recent_clients.values_mut() {
+            if *hits > 0 {
+                self.clients.value_mut(*id).hits += *hits as u64;
+                *hits = 0;
+            }
+        }
+    }
+
     /// Out of line, like [`PathStats::record_time`]: a run without
     /// `--format prometheus` keeps the hot loop as it was.
     #[inline(never)]
@@ -373,9 +407,7 @@ impl Figures {
         if mask == 0 {
             return;
         }
-        let (client, info) = self
-            .clients
-            .intern_recent(line.client, &mut self.recent_clients);
+        let (client, info) = self.clients.intern(line.client);
         info.resolve(line.client);
         self.goal_hits.push(GoalHit {
             time: line.time.unix,
@@ -388,6 +420,7 @@ impl Figures {
     /// Resolves the chunk-local ids of a chunk's candidate page views to
     /// this result's, and files them by partition.
     pub fn flush_chunk(&mut self, views: ChunkViews<'_>) {
+        self.flush_client_hits();
         if views.is_empty() {
             return;
         }

@@ -446,7 +446,10 @@ impl<'c> PartRows<'c> {
                     v.visit
                 });
                 if visit.is_some() {
-                    let held = Seen { held: visit, ..seen };
+                    let held = Seen {
+                        held: visit,
+                        ..seen
+                    };
                     self.seen.put(ids.client, agent_index as u32, held);
                 }
                 visit
