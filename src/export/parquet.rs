@@ -4,9 +4,10 @@
 //! numbers rows already hold: a text column's dictionary page lists the
 //! distinct values of the row group (or, for a column of at most 1,024
 //! values of which the row group uses half or more, all of them) and its
-//! data page their numbers, with no text hashed again. The crate's own column writer hashes every value
-//! for its dictionary; on 4.4 million rows of 30 columns that cost more
-//! than the whole report (see the README).
+//! data page their numbers, with no text hashed again. The crate's own
+//! column writer hashes every value for its dictionary; on 4.4 million
+//! rows of 30 columns that cost more than the whole report (see the
+//! README).
 //!
 //! Layout: one row group per [`Rows`] given (up to [`ROW_GROUP_ROWS`]),
 //! one dictionary page and one data page (format v1) per column chunk,
