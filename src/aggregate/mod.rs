@@ -130,8 +130,10 @@ pub struct Figures {
     /// Ids of recent user agents, tried first.
     recent_agents: RecentIds,
     /// Ids of recent clients, and hits not yet added to the client's
-    /// (when the slot is taken over, and at the end of each chunk).
-    recent_clients: Recent<(u32, u32)>,
+    /// (when the slot is taken over, and at the end of each chunk). Made
+    /// on the first client counted: most runs count none, and figures are
+    /// made per partial result and per day.
+    recent_clients: Option<Box<Recent<(u32, u32)>>>,
     /// Ids of recent `Accept-Language` headers, tried first.
     recent_languages: RecentIds,
     /// Table sizes of the last chunk, to size the next one's.
@@ -183,7 +185,7 @@ impl Default for Figures {
             server_errors: ServerErrors::default(),
             last: LastIds::default(),
             recent_agents: RecentIds::default(),
-            recent_clients: Recent::new(RECENT_CLIENTS),
+            recent_clients: None,
             recent_languages: RecentIds::default(),
             chunk_sizes: ChunkSizes::default(),
             metrics: None,
@@ -353,14 +355,17 @@ impl Figures {
     /// for memory on most lines.
     #[inline]
     fn client_hit(&mut self, client: &[u8]) -> u32 {
-        if let Some((id, hits)) = self.recent_clients.get_mut(client, 0) {
+        let recent = self
+            .recent_clients
+            .get_or_insert_with(|| Box::new(Recent::new(RECENT_CLIENTS)));
+        if let Some((id, hits)) = recent.get_mut(client, 0) {
             *hits += 1;
             return *id;
         }
         let (id, info) = self.clients.intern(client);
         info.resolve(client);
         info.hits += 1;
-        if let Some((old, hits)) = self.recent_clients.put(client, 0, (id, 0)) {
+        if let Some((old, hits)) = recent.put(client, 0, (id, 0)) {
             self.clients.value_mut(old).hits += hits as u64;
         }
         id
@@ -369,7 +374,10 @@ impl Figures {
     /// Adds the hits [`client_hit`](Self::client_hit) counted in recent
     /// clients' slots to the clients'.
     fn flush_client_hits(&mut self) {
-        for (id, hits) in self.recent_clients.values_mut() {
+        let Some(recent) = &mut self.recent_clients else {
+            return;
+        };
+        for (id, hits) in recent.values_mut() {
             if *hits > 0 {
                 self.clients.value_mut(*id).hits += *hits as u64;
                 *hits = 0;
