@@ -121,17 +121,18 @@ impl<'a> RowFields<'a> {
     }
 }
 
-/// One line's facts, encoded on the stack and added to the chunk's at
-/// once: a push per number, with its check for room, cost a third more.
-struct Encoded {
-    bytes: [u8; MAX_FACT_BYTES],
+/// One line's facts, encoded in place at the end of the chunk's: a push
+/// per number, with its check for room, cost a third more; encoding on the
+/// stack and copying cost a clearing of the buffer and a copy per line.
+struct Encoded<'b> {
+    bytes: &'b mut [u8; MAX_FACT_BYTES],
     len: usize,
 }
 
 /// The most a line's facts take: 15 numbers of at most 10 bytes.
 const MAX_FACT_BYTES: usize = 150;
 
-impl Encoded {
+impl Encoded<'_> {
     #[inline(always)]
     fn put(&mut self, mut v: u64) {
         while v >= 0x80 {
@@ -161,7 +162,9 @@ fn place(line: &[u8], field: &[u8]) -> Option<usize> {
 /// Writes the facts of one chunk's kept lines, in order.
 #[derive(Debug, Default)]
 pub struct FactWriter {
-    pub buf: Vec<u8>,
+    /// The facts written, then room for a line's (see [`Encoded`]).
+    buf: Vec<u8>,
+    len: usize,
     /// The last line written: its number in the chunk, where it starts,
     /// its time.
     line: u64,
@@ -172,8 +175,26 @@ pub struct FactWriter {
 impl FactWriter {
     /// Starts a chunk (keeping the buffer's room).
     pub fn clear(&mut self) {
-        self.buf.clear();
+        self.len = 0;
         (self.line, self.start, self.time) = (0, 0, 0);
+    }
+
+    /// The facts written since the chunk started.
+    pub fn written(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+
+    /// Room for one line's facts after those written.
+    #[inline]
+    fn room(&mut self) -> Encoded<'_> {
+        let end = self.len + MAX_FACT_BYTES;
+        if self.buf.len() < end {
+            self.buf.resize(end.max(2 * self.buf.len()), 0);
+        }
+        match self.buf[self.len..].first_chunk_mut::<MAX_FACT_BYTES>() {
+            Some(bytes) => Encoded { bytes, len: 0 },
+            None => unreachable!("room was made above"),
+        }
     }
 
     /// Kept line `number` (from 1) of `chunk`, whose text is `text` (a
@@ -198,17 +219,18 @@ impl FactWriter {
             ))
         })();
         let gap = number.saturating_sub(self.line);
-        let mut e = Encoded {
-            bytes: [0; MAX_FACT_BYTES],
-            len: 0,
-        };
-        e.put(gap << 1 | places.is_none() as u64);
-        e.put(start.saturating_sub(self.start) as u64);
-        e.put(text.len() as u64);
+        let start_gap = start.saturating_sub(self.start) as u64;
+        let time_gap = zigzag(fields.time.wrapping_sub(self.time));
         (self.line, self.start) = (number, start);
-        if let Some((method, query, referer, vhost, response)) = places {
-            e.put(zigzag(fields.time.wrapping_sub(self.time)));
+        if places.is_some() {
             self.time = fields.time;
+        }
+        let mut e = self.room();
+        e.put(gap << 1 | places.is_none() as u64);
+        e.put(start_gap);
+        e.put(text.len() as u64);
+        if let Some((method, query, referer, vhost, response)) = places {
+            e.put(time_gap);
             e.put(fields.status as u64);
             e.put(fields.bytes);
             e.put(response);
@@ -224,7 +246,7 @@ impl FactWriter {
                 }
             }
         }
-        self.buf.extend_from_slice(&e.bytes[..e.len]);
+        self.len += e.len;
     }
 }
 
@@ -384,7 +406,7 @@ not a log line\n\
         for (n, text, p) in &lines {
             writer.add(*n, CHUNK, text, p);
         }
-        let mut reader = FactReader::new(&writer.buf, CHUNK);
+        let mut reader = FactReader::new(writer.written(), CHUNK);
         for (n, _, p) in &lines {
             let (number, fact) = reader.next_fact().unwrap().unwrap();
             assert_eq!(number, *n);
@@ -408,7 +430,7 @@ not a log line\n\
         );
         let mut writer = FactWriter::default();
         writer.add(*n, CHUNK, text, &elsewhere);
-        let mut reader = FactReader::new(&writer.buf, CHUNK);
+        let mut reader = FactReader::new(writer.written(), CHUNK);
         let (number, fact) = reader.next_fact().unwrap().unwrap();
         assert_eq!(number, 3);
         // The line as the first reading cut it: up to its `\r\n`.
@@ -424,10 +446,10 @@ not a log line\n\
             writer.add(*n, CHUNK, text, p);
         }
         let short = &CHUNK[..CHUNK.len() / 2];
-        let mut reader = FactReader::new(&writer.buf, short);
+        let mut reader = FactReader::new(writer.written(), short);
         let results: Vec<_> = std::iter::from_fn(|| reader.next_fact()).collect();
         assert!(results.iter().any(|r| r.is_err()));
-        let mut truncated = FactReader::new(&writer.buf[..writer.buf.len() - 1], CHUNK);
+        let mut truncated = FactReader::new(&writer.written()[..writer.written().len() - 1], CHUNK);
         let last = std::iter::from_fn(|| truncated.next_fact()).last().unwrap();
         assert_eq!(last, Err(Mismatch));
     }

@@ -139,8 +139,8 @@ impl Partial {
             self.ids_room = self.ids_room.max(ids.len());
             self.line_ids.push(index, ids);
         }
-        if let Some(spill) = facts.filter(|_| !self.fact_writer.buf.is_empty()) {
-            let bytes = &self.fact_writer.buf;
+        if let Some(spill) = facts.filter(|_| !self.fact_writer.written().is_empty()) {
+            let bytes = self.fact_writer.written();
             match spill.append(bytes) {
                 Ok(at) => self.facts.push(ChunkFacts {
                     chunk: index,
