@@ -125,7 +125,8 @@ impl<'a> RowFields<'a> {
 /// per number, with its check for room, cost a third more; encoding on the
 /// stack and copying cost a clearing of the buffer and a copy per line.
 struct Encoded<'b> {
-    bytes: &'b mut [u8; MAX_FACT_BYTES],
+    /// [`MAX_FACT_BYTES`] long.
+    bytes: &'b mut [u8],
     len: usize,
 }
 
@@ -191,9 +192,9 @@ impl FactWriter {
         if self.buf.len() < end {
             self.buf.resize(end.max(2 * self.buf.len()), 0);
         }
-        match self.buf[self.len..].first_chunk_mut::<MAX_FACT_BYTES>() {
-            Some(bytes) => Encoded { bytes, len: 0 },
-            None => unreachable!("room was made above"),
+        Encoded {
+            bytes: &mut self.buf[self.len..end],
+            len: 0,
         }
     }
 
