@@ -21,6 +21,22 @@ struct Slot<V> {
     value: V,
 }
 
+impl<V> Slot<V> {
+    /// Whether the slot holds (`key`, `tag`).
+    #[inline]
+    fn holds(&self, key: &[u8], tag: u32) -> bool {
+        self.len as usize == key.len() && self.tag == tag && &self.key[..key.len()] == key
+    }
+}
+
+/// The size of a direct-mapped table asked for `slots` slots (the next
+/// power of two, at least 2) and the shift that takes a 64-bit hash to a
+/// slot: `64 - log2(size)`.
+pub fn table_size(slots: usize) -> (usize, u32) {
+    let slots = slots.next_power_of_two().max(2);
+    (slots, 64 - slots.trailing_zeros())
+}
+
 /// Values of recent keys: `(bytes, tag)` to `V`.
 #[derive(Clone)]
 pub struct Recent<V> {
@@ -32,10 +48,10 @@ pub struct Recent<V> {
 impl<V: Copy> Recent<V> {
     /// A table of `slots` (a power of two) slots.
     pub fn new(slots: usize) -> Self {
-        let slots = slots.next_power_of_two().max(2);
+        let (slots, shift) = table_size(slots);
         Recent {
             slots: vec![None; slots],
-            shift: 64 - slots.trailing_zeros(),
+            shift,
         }
     }
 
@@ -46,8 +62,7 @@ impl<V: Copy> Recent<V> {
             return None;
         }
         let slot = self.slots[self.slot_of(key, tag)].as_ref()?;
-        (slot.len as usize == key.len() && slot.tag == tag && &slot.key[..key.len()] == key)
-            .then_some(slot.value)
+        slot.holds(key, tag).then_some(slot.value)
     }
 
     /// The value of (`key`, `tag`), to change, if it is still here.
@@ -58,8 +73,7 @@ impl<V: Copy> Recent<V> {
         }
         let at = self.slot_of(key, tag);
         let slot = self.slots[at].as_mut()?;
-        (slot.len as usize == key.len() && slot.tag == tag && &slot.key[..key.len()] == key)
-            .then_some(&mut slot.value)
+        slot.holds(key, tag).then_some(&mut slot.value)
     }
 
     /// Keeps `value` for (`key`, `tag`); the value of the key whose slot

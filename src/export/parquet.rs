@@ -326,7 +326,7 @@ impl Encoder {
                 // The whole dictionary, numbered as it is.
                 self.used.extend(0..n as u32);
                 if nulls > 0 {
-                    self.indices.extend(ids.iter().filter(|&&id| id != NULL));
+                    kept_in_place(ids, |id| id != NULL, &mut self.indices, |id| id);
                 }
             } else {
                 self.number_marked(ids, n);
@@ -378,15 +378,13 @@ impl Encoder {
     /// Numbers the values of `ids` in order of first use, each row's
     /// number in `indices` (nulls left out).
     fn number_in_order_of_use(&mut self, ids: &[u32]) {
-        self.indices.resize(ids.len(), 0);
-        let mut at = 0;
-        for &id in ids {
-            let number = local_number(&mut self.local, &mut self.used, id).unwrap_or(NULL);
-            // A null's place is taken by the next row's number.
-            self.indices[at] = number;
-            at += (id != NULL) as usize;
-        }
-        self.indices.truncate(at);
+        let (local, used) = (&mut self.local, &mut self.used);
+        kept_in_place(
+            ids,
+            |id| id != NULL,
+            &mut self.indices,
+            |id| local_number(local, used, id).unwrap_or(NULL),
+        );
     }
 
     /// Numbers the values [`mark`] marked in `local`, in the dictionary's
@@ -400,14 +398,12 @@ impl Encoder {
             }
         }
         let local = &self.local[..=n];
-        self.indices.resize(ids.len(), 0);
-        let mut at = 0;
-        for &id in ids {
-            // A null's place is taken by the next row's number.
-            self.indices[at] = local[(id as usize).min(n)];
-            at += (id != NULL) as usize;
-        }
-        self.indices.truncate(at);
+        kept_in_place(
+            ids,
+            |id| id != NULL,
+            &mut self.indices,
+            |id| local[(id as usize).min(n)],
+        );
     }
 
     /// The status: a dictionary of the few codes of the row group and
@@ -623,6 +619,26 @@ fn local_number(slots: &mut [u32], used: &mut Vec<u32>, value: u32) -> Option<u3
     Some(*slot)
 }
 
+/// `out` becomes `map` of each value of `values` that `present` keeps, in
+/// order. Each value is written and a null's place taken by the next one,
+/// with no branch per value: nulls come and go from row to row.
+#[inline(always)]
+fn kept_in_place<T: Copy, U: Copy + Default>(
+    values: &[T],
+    present: impl Fn(T) -> bool,
+    out: &mut Vec<U>,
+    mut map: impl FnMut(T) -> U,
+) {
+    out.clear();
+    out.resize(values.len(), U::default());
+    let mut at = 0;
+    for &v in values {
+        out[at] = map(v);
+        at += present(v) as usize;
+    }
+    out.truncate(at);
+}
+
 /// 64-bit integers: the values `present` keeps, DELTA_BINARY_PACKED
 /// (`kept` holds them on the way).
 fn delta_i64(
@@ -636,15 +652,7 @@ fn delta_i64(
     let kept: &[i64] = if nulls == 0 {
         values
     } else {
-        kept.clear();
-        kept.resize(values.len(), 0);
-        let mut at = 0;
-        for &v in values {
-            // A null's place is taken by the next value.
-            kept[at] = v;
-            at += present(v) as usize;
-        }
-        kept.truncate(at);
+        kept_in_place(values, present, kept, |v| v);
         kept
     };
     let nulls = nulls as u64;

@@ -16,6 +16,7 @@
 //! kept in the slot (the text is short), so that a hit reads nothing
 //! elsewhere; longer text is looked up every time.
 
+use crate::aggregate::recent_keys::table_size;
 pub use crate::aggregate::recent_keys::Recent;
 
 use super::tables::ClientRow;
@@ -48,10 +49,10 @@ pub struct RecentPairs<V> {
 impl<V: Copy> RecentPairs<V> {
     /// A table of `slots` (a power of two) slots.
     pub fn new(slots: usize) -> Self {
-        let slots = slots.next_power_of_two().max(2);
+        let (slots, shift) = table_size(slots);
         RecentPairs {
             slots: vec![None; slots],
-            shift: 64 - slots.trailing_zeros(),
+            shift,
         }
     }
 

@@ -223,7 +223,7 @@ pub fn span_holding(visits: &[Visit], time: i64) -> Option<&Visit> {
     // after it, and so cannot hold it.
     let after = visits.partition_point(|v| v.first <= time);
     let visit = &visits[after.checked_sub(1)?];
-    (time - visit.last <= VISIT_GAP_SECONDS).then_some(visit)
+    holds(visit, time).then_some(visit)
 }
 
 #[cfg(test)]
