@@ -239,6 +239,7 @@ struct PartRows<'c> {
     own: PartDicts,
     queries: HashMap<Box<[u8]>, u32>,
     referrers: HashMap<Box<[u8]>, u32>,
+    /// Each visitor's keyed hash to its `visitor_id`'s number.
     visitors: HashMap<u64, u32>,
     /// The last method, and its number: a line often has the one before's.
     last_method: (Vec<u8>, u32),
@@ -421,7 +422,8 @@ impl<'c> PartRows<'c> {
                     visits: if agent.bot {
                         &[]
                     } else {
-                        ctx.visits.visits_of(client.unified, agent_index as u32)
+                        let agent = agent_index as u32;
+                        ctx.visits.visits_of(client.partition, client.unified, agent)
                     },
                     held: None,
                 };
@@ -614,16 +616,15 @@ impl<'c> PartRows<'c> {
         id
     }
 
+    /// The number of a visitor's `visitor_id` in the part's dictionary.
+    /// `visitors` is that dictionary's only index, and is never emptied
+    /// (the dictionary holds every id anyway): each id goes in once.
     fn visitor_id(&mut self, hash: u64) -> u32 {
-        if let Some(&id) = self.visitors.get(&hash) {
-            return id;
-        }
-        let id = self.own.visitor_ids.intern(&hex(hash));
-        if self.visitors.len() >= MAX_CACHED {
-            self.visitors.clear();
-        }
-        self.visitors.insert(hash, id);
-        id
+        let dict = &mut self.own.visitor_ids;
+        *self
+            .visitors
+            .entry(hash)
+            .or_insert_with(|| dict.push_distinct_ascii(&hex(hash)))
     }
 }
 

@@ -45,6 +45,17 @@ impl Dict {
         id
     }
 
+    /// The number of `text`, ASCII, which the caller knows is not here
+    /// yet (it keeps its own index): added without being hashed. Such a
+    /// dictionary is not interned into.
+    pub fn push_distinct_ascii(&mut self, text: &[u8]) -> u32 {
+        debug_assert!(text.is_ascii() && self.index.is_empty());
+        let id = self.ends.len() as u32;
+        self.bytes.extend_from_slice(text);
+        self.ends.push(self.bytes.len() as u32);
+        id
+    }
+
     /// A dictionary of `texts`, in order, and the number of each.
     pub fn of<'t>(texts: impl IntoIterator<Item = Cow<'t, str>>) -> (Dict, Vec<u32>) {
         let mut dict = Dict::default();

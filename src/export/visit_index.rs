@@ -50,8 +50,11 @@ struct PartVisits {
     /// [`EXIT_BIT`]; [`NO_VIEW`] for a bot's candidate.
     views: Vec<u32>,
     visits: Vec<Visit>,
-    /// (client, agent, first visit, end of visits) of each visitor.
-    visitors: Vec<(u32, u32, u32, u32)>,
+    /// (client, agent) to (first visit, end of visits) of each visitor:
+    /// made while the partition is walked, in parallel with the others
+    /// (made for all partitions at once afterwards, this map was the
+    /// longest step between the two readings).
+    visitors: HashMap<(u32, u32), (u32, u32)>,
 }
 
 /// Watches the walk. `visitor_hash(client, agent)` gives the hash that
@@ -74,6 +77,7 @@ impl<F: Fn(u32, u32) -> u64 + Sync> WalkObserver for VisitCollector<F> {
     fn partition(&self, walk: PartitionWalk<'_>) {
         let mut part = PartVisits {
             views: vec![NO_VIEW; walk.candidates as usize],
+            visitors: HashMap::with_capacity(walk.visitor_count()),
             ..PartVisits::default()
         };
         for visitor in walk.visitors() {
@@ -107,12 +111,10 @@ impl<F: Fn(u32, u32) -> u64 + Sync> WalkObserver for VisitCollector<F> {
                 }
                 start = end;
             }
-            part.visitors.push((
-                visitor.client,
-                visitor.agent,
-                first_visit,
-                part.visits.len() as u32,
-            ));
+            part.visitors.insert(
+                (visitor.client, visitor.agent),
+                (first_visit, part.visits.len() as u32),
+            );
         }
         let _ = self.parts[walk.partition].set(part);
     }
@@ -130,8 +132,6 @@ pub struct PageViewVisit<'a> {
 #[derive(Debug, Default)]
 pub struct VisitIndex {
     parts: Vec<PartVisits>,
-    /// (client, agent) to (partition, first visit, end of visits).
-    visitors: HashMap<(u32, u32), (u32, u32, u32)>,
 }
 
 impl VisitIndex {
@@ -156,16 +156,7 @@ impl VisitIndex {
         for (n, &(_, _, p, i)) in order.iter().enumerate() {
             parts[p as usize].visits[i as usize].id = n as i64 + 1;
         }
-        let visitors = parts
-            .iter()
-            .enumerate()
-            .flat_map(|(p, part)| {
-                (part.visitors.iter()).map(move |&(client, agent, start, end)| {
-                    ((client, agent), (p as u32, start, end))
-                })
-            })
-            .collect();
-        VisitIndex { parts, visitors }
+        VisitIndex { parts }
     }
 
     pub fn visits(&self) -> usize {
@@ -188,18 +179,23 @@ impl VisitIndex {
         })
     }
 
-    /// The visit of visitor (`client`, `agent`) whose span holds `time`.
+    /// The visit of visitor (`client`, `agent`) of `partition` whose span
+    /// holds `time`.
     #[cfg(test)]
-    pub fn around(&self, client: u32, agent: u32, time: i64) -> Option<&Visit> {
-        span_holding(self.visits_of(client, agent), time)
+    pub fn around(&self, partition: u32, client: u32, agent: u32, time: i64) -> Option<&Visit> {
+        span_holding(self.visits_of(partition, client, agent), time)
     }
 
     /// The visits of visitor (`client`, `agent`), in time order; none for
-    /// a visitor without page views.
+    /// a visitor without page views. `partition`: its client's (a
+    /// visitor's page views all go to its client's partition).
     #[inline]
-    pub fn visits_of(&self, client: u32, agent: u32) -> &[Visit] {
-        match self.visitors.get(&(client, agent)) {
-            Some(&(p, start, end)) => &self.parts[p as usize].visits[start as usize..end as usize],
+    pub fn visits_of(&self, partition: u32, client: u32, agent: u32) -> &[Visit] {
+        let Some(part) = self.parts.get(partition as usize) else {
+            return &[];
+        };
+        match part.visitors.get(&(client, agent)) {
+            Some(&(start, end)) => &part.visits[start as usize..end as usize],
             None => &[],
         }
     }
@@ -295,7 +291,7 @@ mod tests {
 
         let client = f.clients.id(b"1.1.1.1").unwrap();
         let agent = f.agents.id(UA).unwrap();
-        let around = |t| index.around(client, agent, t).map(|v| v.id);
+        let around = |t| index.around(p, client, agent, t).map(|v| v.id);
         // Before the first page view: no visit.
         assert_eq!(around(T0 - 1), None);
         assert_eq!(around(T0), Some(1));
@@ -305,7 +301,10 @@ mod tests {
         assert_eq!(around(T0 + 1800 + 1801), Some(2));
         assert_eq!(around(T0 + 3601 + 1800), Some(2));
         assert_eq!(around(T0 + 3601 + 1801), None);
-        assert_eq!(index.around(client + 1, agent, T0), None);
+        assert_eq!(index.around(p, client + 1, agent, T0), None);
+        // Not in another partition.
+        let other = (p + 1) % crate::aggregate::pageviews::PARTITIONS as u32;
+        assert_eq!(index.around(other, client, agent, T0), None);
     }
 
     #[test]

@@ -35,6 +35,14 @@ pub struct WalkedVisitor<'a> {
 }
 
 impl<'a> PartitionWalk<'a> {
+    /// The partition's visitors (at most as many as [`visitors`] walks):
+    /// room to reserve.
+    ///
+    /// [`visitors`]: PartitionWalk::visitors
+    pub fn visitor_count(&self) -> usize {
+        self.walkers.len()
+    }
+
     pub fn visitors(&self) -> impl Iterator<Item = WalkedVisitor<'a>> + '_ {
         let (walkers, views) = (self.walkers, self.views);
         views.iter().map(move |(number, one_visitor, _, _)| {
