@@ -480,19 +480,24 @@ impl Encoder {
 
     /// `raw` compressed (into a buffer kept for the next page).
     fn compress(compressor: &mut Compressor, raw: &[u8], out: &mut Vec<u8>) -> io::Result<Bytes> {
-        out.clear();
         match compressor {
             Compressor::Snappy(snappy) => {
-                out.resize(snap::raw::max_compress_len(raw.len()), 0);
+                // Grown only: zeroing the room again for each page cost
+                // a pass over the pages' size.
+                let room = snap::raw::max_compress_len(raw.len());
+                if out.len() < room {
+                    out.resize(room, 0);
+                }
                 let n = snappy.compress(raw, out).map_err(io::Error::other)?;
-                out.truncate(n);
+                Ok(Bytes::copy_from_slice(&out[..n]))
             }
             Compressor::Zstd(zstd) => {
+                out.clear();
                 out.reserve(zstd::zstd_safe::compress_bound(raw.len()));
                 zstd.compress_to_buffer(raw, out)?;
+                Ok(Bytes::copy_from_slice(out))
             }
         }
-        Ok(Bytes::copy_from_slice(out))
     }
 
     fn write_pages(
