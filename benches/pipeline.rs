@@ -82,6 +82,7 @@ fn stages(c: &mut Criterion) {
                 let record = Record {
                     visits: true,
                     clients: false,
+                    client_ids: false,
                     metrics: false,
                     goals: None,
                 };

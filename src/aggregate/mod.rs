@@ -134,6 +134,9 @@ pub struct Figures {
     /// on the first client counted: most runs count none, and figures are
     /// made per partial result and per day.
     recent_clients: Option<Box<Recent<(u32, u32)>>>,
+    /// Ids of recent clients, for [`Record::client_ids`]: nothing to add
+    /// up, so the table is never walked and can be larger.
+    recent_client_ids: Option<Box<Recent<u32>>>,
     /// Ids of recent `Accept-Language` headers, tried first.
     recent_languages: RecentIds,
     /// Table sizes of the last chunk, to size the next one's.
@@ -146,6 +149,10 @@ pub struct Figures {
 /// Slots of the table of recent clients (see [`Figures::client_hit`]), of
 /// about 80 bytes each.
 const RECENT_CLIENTS: usize = 1024;
+
+/// Slots of the table of recent clients' ids alone (see
+/// [`Figures::client_id`]).
+const RECENT_CLIENT_IDS: usize = 4096;
 
 /// The ids [`BytesMap::intern_after`] tries first; `u32::MAX` for none.
 #[derive(Debug, Clone, Copy)]
@@ -186,6 +193,7 @@ impl Default for Figures {
             last: LastIds::default(),
             recent_agents: RecentIds::default(),
             recent_clients: None,
+            recent_client_ids: None,
             recent_languages: RecentIds::default(),
             chunk_sizes: ChunkSizes::default(),
             metrics: None,
@@ -202,6 +210,9 @@ pub struct Record<'g> {
     /// every line (not only of page views) costs about 9 % of a full
     /// report, so it is done only when the table is asked for.
     pub clients: bool,
+    /// Without `clients`: every line's client id, its hits not counted
+    /// (an export's rows need the id, not the count).
+    pub client_ids: bool,
     /// Requests and bytes by (path, virtual host, method, status class)
     /// for `--format prometheus`: a hash lookup per hit, so only when that
     /// format is asked for. Needs `visits` (the virtual host's id).
@@ -215,6 +226,7 @@ impl Record<'static> {
     pub const ALL: Record<'static> = Record {
         visits: true,
         clients: true,
+        client_ids: false,
         metrics: true,
         goals: None,
     };
@@ -313,6 +325,8 @@ impl Figures {
         ids.agent = agent;
         if record.clients {
             ids.client = self.client_hit(line.client);
+        } else if record.client_ids {
+            ids.client = self.client_id(line.client);
         }
         if let Some(goals) = record.goals.filter(|_| !word_bot) {
             self.record_goal_hit(goals, line, method, path_text, agent);
@@ -368,6 +382,25 @@ impl Figures {
         if let Some((old, hits)) = recent.put(client, 0, (id, 0)) {
             self.clients.value_mut(old).hits += hits as u64;
         }
+        id
+    }
+
+    /// The id of a hit's client, as [`client_hit`](Self::client_hit)
+    /// finds it, its hits not counted: no slot of the table of recent
+    /// clients holds hits to add to the client's, so the table is not
+    /// walked at the end of each chunk, and four times as large it
+    /// misses a quarter fewer clients.
+    #[inline]
+    fn client_id(&mut self, client: &[u8]) -> u32 {
+        let recent = self
+            .recent_client_ids
+            .get_or_insert_with(|| Box::new(Recent::new(RECENT_CLIENT_IDS)));
+        if let Some(id) = recent.get(client, 0) {
+            return id;
+        }
+        let (id, info) = self.clients.intern(client);
+        info.resolve(client);
+        recent.put(client, 0, id);
         id
     }
 

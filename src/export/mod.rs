@@ -199,8 +199,8 @@ pub fn run_export(opts: &RunOptions, export: &ExportOptions) -> Result<ExportOut
     // Two readings: the bar counts each byte twice.
     let bar = progress_for(progress_from(opts.progress), 2 * total);
 
-    // The first reading: the report's scan, with every client counted (the
-    // country and the redaction of every row need them all).
+    // The first reading: the report's scan, with every line's client
+    // numbered (the country and the redaction of every row need them all).
     let mut figures = Figures::default();
     let mut warnings = Vec::new();
     let mut partial = false;
@@ -223,7 +223,9 @@ pub fn run_export(opts: &RunOptions, export: &ExportOptions) -> Result<ExportOut
                 format,
                 chunk_base,
                 visits: true,
-                clients: true,
+                // Every line's client is numbered for its row (line_ids),
+                // and no hits are counted per client.
+                clients: false,
                 chunk_bytes: opts.chunk_bytes,
                 strict: opts.strict,
                 progress: bar.as_ref(),

@@ -107,6 +107,7 @@ impl Partial {
                     let record = Record {
                         visits: opts.visits,
                         clients: opts.clients,
+                        client_ids: keep_ids,
                         metrics: opts.metrics,
                         goals: opts.goals,
                     };

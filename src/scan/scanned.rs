@@ -72,8 +72,9 @@ pub struct ScanOptions<'a> {
     pub days: Option<DayCut>,
     /// Keep each kept line's path, agent and client ids
     /// ([`Scanned::line_ids`]): an export's second reading reads them
-    /// instead of looking the text up again. Needs `visits` and `clients`,
-    /// and no `days`.
+    /// instead of looking the text up again. Needs `visits`, and no
+    /// `days`; every line's client is numbered (its hits are counted only
+    /// with `clients`).
     pub line_ids: bool,
     /// With `line_ids`: each kept line's [facts](super::line_facts) are
     /// written here, for the second reading.
