@@ -423,7 +423,8 @@ impl<'c> PartRows<'c> {
                         &[]
                     } else {
                         let agent = agent_index as u32;
-                        ctx.visits.visits_of(client.partition, client.unified, agent)
+                        ctx.visits
+                            .visits_of(client.partition, client.unified, agent)
                     },
                     held: None,
                 };
