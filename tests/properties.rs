@@ -86,7 +86,16 @@ fn report(path: &Path, threads: usize, chunk_bytes: usize, mmap: bool) -> Value 
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+    // The saved cases are read from where cargo runs the test (the
+    // default looks for a lib.rs or main.rs beside the test, finds none in
+    // tests/, and reads nothing).
+    #![proptest_config(ProptestConfig {
+        cases: 24,
+        failure_persistence: Some(Box::new(prop::test_runner::FileFailurePersistence::Direct(
+            "tests/properties.proptest-regressions"
+        ))),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn the_report_does_not_depend_on_chunks_threads_or_mapping(
