@@ -351,6 +351,7 @@ pub fn run_export(opts: &RunOptions, export: &ExportOptions) -> Result<ExportOut
                     line_ids,
                     facts: chunk_facts,
                     file: tables.input_file_ids[i],
+                    mapped: matches!(text, InputText::Mapped(_)),
                 }
             },
         )
