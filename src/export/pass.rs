@@ -684,3 +684,28 @@ fn cache(map: &mut HashMap<Box<[u8]>, u32>, raw: &[u8], id: u32) {
     }
     map.insert(raw.into(), id);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn released_text_reads_the_same_again() {
+        // Three pages and a bit of a file, mapped as the export maps its
+        // input, cut into chunks that do not start on pages.
+        let text: Vec<u8> = (0..3 * 4096 + 100).map(|i| (i % 251) as u8).collect();
+        let mut file = tempfile::tempfile().unwrap();
+        std::io::Write::write_all(&mut file, &text).unwrap();
+        let map = unsafe { memmap2::Mmap::map(&file) }.unwrap();
+        let chunks: Vec<&[u8]> = vec![&map[10..5000], &map[5000..9000], &map[9000..]];
+        // Read once, so that there are pages to give back.
+        assert_eq!(&map[..], &text[..]);
+        release(&chunks);
+        assert_eq!(&map[..], &text[..]);
+        // A slice taken before is still valid, and so is releasing again.
+        assert_eq!(chunks[1], &text[5000..9000]);
+        release(&chunks);
+        release(&[]);
+        assert_eq!(&map[..], &text[..]);
+    }
+}
