@@ -17,7 +17,7 @@ use rayon::prelude::*;
 use super::columns::{Column, Flag, Text, TEXT_COLUMNS};
 use super::format::{part_writer, Compression, ExportFormat, ROW_GROUP_ROWS};
 use super::output::{ExportDir, PartWriter};
-use super::recent::{Recent, RecentPairs, Seen};
+use super::recent::{prefetch, Recent, RecentPairs, Seen};
 use super::rows::{log_text, Dict, Dicts, Rows, NO_VISIT, NULL};
 use super::tables::Tables;
 use super::visit_index::{holds, span_holding, Visit, VisitIndex};
@@ -53,6 +53,9 @@ const MAX_BUFFERED_ROWS: usize = 2 * ROW_GROUP_ROWS;
 const RECENT_VISITORS: usize = 8192;
 const RECENT_REFERRERS: usize = 8192;
 const RECENT_QUERIES: usize = 4096;
+
+/// How many lines ahead [`PartRows::prefetch`] asks for a row's data.
+const PREFETCH_LINES: usize = 16;
 
 /// Caches of raw text to a value's number are emptied past this size.
 const MAX_CACHED: usize = 1 << 18;
@@ -360,11 +363,15 @@ impl<'c> PartRows<'c> {
                 Ok(i) => self.ctx.facts.read(&all_facts[i], &mut buf)?,
                 Err(_) => buf.clear(),
             }
-            let mut ids = ids.iter();
+            let mut next = 0;
             let mut facts = FactReader::new(&buf, chunk);
             while let Some(fact) = facts.next_fact() {
                 let (line, fact) = fact.map_err(|_| changed("a line"))?;
-                let line_ids = *ids.next().ok_or_else(|| changed("a line"))?;
+                let line_ids = *ids.get(next).ok_or_else(|| changed("a line"))?;
+                if let Some(ahead) = ids.get(next + PREFETCH_LINES) {
+                    self.prefetch(ahead);
+                }
+                next += 1;
                 let parsed;
                 let fields = match fact {
                     Fact::Fields(fields) => fields,
@@ -376,7 +383,7 @@ impl<'c> PartRows<'c> {
                 };
                 self.add(&fields, line_ids, lines_before + line)?;
             }
-            if ids.next().is_some() {
+            if next != ids.len() {
                 return Err(changed("a line"));
             }
             while let Some(&&(c, n)) = chunk_lines.peek() {
@@ -410,6 +417,22 @@ impl<'c> PartRows<'c> {
     fn spare_rows(&self) -> Rows {
         let spare = self.ctx.spare_rows.lock().ok().and_then(|mut s| s.pop());
         spare.unwrap_or_else(|| Rows::with_capacity(ROW_GROUP_ROWS))
+    }
+
+    /// Asks for what the row of a line a few lines ahead will read first:
+    /// its visitor's slot among the recent ones and its client's row (read
+    /// when the visitor is not there, a load that missed the cache).
+    #[inline]
+    fn prefetch(&self, ids: &LineIds) {
+        let t = self.ctx.tables;
+        let agent = match ids.agent {
+            NO_AGENT => self.ctx.figures.agents.len() as u32,
+            id => id,
+        };
+        self.seen.prefetch(ids.client, agent);
+        if let Some(row) = t.client_rows.get(ids.client as usize) {
+            prefetch(row);
+        }
     }
 
     /// The index in `days` of the day (of the report zone) holding `time`.

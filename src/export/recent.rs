@@ -73,12 +73,39 @@ impl<V: Copy> RecentPairs<V> {
         }
     }
 
+    /// Asks the processor to fetch the slot of (`a`, `b`), which a line
+    /// a few lines on will look up.
+    #[inline]
+    pub fn prefetch(&self, a: u32, b: u32) {
+        let (at, _) = self.slot_of(a, b);
+        if let Some(slot) = self.slots.get(at) {
+            prefetch(slot);
+        }
+    }
+
     /// Keeps `value` for (`a`, `b`).
     #[inline]
     pub fn put(&mut self, a: u32, b: u32, value: V) {
         let (at, key) = self.slot_of(a, b);
         self.slots[at] = Some((key, value));
     }
+}
+
+/// Asks the processor to fetch the cache line holding `value` (a hint:
+/// nothing happens where the instruction is not known).
+#[inline(always)]
+pub fn prefetch<T>(value: &T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: prefetching reads no memory the program can see and cannot
+    // fault; SSE, which has the instruction, is part of every x86_64.
+    // Safe to call on newer compilers, hence the allowance.
+    #[allow(unused_unsafe)]
+    unsafe {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        _mm_prefetch::<_MM_HINT_T0>((value as *const T).cast::<i8>());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = value;
 }
 
 #[cfg(test)]
