@@ -208,7 +208,7 @@ pub fn write_rows(inputs: &[PassInput<'_>], ctx: &Context<'_>) -> io::Result<u64
 
 /// Gives back the page tables of the mapped text of `chunks` (consecutive
 /// slices of one mapping), which no part reads again. Unmapping a
-/// gigabyte's pages at exit took the process about 30 ms on one core while
+/// gigabyte's pages at exit took the process about 40 ms on one core while
 /// the other sat idle; dropped part by part, the work is shared out while
 /// the other parts are read. Only the pages the chunks hold whole are
 /// dropped: a page at either end may hold a neighbour's text.
@@ -719,6 +719,8 @@ mod tests {
         let text: Vec<u8> = (0..3 * 4096 + 100).map(|i| (i % 251) as u8).collect();
         let mut file = tempfile::tempfile().unwrap();
         std::io::Write::write_all(&mut file, &text).unwrap();
+        // SAFETY: the file is the test's own, unlinked: nothing else
+        // changes it while it is mapped.
         let map = unsafe { memmap2::Mmap::map(&file) }.unwrap();
         let chunks: Vec<&[u8]> = vec![&map[10..5000], &map[5000..9000], &map[9000..]];
         // Read once, so that there are pages to give back.
