@@ -592,13 +592,16 @@ impl Encoder {
 fn mark(marks: &mut [u32], ids: &[u32]) -> (usize, usize) {
     let n = marks.len() - 1;
     marks.fill(0);
-    let (mut past, mut nulls) = (0, 0);
     for &id in ids {
         marks[(id as usize).min(n)] = 1;
-        past += (id as usize >= n) as usize;
-        nulls += (id == NULL) as usize;
     }
-    (past, nulls)
+    // The values past the dictionary and the nulls are counted only if
+    // there are any: most columns have none, and the loop above is then
+    // all the pass over their rows.
+    if marks[n] == 0 {
+        return (0, 0);
+    }
+    count(ids, n)
 }
 
 /// (values of `ids` past a dictionary of `n`, nulls among them).
