@@ -486,6 +486,18 @@ fn line(client: &str, t: i64, path: &str) -> String {
 
 const T0: i64 = 1_714_550_400; // 2024-05-01T08:00:00Z
 
+/// The report of a state fed `first`, then `second` (two runs), and that
+/// of one run over both; `extra`: options of all three.
+fn two_runs_and_one(first: &str, second: &str, extra: &[&str]) -> (Value, Value) {
+    let site = Site::new();
+    site.append(first.as_bytes());
+    json(&run_state(&site, extra));
+    site.append(second.as_bytes());
+    let state = json(&run_state(&site, extra));
+    let whole = one_shot(format!("{first}{second}").as_bytes(), extra);
+    (state, whole)
+}
+
 #[test]
 fn a_line_older_than_the_closed_visits_starts_a_visit_of_its_own() {
     // Run 1: A views two pages at T0, B one at T0 + 4000; other traffic
@@ -506,12 +518,7 @@ fn a_line_older_than_the_closed_visits_starts_a_visit_of_its_own() {
         line("10.0.0.2", T0 + 5500, "/b2"),
     ]
     .concat();
-    let site = Site::new();
-    site.append(first.as_bytes());
-    json(&run_state(&site, &[]));
-    site.append(second.as_bytes());
-    let state = json(&run_state(&site, &[]));
-    let whole = one_shot(format!("{first}{second}").as_bytes(), &[]);
+    let (state, whole) = two_runs_and_one(&first, &second, &[]);
     let s = |v: &Value, k: &str| v["summary"][k].as_u64().unwrap();
     // Counted by hand. One run: A one visit of 3 views, B one of 2, C a
     // bounce: 3 visits, 1 bounce. The state: A's late view is a visit of
@@ -554,13 +561,7 @@ fn a_late_goal_hit_joins_no_visit_a_run_closed() {
         line("10.0.0.2", T0 + 6100, "/static/app.css"),
     ]
     .concat();
-    let goal = ["--goal", "asset=/static/*"];
-    let site = Site::new();
-    site.append(first.as_bytes());
-    json(&run_state(&site, &goal));
-    site.append(second.as_bytes());
-    let state = json(&run_state(&site, &goal));
-    let whole = one_shot(format!("{first}{second}").as_bytes(), &goal);
+    let (state, whole) = two_runs_and_one(&first, &second, &["--goal", "asset=/static/*"]);
     let g = |v: &Value, k: &str| v["goals"][0][k].as_u64().unwrap();
     // One run: both visits converted. The state: B's, which was open;
     // A's late hit is counted, but in no visit.

@@ -146,6 +146,18 @@ pub struct Figures {
     pub metrics: Option<Box<HitMetrics>>,
 }
 
+/// The id of `client` in `clients`, added if it is new, with its address
+/// and partition worked out the first time.
+#[inline]
+fn intern_client<'m>(
+    clients: &'m mut BytesMap<ClientInfo>,
+    client: &[u8],
+) -> (u32, &'m mut ClientInfo) {
+    let (id, info) = clients.intern(client);
+    info.resolve(client);
+    (id, info)
+}
+
 /// Slots of the table of recent clients (see [`Figures::client_hit`]), of
 /// about 80 bytes each.
 const RECENT_CLIENTS: usize = 1024;
@@ -376,8 +388,7 @@ impl Figures {
             *hits += 1;
             return *id;
         }
-        let (id, info) = self.clients.intern(client);
-        info.resolve(client);
+        let (id, info) = intern_client(&mut self.clients, client);
         info.hits += 1;
         if let Some((old, hits)) = recent.put(client, 0, (id, 0)) {
             self.clients.value_mut(old).hits += hits as u64;
@@ -398,8 +409,7 @@ impl Figures {
         if let Some(id) = recent.get(client, 0) {
             return id;
         }
-        let (id, info) = self.clients.intern(client);
-        info.resolve(client);
+        let id = intern_client(&mut self.clients, client).0;
         recent.put(client, 0, id);
         id
     }
@@ -448,8 +458,7 @@ impl Figures {
         if mask == 0 {
             return;
         }
-        let (client, info) = self.clients.intern(line.client);
-        info.resolve(line.client);
+        let client = intern_client(&mut self.clients, line.client).0;
         self.goal_hits.push(GoalHit {
             time: line.time.unix,
             client,

@@ -425,13 +425,20 @@ impl<'c> PartRows<'c> {
     #[inline]
     fn prefetch(&self, ids: &LineIds) {
         let t = self.ctx.tables;
-        let agent = match ids.agent {
-            NO_AGENT => self.ctx.figures.agents.len() as u32,
-            id => id,
-        };
-        self.seen.prefetch(ids.client, agent);
+        self.seen
+            .prefetch(ids.client, self.agent_index(ids.agent) as u32);
         if let Some(row) = t.client_rows.get(ids.client as usize) {
             prefetch(row);
+        }
+    }
+
+    /// A line's agent id as an index of the agent rows: the one past the
+    /// agents table for a line without an agent.
+    #[inline]
+    fn agent_index(&self, agent: u32) -> usize {
+        match agent {
+            NO_AGENT => self.ctx.figures.agents.len(),
+            id => id as usize,
         }
     }
 
@@ -470,11 +477,7 @@ impl<'c> PartRows<'c> {
             .path_rows
             .get(ids.path as usize)
             .ok_or_else(|| changed("a path"))?;
-        let agent_index = match ids.agent {
-            // The one past the agents table: no agent.
-            NO_AGENT => f.agents.len(),
-            id => id as usize,
-        };
+        let agent_index = self.agent_index(ids.agent);
         let agent = t
             .agent_rows
             .get(agent_index)
