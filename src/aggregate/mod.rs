@@ -67,8 +67,28 @@ pub struct LineIds {
     /// [`NO_AGENT`] for a layout without agents, [`NO_ID`] without
     /// `Record::visits`.
     pub agent: u32,
-    /// [`NO_ID`] without `Record::clients`.
+    /// [`NO_ID`] without `Record::clients` or `Record::client_ids`; with
+    /// `Record::client_ids`, the chunk's own number until
+    /// [`ChunkClients::renumber`] gives the run-wide one.
     pub client: u32,
+}
+
+/// The id in the figures' clients of each client a chunk numbered (see
+/// [`ChunkViews::client`]), with its partition, by the chunk's number:
+/// what [`Figures::flush_chunk`] gives back.
+#[derive(Debug, Default)]
+pub struct ChunkClients(Vec<(u32, u32)>);
+
+impl ChunkClients {
+    /// Gives the chunk's line ids, whose clients the chunk numbered, the
+    /// clients' ids in the figures.
+    pub fn renumber(&self, ids: &mut [LineIds]) {
+        for line in ids {
+            if let Some(&(id, _)) = self.0.get(line.client as usize) {
+                line.client = id;
+            }
+        }
+    }
 }
 
 /// For each id of a merged-in result's paths, agents and clients, its id
@@ -134,9 +154,6 @@ pub struct Figures {
     /// on the first client counted: most runs count none, and figures are
     /// made per partial result and per day.
     recent_clients: Option<Box<Recent<(u32, u32)>>>,
-    /// Ids of recent clients, for [`Record::client_ids`]: nothing to add
-    /// up, so the table is never walked and can be larger.
-    recent_client_ids: Option<Box<Recent<u32>>>,
     /// Ids of recent `Accept-Language` headers, tried first.
     recent_languages: RecentIds,
     /// Table sizes of the last chunk, to size the next one's.
@@ -161,10 +178,6 @@ fn intern_client<'m>(
 /// Slots of the table of recent clients (see [`Figures::client_hit`]), of
 /// about 80 bytes each.
 const RECENT_CLIENTS: usize = 1024;
-
-/// Slots of the table of recent clients' ids alone (see
-/// [`Figures::client_id`]).
-const RECENT_CLIENT_IDS: usize = 4096;
 
 /// The ids [`BytesMap::intern_after`] tries first; `u32::MAX` for none.
 #[derive(Debug, Clone, Copy)]
@@ -205,7 +218,6 @@ impl Default for Figures {
             last: LastIds::default(),
             recent_agents: RecentIds::default(),
             recent_clients: None,
-            recent_client_ids: None,
             recent_languages: RecentIds::default(),
             chunk_sizes: ChunkSizes::default(),
             metrics: None,
@@ -337,8 +349,14 @@ impl Figures {
         ids.agent = agent;
         if record.clients {
             ids.client = self.client_hit(line.client);
-        } else if record.client_ids {
-            ids.client = self.client_id(line.client);
+        }
+        // The chunk's number of the client, taken once for the line's id
+        // and its page view.
+        let mut chunk_client = None;
+        if record.client_ids {
+            let client = views.client(line.client);
+            chunk_client = Some(client);
+            ids.client = client;
         }
         if let Some(goals) = record.goals.filter(|_| !word_bot) {
             self.record_goal_hit(goals, line, method, path_text, agent);
@@ -356,9 +374,10 @@ impl Figures {
                 }
                 None => NO_LANGUAGE,
             };
+            let client = chunk_client.unwrap_or_else(|| views.client(line.client));
             views.push(
                 t,
-                line.client,
+                client,
                 agent,
                 path_id,
                 line.referer.map_or(&b""[..], |r| r.raw),
@@ -368,7 +387,8 @@ impl Figures {
             );
         } else if server_error && !word_bot {
             // Never a page view; attributed to a visit at the end.
-            views.push_mark(t, line.client, agent, marks::SERVER_ERROR);
+            let client = chunk_client.unwrap_or_else(|| views.client(line.client));
+            views.push_mark(t, client, agent, marks::SERVER_ERROR);
         }
         ids
     }
@@ -393,24 +413,6 @@ impl Figures {
         if let Some((old, hits)) = recent.put(client, 0, (id, 0)) {
             self.clients.value_mut(old).hits += hits as u64;
         }
-        id
-    }
-
-    /// The id of a hit's client, as [`client_hit`](Self::client_hit)
-    /// finds it, its hits not counted: no slot of the table of recent
-    /// clients holds hits to add to the client's, so the table is not
-    /// walked at the end of each chunk, and four times as large it
-    /// misses a quarter fewer clients.
-    #[inline]
-    fn client_id(&mut self, client: &[u8]) -> u32 {
-        let recent = self
-            .recent_client_ids
-            .get_or_insert_with(|| Box::new(Recent::new(RECENT_CLIENT_IDS)));
-        if let Some(id) = recent.get(client, 0) {
-            return id;
-        }
-        let id = intern_client(&mut self.clients, client).0;
-        recent.put(client, 0, id);
         id
     }
 
@@ -469,12 +471,11 @@ impl Figures {
 
     /// Resolves the chunk-local ids of a chunk's candidate page views to
     /// this result's, and files them by partition.
-    pub fn flush_chunk(&mut self, views: ChunkViews<'_>) {
+    pub fn flush_chunk(&mut self, views: ChunkViews<'_>) -> ChunkClients {
         self.flush_client_hits();
-        if views.is_empty() {
-            return;
-        }
-        self.chunk_sizes = views.sizes();
+        // Every client the chunk numbered: those of its page views and
+        // marked hits, and with `Record::client_ids` those of all its
+        // lines.
         let clients: Vec<(u32, u32)> = views
             .clients()
             .map(|(hash, key)| {
@@ -483,6 +484,10 @@ impl Figures {
                 (id, info.partition)
             })
             .collect();
+        if views.is_empty() {
+            return ChunkClients(clients);
+        }
+        self.chunk_sizes = views.sizes();
         let referrers: Vec<u32> = views
             .referrers()
             .map(|(hash, key)| self.referrers.intern_hashed(hash, key).0)
@@ -539,6 +544,7 @@ impl Figures {
             self.views
                 .add_mark(partition as usize, marks::Mark { visitor, ..mark });
         }
+        ChunkClients(clients)
     }
 
     /// Records a candidate page view as a chunk of its own numbered
@@ -563,6 +569,7 @@ impl Figures {
             .or_default()
             .hits += 1;
         let mut views = self.chunk_views(chunk);
+        let client = views.client(client);
         views.push(
             time,
             client,
@@ -712,6 +719,52 @@ mod tests {
         // Their hits still count, for the bots table.
         assert_eq!(f.agents.len(), 4);
         assert!(f.agents.iter().all(|(_, a)| a.hits == 1));
+    }
+
+    #[test]
+    fn every_line_gets_its_client_id_through_the_chunks_numbers() {
+        let mut f = Figures::default();
+        // As an export asks: every line's client, no hits counted.
+        let record = Record {
+            clients: false,
+            client_ids: true,
+            ..Record::ALL
+        };
+        let on = |client: &str, path: &str| {
+            format!(
+                r#"{client} - - [01/May/2024:10:00:00 +0000] "GET {path} HTTP/1.1" 200 1 "-" "UA""#
+            )
+        };
+        // Two chunks; an asset (no page view), a page view, the first
+        // client again after another: the second chunk numbers its
+        // clients from 0 again.
+        let chunks = [
+            vec![
+                on("10.0.0.1", "/a.css"),
+                on("10.0.0.2", "/"),
+                on("10.0.0.1", "/"),
+            ],
+            vec![on("10.0.0.3", "/b.js"), on("10.0.0.2", "/b.js")],
+        ];
+        let mut ids = Vec::new();
+        for (n, lines) in chunks.iter().enumerate() {
+            let parsed: Vec<LogLine<'_>> = lines.iter().map(|l| line(l)).collect();
+            let mut views = f.chunk_views(n as u32);
+            let mut chunk_ids: Vec<LineIds> = parsed
+                .iter()
+                .map(|l| f.add(l, &mut views, record))
+                .collect();
+            let local: Vec<u32> = chunk_ids.iter().map(|i| i.client).collect();
+            assert_eq!(local, if n == 0 { vec![0, 1, 0] } else { vec![0, 1] });
+            f.flush_chunk(views).renumber(&mut chunk_ids);
+            ids.extend(chunk_ids.iter().map(|i| f.clients.key(i.client).to_vec()));
+        }
+        let want = ["10.0.0.1", "10.0.0.2", "10.0.0.1", "10.0.0.3", "10.0.0.2"];
+        assert_eq!(ids, want.map(|c| c.as_bytes().to_vec()));
+        // Each client once, whether or not it viewed a page.
+        assert_eq!(f.clients.len(), 3);
+        // Hits per client are counted only for the clients table.
+        assert!(f.clients.iter().all(|(_, c)| c.hits == 0));
     }
 
     #[test]

@@ -135,8 +135,9 @@ impl Partial {
                 }
             }
         }
-        self.figures.flush_chunk(views);
+        let clients = self.figures.flush_chunk(views);
         if keep_ids {
+            clients.renumber(&mut ids);
             self.ids_room = self.ids_room.max(ids.len());
             self.line_ids.push(index, ids);
         }
