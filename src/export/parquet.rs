@@ -188,6 +188,9 @@ struct Encoder {
     compressed: Vec<u8>,
     /// Where a column chunk's pages are written.
     sink: Vec<u8>,
+    /// The values of a derived column (see [`Derived`](super::rows::Derived)).
+    derived: Vec<u32>,
+    derived_flags: Vec<bool>,
 }
 
 /// The codec of every page of a file.
@@ -223,6 +226,8 @@ impl Encoder {
             raw: Vec::new(),
             compressed: Vec::new(),
             sink: Vec::new(),
+            derived: Vec::new(),
+            derived_flags: Vec::new(),
         })
     }
 
@@ -245,7 +250,13 @@ impl Encoder {
             statistics,
         };
         let pages = match column.slot {
-            Slot::Text(t) => self.text(&rows.text[t as usize], dicts[t as usize], column)?,
+            Slot::Text(t) => {
+                let mut scratch = std::mem::take(&mut self.derived);
+                let ids = rows.text_ids(t, &dicts.sources, &mut scratch);
+                let pages = self.text(ids, dicts.text[t as usize], column);
+                self.derived = scratch;
+                pages?
+            }
             Slot::Timestamp => {
                 delta_i64(&rows.timestamp, |_| true, &mut self.kept, &mut self.values)
             }
@@ -275,7 +286,12 @@ impl Encoder {
                 plain(std::mem::take(&mut self.values), Some(statistics))
             }
             Slot::Flag(f) => {
-                pack_bools(&rows.flags[f as usize], &mut self.values);
+                let mut scratch = std::mem::take(&mut self.derived_flags);
+                pack_bools(
+                    rows.flag_values(f, &dicts.sources, &mut scratch),
+                    &mut self.values,
+                );
+                self.derived_flags = scratch;
                 plain(std::mem::take(&mut self.values), None)
             }
         };

@@ -18,7 +18,7 @@ use super::columns::{Column, Flag, Text, TEXT_COLUMNS};
 use super::format::{part_writer, Compression, ExportFormat, ROW_GROUP_ROWS};
 use super::output::{ExportDir, PartWriter};
 use super::recent::{prefetch, Recent, RecentPairs, Seen};
-use super::rows::{log_text, Dict, Dicts, Rows, NO_VISIT, NULL};
+use super::rows::{log_text, Dict, Dicts, RowSources, Rows, NO_VISIT, NULL};
 use super::tables::Tables;
 use super::visit_index::{holds, span_holding, Visit, VisitIndex};
 use super::visitor_id::{hex, VisitorIds};
@@ -251,7 +251,7 @@ struct PartDicts {
 
 /// Each text column's dictionary.
 fn dicts<'a>(t: &'a Tables, own: &'a PartDicts) -> Dicts<'a> {
-    let mut d: Dicts<'a> = [&t.paths; TEXT_COLUMNS];
+    let mut d = [&t.paths; TEXT_COLUMNS];
     d[Text::ServerAddress as usize] = &t.vhosts;
     d[Text::Method as usize] = &own.methods;
     d[Text::UrlPath as usize] = &t.paths;
@@ -272,7 +272,14 @@ fn dicts<'a>(t: &'a Tables, own: &'a PartDicts) -> Dicts<'a> {
     d[Text::UtmCampaign as usize] = &t.utm_campaigns;
     d[Text::InputFile as usize] = &t.input_files;
     d[Text::ClientAddress as usize] = &t.addresses;
-    d
+    Dicts {
+        text: d,
+        sources: RowSources {
+            paths: &t.path_rows,
+            agents: &t.agent_rows,
+            entries: &t.entry_rows,
+        },
+    }
 }
 
 /// The rows of one day, and its file once the first row group is out.
@@ -457,7 +464,10 @@ impl<'c> PartRows<'c> {
                 self.days.push(Day {
                     start,
                     date: zone.datetime(start).format("%Y-%m-%d").to_string(),
-                    rows: self.spare_rows(),
+                    rows: Rows {
+                        file: self.file,
+                        ..self.spare_rows()
+                    },
                     writer: None,
                 });
                 self.days.len() - 1
@@ -563,7 +573,6 @@ impl<'c> PartRows<'c> {
             None => NULL,
         };
         let visitor = seen.visitor;
-        let source = visit.and_then(|v| t.entry_rows.get(v.entry as usize));
 
         let day = self.day_of(time);
         let rows = &mut self.days[day].rows;
@@ -571,23 +580,15 @@ impl<'c> PartRows<'c> {
         let text = &mut rows.text;
         text[Text::ServerAddress as usize].push(vhost);
         text[Text::Method as usize].push(method);
-        text[Text::UrlPath as usize].push(path_row.text);
         text[Text::UrlQuery as usize].push(query);
-        text[Text::Route as usize].push(path_row.route);
-        text[Text::UserAgent as usize].push(agent.text);
         text[Text::ReferrerHost as usize].push(referrer_host);
-        text[Text::BotName as usize].push(if agent.bot { agent.bot_name } else { NULL });
-        text[Text::Device as usize].push(agent.device);
-        text[Text::Browser as usize].push(agent.browser);
-        text[Text::Os as usize].push(agent.os);
         text[Text::Country as usize].push(client.country);
         text[Text::VisitorId as usize].push(visitor);
-        text[Text::Channel as usize].push(source.map_or(NULL, |s| s.channel));
-        text[Text::SearchTerm as usize].push(source.map_or(NULL, |s| s.term));
-        text[Text::UtmSource as usize].push(source.map_or(NULL, |s| s.campaign[0]));
-        text[Text::UtmMedium as usize].push(source.map_or(NULL, |s| s.campaign[1]));
-        text[Text::UtmCampaign as usize].push(source.map_or(NULL, |s| s.campaign[2]));
-        text[Text::InputFile as usize].push(self.file);
+        // The columns of the path, the agent and the visit's entry follow
+        // from them (see `Derived`).
+        rows.path.push(ids.path);
+        rows.agent.push(agent_index as u32);
+        rows.entry.push(visit.map_or(NULL, |v| v.entry));
         if ctx.show_ips {
             text[Text::ClientAddress as usize].push(client.address);
         }
@@ -597,8 +598,6 @@ impl<'c> PartRows<'c> {
             .push(line.response_time_us.map_or(f64::NAN, |us| us as f64 / 1e6));
         let flags = &mut rows.flags;
         flags[Flag::Pageview as usize].push(is_pageview);
-        flags[Flag::Static as usize].push(is_static);
-        flags[Flag::Bot as usize].push(agent.bot);
         flags[Flag::Entry as usize].push(place.0);
         flags[Flag::Exit as usize].push(place.1);
         rows.visit_id.push(visit.map_or(NO_VISIT, |v| v.id));
