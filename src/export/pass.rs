@@ -249,7 +249,8 @@ struct PartDicts {
     visitor_ids: Dict,
 }
 
-/// Each text column's dictionary.
+/// Each text column's dictionary, and the run's tables the columns that
+/// follow from a row's path, agent and entry are read from.
 fn dicts<'a>(t: &'a Tables, own: &'a PartDicts) -> Dicts<'a> {
     let mut d = [&t.paths; TEXT_COLUMNS];
     d[Text::ServerAddress as usize] = &t.vhosts;
