@@ -81,6 +81,7 @@ fn stages(c: &mut Criterion) {
             for line in &parsed {
                 let record = Record {
                     visits: true,
+                    tallies: true,
                     clients: false,
                     client_ids: false,
                     metrics: false,
@@ -96,6 +97,7 @@ fn stages(c: &mut Criterion) {
         format: Format::Combined,
         chunk_base: 0,
         visits: true,
+        tallies: true,
         clients: false,
         metrics: false,
         goals: None,

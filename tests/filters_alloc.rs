@@ -88,6 +88,7 @@ fn filtering_allocates_nothing_per_line() {
         format: Format::VCombined,
         chunk_base: 0,
         visits: false,
+        tallies: true,
         clients: false,
         metrics: false,
         goals: None,

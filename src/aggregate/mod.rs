@@ -230,6 +230,12 @@ impl Default for Figures {
 pub struct Record<'g> {
     /// What visit-level tables need: agents, vhosts, candidate page views.
     pub visits: bool,
+    /// The report's counts of hits: in all, by status code and method,
+    /// per path (hits, bytes, 404s, 5xx, response times), per user agent
+    /// and virtual host, server errors, static hits. An export writes the
+    /// hits themselves and counts none of them: 3 % of its first reading.
+    /// Paths, agents and virtual hosts are numbered either way.
+    pub tallies: bool,
     /// Hits per client for the clients table. Interning the client of
     /// every line (not only of page views) costs about 9 % of a full
     /// report, so it is done only when the table is asked for.
@@ -249,6 +255,7 @@ pub struct Record<'g> {
 impl Record<'static> {
     pub const ALL: Record<'static> = Record {
         visits: true,
+        tallies: true,
         clients: true,
         client_ids: false,
         metrics: true,
@@ -275,30 +282,35 @@ impl Figures {
         views: &mut ChunkViews<'t>,
         record: Record<'_>,
     ) -> LineIds {
-        let visits = record.visits;
+        let (visits, tallies) = (record.visits, record.tallies);
         let (status, bytes) = (line.status, line.bytes);
-        self.total.add(status, bytes);
-        self.status[status as usize % 1000] += 1;
-
         let method = line.request.method();
-        let known_method = known_method_index(method);
-        match known_method {
-            Some(i) => self.known_methods[i] += 1,
-            None => *self.other_methods.get_or_default(method) += 1,
+        let known_method = (tallies || record.metrics)
+            .then(|| known_method_index(method))
+            .flatten();
+        if tallies {
+            self.total.add(status, bytes);
+            self.status[status as usize % 1000] += 1;
+            match known_method {
+                Some(i) => self.known_methods[i] += 1,
+                None => *self.other_methods.get_or_default(method) += 1,
+            }
         }
 
         let path_text = line.request.path();
         let server_error = (500..600).contains(&status);
         let (path_id, path) = self.paths.intern(path_text);
-        path.hits += 1;
-        path.bytes += bytes;
-        path.status_404 += (status == 404) as u64;
-        path.status_5xx += server_error as u64;
-        if let Some(us) = line.response_time_us {
-            path.record_time(us);
-        }
-        if server_error {
-            self.server_errors.record(line.time.unix, path_id, method);
+        if tallies {
+            path.hits += 1;
+            path.bytes += bytes;
+            path.status_404 += (status == 404) as u64;
+            path.status_5xx += server_error as u64;
+            if let Some(us) = line.response_time_us {
+                path.record_time(us);
+            }
+            if server_error {
+                self.server_errors.record(line.time.unix, path_id, method);
+            }
         }
 
         let t = line.time.unix;
@@ -327,7 +339,7 @@ impl Figures {
         let (agent, word_bot) = match line.user_agent {
             Some(ua) => {
                 let (id, a) = self.agents.intern_recent(ua.raw, &mut self.recent_agents);
-                a.hits += 1;
+                a.hits += tallies as u64;
                 let bot = *a.word_bot.get_or_insert_with(|| {
                     classify::is_bot_by_words(&String::from_utf8_lossy(&ua.text()))
                 });
@@ -338,7 +350,7 @@ impl Figures {
         let vhost = match line.vhost {
             Some(vhost) => {
                 let (id, hits) = self.vhosts.intern_after(vhost, &mut self.last.vhost);
-                *hits += 1;
+                *hits += tallies as u64;
                 id
             }
             None => NO_VHOST,
@@ -362,7 +374,7 @@ impl Figures {
             self.record_goal_hit(goals, line, method, path_text, agent);
         }
         let is_static = classify::is_static(path_text);
-        self.static_hits += is_static as u64;
+        self.static_hits += (tallies && is_static) as u64;
         // The page-view rule with the bot test's cheap part: the rest of
         // it waits for the end, as it needs woothee, run once per distinct
         // agent. Most bots name themselves, and are not recorded at all.
@@ -765,6 +777,42 @@ mod tests {
         assert_eq!(f.clients.len(), 3);
         // Hits per client are counted only for the clients table.
         assert!(f.clients.iter().all(|(_, c)| c.hits == 0));
+    }
+
+    #[test]
+    fn without_tallies_lines_are_numbered_and_not_counted() {
+        let (mut counted, mut numbered) = (Figures::default(), Figures::default());
+        let uncounted = Record {
+            tallies: false,
+            ..Record::ALL
+        };
+        for l in [L1, L2, L3] {
+            counted.add_line(&line(l), 0, Record::ALL);
+            numbered.add_line(&line(l), 0, uncounted);
+        }
+        assert_eq!(counted.total.hits, 3);
+        assert_eq!(numbered.total.hits, 0);
+        assert_eq!(numbered.status_codes().count(), 0);
+        assert_eq!(numbered.methods().count(), 0);
+        assert!(numbered.server_errors.is_empty());
+        assert!(numbered.agents.iter().all(|(_, a)| a.hits == 0));
+        // The same paths, agents and page views, numbered alike.
+        let keys = |f: &Figures| f.paths.iter().map(|(k, _)| k.to_vec()).collect::<Vec<_>>();
+        assert_eq!(keys(&numbered), keys(&counted));
+        assert_eq!(numbered.agents.len(), counted.agents.len());
+        let views = |f: &Figures| {
+            f.views
+                .parts
+                .iter()
+                .flatten()
+                .map(|s| s.len())
+                .sum::<usize>()
+        };
+        assert_eq!((views(&numbered), views(&counted)), (1, 1));
+        assert_eq!(
+            (numbered.first_time, numbered.last_time),
+            (counted.first_time, counted.last_time)
+        );
     }
 
     #[test]

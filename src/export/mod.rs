@@ -4,8 +4,9 @@
 //! engines that answer the questions no fixed report asks (DuckDB,
 //! ClickHouse, Spark, Trino). docs/export.md defines every column.
 //!
-//! Two readings of the input. The first is the report's scan: it counts
-//! what the visit walk needs, and the walk, watched by a
+//! Two readings of the input. The first is the report's scan, without
+//! the report's counts of hits (the rows are the hits): it numbers what
+//! the visit walk needs, and the walk, watched by a
 //! [`VisitCollector`], gives each page view its visit. Per distinct path,
 //! agent, client and entry, the text and enrichment of the rows are worked
 //! out once ([`Tables`]). The first reading also keeps each kept line's
@@ -223,6 +224,8 @@ pub fn run_export(opts: &RunOptions, export: &ExportOptions) -> Result<ExportOut
                 format,
                 chunk_base,
                 visits: true,
+                // The rows are the hits: none is counted.
+                tallies: false,
                 // Every line's client is numbered for its row (line_ids),
                 // and no hits are counted per client.
                 clients: false,

@@ -134,6 +134,7 @@ mod tests {
             format: Format::Combined,
             chunk_base: 0,
             visits: true,
+            tallies: true,
             clients: true,
             metrics: true,
             goals: None,

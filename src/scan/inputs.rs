@@ -347,6 +347,7 @@ fn scan_input(
         format,
         chunk_base,
         visits: opts.visits,
+        tallies: true,
         clients: opts.clients,
         metrics: opts.metrics,
         goals: opts.goals,

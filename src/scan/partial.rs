@@ -106,6 +106,7 @@ impl Partial {
                     self.counts.kept += 1;
                     let record = Record {
                         visits: opts.visits,
+                        tallies: opts.tallies,
                         clients: opts.clients,
                         client_ids: keep_ids,
                         metrics: opts.metrics,

@@ -53,6 +53,10 @@ pub struct ScanOptions<'a> {
     pub chunk_base: u32,
     /// Record what visit-level tables need (see [`Figures::add`]).
     pub visits: bool,
+    /// Count hits as the report shows them (see
+    /// [`Record::tallies`](crate::aggregate::Record::tallies)); only an
+    /// export does not.
+    pub tallies: bool,
     /// Count hits per client (the clients table).
     pub clients: bool,
     /// Count what `--format prometheus` needs (see
