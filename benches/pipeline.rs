@@ -124,6 +124,7 @@ fn stages(c: &mut Criterion) {
                 observer: None,
                 metrics: false,
                 goals: None,
+                tallies: true,
                 incidents: logstats::visits::marks::Spans::default(),
             };
             let mut figures = scanned.figures.clone();

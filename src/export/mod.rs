@@ -300,6 +300,8 @@ pub fn run_export(opts: &RunOptions, export: &ExportOptions) -> Result<ExportOut
             incidents: Default::default(),
             metrics: false,
             goals: None,
+            // Each hit's visit is written; none of the report's tallies.
+            tallies: false,
             observer: Some(&collector),
         },
     );

@@ -255,6 +255,7 @@ mod tests {
                 incidents: Default::default(),
                 metrics: false,
                 goals: None,
+                tallies: false,
                 observer: Some(&collector),
             },
         );

@@ -162,6 +162,7 @@ pub fn assemble(
                         geo: opts.geo,
                         metrics: opts.metrics,
                         goals: opts.goals,
+                        tallies: true,
                         incidents: incidents::spans(&found),
                         observer: None,
                     },

@@ -31,6 +31,13 @@ pub struct VisitOptions<'a> {
     pub metrics: bool,
     /// Goals and funnels, when some are given.
     pub goals: Option<&'a GoalSet>,
+    /// The report's tallies of the walk: page views, visitors, bounces
+    /// and durations, per page, landing page, exit, host, bucket,
+    /// country, device and language. Without them (an export, which
+    /// writes each hit's visit instead), the walk only counts the visits
+    /// each entry began and the later page views it led to, which the
+    /// entries' channels are worked out from.
+    pub tallies: bool,
     /// Shown every partition's page views in visit order, and then given
     /// what the walk worked out per agent, client and entry
     /// ([`VisitFigures::enrichment`]): for `logstats export`, which writes

@@ -153,6 +153,7 @@ pub fn compute(figures: &Figures, views: Partitions, opts: &VisitOptions<'_>) ->
         languages: vec![HostTally::default(); language_names.len()],
         goals: opts.goals.map(VisitTally::new).unwrap_or_default(),
         marks: MarkTally::new(opts.incidents.clone()),
+        entries_only: !opts.tallies,
         ..Tally::default()
     };
     preparing.end();
@@ -377,6 +378,7 @@ mod tests {
             geo: None,
             metrics: true,
             goals: None,
+            tallies: true,
             incidents: Spans::default(),
             observer: None,
         };
@@ -389,6 +391,83 @@ mod tests {
         (0..f.paths.len() as u32)
             .find(|&i| f.paths.key(i) == p)
             .unwrap()
+    }
+
+    #[test]
+    fn without_tallies_the_entries_sources_are_the_same() {
+        struct Ignore;
+        impl WalkObserver for Ignore {
+            fn partition(&self, _: PartitionWalk<'_>) {}
+        }
+        let mut f = Figures::default();
+        // No --site and no virtual host: the site's host is the one most
+        // page views after a visit's first came from.
+        let google = b"https://www.google.com/search?q=logs";
+        candidate(&mut f, T0, 1, b"1.1.1.1", FIREFOX, b"/a", google, b"");
+        candidate(
+            &mut f,
+            T0 + 60,
+            2,
+            b"1.1.1.1",
+            FIREFOX,
+            b"/b",
+            b"https://example.com/a",
+            b"",
+        );
+        candidate(
+            &mut f,
+            T0 + 90,
+            3,
+            b"1.1.1.1",
+            FIREFOX,
+            b"/c",
+            b"https://example.com/b",
+            b"",
+        );
+        // Visits that begin on the site itself, and elsewhere.
+        candidate(
+            &mut f,
+            T0,
+            4,
+            b"2.2.2.2",
+            FIREFOX,
+            b"/c",
+            b"https://example.com/b",
+            b"",
+        );
+        candidate(
+            &mut f,
+            T0,
+            5,
+            b"3.3.3.3",
+            FIREFOX,
+            b"/d",
+            b"https://news.example.org/",
+            b"?utm_source=x",
+        );
+        let walk = |tallies| {
+            let zone = ReportZone::UTC;
+            let opts = VisitOptions {
+                zone: &zone,
+                bucket: Bucket::Hour,
+                sites: &[],
+                geo: None,
+                metrics: false,
+                goals: None,
+                tallies,
+                incidents: Spans::default(),
+                observer: Some(&Ignore),
+            };
+            let mut figures = f.clone();
+            let views = std::mem::take(&mut figures.views);
+            let v = compute(&figures, views, &opts);
+            let sources = v.enrichment.map(|e| format!("{:?}", e.entry_sources));
+            (sources, v.own_hosts)
+        };
+        let (counted, uncounted) = (walk(true), walk(false));
+        assert_eq!(counted.1, ["example.com"]);
+        assert!(counted.0.as_deref().is_some_and(|s| s.contains("Search")));
+        assert_eq!(uncounted, counted);
     }
 
     #[test]
@@ -435,6 +514,7 @@ mod tests {
                 geo: None,
                 metrics: false,
                 goals: None,
+                tallies: true,
                 incidents: Spans::default(),
                 observer: None,
             };

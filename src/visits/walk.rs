@@ -105,6 +105,9 @@ pub(super) struct Tally {
     pub(super) goals: VisitTally,
     /// Marked hits given to visits.
     pub(super) marks: MarkTally,
+    /// Only `entry_visits` and `later_entries` are counted (see
+    /// [`VisitOptions::tallies`](super::VisitOptions::tallies)).
+    pub(super) entries_only: bool,
 }
 
 /// Adds `b` into `a`, element by element.
@@ -162,6 +165,10 @@ impl Tally {
         country: u32,
         agent: u32,
     ) {
+        if self.entries_only {
+            self.walk_entries(views);
+            return;
+        }
         let mut day = None;
         let mut bucket = None;
         let mut pages_today = std::mem::take(&mut self.pages_today);
@@ -206,6 +213,25 @@ impl Tally {
         }
         self.end_visit(&views[visit_start..], &mut marks);
         self.pages_today = pages_today;
+    }
+
+    /// [`walk_visitor`](Self::walk_visitor) counting only the visits each
+    /// entry began and the page views after a visit's first, split into
+    /// visits alike.
+    fn walk_entries(&mut self, views: &[WalkView]) {
+        let mut start = 0;
+        for (i, v) in views.iter().enumerate() {
+            if i > start && !continues_visit(views[i - 1].time, v.time) {
+                self.entry_visits[views[start].entry as usize] += 1;
+                start = i;
+            }
+            if i > start {
+                self.later_entries[v.entry as usize] += 1;
+            }
+        }
+        if let Some(first) = views.get(start) {
+            self.entry_visits[first.entry as usize] += 1;
+        }
     }
 
     fn end_visit(&mut self, visit: &[WalkView], marks: &mut VisitMarks<'_>) {
