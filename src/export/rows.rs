@@ -9,7 +9,7 @@ use std::ops::Range;
 
 use hashbrown::HashTable;
 
-use super::columns::{Column, Flag, Slot, Text, FLAG_COLUMNS, TEXT_COLUMNS};
+use super::columns::{columns, Column, Flag, Slot, Text, FLAG_COLUMNS, TEXT_COLUMNS};
 use super::tables::{AgentRow, EntryRow, PathRow};
 use crate::aggregate::bytes_map::{bytes_eq, hash_of};
 
@@ -135,12 +135,10 @@ pub struct Rows {
 impl Rows {
     /// Rows with room for `n` without growing.
     pub fn with_capacity(n: usize) -> Rows {
-        Rows {
+        let mut rows = Rows {
             timestamp: Vec::with_capacity(n),
-            text: std::array::from_fn(|t| match Derived::of_text(TEXTS[t]) {
-                Some(_) => Vec::new(),
-                None => Vec::with_capacity(n),
-            }),
+            // Room only for the columns kept (below).
+            text: Default::default(),
             path: Vec::with_capacity(n),
             agent: Vec::with_capacity(n),
             entry: Vec::with_capacity(n),
@@ -148,13 +146,22 @@ impl Rows {
             status: Vec::with_capacity(n),
             body_size: Vec::with_capacity(n),
             duration: Vec::with_capacity(n),
-            flags: std::array::from_fn(|f| match Derived::of_flag(FLAGS[f]) {
-                Some(_) => Vec::new(),
-                None => Vec::with_capacity(n),
-            }),
+            flags: Default::default(),
             visit_id: Vec::with_capacity(n),
             input_line: Vec::with_capacity(n),
+        };
+        for column in columns(true) {
+            match column.slot {
+                Slot::Text(t) if Derived::of_text(t).is_none() => {
+                    rows.text[t as usize] = Vec::with_capacity(n);
+                }
+                Slot::Flag(f) if Derived::of_flag(f).is_none() => {
+                    rows.flags[f as usize] = Vec::with_capacity(n);
+                }
+                _ => {}
+            }
         }
+        rows
     }
 
     pub fn len(&self) -> usize {
@@ -219,39 +226,6 @@ pub enum Derived {
     UtmCampaign,
     InputFile,
 }
-
-/// Each text column, by its index.
-const TEXTS: [Text; TEXT_COLUMNS] = [
-    Text::ServerAddress,
-    Text::Method,
-    Text::UrlPath,
-    Text::UrlQuery,
-    Text::Route,
-    Text::UserAgent,
-    Text::ReferrerHost,
-    Text::BotName,
-    Text::Device,
-    Text::Browser,
-    Text::Os,
-    Text::Country,
-    Text::VisitorId,
-    Text::Channel,
-    Text::SearchTerm,
-    Text::UtmSource,
-    Text::UtmMedium,
-    Text::UtmCampaign,
-    Text::InputFile,
-    Text::ClientAddress,
-];
-
-/// Each flag column, by its index.
-const FLAGS: [Flag; FLAG_COLUMNS] = [
-    Flag::Pageview,
-    Flag::Static,
-    Flag::Bot,
-    Flag::Entry,
-    Flag::Exit,
-];
 
 impl Derived {
     /// How text column `t` follows from what a row keeps; `None`: kept.
@@ -325,14 +299,15 @@ impl Derived {
     }
 }
 
-/// Takes derived values of 0 and 1 as flags.
+/// Takes derived values into a vector, each through a function (a flag's
+/// 0 or 1 as `bool`).
 // Only the Parquet writer asks for a whole column.
 #[cfg_attr(not(feature = "parquet"), allow(dead_code))]
-struct Flags<'a>(&'a mut Vec<bool>);
+struct Mapped<'a, T, F>(&'a mut Vec<T>, F);
 
-impl Extend<u32> for Flags<'_> {
+impl<T, F: Fn(u32) -> T> Extend<u32> for Mapped<'_, T, F> {
     fn extend<I: IntoIterator<Item = u32>>(&mut self, values: I) {
-        self.0.extend(values.into_iter().map(|v| v == 1));
+        self.0.extend(values.into_iter().map(&self.1));
     }
 }
 
@@ -369,14 +344,13 @@ impl Rows {
         s: &RowSources<'_>,
         scratch: &'r mut Vec<u32>,
     ) -> &'r [u32] {
-        match Derived::of_text(t) {
-            None => &self.text[t as usize],
-            Some(d) => {
-                scratch.clear();
-                d.each(self, 0..self.len(), s, scratch);
-                scratch
-            }
-        }
+        self.kept_or_derived(
+            &self.text[t as usize],
+            Derived::of_text(t),
+            s,
+            scratch,
+            |v| v,
+        )
     }
 
     /// Flag column `f` of every row: kept, or worked out into `scratch`.
@@ -386,11 +360,29 @@ impl Rows {
         s: &RowSources<'_>,
         scratch: &'r mut Vec<bool>,
     ) -> &'r [bool] {
-        match Derived::of_flag(f) {
-            None => &self.flags[f as usize],
+        self.kept_or_derived(
+            &self.flags[f as usize],
+            Derived::of_flag(f),
+            s,
+            scratch,
+            |v| v == 1,
+        )
+    }
+
+    /// `kept`, or the values of `derived` through `value` into `scratch`.
+    fn kept_or_derived<'r, T>(
+        &'r self,
+        kept: &'r [T],
+        derived: Option<Derived>,
+        s: &RowSources<'_>,
+        scratch: &'r mut Vec<T>,
+        value: impl Fn(u32) -> T,
+    ) -> &'r [T] {
+        match derived {
+            None => kept,
             Some(d) => {
                 scratch.clear();
-                d.each(self, 0..self.len(), s, &mut Flags(scratch));
+                d.each(self, 0..self.len(), s, &mut Mapped(scratch, value));
                 scratch
             }
         }
@@ -456,12 +448,6 @@ pub fn rfc3339_micros(us: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn columns_are_listed_in_their_order() {
-        assert!(TEXTS.iter().enumerate().all(|(i, &t)| t as usize == i));
-        assert!(FLAGS.iter().enumerate().all(|(i, &f)| f as usize == i));
-    }
 
     #[test]
     fn derived_columns_read_the_rows_path_agent_and_entry() {

@@ -18,7 +18,7 @@ use std::sync::OnceLock;
 use hashbrown::HashMap;
 use rayon::prelude::*;
 
-use crate::visits::{continues_visit, PartitionWalk, WalkObserver, VISIT_GAP_SECONDS};
+use crate::visits::{visit_spans, PartitionWalk, WalkObserver, VISIT_GAP_SECONDS};
 
 /// The bits of a page view's entry in [`PartVisits::views`].
 const ENTRY_BIT: u32 = 1 << 31;
@@ -84,11 +84,8 @@ impl<F: Fn(u32, u32) -> u64 + Sync> WalkObserver for VisitCollector<F> {
             let hash = (self.visitor_hash)(visitor.client, visitor.agent);
             let first_visit = part.visits.len() as u32;
             let views = visitor.views;
-            let mut start = 0;
-            for end in 1..=views.len() {
-                if end < views.len() && continues_visit(views[end - 1].time, views[end].time) {
-                    continue;
-                }
+            for visit in visit_spans(views, |v| v.time) {
+                let (start, end) = (visit.start, visit.end);
                 let index = part.visits.len() as u32;
                 part.visits.push(Visit {
                     first: views[start].time,
@@ -109,7 +106,6 @@ impl<F: Fn(u32, u32) -> u64 + Sync> WalkObserver for VisitCollector<F> {
                         *slot = code;
                     }
                 }
-                start = end;
             }
             part.visitors.insert(
                 (visitor.client, visitor.agent),

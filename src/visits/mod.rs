@@ -53,7 +53,7 @@ pub use attribution::EntrySource;
 use calendar::Calendar;
 use figures::FastMap;
 pub use figures::{OwnHostsFrom, VisitFigures, VisitOptions, UNKNOWN_COUNTRY};
-pub use gap::{continues_visit, VISIT_GAP_SECONDS};
+pub use gap::{continues_visit, visit_spans, VISIT_GAP_SECONDS};
 use goal_walk::{PartitionHits, VisitTally};
 use marks::{ByVisitor, MarkTally};
 pub use observer::{Enrichment, PartitionWalk, WalkObserver, WalkedVisitor};
@@ -401,50 +401,30 @@ mod tests {
         }
         let mut f = Figures::default();
         // No --site and no virtual host: the site's host is the one most
-        // page views after a visit's first came from.
-        let google = b"https://www.google.com/search?q=logs";
-        candidate(&mut f, T0, 1, b"1.1.1.1", FIREFOX, b"/a", google, b"");
-        candidate(
-            &mut f,
-            T0 + 60,
-            2,
-            b"1.1.1.1",
-            FIREFOX,
-            b"/b",
-            b"https://example.com/a",
-            b"",
-        );
-        candidate(
-            &mut f,
-            T0 + 90,
-            3,
-            b"1.1.1.1",
-            FIREFOX,
-            b"/c",
-            b"https://example.com/b",
-            b"",
-        );
-        // Visits that begin on the site itself, and elsewhere.
-        candidate(
-            &mut f,
-            T0,
-            4,
-            b"2.2.2.2",
-            FIREFOX,
-            b"/c",
-            b"https://example.com/b",
-            b"",
-        );
-        candidate(
-            &mut f,
-            T0,
-            5,
-            b"3.3.3.3",
-            FIREFOX,
-            b"/d",
-            b"https://news.example.org/",
-            b"?utm_source=x",
-        );
+        // page views after a visit's first came from (the first visitor's
+        // second and third). Then visits that begin on the site itself,
+        // and elsewhere.
+        let views = [
+            (T0, "1.1.1.1", "/a", "https://www.google.com/", ""),
+            (T0 + 60, "1.1.1.1", "/b", "https://example.com/a", ""),
+            (T0 + 90, "1.1.1.1", "/c", "https://example.com/b", ""),
+            (T0, "2.2.2.2", "/c", "https://example.com/b", ""),
+            (T0, "3.3.3.3", "/d", "https://news.org/", "?utm_source=x"),
+        ];
+        for (seq, (time, client, path, referrer, query)) in views.into_iter().enumerate() {
+            let (client, path) = (client.as_bytes(), path.as_bytes());
+            let (referrer, query) = (referrer.as_bytes(), query.as_bytes());
+            candidate(
+                &mut f,
+                time,
+                seq as u64 + 1,
+                client,
+                FIREFOX,
+                path,
+                referrer,
+                query,
+            );
+        }
         let walk = |tallies| {
             let zone = ReportZone::UTC;
             let opts = VisitOptions {

@@ -3,7 +3,7 @@
 //! agent and entry; goal hits met on the way are given to their visits.
 
 use super::calendar::Calendar;
-use super::gap::continues_visit;
+use super::gap::{continues_visit, visit_spans};
 use super::goal_walk::VisitTally;
 use super::marks::{MarkTally, VisitMarks};
 use super::order::WalkView;
@@ -219,18 +219,12 @@ impl Tally {
     /// entry began and the page views after a visit's first, split into
     /// visits alike.
     fn walk_entries(&mut self, views: &[WalkView]) {
-        let mut start = 0;
-        for (i, v) in views.iter().enumerate() {
-            if i > start && !continues_visit(views[i - 1].time, v.time) {
-                self.entry_visits[views[start].entry as usize] += 1;
-                start = i;
-            }
-            if i > start {
+        for visit in visit_spans(views, |v| v.time) {
+            let (first, later) = (&views[visit.start], &views[visit.start + 1..visit.end]);
+            self.entry_visits[first.entry as usize] += 1;
+            for v in later {
                 self.later_entries[v.entry as usize] += 1;
             }
-        }
-        if let Some(first) = views.get(start) {
-            self.entry_visits[first.entry as usize] += 1;
         }
     }
 
